@@ -1,0 +1,113 @@
+"""Command-line interface: ``sna demo-data | validate | run | build | figures``.
+
+Each sub-command is a thin shell over a library function so that notebooks, tests and the
+CLI share one implementation. Heavy imports are deferred to keep ``sna --help`` instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _cmd_demo_data(args: argparse.Namespace) -> int:
+    from sna_lib.synthetic import generate_demo
+
+    generate_demo(Path(args.out), seed=args.seed, scale=args.scale, fmt=args.format, progress=True)
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from sna_lib.validate import validate_dir
+
+    report = validate_dir(Path(args.data))
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from sna_lib.book.pipeline import run_notebooks
+
+    result = run_notebooks(Path(args.data), area=args.area, build_dir=Path(args.build_dir),
+                           workers=args.workers, progress=True)
+    return 0 if result.ok else 1
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from sna_lib.book.pipeline import build_book
+
+    result = build_book(Path(args.data), area=args.area, build_dir=Path(args.build_dir),
+                        workers=args.workers, progress=True)
+    return 0 if result.ok else 1
+
+
+def _cmd_figures(args: argparse.Namespace) -> int:
+    from sna_lib.figures import export_figures
+
+    text = export_figures(Path(args.data), area=args.area, fmt=args.format)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sna",
+        description="Build a Serious Violence Strategic Needs Assessment book from partnership data.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo-data", help="write the deterministic synthetic demo county")
+    p.add_argument("--out", required=True, help="folder to write the data set into")
+    p.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="volume multiplier: 1 = Essex-sized county, 0.05 = test-sized, 30 = national")
+    p.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="table file format")
+    p.set_defaults(func=_cmd_demo_data)
+
+    p = sub.add_parser("validate", help="check a data folder against the input contract")
+    p.add_argument("--data", required=True, help="data folder (see data/README.md)")
+    p.set_defaults(func=_cmd_validate)
+
+    for name, func, helptext in (
+        ("run", _cmd_run, "execute the section notebooks with papermill (no book assembly)"),
+        ("build", _cmd_build, "execute notebooks and assemble the HTML book"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--data", required=True, help="data folder")
+        p.add_argument("--area", default="county",
+                       help="'county' (default), a CSP name, or 'all' (county + every CSP)")
+        p.add_argument("--build-dir", default="book/_build", help="output folder (default book/_build)")
+        p.add_argument("--workers", type=int, default=2, help="parallel notebook workers (default 2)")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("figures", help="export every headline figure for an area as JSON or CSV")
+    p.add_argument("--data", required=True, help="data folder")
+    p.add_argument("--area", default="county", help="'county' or a CSP name")
+    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.add_argument("--out", help="write to this file instead of stdout")
+    p.set_defaults(func=_cmd_figures)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every failure must end with a clear message and non-zero exit
+        from sna_lib.errors import SnaError
+
+        if isinstance(exc, SnaError):
+            print(f"sna {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

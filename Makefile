@@ -13,7 +13,7 @@ AREA ?= county
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help env book book-all demo-data test bench clean
+.PHONY: help env book book-all demo-data test bench clean lock
 
 help:
 	@echo "make book   - build the demo county SNA book into book/_build/html"
@@ -51,3 +51,8 @@ bench: $(DEMO)/config.yaml
 
 clean:
 	rm -rf build book/_build .pytest_cache
+
+# After changing dependencies in pyproject.toml: refresh uv.lock and its hashed pip export.
+lock: | $(UV)
+	$(UV) lock
+	$(UV) export --frozen --all-extras --no-emit-project --format requirements-txt -o requirements.lock.txt -q

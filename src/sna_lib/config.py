@@ -1,0 +1,501 @@
+"""Read and check a data folder's ``config.yaml`` (see ``data/README.md``).
+
+:func:`load_config` returns a frozen :class:`Config` with every documented default filled in.
+Nested maps (``baselines``, ``disclosure``, ``hotspots``, ``risk_index``, ``validation``) are
+small frozen dataclasses that also behave like read-only mappings, so both
+``config.disclosure.suppress_max`` and ``config.disclosure["suppress_max"]`` work.
+
+Every problem found is collected and raised together as
+:class:`sna_lib.errors.DataValidationError` with ``file="config.yaml"`` and ``column`` set to
+the offending key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from sna_lib.errors import DataValidationError, Problem
+
+CONFIG_FILE = "config.yaml"
+_FINANCIAL_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
+_DEFINITION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_MAX_YEAR, _MIN_YEAR = 2100, 1990
+_MAX_CONFIG_BYTES = 1_000_000
+
+
+class _MapLike:
+    """Read-only mapping behaviour for the frozen config sections."""
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.keys()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def keys(self) -> list[str]:
+        return [f.name for f in dataclasses.fields(self)]  # type: ignore[arg-type]
+
+    def items(self) -> list[tuple[str, Any]]:
+        return [(k, getattr(self, k)) for k in self.keys()]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key) if key in self.keys() else default
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in self.items()}
+
+
+@dataclass(frozen=True)
+class Baselines(_MapLike):
+    """Baseline periods for the 'change since baseline' measures (reference SNA Table B)."""
+
+    knife_sv_calendar_year: int = 2020
+    homicide_financial_year: str = "2018/19"
+    hospital_financial_year: str = "2018/19"
+
+
+@dataclass(frozen=True)
+class Disclosure(_MapLike):
+    """Statistical disclosure control settings; counts in ``suppress_min..suppress_max`` are hidden.
+
+    ``rounding`` is ``None`` (YAML ``none``/``null``, the default) or an integer base such as 5.
+    """
+
+    suppress_min: int = 1
+    suppress_max: int = 7
+    rounding: int | None = None
+
+
+@dataclass(frozen=True)
+class Hotspots(_MapLike):
+    """Hot-spot method settings."""
+
+    method: str = "gistar"
+    confidence: float = 0.95
+    permutations: int = 999
+    seed: int = 12345
+
+
+@dataclass(frozen=True)
+class RiskIndex(_MapLike):
+    """Risk index settings; empty ``weights`` means every factor is weighted equally."""
+
+    top_share: float = 0.05
+    weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Validation(_MapLike):
+    """Row-problem policy: ``fail`` (default) makes any problem fatal; ``reject`` drops bad rows."""
+
+    on_error: str = "fail"
+
+
+DEFAULT_DEFINITIONS = ("partnership", "home_office")
+DEFAULT_DISORGANISATION_WEIGHTS = MappingProxyType(
+    {"asb": 1.0, "deliberate_fire": 2.0, "arson_not_endangering_life": 3.0, "arson_endangering_life": 5.0}
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The partnership's ``config.yaml`` with defaults filled in.
+
+    ``definitions`` holds definition ids (e.g. ``"partnership"``) unchanged and file entries
+    resolved to absolute paths inside the data folder. ``data_dir`` is the folder the config
+    was read from (not a YAML key).
+
+    Examples
+    --------
+    >>> cfg = Config(county="Demo", csps=("North", "South"), reporting_year=2023, first_year=2014)
+    >>> cfg.rolling_end
+    datetime.date(2023, 12, 31)
+    >>> cfg.disclosure["suppress_max"], cfg.hotspots.method
+    (7, 'gistar')
+    """
+
+    county: str
+    csps: tuple[str, ...]
+    reporting_year: int
+    first_year: int
+    synthetic: bool = False
+    rolling_end: dt.date | None = None
+    baselines: Baselines = field(default_factory=Baselines)
+    definitions: tuple[str, ...] = DEFAULT_DEFINITIONS
+    disclosure: Disclosure = field(default_factory=Disclosure)
+    hotspots: Hotspots = field(default_factory=Hotspots)
+    risk_index: RiskIndex = field(default_factory=RiskIndex)
+    disorganisation_weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_DISORGANISATION_WEIGHTS)
+    validation: Validation = field(default_factory=Validation)
+    data_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.rolling_end is None:
+            object.__setattr__(self, "rolling_end", dt.date(self.reporting_year, 12, 31))
+
+    @property
+    def period_start(self) -> dt.date:
+        """First date any record may carry (1 January of ``first_year``)."""
+        return dt.date(self.first_year, 1, 1)
+
+    @property
+    def period_end(self) -> dt.date:
+        """Last date any record may carry: 31 December of ``reporting_year`` or ``rolling_end``."""
+        return max(dt.date(self.reporting_year, 12, 31), self.rolling_end)  # type: ignore[type-var]
+
+    @property
+    def areas(self) -> tuple[str, ...]:
+        """Valid ``area`` parameters: ``"county"`` followed by every CSP."""
+        return ("county", *self.csps)
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, key: str | None, reason: str) -> None:
+        self.problems.append(Problem(CONFIG_FILE, key, None, reason))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return (_is_int(value) or isinstance(value, float)) and math.isfinite(float(value))
+
+
+def _year(raw: Mapping[str, Any], key: str, out: _Collector, default: Any = None) -> int | None:
+    value = raw.get(key, default)
+    if value is None:
+        out.add(key, "is required (a calendar year such as 2023)")
+        return None
+    if not _is_int(value) or not _MIN_YEAR <= value <= _MAX_YEAR:
+        out.add(key, f"must be a whole calendar year between {_MIN_YEAR} and {_MAX_YEAR}, got {value!r}")
+        return None
+    return int(value)
+
+
+def _financial_year(value: Any, key: str, out: _Collector) -> str | None:
+    match = _FINANCIAL_YEAR.match(str(value)) if isinstance(value, str) else None
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        out.add(key, f"must be a financial year like '2018/19', got {value!r}")
+        return None
+    return value
+
+
+def _section(raw: Mapping[str, Any], key: str, out: _Collector) -> dict[str, Any]:
+    value = raw.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        out.add(key, f"must be a map of settings, got {type(value).__name__}")
+        return {}
+    return dict(value)
+
+
+def _unknown_keys(section: Mapping[str, Any], allowed: set[str], prefix: str, out: _Collector) -> None:
+    for key in sorted(set(map(str, section)) - allowed):
+        out.add(f"{prefix}{key}", f"unknown setting (allowed: {', '.join(sorted(allowed))})")
+
+
+def _weights(value: Any, key: str, out: _Collector) -> dict[str, float] | None:
+    if not isinstance(value, Mapping):
+        out.add(key, f"must be a map of name: weight, got {type(value).__name__}")
+        return None
+    weights: dict[str, float] = {}
+    for name, weight in value.items():
+        if not _is_number(weight) or float(weight) < 0 or float(weight) > 1e6:
+            out.add(f"{key}.{name}", f"weight must be a number between 0 and 1,000,000, got {weight!r}")
+        else:
+            weights[str(name)] = float(weight)
+    return weights
+
+
+def _resolve_definition(entry: Any, data_dir: Path, out: _Collector) -> str | None:
+    """Keep a definition id; resolve a YAML path, refusing anything outside the data folder."""
+    if not isinstance(entry, str) or not entry.strip():
+        out.add("definitions", f"each entry must be a definition id or a YAML file name, got {entry!r}")
+        return None
+    if _DEFINITION_ID.match(entry):
+        return entry
+    path = Path(entry)
+    if path.is_absolute() or entry.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", entry):
+        out.add("definitions", f"definition path {entry!r} must be relative to the data folder, not absolute")
+        return None
+    if ".." in re.split(r"[\\/]", entry):
+        out.add("definitions", f"definition path {entry!r} must not use '..' to leave the data folder")
+        return None
+    if path.suffix.lower() not in {".yaml", ".yml"}:
+        out.add("definitions", f"definition {entry!r} is neither a known id (lower_snake_case) nor a .yaml file")
+        return None
+    root = data_dir.resolve()
+    target = (root / path).resolve()
+    if not target.is_relative_to(root):
+        out.add("definitions", f"definition path {entry!r} resolves outside the data folder (symbolic link?)")
+        return None
+    if not target.is_file():
+        out.add("definitions", f"definition file {entry!r} does not exist in the data folder")
+        return None
+    return str(target)
+
+
+def _parse_date(value: Any, key: str, out: _Collector) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    out.add(key, f"must be an ISO date YYYY-MM-DD, got {value!r}")
+    return None
+
+
+# --------------------------------------------------------------------------- public API
+
+_TOP_KEYS = {
+    "county", "synthetic", "csps", "reporting_year", "first_year", "rolling_end", "baselines",
+    "definitions", "disclosure", "hotspots", "risk_index", "disorganisation_weights", "validation",
+}
+
+
+def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
+    """Check a parsed YAML mapping and build a :class:`Config`.
+
+    Parameters
+    ----------
+    raw : Any
+        The object ``yaml.safe_load`` returned for ``config.yaml``.
+    data_dir : Path or str
+        Folder that relative definition paths are resolved against.
+
+    Returns
+    -------
+    Config
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem found (``file='config.yaml'``, ``column`` = key).
+
+    Examples
+    --------
+    >>> cfg = parse_config({"county": "Demo", "csps": ["A", "B"], "reporting_year": 2023,
+    ...                     "first_year": 2014, "hotspots": {"method": "poisson"}})
+    >>> cfg.hotspots.method, cfg.hotspots.permutations, cfg.definitions
+    ('poisson', 999, ('partnership', 'home_office'))
+    """
+    data_dir = Path(data_dir)
+    out = _Collector()
+    if not isinstance(raw, Mapping):
+        raise DataValidationError([Problem(CONFIG_FILE, None, None,
+                                           "must be a YAML map of settings (key: value lines)")])
+    raw = {str(k): v for k, v in raw.items()}
+    _unknown_keys(raw, _TOP_KEYS, "", out)
+
+    county = raw.get("county")
+    if not isinstance(county, str) or not county.strip():
+        out.add("county", "is required: the name of the county / VRU area (text)")
+        county = ""
+    synthetic = raw.get("synthetic", False)
+    if not isinstance(synthetic, bool):
+        out.add("synthetic", f"must be true or false, got {synthetic!r}")
+        synthetic = False
+
+    csps_raw = raw.get("csps")
+    csps: tuple[str, ...] = ()
+    if not isinstance(csps_raw, list) or not csps_raw:
+        out.add("csps", "is required: a list of Community Safety Partnership names")
+    elif not all(isinstance(c, str) and c.strip() for c in csps_raw):
+        out.add("csps", "every CSP name must be non-empty text")
+    elif len(set(csps_raw)) != len(csps_raw):
+        out.add("csps", "CSP names must be unique")
+    elif "county" in {c.lower() for c in csps_raw}:
+        out.add("csps", "'county' is reserved for the whole area and cannot be a CSP name")
+    else:
+        csps = tuple(csps_raw)
+
+    reporting_year = _year(raw, "reporting_year", out)
+    first_year = _year(raw, "first_year", out)
+    if reporting_year and first_year and first_year > reporting_year:
+        out.add("first_year", f"first_year {first_year} is after reporting_year {reporting_year}")
+
+    rolling_end = None
+    if raw.get("rolling_end") is not None:
+        rolling_end = _parse_date(raw["rolling_end"], "rolling_end", out)
+        if rolling_end and reporting_year and not (
+            dt.date(reporting_year, 1, 1) <= rolling_end <= dt.date(reporting_year + 1, 12, 31)
+        ):
+            out.add("rolling_end", f"{rolling_end} must fall in reporting_year {reporting_year} or the year after")
+
+    sec = _section(raw, "baselines", out)
+    _unknown_keys(sec, {f.name for f in dataclasses.fields(Baselines)}, "baselines.", out)
+    b_kw: dict[str, Any] = {}
+    if "knife_sv_calendar_year" in sec:
+        b_kw["knife_sv_calendar_year"] = _year(sec, "knife_sv_calendar_year", out) or 2020
+    for key in ("homicide_financial_year", "hospital_financial_year"):
+        if key in sec:
+            b_kw[key] = _financial_year(sec[key], f"baselines.{key}", out) or "2018/19"
+    baselines = Baselines(**b_kw)
+
+    definitions_raw = raw.get("definitions", list(DEFAULT_DEFINITIONS))
+    if isinstance(definitions_raw, str):
+        definitions_raw = [definitions_raw]
+    if not isinstance(definitions_raw, list) or not definitions_raw:
+        out.add("definitions", "must be a non-empty list of definition ids or YAML file names")
+        definitions_raw = list(DEFAULT_DEFINITIONS)
+    resolved = [_resolve_definition(e, data_dir, out) for e in definitions_raw]
+    definitions = tuple(d for d in resolved if d is not None)
+
+    sec = _section(raw, "disclosure", out)
+    _unknown_keys(sec, {"suppress_min", "suppress_max", "rounding"}, "disclosure.", out)
+    d_kw: dict[str, Any] = {}
+    for key in ("suppress_min", "suppress_max"):
+        if key in sec:
+            if _is_int(sec[key]) and 0 <= sec[key] <= 1000:
+                d_kw[key] = sec[key]
+            else:
+                out.add(f"disclosure.{key}", f"must be a whole number between 0 and 1000, got {sec[key]!r}")
+    rounding = sec.get("rounding")
+    if isinstance(rounding, str) and rounding.strip().lower() == "none":
+        rounding = None
+    if rounding is not None and not (_is_int(rounding) and 1 <= rounding <= 1000):
+        out.add("disclosure.rounding", f"must be none or a whole-number base such as 5, got {rounding!r}")
+        rounding = None
+    d_kw["rounding"] = rounding
+    disclosure = Disclosure(**d_kw)
+    if disclosure.suppress_min > disclosure.suppress_max:
+        out.add("disclosure.suppress_min", "must not exceed disclosure.suppress_max")
+
+    sec = _section(raw, "hotspots", out)
+    _unknown_keys(sec, {"method", "confidence", "permutations", "seed"}, "hotspots.", out)
+    h_kw: dict[str, Any] = {}
+    if "method" in sec:
+        if sec["method"] in ("gistar", "poisson"):
+            h_kw["method"] = sec["method"]
+        else:
+            out.add("hotspots.method", f"must be 'gistar' or 'poisson', got {sec['method']!r}")
+    if "confidence" in sec:
+        if _is_number(sec["confidence"]) and 0.5 <= float(sec["confidence"]) < 1:
+            h_kw["confidence"] = float(sec["confidence"])
+        else:
+            out.add("hotspots.confidence", f"must be a number from 0.5 up to (not including) 1, got {sec['confidence']!r}")
+    if "permutations" in sec:
+        if _is_int(sec["permutations"]) and 0 <= sec["permutations"] <= 99_999:
+            h_kw["permutations"] = sec["permutations"]
+        else:
+            out.add("hotspots.permutations", f"must be a whole number between 0 and 99999, got {sec['permutations']!r}")
+    if "seed" in sec:
+        if _is_int(sec["seed"]) and 0 <= sec["seed"] < 2**32:
+            h_kw["seed"] = sec["seed"]
+        else:
+            out.add("hotspots.seed", f"must be a whole number between 0 and 2**32-1, got {sec['seed']!r}")
+    hotspots = Hotspots(**h_kw)
+
+    sec = _section(raw, "risk_index", out)
+    _unknown_keys(sec, {"top_share", "weights"}, "risk_index.", out)
+    r_kw: dict[str, Any] = {}
+    if "top_share" in sec:
+        if _is_number(sec["top_share"]) and 0 < float(sec["top_share"]) <= 1:
+            r_kw["top_share"] = float(sec["top_share"])
+        else:
+            out.add("risk_index.top_share", f"must be a share above 0 and at most 1, got {sec['top_share']!r}")
+    if sec.get("weights") is not None:
+        w = _weights(sec["weights"], "risk_index.weights", out)
+        if w is not None:
+            r_kw["weights"] = MappingProxyType(w)
+    risk_index = RiskIndex(**r_kw)
+
+    disorganisation: Mapping[str, float] = DEFAULT_DISORGANISATION_WEIGHTS
+    if raw.get("disorganisation_weights") is not None:
+        w = _weights(raw["disorganisation_weights"], "disorganisation_weights", out)
+        if w is not None:
+            _unknown_keys(w, set(DEFAULT_DISORGANISATION_WEIGHTS), "disorganisation_weights.", out)
+            disorganisation = MappingProxyType({**DEFAULT_DISORGANISATION_WEIGHTS, **w})
+
+    sec = _section(raw, "validation", out)
+    _unknown_keys(sec, {"on_error"}, "validation.", out)
+    on_error = sec.get("on_error", "fail")
+    if on_error not in ("fail", "reject"):
+        out.add("validation.on_error", f"must be 'fail' or 'reject', got {on_error!r}")
+        on_error = "fail"
+
+    if out.problems:
+        raise DataValidationError(out.problems)
+    return Config(
+        county=county, csps=csps, reporting_year=reporting_year, first_year=first_year,  # type: ignore[arg-type]
+        synthetic=synthetic, rolling_end=rolling_end, baselines=baselines, definitions=definitions,
+        disclosure=disclosure, hotspots=hotspots, risk_index=risk_index,
+        disorganisation_weights=disorganisation, validation=Validation(on_error=on_error),
+        data_dir=data_dir.resolve(),
+    )
+
+
+def load_config(data_dir: Path | str) -> Config:
+    """Read ``DATA_DIR/config.yaml`` and return a checked :class:`Config`.
+
+    Parameters
+    ----------
+    data_dir : Path or str
+        The partnership data folder.
+
+    Returns
+    -------
+    Config
+
+    Raises
+    ------
+    DataValidationError
+        When the file is missing, unreadable, not YAML, or any setting breaks the contract.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "config.yaml").write_text(
+    ...     "county: Demo\\ncsps: [North, South]\\nreporting_year: 2023\\nfirst_year: 2014\\n")
+    >>> load_config(d).csps
+    ('North', 'South')
+    """
+    data_dir = Path(data_dir)
+    path = data_dir / CONFIG_FILE
+    if not path.is_file():
+        raise DataValidationError([Problem(CONFIG_FILE, None, None,
+                                           f"missing: every data folder needs a config.yaml ({data_dir})")])
+    data = path.read_bytes()
+    if len(data) > _MAX_CONFIG_BYTES:
+        raise DataValidationError([Problem(CONFIG_FILE, None, None, "is larger than 1 MB; not a settings file")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataValidationError([Problem(CONFIG_FILE, None, None,
+                                           f"is not valid UTF-8 text (byte {exc.start}); save it as UTF-8")]) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise DataValidationError([Problem(CONFIG_FILE, None, None,
+                                           f"is not valid YAML{where}: {getattr(exc, 'problem', exc)}")]) from None
+    return parse_config(raw, data_dir)

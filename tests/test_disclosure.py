@@ -1,0 +1,298 @@
+"""Statistical disclosure control: hand-worked tables and a linear-differencing attacker."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sna_lib.disclosure import (
+    DisclosureRules,
+    Suppressed,
+    area_level_of,
+    disclosure_rules,
+    is_suppressed,
+    publish_number,
+    publish_rate,
+    suppress_counts,
+    suppress_rates,
+    suppression_mask,
+    suppression_note,
+)
+from sna_lib.errors import DataValidationError
+
+
+# ----------------------------------------------------------------------------- single numbers
+
+@pytest.mark.parametrize("n", [1, 2, 5, 7])
+def test_small_counts_are_suppressed_below_county(n):
+    for level in ("csp", "lsoa", "msoa", "ward"):
+        out = publish_number(n, area_level=level)
+        assert is_suppressed(out) and out == "[c]"
+
+
+@pytest.mark.parametrize("n, text", [(0, "0"), (8, "8"), (1234, "1,234"), (1234567, "1,234,567"),
+                                     (np.int64(9), "9"), (12.0, "12")])
+def test_zero_and_larger_counts_are_published(n, text):
+    out = publish_number(n, area_level="csp")
+    assert out == text and not is_suppressed(out)
+
+
+def test_county_level_is_not_suppressed_unless_configured():
+    assert publish_number(3, area_level="county") == "3"
+    assert publish_number(3, area_level="national") == "3"
+    assert is_suppressed(publish_number(3, area_level="county", config={"suppress_county": True}))
+
+
+def test_configured_range_marker_and_rounding():
+    cfg = {"disclosure": {"suppress_min": 1, "suppress_max": 9, "rounding": 5, "marker": "<10"}}
+    assert publish_number(9, area_level="csp", config=cfg) == "<10"
+    assert publish_number(10, area_level="csp", config=cfg) == "10"
+    assert publish_number(12, area_level="csp", config=cfg) == "10"   # 12/5 = 2.4 -> 2*5
+    assert publish_number(13, area_level="csp", config=cfg) == "15"   # 2.6 -> 3*5
+    assert publish_number(1252, area_level="csp", config=cfg) == "1,250"
+    assert publish_number(12, area_level="county", config=cfg) == "12"  # rounding only where rules apply
+
+
+def test_zero_is_never_suppressed_even_if_min_is_zero():
+    assert publish_number(0, area_level="lsoa", config={"suppress_min": 0, "suppress_max": 7}) == "0"
+
+
+def test_config_shapes_are_all_understood():
+    section = SimpleNamespace(suppress_min=2, suppress_max=4, rounding=None)
+    assert disclosure_rules(SimpleNamespace(disclosure=section)).suppress_max == 4
+    assert disclosure_rules({"suppress_max": 4, "rounding": "none"}).rounding is None
+    assert disclosure_rules(None) == DisclosureRules()
+    assert publish_number(1, area_level="csp", config=SimpleNamespace(disclosure=section)) == "1"
+    assert is_suppressed(publish_number(2, area_level="csp", config=SimpleNamespace(disclosure=section)))
+
+
+def test_real_config_object_is_accepted():
+    config = pytest.importorskip("sna_lib.config")
+    cfg = config.Config(county="Demo", csps=("A", "B"), reporting_year=2023, first_year=2014,
+                        disclosure=config.Disclosure(suppress_min=1, suppress_max=3, rounding=None))
+    assert publish_number(4, area_level="csp", config=cfg) == "4"
+    assert is_suppressed(publish_number(3, area_level="csp", config=cfg))
+
+
+@pytest.mark.parametrize("bad", [{"suppress_min": 5, "suppress_max": 2}, {"rounding": 0},
+                                 {"suppress_max": -1}, {"suppress_max": 2.5}])
+def test_bad_disclosure_config_is_a_validation_error(bad):
+    with pytest.raises(DataValidationError) as exc:
+        disclosure_rules(bad)
+    assert all(p.file == "config.yaml" and p.column == "disclosure" for p in exc.value.problems)
+
+
+@pytest.mark.parametrize("bad, err", [(-1, ValueError), (2.5, ValueError), (True, TypeError), ("7", TypeError)])
+def test_non_counts_are_refused(bad, err):
+    with pytest.raises(err):
+        publish_number(bad, area_level="csp")
+
+
+def test_unknown_area_level_is_refused():
+    with pytest.raises(ValueError, match="area_level"):
+        publish_number(5, area_level="Basildon")
+    assert area_level_of("county") == "county" and area_level_of("Basildon") == "csp"
+
+
+def test_missing_is_a_dash_and_rates_follow_their_counts():
+    assert publish_number(float("nan"), area_level="csp") == "–"
+    assert publish_rate(0.5, count=4, area_level="csp") == "[c]"
+    assert publish_rate(0.5, count=Suppressed("[c]"), area_level="county") == "[c]"
+    assert publish_rate(2.25, count=4, area_level="county", decimals=2) == "2.25"
+    assert publish_rate(33.333, count=100, area_level="csp", suffix="%") == "33.3%"
+    assert "1 to 7" in suppression_note() and "nearest 5" in suppression_note({"rounding": 5})
+
+
+# ----------------------------------------------------------------------------- tables by hand
+
+def hidden_cells(mask: pd.DataFrame) -> set[tuple]:
+    return {(r, c) for r in mask.index for c in mask.columns if mask.loc[r, c]}
+
+
+def test_county_minus_other_csps_cannot_reveal_a_small_csp():
+    t = pd.DataFrame({"n": [4, 1500, 35, 1539]}, index=["North", "South", "East", "County"])
+    mask = suppression_mask(t, ["n"], area_level="csp", total_row="County")
+    # North (4) is small; with the county total published, East (35, the next smallest) must go too
+    assert hidden_cells(mask) == {("North", "n"), ("East", "n")}
+    text = suppress_counts(t, ["n"], area_level="csp", total_row="County")
+    assert text["n"].tolist() == ["[c]", "1,500", "[c]", "1,539"]
+
+
+def test_zero_is_shown_and_not_used_as_the_secondary_cell():
+    t = pd.DataFrame({"n": [0, 3, 10, 50, 63]}, index=["A", "B", "C", "D", "Total"])
+    assert hidden_cells(suppression_mask(t, ["n"], area_level="csp", total_row="Total")) == {("B", "n"), ("C", "n")}
+
+
+def test_small_total_is_itself_suppressed_and_zeros_stay_visible():
+    t = pd.DataFrame({"n": [0, 3, 0, 3]}, index=["A", "B", "C", "Total"])
+    assert hidden_cells(suppression_mask(t, ["n"], area_level="csp", total_row="Total")) == {("B", "n"), ("Total", "n")}
+
+
+def test_two_way_table_with_margins_worked_by_hand():
+    t = pd.DataFrame(
+        {"a": [2, 15, 40, 57], "b": [10, 12, 50, 72], "c": [20, 30, 60, 110], "Total": [32, 57, 150, 239]},
+        index=["X", "Y", "Z", "Total"],
+    )
+    mask = suppression_mask(t, ["a", "b", "c", "Total"], area_level="csp", total_row="Total", total_col="Total")
+    # X.a=2 primary; row X -> X.b (10, smallest of 10/20/32); column a -> Y.a (15);
+    # column b -> Y.b (12); row Y now has two: fixed point, a 2x2 block.
+    assert hidden_cells(mask) == {("X", "a"), ("X", "b"), ("Y", "a"), ("Y", "b")}
+
+
+def test_combined_differencing_is_blocked_beyond_the_line_rule():
+    # Two hidden 2x2 blocks joined by one hidden "bridge" cell (r1, c3): every row and column
+    # holds >= 2 hidden cells, yet rows r1+r2 minus columns c1+c2 gives the bridge exactly.
+    t = pd.DataFrame(
+        {"c1": [2, 4, 50, 70], "c2": [3, 6, 60, 80], "c3": [5, 20, 1, 3], "c4": [30, 40, 2, 4]},
+        index=["r1", "r2", "r3", "r4"],
+    )
+    primary = {(r, c) for r in t.index for c in t.columns if 1 <= t.loc[r, c] <= 7}
+    assert not primary_line_rule_violations(t, primary)
+    assert ("r1", "c3") in recoverable_cells(t, primary, total_row=None, total_col=None)
+    mask = suppression_mask(t, list(t.columns), area_level="csp")
+    # the audit hides the smallest visible neighbour of the bridge: (r2, c3) = 20 < (r1, c4) = 30
+    assert hidden_cells(mask) == primary | {("r2", "c3")}
+
+
+def primary_line_rule_violations(t, hidden):
+    rows = [sum((r, c) in hidden for c in t.columns) for r in t.index]
+    cols = [sum((r, c) in hidden for r in t.index) for c in t.columns]
+    return [n for n in rows + cols if n == 1]
+
+
+def test_county_level_tables_are_published_in_full():
+    t = pd.DataFrame({"n": [1, 2, 3]}, index=list("ABC"))
+    assert suppress_counts(t, ["n"], area_level="county")["n"].tolist() == ["1", "2", "3"]
+
+
+def test_rounding_numeric_output_and_missing_cells():
+    t = pd.DataFrame({"n": [3, 101, 57, None], "label": ["a", "b", "c", "d"]}, index=list("ABCD"))
+    out = suppress_counts(t, ["n"], area_level="lsoa", config={"rounding": 5}, output="numeric")
+    # 3 is primary; next smallest non-missing is 57 (hidden), 101 -> 100, missing stays <NA>
+    assert out["n"].dtype == "Int64"
+    assert out["n"].isna().tolist() == [True, False, True, True]
+    assert int(out.loc["B", "n"]) == 100 and out["label"].tolist() == ["a", "b", "c", "d"]
+    text = suppress_counts(t, ["n"], area_level="lsoa", config={"rounding": 5})
+    assert text["n"].tolist() == ["[c]", "100", "[c]", "–"]
+
+
+def test_no_published_totals_means_primary_only():
+    t = pd.DataFrame({"n": [3, 100, 200]}, index=list("ABC"))
+    mask = suppression_mask(t, ["n"], area_level="csp", assume_published_totals=False)
+    assert hidden_cells(mask) == {("A", "n")}
+
+
+def test_only_a_zero_left_in_the_line_is_hidden_as_a_last_resort():
+    t = pd.DataFrame({"a": [3], "b": [0]}, index=["only"])
+    assert hidden_cells(suppression_mask(t, ["a", "b"], area_level="csp")) == {("only", "a"), ("only", "b")}
+
+
+def test_rates_follow_primary_and_secondary_suppression():
+    t = pd.DataFrame({"n": [3, 200, 150, 353], "rate": [0.31, 2.5, 1.94, 1.7]}, index=["A", "B", "C", "All"])
+    out = suppress_rates(t, ["rate"], ["n"], area_level="csp", total_row="All", decimals=2)
+    assert out["rate"].tolist() == ["[c]", "2.50", "[c]", "1.70"]
+    num = suppress_rates(t, ["rate"], ["n"], area_level="csp", total_row="All", output="numeric")
+    assert num["rate"].isna().tolist() == [True, False, True, False]
+    assert out["n"].tolist() == [3, 200, 150, 353]  # counts untouched by suppress_rates
+
+
+def test_bad_table_arguments():
+    t = pd.DataFrame({"n": [3, 4]}, index=["A", "B"])
+    with pytest.raises(KeyError):
+        suppression_mask(t, ["m"], area_level="csp")
+    with pytest.raises(KeyError):
+        suppression_mask(t, ["n"], area_level="csp", total_row="Total")
+    with pytest.raises(ValueError):
+        suppress_counts(pd.DataFrame({"n": [-3]}), ["n"], area_level="csp")
+
+
+# ----------------------------------------------------------------------------- attacker
+
+def lines_of(t, total_row, total_col):
+    """Every additive relation an attacker knows: (cells, total cell or None)."""
+    inner_rows = [r for r in t.index if r != total_row]
+    inner_cols = [c for c in t.columns if c != total_col]
+    out = []
+    for r in t.index:
+        cells = [(r, c) for c in inner_cols]
+        if total_col is not None:
+            out.append((cells, (r, total_col)))
+        elif len(cells) >= 2:
+            out.append((cells, None))  # row total published elsewhere in the book
+    for c in t.columns:
+        cells = [(r, c) for r in inner_rows]
+        if total_row is not None:
+            out.append((cells, (total_row, c)))
+        elif len(cells) >= 2:
+            out.append((cells, None))
+    return out
+
+
+def recoverable_cells(t, hidden, *, total_row, total_col):
+    """Hidden cells an attacker solves exactly: x_i is determined by A_U x_U = b iff dropping
+    its column lowers the rank of A_U (an independent method to the library's null space)."""
+    unknown = sorted(hidden, key=str)
+    if not unknown:
+        return set()
+    col = {cell: i for i, cell in enumerate(unknown)}
+    rows = []
+    for cells, total in lines_of(t, total_row, total_col):
+        row = np.zeros(len(unknown))
+        for cell in cells:
+            if cell in col:
+                row[col[cell]] += 1
+        if total is not None and total in col:
+            row[col[total]] -= 1
+        rows.append(row)
+    a = np.array(rows).reshape(len(rows), len(unknown))
+    rank = np.linalg.matrix_rank(a) if a.size else 0
+    found = set()
+    for cell, i in col.items():
+        reduced = np.delete(a, i, axis=1)
+        if (np.linalg.matrix_rank(reduced) if reduced.size else 0) < rank:
+            found.add(cell)
+    return found
+
+
+counts = st.one_of(st.integers(0, 0), st.integers(1, 7), st.integers(8, 60), st.integers(61, 5000))
+
+
+@st.composite
+def tables(draw):
+    n_rows = draw(st.integers(1, 6))
+    n_cols = draw(st.integers(1, 5))
+    values = np.array(draw(st.lists(counts, min_size=n_rows * n_cols, max_size=n_rows * n_cols)))
+    t = pd.DataFrame(values.reshape(n_rows, n_cols), index=[f"r{i}" for i in range(n_rows)],
+                     columns=[f"c{j}" for j in range(n_cols)])
+    total_row = total_col = None
+    if draw(st.booleans()):
+        t.loc["Total"] = t.sum(axis=0)
+        total_row = "Total"
+    if draw(st.booleans()):
+        t["All"] = t.sum(axis=1)
+        total_col = "All"
+    return t, total_row, total_col
+
+
+@settings(max_examples=150, deadline=None)
+@given(tables())
+def test_no_suppressed_cell_can_be_recovered_by_differencing(case):
+    t, total_row, total_col = case
+    mask = suppression_mask(t, list(t.columns), area_level="csp", total_row=total_row, total_col=total_col)
+    hidden = hidden_cells(mask)
+    # primary: every count 1..7 is hidden
+    assert {(r, c) for r in t.index for c in t.columns if 1 <= t.loc[r, c] <= 7} <= hidden
+    # the brief's line rule: a line with a hidden cell has >= 2 hidden (its total counts)
+    for cells, total in lines_of(t, total_row, total_col):
+        members = cells + ([total] if total is not None else [])
+        assert sum(m in hidden for m in members) != 1, (members, hidden)
+    # the full attacker: no hidden cell is pinned down by any combination of published lines
+    assert not recoverable_cells(t, hidden, total_row=total_row, total_col=total_col)
+    # and the text output shows the marker exactly where the mask says
+    text = suppress_counts(t, list(t.columns), area_level="csp", total_row=total_row, total_col=total_col)
+    assert {(r, c) for r in t.index for c in t.columns if text.loc[r, c] == "[c]"} == hidden

@@ -1,0 +1,1 @@
+"""Book pipeline: notebook execution, assembly, offline maps, charts and notebook helpers."""

@@ -1,0 +1,449 @@
+"""Offline choropleth maps for the book (folium/Leaflet with the JavaScript inlined).
+
+The published book must work without internet access: no tile server, no CDN. Maps are drawn
+from polygons only (LSOA or CSP boundaries), coloured by an area-level rate, class or hotspot
+flag — never by incident points. :func:`offline_html` replaces every CDN ``<script>``/``<link>``
+folium or branca emits with the vendored copy in ``sna_lib/vendor`` and refuses to leave any
+external script or stylesheet behind. :class:`OfflineMap` is what notebooks display: its
+``_repr_html_`` is an ``<iframe srcdoc=…>`` holding that self-contained document, so executed
+notebooks (and the pages built from them) are offline already.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "OfflineAssetError",
+    "OfflineMap",
+    "SEQUENTIAL_COLOURS",
+    "FLAG_COLOURS",
+    "MISSING_COLOUR",
+    "choropleth_map",
+    "offline_html",
+    "class_breaks",
+]
+
+# ColorBrewer YlOrRd (5 classes): sequential, colour-blind safe, prints in greyscale.
+SEQUENTIAL_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+# Okabe-Ito vermillion / blue for hot / cold spots; light grey for "not significant".
+FLAG_COLOURS = {"hot": "#d55e00", "cold": "#0072b2", "not significant": "#f0f0f0"}
+MISSING_COLOUR = "#bdbdbd"
+BOUNDARY_COLOUR = "#222222"
+
+# CDN file -> vendored file. Matched against the URL path, so any CDN/version spelling works.
+_VENDORED = (
+    (re.compile(r"(^|/)leaflet(@[\w.-]+)?/dist/leaflet\.js$|(^|/)leaflet(\.min)?\.js$"), "leaflet.js"),
+    (re.compile(r"(^|/)leaflet(@[\w.-]+)?/dist/leaflet\.css$|(^|/)leaflet(\.min)?\.css$"), "leaflet.css"),
+    (re.compile(r"(^|/)d3(@3[\w.-]*|/3[\w.-]*)?/d3(\.v3)?(\.min)?\.js$"), "d3.v3.min.js"),
+)
+# folium defaults the polygon maps never need (markers, bootstrap widgets, icon fonts).
+# Dropped from every folium.Map before rendering; marker icons are therefore unsupported.
+_UNUSED_DEFAULTS = {"jquery", "bootstrap", "bootstrap_css", "awesome_markers",
+                    "awesome_markers_css", "awesome_markers_font_css", "awesome_rotate_css",
+                    "glyphicons_css"}
+
+_SCRIPT_SRC = re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"']([^\"']+)[\"'][^>]*>\s*</script>", re.I)
+_LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
+_HREF = re.compile(r"\bhref\s*=\s*[\"']([^\"']+)[\"']", re.I)
+_EXTERNAL = re.compile(r"^(https?:)?//", re.I)
+_SOURCE_MAP = re.compile(r"^\s*//[#@] sourceMappingURL=.*$", re.M)
+
+
+class OfflineAssetError(ValueError):
+    """A map references an external script or stylesheet that has no vendored copy."""
+
+
+@lru_cache(maxsize=None)
+def _vendored(name: str) -> str:
+    text = resources.files("sna_lib").joinpath("vendor", name).read_text(encoding="utf-8")
+    text = _SOURCE_MAP.sub("", text)
+    # Leaflet's CSS points at marker/layer icons we never use; drop the url() so nothing is fetched.
+    if name.endswith(".css"):
+        text = re.sub(r"url\((?!data:)[^)]*\)", "none", text)
+    return text
+
+
+def _vendored_name(url: str) -> str | None:
+    path = re.sub(r"[?#].*$", "", url)
+    for pattern, name in _VENDORED:
+        if pattern.search(path):
+            return name
+    return None
+
+
+def offline_html(folium_map) -> str:
+    """Render a folium map (or any branca element) to a self-contained HTML document.
+
+    Every ``<script src=…>`` and stylesheet ``<link>`` pointing outside the document is replaced
+    by the vendored file's contents inlined in ``<script>``/``<style>`` tags.
+
+    Parameters
+    ----------
+    folium_map : folium.Map or branca.element.Element
+        The map to render. Element ids are made deterministic first, so the same map gives
+        byte-identical HTML.
+
+    Returns
+    -------
+    str
+        A complete HTML document with no external scripts or stylesheets.
+
+    Raises
+    ------
+    OfflineAssetError
+        If the map needs an external script or stylesheet that is not vendored.
+
+    Examples
+    --------
+    >>> import folium
+    >>> doc = offline_html(folium.Map(tiles=None, location=[51.7, 0.5], zoom_start=9))
+    >>> "cdn.jsdelivr" in doc or "<script src=" in doc
+    False
+    >>> "L.map(" in doc
+    True
+    """
+    root = folium_map.get_root()
+    _drop_unused_defaults(root)
+    _deterministic_ids(root)
+    document = root.render()
+
+    def script(match: re.Match) -> str:
+        url = match.group(1)
+        if not _EXTERNAL.match(url):
+            return match.group(0)
+        name = _vendored_name(url)
+        if name is None or not name.endswith(".js"):
+            raise OfflineAssetError(f"map needs external script {url!r}, which is not vendored")
+        body = _vendored(name).replace("</script", "<\\/script")
+        return f"<script>/* {name} (vendored, see sna_lib/vendor/PROVENANCE.md) */\n{body}\n</script>"
+
+    def link(match: re.Match) -> str:
+        tag = match.group(0)
+        href = _HREF.search(tag)
+        if href is None or not _EXTERNAL.match(href.group(1)):
+            return tag
+        url = href.group(1)
+        name = _vendored_name(url)
+        if name is None or not name.endswith(".css"):
+            raise OfflineAssetError(f"map needs external stylesheet {url!r}, which is not vendored")
+        return f"<style>/* {name} (vendored) */\n{_vendored(name)}\n</style>"
+
+    document = _SCRIPT_SRC.sub(script, document)
+    document = _LINK_TAG.sub(link, document)
+    return document
+
+
+def _walk(root):
+    stack, seen = [root], set()
+    while stack:
+        element = stack.pop(0)
+        if id(element) in seen:
+            continue
+        seen.add(id(element))
+        yield element
+        for attr in ("header", "html", "script"):
+            child = getattr(element, attr, None)
+            if child is not None and hasattr(child, "_children"):
+                stack.append(child)
+        stack.extend(getattr(element, "_children", {}).values())
+
+
+def _drop_unused_defaults(root) -> None:
+    """Remove folium's jQuery/Bootstrap/icon-font defaults (polygon maps never use them)."""
+    import folium
+
+    for element in _walk(root):
+        if isinstance(element, folium.Map):
+            element.default_js = [p for p in element.default_js if p[0] not in _UNUSED_DEFAULTS]
+            element.default_css = [p for p in element.default_css if p[0] not in _UNUSED_DEFAULTS]
+
+
+def _deterministic_ids(root) -> None:
+    """Replace branca's random element ids with a counter so output is reproducible."""
+    for counter, element in enumerate(e for e in _walk(root) if hasattr(e, "_id")):
+        element._id = f"{counter:08x}"
+
+
+@dataclass(frozen=True)
+class OfflineMap:
+    """A rendered, self-contained map that displays as an ``<iframe srcdoc>`` in notebooks/books.
+
+    Attributes
+    ----------
+    document : str
+        The complete offline HTML document (see :func:`offline_html`).
+    title : str
+        Accessible title of the iframe (read by screen readers).
+    height : int
+        Height in CSS pixels.
+
+    Examples
+    --------
+    >>> m = OfflineMap("<html><body>map</body></html>", title="Rates", height=300)
+    >>> 'srcdoc="&lt;html&gt;' in m._repr_html_()
+    True
+    """
+
+    document: str
+    title: str
+    height: int = 480
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<iframe class="sna-map" title="{html.escape(self.title, quote=True)}" '
+            f'srcdoc="{html.escape(self.document, quote=True)}" '
+            f'style="width:100%;height:{int(self.height)}px;border:1px solid #ccc;"></iframe>'
+        )
+
+    @property
+    def size_bytes(self) -> int:
+        """Size of the embedded HTML as it appears in a page (escaped), in bytes."""
+        return len(self._repr_html_().encode("utf-8"))
+
+
+def class_breaks(values: pd.Series, k: int = 5) -> list[float]:
+    """Upper bounds of ``k`` quantile classes of the finite values (fewer when values tie).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Numeric values; NaN (missing or suppressed) are ignored.
+    k : int, default 5
+        Number of classes wanted.
+
+    Returns
+    -------
+    list of float
+        Strictly increasing class upper bounds; the last is the maximum.
+
+    Examples
+    --------
+    >>> class_breaks(pd.Series([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), k=5)
+    [2.8, 4.6, 6.4, 8.2, 10.0]
+    >>> class_breaks(pd.Series([0, 0, 0, 5]), k=4)
+    [0.0, 1.25, 5.0]
+    >>> class_breaks(pd.Series([0, 0, 0, 0, 0, 5]), k=4)
+    [0.0, 5.0]
+    """
+    finite = pd.to_numeric(values, errors="coerce").astype("float64")
+    finite = finite[np.isfinite(finite)]
+    if finite.empty:
+        return []
+    qs = np.quantile(finite.to_numpy(), np.linspace(0, 1, k + 1)[1:])
+    breaks: list[float] = []
+    for q in qs:
+        q = round(float(q), 10)
+        if not breaks or q > breaks[-1]:
+            breaks.append(q)
+    return breaks
+
+
+def _format_value(value: float, decimals: int) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "no data / suppressed"
+    return f"{value:,.{decimals}f}"
+
+
+def _legend_html(title: str, entries: list[tuple[str, str]]) -> str:
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:14px;height:14px;margin-right:6px;'
+        f'vertical-align:middle;border:1px solid #555;background:{colour}"></span>'
+        f"{html.escape(label)}</div>"
+        for colour, label in entries
+    )
+    return (
+        '<div class="sna-legend" role="group" aria-label="Legend" style="background:#fff;'
+        'padding:6px 8px;border:1px solid #999;font:12px/1.5 sans-serif;">'
+        f"<strong>{html.escape(title)}</strong>{rows}</div>"
+    )
+
+
+def choropleth_map(
+    areas,
+    value_column: str,
+    *,
+    title: str,
+    kind: str = "rate",
+    name_column: str = "lsoa_name",
+    code_column: str = "lsoa_code",
+    decimals: int = 1,
+    classes: int = 5,
+    boundaries=None,
+    simplify_tolerance: float = 20.0,
+    height: int = 480,
+) -> OfflineMap:
+    """Draw polygons coloured by an area-level value, with legend and tooltips, fully offline.
+
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame
+        One row per polygon (LSOA or CSP) in a projected CRS (metres), with ``value_column``.
+        Only the name, code and formatted value leave this function: no other column is
+        written into the page.
+    value_column : str
+        Column to map. ``kind="rate"``: numbers, split into quantile classes (NaN =
+        missing/suppressed, drawn grey). ``kind="class"``: labels (str), one colour each in
+        sorted order. ``kind="flag"``: labels among ``FLAG_COLOURS`` (hot/cold/not significant).
+    title : str
+        Legend heading and the iframe's accessible title.
+    kind : {"rate", "class", "flag"}
+    name_column, code_column : str
+        Columns shown in the tooltip.
+    decimals : int
+        Decimal places for rates in the tooltip and legend.
+    classes : int
+        Number of quantile classes for rates.
+    boundaries : geopandas.GeoDataFrame, optional
+        Outlines drawn on top (e.g. CSP boundaries), no fill.
+    simplify_tolerance : float
+        Douglas–Peucker tolerance in CRS units (metres) to keep pages small.
+    height : int
+        Map height in pixels.
+
+    Returns
+    -------
+    OfflineMap
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"lsoa_code": ["X1", "X2"], "lsoa_name": ["A", "B"],
+    ...                       "rate": [1.0, 3.0]},
+    ...                      geometry=[box(550000, 200000, 551000, 201000),
+    ...                                box(551000, 200000, 552000, 201000)], crs=27700)
+    >>> m = choropleth_map(g, "rate", title="Rate per 1,000")
+    >>> "https://cdn" in m.document
+    False
+    """
+    import folium
+
+    if areas.crs is None or not areas.crs.is_projected:
+        raise ValueError("choropleth_map needs polygons in a projected CRS (metres), e.g. EPSG:27700")
+    if kind not in {"rate", "class", "flag"}:
+        raise ValueError(f"kind must be 'rate', 'class' or 'flag', not {kind!r}")
+
+    frame = areas[[code_column, name_column, value_column, "geometry"]].copy()
+    frame["geometry"] = frame.geometry.simplify(simplify_tolerance, preserve_topology=True)
+    values = frame[value_column]
+
+    if kind == "rate":
+        numeric = pd.to_numeric(values, errors="coerce").astype("float64")
+        breaks = class_breaks(numeric, classes)
+        palette = _spread(SEQUENTIAL_COLOURS, len(breaks))
+        bins = np.searchsorted(np.asarray(breaks), numeric.to_numpy(), side="left")
+        fills = [
+            MISSING_COLOUR if not np.isfinite(v) else palette[min(int(b), len(palette) - 1)]
+            for v, b in zip(numeric.to_numpy(), bins)
+        ]
+        shown = [_format_value(v, decimals) for v in numeric.to_numpy()]
+        lower = [float(numeric.min())] + breaks[:-1] if breaks else []
+        entries = [
+            (palette[i], f"{_format_value(lo, decimals)} – {_format_value(hi, decimals)}")
+            for i, (lo, hi) in enumerate(zip(lower, breaks))
+        ]
+        if numeric.isna().any():
+            entries.append((MISSING_COLOUR, "no data / suppressed"))
+    else:
+        labels = values.astype("string").fillna("no data")
+        if kind == "flag":
+            unknown = sorted(set(labels) - set(FLAG_COLOURS) - {"no data"})
+            if unknown:
+                raise ValueError(f"flag values must be among {sorted(FLAG_COLOURS)}, got {unknown}")
+            colours = dict(FLAG_COLOURS)
+            order = [k for k in FLAG_COLOURS if k in set(labels)]
+        else:
+            order = sorted(set(labels) - {"no data"})
+            colours = dict(zip(order, _spread(SEQUENTIAL_COLOURS, len(order))))
+        colours["no data"] = MISSING_COLOUR
+        if "no data" in set(labels):
+            order.append("no data")
+        fills = [colours[label] for label in labels]
+        shown = list(labels)
+        entries = [(colours[label], label) for label in order]
+
+    layer = frame[[code_column, name_column, "geometry"]].copy()
+    layer["value"] = shown
+    layer["fill"] = fills
+    layer = layer.to_crs(4326)
+
+    minx, miny, maxx, maxy = layer.total_bounds
+    fmap = folium.Map(tiles=None, zoom_control=True, scrollWheelZoom=False,
+                      control_scale=True, prefer_canvas=False, width="100%", height="100%")
+    fmap.get_root().header.add_child(
+        folium.Element("<style>.leaflet-container{background:#ffffff !important;}</style>"), name="sna_bg")
+
+    folium.GeoJson(
+        layer.__geo_interface__,
+        name=title,
+        style_function=lambda feature: {
+            "fillColor": feature["properties"]["fill"], "fillOpacity": 0.85,
+            "color": "#666666", "weight": 0.4,
+        },
+        highlight_function=lambda feature: {"weight": 2, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=[name_column, code_column, "value"],
+            aliases=["Area", "Code", title],
+            localize=False, sticky=True,
+        ),
+    ).add_to(fmap)
+
+    if boundaries is not None:
+        outline = boundaries[["geometry"]].copy()
+        outline["geometry"] = outline.geometry.simplify(simplify_tolerance, preserve_topology=True)
+        folium.GeoJson(
+            outline.to_crs(4326).__geo_interface__,
+            name="boundaries",
+            style_function=lambda feature: {"fillOpacity": 0, "color": BOUNDARY_COLOUR, "weight": 2},
+            interactive=False,
+        ).add_to(fmap)
+
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    _add_legend(fmap, _legend_html(title, entries))
+    return OfflineMap(offline_html(fmap), title=title, height=height)
+
+
+def _add_legend(fmap, legend: str) -> None:
+    from branca.element import MacroElement
+    from folium.template import Template
+
+    class _Legend(MacroElement):
+        _template = Template(
+            """
+            {% macro script(this, kwargs) %}
+            var legend_{{ this.get_name() }} = L.control({position: "bottomright"});
+            legend_{{ this.get_name() }}.onAdd = function () {
+                var div = L.DomUtil.create("div");
+                div.innerHTML = {{ this.legend|tojson }};
+                return div;
+            };
+            legend_{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+            {% endmacro %}
+            """
+        )
+
+        def __init__(self, legend_html: str):
+            super().__init__()
+            self._name = "Legend"
+            self.legend = legend_html
+
+    fmap.add_child(_Legend(legend))
+
+
+def _spread(palette: tuple[str, ...], n: int) -> list[str]:
+    """Pick ``n`` colours spread evenly across a sequential palette (darkest last)."""
+    if n <= 0:
+        return []
+    if n == 1:
+        return [palette[-1]]
+    idx = np.round(np.linspace(0, len(palette) - 1, n)).astype(int)
+    return [palette[i] for i in idx]

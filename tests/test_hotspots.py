@@ -1,0 +1,194 @@
+"""Hot-spot statistics: planted clusters, an independent Gi* formula, Poisson by hand."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from sna_lib.hotspots import (
+    confidence_bins,
+    contiguity_weights,
+    gi_star,
+    gi_star_z,
+    hotspots,
+    index_settings,
+    poisson_hotspots,
+    star_weights,
+)
+
+
+def grid(side: int, *, extra_island: bool = False) -> gpd.GeoDataFrame:
+    cells = [box(x, y, x + 1, y + 1) for y in range(side) for x in range(side)]
+    codes = [f"L{y:02d}{x:02d}" for y in range(side) for x in range(side)]
+    if extra_island:
+        cells.append(box(side + 5, 0, side + 6, 1))
+        codes.append("ISLAND")
+    return gpd.GeoDataFrame({"lsoa_code": codes}, geometry=cells, crs="EPSG:27700")
+
+
+def block(side: int, x0: int, y0: int, size: int = 3) -> list[str]:
+    return [f"L{y:02d}{x:02d}" for y in range(y0, y0 + size) for x in range(x0, x0 + size)]
+
+
+def test_queen_weights_on_grid():
+    w = contiguity_weights(grid(4))
+    card = pd.Series(w.cardinalities, index=w.ids)
+    assert card["L0000"] == 3  # corner: right, up, diagonal
+    assert card["L0001"] == 5  # edge
+    assert card["L0101"] == 8  # interior: queen = 8
+    assert (w.adjacency != w.adjacency.T).nnz == 0
+    assert w.adjacency.diagonal().sum() == 0
+
+
+def test_weights_cached_per_geography():
+    g = grid(3)
+    assert contiguity_weights(g) is contiguity_weights(g.copy())
+    assert contiguity_weights(g) is not contiguity_weights(grid(4))
+
+
+def test_island_joined_to_nearest_or_kept():
+    g = grid(3, extra_island=True)
+    joined = contiguity_weights(g, islands="nearest")
+    kept = contiguity_weights(g, islands="keep")
+    assert joined.islands == ("ISLAND",) and kept.islands == ("ISLAND",)
+    # nearest cell centre to (8.5, 0.5) is L0002 at (2.5, 0.5)
+    assert joined.joined == (("ISLAND", "L0002"),)
+    card = pd.Series(joined.cardinalities, index=joined.ids)
+    assert card["ISLAND"] == 1 and card["L0002"] == 4
+    assert pd.Series(kept.cardinalities, index=kept.ids)["ISLAND"] == 0
+
+
+def planted_values(side: int = 10, seed: int = 3) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    g = grid(side)
+    values = pd.Series(rng.poisson(5, side * side).astype(float), index=g["lsoa_code"])
+    values[block(side, 1, 1)] = 20.0   # planted hot cluster (centre L0202)
+    values[block(side, 6, 6)] = 0.0    # planted cold cluster (centre L0707)
+    return values
+
+
+def test_gistar_recovers_planted_hot_and_cold_clusters():
+    g = grid(10)
+    res = gi_star(planted_values(), contiguity_weights(g), permutations=999, seed=12345)
+    assert res.loc["L0202", "bin"] == 3 and res.loc["L0202", "hot"]
+    assert res.loc["L0707", "bin"] == -3 and not res.loc["L0707", "hot"]
+    # the planted hot cluster is the only 99% hot region: every 99% hot cell touches the block
+    hot99 = res.index[res["bin"] == 3]
+    assert all(abs(int(c[1:3]) - 2) <= 2 and abs(int(c[3:5]) - 2) <= 2 for c in hot99)
+
+
+def test_gistar_deterministic_with_seed():
+    g = grid(10)
+    w = contiguity_weights(g)
+    a = gi_star(planted_values(), w, permutations=199, seed=7)
+    b = gi_star(planted_values(), w, permutations=199, seed=7)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def textbook_gi_star(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Ord & Getis (1995) Gi*, written out with plain loops."""
+    n = len(x)
+    xbar = x.sum() / n
+    s = math.sqrt((x**2).sum() / n - xbar**2)
+    z = np.empty(n)
+    for i in range(n):
+        wi = w[i].sum()
+        s1 = (w[i] ** 2).sum()
+        num = (w[i] * x).sum() - xbar * wi
+        den = s * math.sqrt((n * s1 - wi**2) / (n - 1))
+        z[i] = num / den
+    return z
+
+
+def test_gistar_z_matches_textbook_formula_and_esda():
+    from esda import G_Local
+
+    g = grid(6)
+    w = contiguity_weights(g)
+    x = np.random.default_rng(11).gamma(2.0, 3.0, len(g))
+    dense = w.adjacency.toarray() + np.eye(len(g))  # binary, self included
+    expected = textbook_gi_star(x, dense)
+    esda_z = G_Local(x, w.to_libpysal(), transform="B", star=True, permutations=0).Zs
+    np.testing.assert_allclose(esda_z, expected, rtol=1e-10)
+    np.testing.assert_allclose(gi_star_z(x, star_weights(w, "B")), expected, rtol=1e-10)
+    # row-standardising multiplies each row by a constant: z is unchanged with the exact variance
+    np.testing.assert_allclose(gi_star_z(x, star_weights(w, "R")), expected, rtol=1e-10)
+
+
+def test_analytical_p_and_bins():
+    g = grid(10)
+    res = gi_star(planted_values(), contiguity_weights(g), inference="analytical")
+    from scipy.stats import norm
+
+    z = res.loc["L0202", "gi_z"]
+    assert res.loc["L0202", "p_value"] == pytest.approx(2 * norm.sf(abs(z)))
+    expected_bins = np.select([res["gi_z"].abs() > 2.5758, res["gi_z"].abs() > 1.95996, res["gi_z"].abs() > 1.64485],
+                              [3, 2, 1], 0) * np.sign(res["gi_z"])
+    assert (res["bin"].to_numpy() == expected_bins.astype(int)).all()
+
+
+def test_constant_layer_has_no_hotspots():
+    g = grid(4)
+    res = gi_star(pd.Series(0.0, index=g["lsoa_code"]), contiguity_weights(g), permutations=99)
+    assert (res["bin"] == 0).all() and (res["p_value"] == 1).all() and (res["gi_z"] == 0).all()
+
+
+def test_unknown_code_rejected():
+    g = grid(3)
+    with pytest.raises(ValueError, match="not in the geography"):
+        gi_star(pd.Series({"NOPE": 1.0}), contiguity_weights(g))
+
+
+def test_fdr_bins_by_hand():
+    p = np.array([0.04, 0.045, 0.3, 0.6])
+    z = np.array([1.0, -1.0, 1.0, 1.0])
+    assert confidence_bins(z, p).tolist() == [2, -2, 0, 0]
+    # Benjamini-Hochberg, m = 4, sorted p = .04, .045, .3, .6
+    #   alpha .05: k*alpha/m = .0125, .025, .0375, .05 -> no p_(k) below its line -> nothing at 95%
+    #   alpha .10: lines .025, .05, .075, .10 -> p_(2) = .045 <= .05 -> both smallest significant at 90%
+    assert confidence_bins(z, p, fdr=True).tolist() == [1, -1, 0, 0]
+
+
+def hand_poisson_sf(obs: int, lam: float) -> float:
+    return 1.0 - sum(math.exp(-lam) * lam**k / math.factorial(k) for k in range(obs))
+
+
+def test_poisson_pvalues_match_hand_computation():
+    obs = pd.Series({"a": 9, "b": 1, "c": 2, "d": 0})
+    base = pd.Series({"a": 1000.0, "b": 500.0, "c": 1500.0, "d": 1000.0})
+    res = poisson_hotspots(obs, base, alpha=0.05)
+    rate = 12 / 4000
+    for code in "abc":
+        lam = rate * base[code]
+        assert res.loc[code, "expected"] == pytest.approx(lam)
+        assert res.loc[code, "p_value"] == pytest.approx(hand_poisson_sf(int(obs[code]), lam), rel=1e-9)
+    assert res.loc["d", "p_value"] == 1.0
+    # a: lambda=3, P(X>=9)=0.0038 -> 99% bin and hot; b: P(X>=1 | 1.5) = 0.777
+    assert res.loc["a", "bin"] == 3 and res.loc["a", "hot"]
+    assert not res.loc["b", "hot"] and res.loc["b", "bin"] == 0
+
+
+def test_poisson_zero_base_and_given_rate():
+    res = poisson_hotspots(pd.Series({"a": 2, "b": 0}), pd.Series({"a": 0.0, "b": 0.0}), rate=0.01)
+    assert res["zero_base"].all()
+    assert res.loc["a", "p_value"] == 0.0 and res.loc["b", "p_value"] == 1.0
+    res = poisson_hotspots(pd.Series({"a": 3}), pd.Series({"a": 100.0, "b": 100.0}), rate=0.01)
+    assert res.loc["a", "p_value"] == pytest.approx(hand_poisson_sf(3, 1.0))
+
+
+def test_dispatch_uses_configured_method():
+    g = grid(10)
+    w = contiguity_weights(g)
+    settings = index_settings({"hotspots": {"method": "gistar", "inference": "analytical"}})
+    res = hotspots(planted_values(), weights=w, settings=settings)
+    assert "gi_z" in res and res.loc["L0202", "hot"]
+    settings = index_settings({"hotspots": {"method": "poisson"}})
+    res = hotspots(planted_values(), base=pd.Series(1000.0, index=g["lsoa_code"]), settings=settings)
+    assert "expected" in res and res.loc["L0202", "hot"]
+    with pytest.raises(ValueError):
+        hotspots(planted_values(), settings=index_settings({"hotspots": {"method": "kde"}}))

@@ -1,0 +1,500 @@
+"""The input data contract as data: one :class:`TableSpec` per table in ``data/README.md``.
+
+The specs drive three things:
+
+* :func:`coerce_frame` — vectorised type coercion (CSV strings or Parquet types → the contract
+  dtypes) that records which rows could not be converted;
+* :func:`table_schema` — a :mod:`pandera` ``DataFrameSchema`` per table carrying every
+  in-table rule (ranges, allowed values, keys, sums, spreadsheet-formula cells) plus the
+  cross-table rules (LSOA codes, offence codes, crime ids, date window) bound to the values
+  of this particular data folder;
+* the dtypes :func:`sna_lib.dataset.load_dataset` hands to analysis code: codes and text as
+  pandas strings, counts as ``int64`` (nullable ``Int64`` when the column may be empty),
+  dates as ``datetime64``, flags as ``bool`` (``boolean`` for optional geography flags).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+# kinds: "id" (identifier), "code" (short code), "text" (free text), "int", "float", "date",
+#        "bool", "fy" (financial / academic year 'YYYY/YY')
+TEXT_KINDS = frozenset({"id", "code", "text", "fy"})
+_MAX_LEN = {"id": 64, "code": 64, "text": 500, "fy": 7}
+MAX_ABS_NUMBER = 1e15
+TRUE_WORDS = frozenset({"true", "t", "1", "y", "yes"})
+FALSE_WORDS = frozenset({"false", "f", "0", "n", "no"})
+FORMULA_PATTERN = r"^[\s]*(?:[=@]|[+\-](?![0-9.]+$)|[\t\r])"
+FY_PATTERN = r"^\d{4}/\d{2}$"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of the contract.
+
+    Parameters
+    ----------
+    name : str
+        Exact column name.
+    kind : str
+        ``id``, ``code``, ``text``, ``int``, ``float``, ``date``, ``bool`` or ``fy``.
+    required : bool
+        The column must be present (optional columns are added empty when absent).
+    nullable : bool
+        Empty cells are allowed.
+    min, max : float, optional
+        Inclusive numeric bounds.
+    allowed : tuple of str, optional
+        The only values allowed.
+    unique : bool
+        Values must not repeat.
+    references : str, optional
+        ``"geography.lsoa_code"``, ``"crimes.crime_id"`` or ``"reference.offence_code"``:
+        values must exist there.
+    """
+
+    name: str
+    kind: str
+    required: bool = True
+    nullable: bool = False
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[str, ...] | None = None
+    unique: bool = False
+    references: str | None = None
+
+    @property
+    def dtype(self) -> str:
+        """The pandas dtype name this column has after loading."""
+        if self.kind in TEXT_KINDS:
+            return "str"
+        if self.kind == "int":
+            return "Int64" if self.nullable else "int64"
+        if self.kind == "float":
+            return "float64"
+        if self.kind == "bool":
+            return "boolean" if (self.nullable or not self.required) else "bool"
+        return "datetime64[ns]"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One table of the contract (file stem, columns, key, row-level sums).
+
+    Examples
+    --------
+    >>> TABLES["crimes"].column("offence_code").references
+    'reference.offence_code'
+    >>> TABLES["population"].key
+    ('lsoa_code', 'year', 'age')
+    """
+
+    name: str
+    columns: tuple[ColumnSpec, ...]
+    key: tuple[str, ...] = ()
+    required: bool = True
+    geo: bool = False
+    dated: bool = False
+    sums: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)
+    min_rows: int = 0
+
+    def column(self, name: str) -> ColumnSpec:
+        """Return the spec of column ``name``."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        """Column names in contract order."""
+        return [c.name for c in self.columns]
+
+
+def _col(name: str, kind: str, **kw) -> ColumnSpec:
+    return ColumnSpec(name, kind, **kw)
+
+
+_LSOA = _col("lsoa_code", "code", references="geography.lsoa_code")
+_COUNT = {"min": 0, "max": 100_000_000}
+_YEAR = {"min": 1990, "max": 2100}
+_FLAG_NAMES = ("domestic_abuse", "knife", "firearm", "other_weapon", "county_lines", "gang")
+
+TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (
+        TableSpec("geography", (
+            _col("lsoa_code", "code", unique=True),
+            _col("lsoa_name", "text"),
+            _col("area", "text", references="config.csps"),
+            _col("urban", "bool", required=False, nullable=True),
+            _col("nte", "bool", required=False, nullable=True),
+        ), key=("lsoa_code",), geo=True, min_rows=1),
+        TableSpec("population", (
+            _LSOA, _col("year", "int", **_YEAR), _col("age", "int", min=0, max=90),
+            _col("population", "int", min=0, max=1_000_000),
+        ), key=("lsoa_code", "year", "age"), min_rows=1),
+        TableSpec("census_deprivation", (
+            _LSOA, _col("households", "int", **_COUNT),
+            *(_col(f"deprived_{i}", "int", **_COUNT) for i in range(5)),
+        ), key=("lsoa_code",), sums=(("households", tuple(f"deprived_{i}" for i in range(5))),), min_rows=1),
+        TableSpec("census_employment", (
+            _LSOA, _col("residents_16_plus", "int", **_COUNT), _col("in_employment", "int", **_COUNT),
+            _col("not_in_employment_worked_last_12_months", "int", **_COUNT),
+            _col("not_in_employment_not_worked_last_12_months", "int", **_COUNT),
+            _col("never_worked", "int", **_COUNT),
+        ), key=("lsoa_code",), sums=(("residents_16_plus", (
+            "in_employment", "not_in_employment_worked_last_12_months",
+            "not_in_employment_not_worked_last_12_months", "never_worked")),), min_rows=1),
+        TableSpec("crimes", (
+            _col("crime_id", "id", unique=True), _col("date", "date"),
+            _col("offence_code", "code", references="reference.offence_code"),
+            _col("offence_description", "text", nullable=True),
+            _LSOA, *(_col(flag, "bool") for flag in _FLAG_NAMES),
+            _col("location_type", "code", allowed=("dwelling", "public")),
+        ), key=("crime_id",), dated=True, min_rows=1),
+        TableSpec("persons", (
+            _col("crime_id", "id", references="crimes.crime_id"), _col("person_id", "id"),
+            _col("role", "code", allowed=("suspect", "victim", "involved_party")),
+            _col("age", "int", nullable=True, min=0, max=110),
+            _col("sex", "code", allowed=("M", "F", "U")),
+            _col("home_lsoa", "code", nullable=True, references="geography.lsoa_code"),
+            _col("origin_area", "text"),
+        ), key=("crime_id", "person_id", "role")),
+        TableSpec("asb", (
+            _col("incident_id", "id", unique=True), _col("date", "date"), _LSOA,
+        ), key=("incident_id",), required=False, dated=True),
+        TableSpec("fire", (
+            _col("incident_id", "id", unique=True), _col("date", "date"), _LSOA,
+            _col("fire_type", "code", allowed=("deliberate_fire", "arson_not_endangering_life",
+                                               "arson_endangering_life")),
+        ), key=("incident_id",), required=False, dated=True),
+        TableSpec("ambulance", (
+            _col("call_id", "id", unique=True), _col("date", "date"), _LSOA,
+            _col("category", "code", allowed=("assault_sexual_assault", "stab_gunshot_penetrating_trauma")),
+        ), key=("call_id",), required=False, dated=True),
+        TableSpec("hospital_admissions", (
+            _col("financial_year", "fy"), _col("age_band", "code", allowed=("under_25", "25_plus")),
+            _col("admissions", "int", **_COUNT),
+        ), key=("financial_year", "age_band"), required=False),
+        TableSpec("school_exclusions", (
+            _col("local_authority", "text"), _col("academic_year", "fy"), _col("reason", "text"),
+            _col("permanent_exclusions", "int", **_COUNT), _col("suspensions", "int", **_COUNT),
+        ), key=("local_authority", "academic_year", "reason"), required=False),
+        TableSpec("community_survey", (
+            _col("year", "int", **_YEAR), _col("area", "text", references="config.areas"),
+            _col("theme", "text"), _col("responses", "int", **_COUNT),
+        ), key=("year", "area", "theme"), required=False),
+        TableSpec("comparators", (
+            _col("series", "code"), _col("area", "text"), _col("year", "int", **_YEAR),
+            _col("value", "float", min=-MAX_ABS_NUMBER, max=MAX_ABS_NUMBER),
+        ), key=("series", "area", "year"), required=False),
+    )
+}
+
+#: Load order: every table comes after the tables it refers to.
+TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
+
+
+# --------------------------------------------------------------------------- coercion
+
+
+def _by_unique(series: pd.Series, convert) -> pd.Series:
+    """Apply ``convert`` (vectorised, on a Series) to the distinct values only, then expand."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    converted = convert(pd.Series(uniques, dtype=object))
+    values = np.asarray(converted)
+    if len(values) == 0:
+        return convert(pd.Series([], dtype=object)).reindex(series.index)
+    out = pd.Series(values.take(np.where(codes < 0, 0, codes)), index=series.index)
+    if getattr(converted, "dtype", None) is not None:
+        out = out.astype(converted.dtype) if converted.dtype != object else out
+    return out.mask(codes < 0)
+
+
+def _blank(series: pd.Series) -> np.ndarray:
+    """True where a cell is missing or only whitespace."""
+    if series.dtype.kind in "biufcmM":
+        return series.isna().to_numpy()
+    text = series.astype("str")
+    return (series.isna() | (text.str.strip() == "")).to_numpy(dtype=bool)
+
+
+def coerce_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.ndarray, str]:
+    """Convert one column to its contract dtype.
+
+    Parameters
+    ----------
+    series : Series
+        Raw values (strings from CSV, or Parquet-typed values).
+    spec : ColumnSpec
+
+    Returns
+    -------
+    values : Series
+        Converted values (missing where blank or unconvertible).
+    bad : ndarray of bool
+        Rows whose non-blank value could not be converted.
+    reason : str
+        Plain-English reason for the ``bad`` rows.
+
+    Examples
+    --------
+    >>> s = pd.Series(["3", "-1", "2.5", "x", ""])
+    >>> values, bad, reason = coerce_column(s, ColumnSpec("age", "int", nullable=True))
+    >>> values.tolist(), bad.tolist()
+    ([3, -1, <NA>, <NA>, <NA>], [False, False, True, True, False])
+    """
+    blank = _blank(series)
+    kind = spec.kind
+    if kind in TEXT_KINDS:
+        if series.dtype.kind in "iu" or series.dtype == bool:
+            text = series.astype("str")
+        elif series.dtype.kind == "f":
+            whole = series.notna() & (series == series.round())
+            text = series.astype("str").where(~whole, series.astype("Int64").astype("str"))
+        else:
+            text = series.astype("str").str.strip()
+        values = text.astype("str").where(~blank)
+        return values, np.zeros(len(series), dtype=bool), ""
+    if kind in ("int", "float"):
+        if series.dtype.kind in "iu":
+            numbers = series.astype("float64")
+        elif series.dtype.kind == "f":
+            numbers = series
+        elif series.dtype == bool:
+            return series.astype("Int64" if spec.nullable else "int64"), np.zeros(len(series), bool), ""
+        else:
+            numbers = _by_unique(series.astype("str").str.strip(),
+                                 lambda u: pd.to_numeric(u, errors="coerce").astype("float64"))
+        numbers = numbers.astype("float64")
+        finite = np.isfinite(numbers.to_numpy(dtype="float64", na_value=np.nan))
+        bad = ~blank & ~finite
+        reason = "is not a number" if kind == "float" else "is not a whole number"
+        if kind == "int":
+            too_big = finite & (np.abs(numbers.to_numpy(dtype="float64", na_value=0.0)) > MAX_ABS_NUMBER)
+            fractional = finite & ~too_big & (numbers.to_numpy(dtype="float64", na_value=0.0) % 1 != 0)
+            bad = bad | fractional
+            keep = finite & ~fractional & ~too_big
+            ints = numbers.where(keep).astype("Int64")
+            if too_big.any():
+                # out-of-range values are kept visible (as the max) so the range check reports them
+                ints = ints.mask(too_big, int(MAX_ABS_NUMBER) + 1)
+            if not spec.nullable and not ints.isna().any():
+                return ints.astype("int64"), bad, reason
+            return ints, bad, reason
+        return numbers.where(finite), bad, reason
+    if kind == "bool":
+        if series.dtype == bool:
+            return series, np.zeros(len(series), bool), ""
+        if series.dtype.kind in "iuf":
+            mapped = series.map({1: True, 0: False})
+        else:
+            mapping = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
+            mapped = _by_unique(series.astype("str").str.strip().str.lower(),
+                                lambda u: u.map(mapping))
+        bad = ~blank & mapped.isna().to_numpy()
+        values = mapped.astype("boolean")
+        if spec.dtype == "bool" and not values.isna().any():
+            values = values.astype(bool)
+        return values, bad, "is not true/false (accepted: true, false, 1, 0, Y, N)"
+    if kind == "date":
+        if series.dtype.kind == "M":
+            values = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) is not None else series
+            values = values.astype("datetime64[ns]")
+            return values, np.zeros(len(series), bool), ""
+        if series.dtype == object and len(series) and not isinstance(series.dropna().iloc[0] if series.notna().any() else "", str):
+            values = pd.to_datetime(series, errors="coerce")
+        else:
+            values = _by_unique(series.astype("str").str.strip(),
+                                lambda u: pd.to_datetime(u, format="%Y-%m-%d", errors="coerce"))
+        values = pd.Series(values, index=series.index).astype("datetime64[ns]")
+        bad = ~blank & values.isna().to_numpy()
+        return values, bad, "is not a real date in the form YYYY-MM-DD"
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def coerce_frame(frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, str]]]:
+    """Coerce every contract column of ``frame``; absent optional columns are added empty.
+
+    Returns the converted frame (contract columns only, contract order, plus ``geometry`` for
+    geography) and ``{column: (bad_rows_mask, reason)}`` for columns with unconvertible cells.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"incident_id": ["a", "b"], "date": ["2020-01-31", "2020-02-30"],
+    ...                     "lsoa_code": ["X1", "X1"]})
+    >>> typed, bad = coerce_frame(raw, TABLES["asb"])
+    >>> str(typed["date"].dtype), bad["date"][0].tolist()
+    ('datetime64[ns]', [False, True])
+    """
+    columns: dict[str, pd.Series] = {}
+    bad: dict[str, tuple[np.ndarray, str]] = {}
+    for col in spec.columns:
+        if col.name not in frame.columns:
+            if col.required:
+                continue
+            columns[col.name] = pd.Series(pd.NA, index=frame.index, dtype=col.dtype)
+            continue
+        values, mask, reason = coerce_column(frame[col.name], col)
+        columns[col.name] = values
+        if mask.any():
+            bad[col.name] = (mask, reason)
+    out = pd.DataFrame(columns, index=frame.index)
+    if spec.geo and "geometry" in frame.columns:
+        import geopandas as gpd
+
+        out = gpd.GeoDataFrame(out, geometry=frame.geometry, crs=getattr(frame, "crs", None))
+    return out, bad
+
+
+# --------------------------------------------------------------------------- pandera schemas
+
+
+@dataclass(frozen=True)
+class Context:
+    """Values from the config and already-checked tables that cross-table rules refer to."""
+
+    lsoa_codes: frozenset[str] | None = None
+    crime_ids: frozenset[str] | None = None
+    crime_ids_used: frozenset[str] | None = None
+    offence_codes: frozenset[str] | None = None
+    csps: tuple[str, ...] | None = None
+    areas: tuple[str, ...] | None = None
+    period_start: pd.Timestamp | None = None
+    period_end: pd.Timestamp | None = None
+    max_year: int | None = None
+
+
+def _formula_check() -> pa.Check:
+    return pa.Check(lambda s: ~s.str.contains(FORMULA_PATTERN, regex=True, na=False),
+                    element_wise=False, ignore_na=True,
+                    error="starts like a spreadsheet formula (=, +, -, @); refused to protect spreadsheet users")
+
+
+def _reference_checks(col: ColumnSpec, context: Context) -> list[pa.Check]:
+    """Checks that values exist in another table / the config; none when that is unknown."""
+    ref = col.references
+    if ref == "geography.lsoa_code" and context.lsoa_codes is not None:
+        codes = context.lsoa_codes
+        return [pa.Check(lambda s: s.isin(codes), ignore_na=True, error="is not an LSOA code in geography")]
+    if ref == "crimes.crime_id" and context.crime_ids is not None:
+        ids, used = context.crime_ids, context.crime_ids_used
+        checks = [pa.Check(lambda s: s.isin(ids), ignore_na=True, error="is not a crime_id in crimes")]
+        if used is not None and len(used) < len(ids):
+            checks.append(pa.Check(lambda s: ~s.isin(ids) | s.isin(used), ignore_na=True,
+                                   error="refers to a crime whose row in crimes was rejected"))
+        return checks
+    if ref == "reference.offence_code" and context.offence_codes is not None:
+        codes = context.offence_codes
+        return [pa.Check(lambda s: s.str.strip().str.upper().isin(codes), ignore_na=True,
+                         error="is not a Home Office offence code in the shipped reference table")]
+    if ref == "config.csps" and context.csps is not None:
+        csps = frozenset(context.csps)
+        return [pa.Check(lambda s: s.isin(csps), ignore_na=True,
+                         error=f"is not a CSP listed in config.csps ({', '.join(context.csps)})")]
+    if ref == "config.areas" and context.areas is not None:
+        areas = frozenset(context.areas)
+        return [pa.Check(lambda s: s.isin(areas), ignore_na=True,
+                         error="is not a CSP in config.csps, 'county' or the county name")]
+    return []
+
+
+def _is_consecutive_year_pair(s: pd.Series) -> pd.Series:
+    first = pd.to_numeric(s.str.slice(0, 4), errors="coerce")
+    second = pd.to_numeric(s.str.slice(5, 7), errors="coerce")
+    return s.str.match(FY_PATTERN, na=False) & ((first + 1) % 100 == second)
+
+
+def _column_checks(col: ColumnSpec, table: TableSpec, context: Context) -> list[pa.Check]:
+    checks: list[pa.Check] = []
+    if col.kind in TEXT_KINDS:
+        checks.append(_formula_check())
+        limit = _MAX_LEN[col.kind]
+        checks.append(pa.Check(lambda s, n=limit: s.str.len() <= n, ignore_na=True,
+                               error=f"is longer than {limit} characters"))
+    if col.kind == "fy":
+        checks.append(pa.Check(_is_consecutive_year_pair, ignore_na=True,
+                               error="is not a year like '2018/19' (two consecutive years)"))
+    if col.allowed is not None:
+        checks.append(pa.Check.isin(list(col.allowed),
+                                    error=f"is not one of the allowed values: {', '.join(col.allowed)}"))
+    if col.kind in ("int", "float"):
+        low, high = col.min, col.max
+        if col.name == "year" and context.max_year is not None:
+            high = min(high if high is not None else context.max_year, context.max_year)
+        if low is not None and high is not None:
+            checks.append(pa.Check.in_range(low, high, error=f"must be between {low:g} and {high:g}"))
+    if col.kind == "date" and table.dated and context.period_start is not None:
+        start, end = context.period_start, context.period_end
+        checks.append(pa.Check.in_range(
+            start, end, error=f"is outside the data period {start:%Y-%m-%d} to {end:%Y-%m-%d}"))
+    checks.extend(_reference_checks(col, context))
+    return checks
+
+
+def _sum_check(total: str, parts: tuple[str, ...]) -> pa.Check:
+    def check(df: pd.DataFrame) -> pd.Series:
+        summed = df[list(parts)].sum(axis=1, min_count=len(parts))
+        return (summed == df[total]) | summed.isna() | df[total].isna()
+
+    return pa.Check(check, error=f"{' + '.join(parts)} does not add up to {total}")
+
+
+def table_schema(spec: TableSpec, context: Context | None = None) -> pa.DataFrameSchema:
+    """Build the pandera schema for one table, binding cross-table rules to ``context``.
+
+    The schema expects the output of :func:`coerce_frame`. Every check carries a
+    plain-English ``error`` that becomes the problem's reason.
+
+    Examples
+    --------
+    >>> schema = table_schema(TABLES["hospital_admissions"])
+    >>> frame = pd.DataFrame({"financial_year": pd.Series(["2018/19", "2019/21"], dtype="str"),
+    ...                       "age_band": pd.Series(["under_25", "25_plus"], dtype="str"),
+    ...                       "admissions": pd.Series([3, -1], dtype="int64")})
+    >>> import pandera.errors
+    >>> try:
+    ...     schema.validate(frame, lazy=True)
+    ... except pandera.errors.SchemaErrors as exc:
+    ...     sorted(exc.failure_cases["column"].tolist())
+    ['admissions', 'financial_year']
+    """
+    context = context or Context()
+    columns = {}
+    for col in spec.columns:
+        # integer and flag columns stay nullable until rejected rows are dropped, so only the
+        # float and date dtypes are asserted here; coerce_frame guarantees the others
+        dtype = col.dtype if col.kind in ("float", "date") else None
+        columns[col.name] = pa.Column(
+            dtype, checks=_column_checks(col, spec, context), nullable=True,
+            unique=col.unique, report_duplicates="exclude_first", required=col.required,
+        )
+    key = list(spec.key) if len(spec.key) > 1 else None
+    return pa.DataFrameSchema(
+        columns, checks=[_sum_check(total, parts) for total, parts in spec.sums],
+        unique=key, report_duplicates="exclude_first", strict=False, coerce=False, name=spec.name,
+    )
+
+
+def required_missing(frame: pd.DataFrame, spec: TableSpec) -> dict[str, np.ndarray]:
+    """Rows where a non-nullable column is blank, per column (after coercion)."""
+    out = {}
+    for col in spec.columns:
+        if not col.nullable and col.name in frame.columns:
+            mask = frame[col.name].isna().to_numpy()
+            if mask.any():
+                out[col.name] = mask
+    return out
+
+
+def iter_columns(spec: TableSpec, kinds: Iterable[str]) -> list[ColumnSpec]:
+    """Columns of ``spec`` whose kind is in ``kinds``."""
+    wanted = set(kinds)
+    return [c for c in spec.columns if c.kind in wanted]

@@ -1,0 +1,1 @@
+"""Builders for a tiny valid data folder and the malformed variants in the hostile-input corpus."""

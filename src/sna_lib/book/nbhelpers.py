@@ -1,0 +1,449 @@
+"""What every book notebook imports: parameters → loaded data, glue, tables, figures, provenance.
+
+A section notebook starts with a ``parameters`` cell (papermill)::
+
+    area = "county"          # "county" or a CSP name from config.csps
+    data_dir = None          # data folder (the pipeline passes its validated Parquet copy)
+    reporting_year = None    # None → config.reporting_year
+    build_dir = None         # where this run writes its CSV/PNG downloads
+
+and then::
+
+    from sna_lib.book import nbhelpers as nb
+    ctx = nb.setup(area, data_dir, build_dir, reporting_year)
+    nb.glue_number("sv_total", n)                 # prose: {glue:text}`sv_total`
+    nb.show_table(df, "by-csp", "SV offences by CSP", count_columns=["offences"])
+    nb.show_figure(fig, "trend", caption=..., alt=..., data=df)
+    nb.show_map(areas_gdf, "rate", title="SV offences per 1,000 residents")
+    nb.provenance_stamp()
+
+Numbers in prose come from :func:`glue_number` (through :mod:`sna_lib.disclosure`), never typed
+by hand. Use ``{glue:text}`key``` on the same page and ``{glue:text}`path/to/page.ipynb::key:s```
+from another page (the ``:s`` format is required there).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sna_lib.book import charts
+
+__all__ = [
+    "BookContext",
+    "VALIDATED_MARKER",
+    "PROVENANCE_FILE",
+    "QUALITY_FILE",
+    "setup",
+    "context",
+    "glue_number",
+    "glue_text",
+    "show_table",
+    "show_figure",
+    "show_map",
+    "provenance_stamp",
+    "provenance",
+    "code_fingerprint",
+]
+
+#: File the pipeline writes into its validated data copy; its presence allows ``validate=False``.
+VALIDATED_MARKER = ".sna-validated"
+#: Provenance (input hashes, code version) written beside the validated copy.
+PROVENANCE_FILE = "provenance.json"
+#: Data-quality table (read/used/rejected per file) from the one validation pass.
+QUALITY_FILE = "data_quality.json"
+
+_DATASETS: dict[tuple[str, str], Any] = {}
+_ACTIVE: BookContext | None = None
+_REPO_SRC = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class BookContext:
+    """Everything a notebook needs after :func:`setup`.
+
+    Attributes
+    ----------
+    area : str
+        ``"county"`` or a CSP name.
+    area_label : str
+        Heading text: the county name (``"Demoshire (synthetic)"`` for demo data) or the CSP name.
+    area_level : str
+        ``"county"`` or ``"csp"`` — the level disclosure rules are applied at.
+    dataset : sna_lib.dataset.Dataset
+    reporting_year : int
+    data_dir : Path
+    downloads_dir : Path
+        Where CSV/PNG files for this run are written.
+    quality : pandas.DataFrame
+        Records read/used/rejected per input file.
+    """
+
+    area: str
+    area_label: str
+    area_level: str
+    dataset: Any
+    reporting_year: int
+    data_dir: Path
+    downloads_dir: Path
+    quality: pd.DataFrame
+
+    @property
+    def config(self):
+        """The data folder's :class:`sna_lib.config.Config`."""
+        return self.dataset.config
+
+    @property
+    def county_label(self) -> str:
+        """County name, marked ``(synthetic)`` for generated demo data."""
+        return _county_label(self.dataset.config)
+
+    def lsoa_codes(self) -> pd.Index:
+        """LSOA codes inside this area (all of them for the county)."""
+        geo = self.dataset.geography
+        if self.area == "county":
+            return pd.Index(geo["lsoa_code"])
+        return pd.Index(geo.loc[geo["area"] == self.area, "lsoa_code"])
+
+
+def _county_label(config) -> str:
+    return f"{config.county} (synthetic)" if getattr(config, "synthetic", False) else str(config.county)
+
+
+def _load(data_dir: Path):
+    """Load (and memoise per process) the dataset; validated copies skip re-validation."""
+    from sna_lib.dataset import load_dataset
+
+    marker = data_dir / VALIDATED_MARKER
+    stamp = marker.read_text(encoding="utf-8").strip() if marker.is_file() else ""
+    key = (str(data_dir.resolve()), stamp)
+    if not stamp:
+        return load_dataset(data_dir, validate=True)
+    if key not in _DATASETS:
+        _DATASETS.clear()
+        _DATASETS[key] = load_dataset(data_dir, validate=False)
+    cached = _DATASETS[key]
+    # Shallow copies: pandas copy-on-write keeps the memoised frames safe from notebook edits.
+    frames = {f.name: getattr(cached, f.name) for f in dataclasses.fields(cached)}
+    copies = {k: (v.copy(deep=False) if isinstance(v, pd.DataFrame) else v) for k, v in frames.items()}
+    return type(cached)(**copies)
+
+
+def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
+          build_dir: str | os.PathLike | None = None, reporting_year: int | None = None) -> BookContext:
+    """Load the data for one notebook run and make it the active context.
+
+    Parameters
+    ----------
+    area : str
+        ``"county"`` or a CSP name exactly as in ``config.csps``.
+    data_dir : path, optional
+        Data folder. The pipeline passes its validated Parquet copy (loaded without
+        re-validating); any other folder is validated on load. Defaults to ``$SNA_DATA_DIR``.
+    build_dir : path, optional
+        Folder for this run's outputs; downloads go to ``<build_dir>/downloads``.
+        Defaults to a temporary folder.
+    reporting_year : int, optional
+        Defaults to ``config.reporting_year``.
+
+    Returns
+    -------
+    BookContext
+
+    Raises
+    ------
+    ValueError
+        If ``area`` is not ``"county"`` or a configured CSP.
+
+    Examples
+    --------
+    >>> ctx = setup("county", "demo-data")            # doctest: +SKIP
+    >>> ctx.area_label                                # doctest: +SKIP
+    'Demoshire (synthetic)'
+    """
+    global _ACTIVE
+    if data_dir is None:
+        data_dir = os.environ.get("SNA_DATA_DIR")
+    if data_dir is None:
+        raise ValueError("data_dir is required (or set SNA_DATA_DIR)")
+    data_path = Path(data_dir)
+    dataset = _load(data_path)
+    config = dataset.config
+    if area != "county" and area not in config.csps:
+        raise ValueError(f"area must be 'county' or one of {list(config.csps)}, got {area!r}")
+    year = int(reporting_year) if reporting_year is not None else int(config.reporting_year)
+    out = Path(build_dir) if build_dir is not None else Path(tempfile.mkdtemp(prefix="sna-nb-"))
+    downloads = out / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    quality_file = data_path / QUALITY_FILE
+    if quality_file.is_file():
+        quality = pd.DataFrame(json.loads(quality_file.read_text(encoding="utf-8")))
+    else:
+        quality = dataset.quality.to_frame()
+    charts.apply_style()
+    from sna_lib.disclosure import area_level_of
+
+    _ACTIVE = BookContext(
+        area=area,
+        area_label=_county_label(config) if area == "county" else area,
+        area_level=area_level_of(area),
+        dataset=dataset,
+        reporting_year=year,
+        data_dir=data_path,
+        downloads_dir=downloads,
+        quality=quality,
+    )
+    return _ACTIVE
+
+
+def context() -> BookContext:
+    """The context created by the last :func:`setup` call in this kernel."""
+    if _ACTIVE is None:
+        raise RuntimeError("call sna_lib.book.nbhelpers.setup(area, data_dir, build_dir, reporting_year) first")
+    return _ACTIVE
+
+
+# --------------------------------------------------------------------------- glue
+
+
+def glue_text(key: str, text: str) -> str:
+    """Glue already-publishable text under ``key`` (for ``{glue:text}`` in prose); returns it."""
+    from myst_nb import glue
+
+    text = str(text)  # plain str: Suppressed markers etc. become ordinary text
+    glue(key, text, display=False)
+    return text
+
+
+def glue_number(key: str, value: Any, *, kind: str = "count", count: Any = None,
+                decimals: int = 1, area_level: str | None = None) -> str:
+    """Publish one number through :mod:`sna_lib.disclosure` and glue it for the prose.
+
+    Parameters
+    ----------
+    key : str
+        Glue key, used in Markdown as ``{glue:text}`key```.
+    value : number
+        The count, rate or percentage.
+    kind : {"count", "rate", "percent", "change"}
+        ``count``: suppressed below county level when small. ``rate``/``percent``: suppressed
+        when ``count`` (the numerator) is. ``change``: a signed percentage change (``+12.3%``),
+        suppressed when ``count`` is.
+    count : int, optional
+        Numerator for rates/percentages/changes (required for those kinds below county level).
+    decimals : int
+    area_level : str, optional
+        Defaults to the active context's level.
+
+    Returns
+    -------
+    str
+        The text that was glued (e.g. ``"1,234"`` or ``"[c]"``).
+
+    Examples
+    --------
+    >>> glue_number("n", 1234, area_level="county")   # doctest: +SKIP
+    '1,234'
+    """
+    from sna_lib import disclosure
+
+    ctx = _ACTIVE
+    level = area_level or (ctx.area_level if ctx else "county")
+    config = ctx.config if ctx else None
+    if kind == "count":
+        text = disclosure.publish_number(value, area_level=level, config=config)
+    elif kind in {"rate", "percent", "change"}:
+        if count is None and disclosure.disclosure_rules(config).applies(level):
+            raise ValueError(f"glue_number(kind={kind!r}) below county level needs count= (the numerator)")
+        suffix = "%" if kind in {"percent", "change"} else ""
+        magnitude = abs(value) if (kind == "change" and value is not None) else value
+        text = disclosure.publish_rate(magnitude, count=count, area_level=level, config=config,
+                                       decimals=decimals, suffix=suffix)
+        if kind == "change" and not disclosure.is_suppressed(text) and value is not None:
+            text = ("+" if value > 0 else "−" if value < 0 else "") + text
+    else:
+        raise ValueError(f"kind must be count, rate, percent or change, not {kind!r}")
+    return glue_text(key, text)
+
+
+# --------------------------------------------------------------------------- tables, figures, maps
+
+
+def _display_markdown(text: str) -> None:
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
+
+
+def show_table(df: pd.DataFrame, name: str, caption: str, *, count_columns=None, total_row=None,
+               area_level: str | None = None, max_rows: int = 60) -> pd.DataFrame:
+    """Suppress small counts, show the table with a caption and a CSV download link.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Aggregate table. Labels should be columns (the index is dropped unless named).
+    name : str
+        Unique name within the notebook (file name of the CSV).
+    caption : str
+    count_columns : list, optional
+        Count columns to pass through :func:`sna_lib.disclosure.suppress_counts` (primary and
+        secondary suppression at ``area_level``). Columns not listed are shown as they are, so
+        list every count column.
+    total_row : hashable, optional
+        Index label of a total row (e.g. the county), so secondary suppression protects it.
+    area_level : str, optional
+        Defaults to the active context's level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The published (suppressed, text) table.
+    """
+    from sna_lib import disclosure
+
+    ctx = context()
+    level = area_level or ctx.area_level
+    table = df
+    note = None
+    if count_columns:
+        table = disclosure.suppress_counts(df, list(count_columns), area_level=level, config=ctx.config,
+                                           total_row=total_row)
+        if any(disclosure.is_suppressed(v) for c in count_columns for v in table[c].tolist()):
+            note = disclosure.suppression_note(ctx.config)
+    if table.index.name is not None or isinstance(table.index, pd.MultiIndex):
+        table = table.reset_index()
+    else:
+        table = table.reset_index(drop=True)
+    _display_markdown(charts.table_markdown(table, name, caption=caption, out_dir=ctx.downloads_dir,
+                                            note=note, max_rows=max_rows))
+    return table
+
+
+def show_figure(fig, name: str, *, caption: str, alt: str, data: pd.DataFrame) -> None:
+    """Show a matplotlib/seaborn figure as a numbered figure with alt text and CSV download."""
+    ctx = context()
+    _display_markdown(charts.figure_markdown(fig, name, caption=caption, alt=alt, data=data,
+                                             out_dir=ctx.downloads_dir))
+
+
+def show_map(areas, value_column: str, *, title: str, name: str | None = None, caption: str | None = None,
+             kind: str = "rate", boundaries="csp", data_columns=None, **kwargs):
+    """Display an offline choropleth (see :func:`sna_lib.book.maps.choropleth_map`) + CSV download.
+
+    ``boundaries="csp"`` draws CSP outlines over LSOA polygons (in CSP books: that CSP's outline).
+    The CSV holds the mapped values per polygon (code, name, value) — no geometry.
+    """
+    from IPython.display import display
+
+    from sna_lib.book.maps import choropleth_map
+
+    ctx = context()
+    if isinstance(boundaries, str) and boundaries == "csp":
+        geo = ctx.dataset.geography
+        if ctx.area != "county":
+            geo = geo[geo["area"] == ctx.area]
+        boundaries = geo[["area", "geometry"]].dissolve(by="area").reset_index()
+    offline = choropleth_map(areas, value_column, title=title, kind=kind, boundaries=boundaries, **kwargs)
+    display(offline)
+    code_col = kwargs.get("code_column", "lsoa_code")
+    name_col = kwargs.get("name_column", "lsoa_name")
+    columns = list(data_columns) if data_columns else [code_col, name_col, value_column]
+    stem = charts.safe_name(name or title)
+    data = pd.DataFrame(areas[columns])
+    data.to_csv(ctx.downloads_dir / f"{stem}.csv", index=False, lineterminator="\n")
+    text = charts.markdown_escape(caption or title)
+    _display_markdown(f"{text} {{download}}`Download the mapped values (CSV) <{charts.DOWNLOAD_TOKEN}{stem}.csv>`\n")
+    return offline
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def code_fingerprint() -> str:
+    """sha256 of every source/data file of the installed ``sna_lib`` package (short, 12 hex).
+
+    Examples
+    --------
+    >>> len(code_fingerprint())
+    12
+    """
+    digest = hashlib.sha256()
+    for path in sorted(_REPO_SRC.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in {".pyc"}:
+            digest.update(path.relative_to(_REPO_SRC).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def git_commit() -> str | None:
+    """Short git commit of the source tree, with ``+dirty`` when ``src/sna_lib`` has local edits."""
+    root = _REPO_SRC.parents[1]
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "src/sna_lib"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("+dirty" if dirty else "") if commit else None
+
+
+def provenance(data_dir: str | os.PathLike | None = None) -> dict:
+    """Provenance of the active run: data as at, input file hashes, code version.
+
+    Read from the pipeline's ``provenance.json`` beside the validated copy; computed when absent.
+    """
+    ctx = _ACTIVE
+    path = Path(data_dir) if data_dir is not None else (ctx.data_dir if ctx else None)
+    if path is not None and (path / PROVENANCE_FILE).is_file():
+        return json.loads((path / PROVENANCE_FILE).read_text(encoding="utf-8"))
+    from sna_lib import __version__
+
+    files = {}
+    if path is not None:
+        for f in sorted(path.rglob("*")):
+            if f.is_file():
+                files[f.relative_to(path).as_posix()] = hashlib.sha256(f.read_bytes()).hexdigest()
+    config = ctx.config if ctx else None
+    return {
+        "data_as_at": str(config.rolling_end) if config is not None else None,
+        "inputs": files,
+        "version": __version__,
+        "code": code_fingerprint(),
+        "git": git_commit(),
+    }
+
+
+def provenance_text(info: dict) -> str:
+    """One-paragraph provenance statement (Markdown-safe) from :func:`provenance` output.
+
+    Examples
+    --------
+    >>> provenance_text({"data_as_at": "2023-12-31", "inputs": {"crimes.csv": "ab" * 32},
+    ...                  "version": "0.1.0", "code": "0123456789ab", "git": "5dba6da"})
+    'Data as at 2023-12-31. Inputs: crimes.csv (sha256 abababababab). Code: sna-book 0.1.0, sna\\\\_lib 0123456789ab, git 5dba6da.'
+    """
+    inputs = ", ".join(f"{name} (sha256 {digest[:12]})" for name, digest in sorted(info.get("inputs", {}).items()))
+    code = f"sna-book {info.get('version')}, sna_lib {info.get('code')}"
+    if info.get("git"):
+        code += f", git {info['git']}"
+    parts = [f"Data as at {info.get('data_as_at')}.", f"Inputs: {inputs or 'none recorded'}.", f"Code: {code}."]
+    return charts.markdown_escape(" ".join(parts)).replace("\\(", "(").replace("\\)", ")")
+
+
+def provenance_stamp() -> str:
+    """Display (and return) the provenance note for the bottom of a page."""
+    text = provenance_text(provenance())
+    _display_markdown(f"```{{admonition}} Provenance\n:class: note sna-provenance\n{text}\n```\n")
+    return text

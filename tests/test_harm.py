@@ -1,0 +1,121 @@
+"""Tests for CCHI harm totals, means, ratios and equivalents."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sna_lib.harm import (
+    MissingHarmWeightWarning,
+    crime_harm,
+    harm_by,
+    harm_equivalent,
+    harm_impact,
+    harm_ratio,
+    harm_ratio_from_means,
+    harm_summary,
+)
+from sna_lib.reference import offences
+
+W = offences().set_index("offence_code")["cchi_days"].astype(float).to_dict()
+
+
+def test_reference_section5_arithmetic():
+    ratio = harm_ratio_from_means(950, 73)
+    assert round(ratio) == 13
+    assert harm_equivalent(1100, ratio) == 14_300
+    assert harm_equivalent(626, ratio) == 8_138
+    assert harm_equivalent(947, ratio) == 12_311
+
+
+def test_crime_harm_uses_reference_weights_and_keeps_index():
+    c = pd.DataFrame({"offence_code": ["1", "8N", "46"]}, index=[5, 7, 9])
+    h = crime_harm(c)
+    assert list(h.index) == [5, 7, 9]
+    assert h.tolist() == [W["1"], W["8N"], W["46"]]
+
+
+def test_unknown_codes_are_reported_not_zero():
+    c = pd.DataFrame({"offence_code": ["1", "ZZ1", "ZZ1", None]})
+    with pytest.warns(MissingHarmWeightWarning, match=r"3 crime\(s\).*ZZ1.*1 with no offence code"):
+        s = harm_summary(c)
+    assert s.crimes == 4 and s.weighted == 1 and s.unweighted == 3
+    assert s.missing_codes == ("ZZ1",)
+    assert s.total == W["1"] and s.mean == W["1"]          # mean over weighted crimes only
+
+
+def test_custom_table_with_blank_weight_is_reported():
+    table = offences()
+    table.loc[table["offence_code"] == "46", "cchi_days"] = pd.NA
+    with pytest.warns(MissingHarmWeightWarning, match="46"):
+        s = harm_summary(pd.DataFrame({"offence_code": ["46", "8N"]}), table)
+    assert s.weighted == 1 and s.total == W["8N"]
+
+
+def test_no_warning_when_all_known():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        harm_summary(pd.DataFrame({"offence_code": ["1", "8N"]}))
+
+
+def test_empty_sets():
+    s = harm_summary(pd.DataFrame({"offence_code": pd.Series([], dtype="string")}))
+    assert s.crimes == 0 and s.mean is None and s.total == 0
+    assert harm_ratio(pd.DataFrame({"offence_code": []}), pd.DataFrame({"offence_code": ["1"]})) is None
+
+
+def test_harm_ratio_by_hand():
+    allc = pd.DataFrame({"offence_code": ["5D", "8N", "46", "46", "105A"]})
+    mean_all = (W["5D"] + W["8N"] + 2 * W["46"] + W["105A"]) / 5
+    mean_sv = (W["5D"] + W["8N"]) / 2
+    assert harm_ratio(allc.iloc[:2], allc) == pytest.approx(mean_sv / mean_all)
+
+
+def test_harm_impact_counts_unique_people_of_subset_only():
+    allc = pd.DataFrame({"crime_id": list("abcdef"),
+                         "offence_code": ["5D", "8N", "46", "46", "46", "105A"]})
+    sv = allc.iloc[:2]
+    persons = pd.DataFrame({
+        "crime_id": ["a", "b", "a", "b", "c", "c"],
+        "person_id": ["s1", "s1", "v1", "v2", "s9", "v9"],
+        "role": ["suspect", "suspect", "victim", "victim", "suspect", "victim"],
+    })
+    h = harm_impact(sv, allc, persons)
+    ratio = ((W["5D"] + W["8N"]) / 2) / ((W["5D"] + W["8N"] + 3 * W["46"] + W["105A"]) / 6)
+    assert h.harm_ratio == pytest.approx(ratio)
+    k = int(ratio + 0.5)
+    assert h.harm_ratio_rounded == k
+    assert (h.offences, h.offences_equivalent) == (2, 2 * k)
+    assert (h.unique_suspects, h.suspects_equivalent) == (1, k)
+    assert (h.unique_victims, h.victims_equivalent) == (2, 2 * k)
+    assert set(h.to_dict()) >= {"mean_harm_all", "harm_ratio", "victims_equivalent"}
+
+
+def test_harm_by_group():
+    c = pd.DataFrame({"offence_code": ["1", "8N", "8N", "ZZ"], "area": ["A", "B", "B", "B"]})
+    with pytest.warns(MissingHarmWeightWarning):
+        out = harm_by(c, "area").set_index("area")
+    assert out.loc["A", "total_harm"] == W["1"]
+    assert out.loc["B", "crimes"] == 3 and out.loc["B", "weighted"] == 2
+    assert out.loc["B", "mean_harm"] == pytest.approx(W["8N"])
+
+
+codes = st.sampled_from(sorted(W))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(codes, min_size=1, max_size=60), st.data())
+def test_property_harm_nonnegative_and_subset_total_le_total(all_codes, data):
+    allc = pd.DataFrame({"offence_code": all_codes})
+    take = data.draw(st.lists(st.booleans(), min_size=len(all_codes), max_size=len(all_codes)))
+    sub = allc[take]
+    s, a = harm_summary(sub), harm_summary(allc)
+    assert a.total >= 0 and s.total >= 0
+    assert s.total <= a.total + 1e-9
+    assert a.total == pytest.approx(sum(W[c] for c in all_codes))
+    if a.mean:
+        assert min(W[c] for c in all_codes) - 1e-9 <= a.mean <= max(W[c] for c in all_codes) + 1e-9

@@ -1,0 +1,185 @@
+"""Leak scanner against a hand-made fake site: every hiding place is found, clean pages pass."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import urllib.parse
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from sna_lib.leakscan import (
+    LeakFound,
+    LeakRules,
+    assert_clean,
+    id_format_patterns,
+    rules_from_data_dir,
+    scan_site,
+    scan_text,
+)
+
+NAME = "Zebedee Quillfeather"
+CRIME_ID = "CR-2023-004711"
+PERSON_ID = "PX9931207"
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory) -> Path:
+    """A tiny contract-shaped folder: 4 LSOA squares near Chelmsford (EPSG:27700) + ids."""
+    d = tmp_path_factory.mktemp("data")
+    squares = [box(570000 + i * 1000, 205000, 571000 + i * 1000, 206000) for i in range(4)]
+    gpd.GeoDataFrame({"lsoa_code": [f"X0100000{i}" for i in range(4)], "lsoa_name": [f"Town {i}" for i in range(4)],
+                      "area": ["North", "North", "South", "South"]}, geometry=squares, crs=27700
+                     ).to_parquet(d / "geography.parquet")
+    pd.DataFrame({"crime_id": [CRIME_ID, "CR-2023-004712", "CR-2022-000001"], "lsoa_code": ["X01000000"] * 3}
+                 ).to_csv(d / "crimes.csv", index=False)
+    pd.DataFrame({"crime_id": [CRIME_ID], "person_id": [PERSON_ID]}).to_parquet(d / "persons.parquet")
+    return d
+
+
+@pytest.fixture(scope="module")
+def rules(data_dir) -> LeakRules:
+    return rules_from_data_dir(data_dir, canaries=[NAME])
+
+
+def write(site: Path, rel: str, content: str | bytes) -> None:
+    path = site / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+
+
+def kinds(report):
+    return sorted({(f.path.split(" ")[0], f.kind) for f in report.findings})
+
+
+def test_rules_are_learnt_from_the_data(rules):
+    assert {CRIME_ID, PERSON_ID, "CR-2022-000001"} <= rules.identifiers
+    assert "X01000000" in rules.not_identifiers
+    # bbox = geography (570000..574000, 205000..206000) plus 2 km
+    assert rules.bng_bbox == (568000, 203000, 576000, 208000)
+    min_lon, min_lat, max_lon, max_lat = rules.lonlat_bbox
+    assert 0.40 < min_lon < max_lon < 0.60 and 51.65 < min_lat < max_lat < 51.80  # Chelmsford-ish
+    assert len(rules.id_patterns) >= 2  # CR-dddd-dddddd and PXddddddd
+
+
+def test_id_formats():
+    (pattern,) = id_format_patterns(["CR-2023-000001", "CR-2019-123456"])
+    import re
+    assert re.search(pattern, "see CR-2031-999999.") and not re.search(pattern, "XCR-2031-999999")
+    assert id_format_patterns(["12345678", "87654321"]) == ()  # bare numbers would match figures
+
+
+@pytest.mark.parametrize("page", [
+    f"<p>{NAME}</p>",
+    f"<td>{NAME.upper()}</td>",
+    "<p>Zebedee&nbsp;Quillfeather</p>",
+    "<p>Zebedee <b>Quill</b>feather</p>",
+    "<p>" + html.escape("Zebedee Quillfeather &") + "</p>",
+    '<a href="x?q=' + urllib.parse.quote(NAME) + '">x</a>',
+    json.dumps({"cells": [{"outputs": [{"data": {"text/html": [f"<i>{NAME}</i>"]}}]}]}),
+    '<script>var s = "Zebedee \\u0051uillfeather";</script>',  # JSON/JS unicode escape
+    '<a download="t.csv" href="data:text/csv;base64,' + base64.b64encode(f"area,who\nNorth,{NAME}\n".encode()).decode() + '">csv</a>',
+    '<iframe srcdoc="' + html.escape(f'<html><p title="x">{NAME}</p></html>', quote=True) + '"></iframe>',
+])
+def test_canary_is_found_however_it_is_encoded(page, rules):
+    assert any(f.kind == "canary" for f in scan_text(page, rules=rules)), page
+
+
+def test_identifiers_exact_and_by_format(rules):
+    found = {f.match for f in scan_text(f"<td>{CRIME_ID}</td><td>{PERSON_ID}</td><td>CR-2019-555555</td>", rules=rules)
+             if f.kind == "identifier"}
+    assert found == {CRIME_ID, PERSON_ID, "CR-2019-555555"}  # last: unseen id, known format
+    assert scan_text("<td>X01000000</td><td>Town 1</td><td>2,023</td><td>2023</td>", rules=rules) == []
+
+
+def test_coordinates_inside_the_county_are_found(rules):
+    lat, lon = 51.734561, 0.487312  # inside the 4 squares' bbox
+    assert rules.lonlat_bbox[1] < lat < rules.lonlat_bbox[3] and rules.lonlat_bbox[0] < lon < rules.lonlat_bbox[2]
+    for text in (f"seen at {lat}, {lon}", f"[{lon},{lat}]", f'{{"lat": {lat}, "lng": {lon}}}',
+                 "grid ref 571234 205678", "[571234.5, 205678.25]"):
+        assert [f.kind for f in scan_text(text, rules=rules)] == ["coordinate"], text
+    for text in (f"seen at {lat:.3f}, {lon:.3f}",   # neighbourhood precision
+                 "seen at 53.480012, -2.242631",    # Manchester: outside the county
+                 "grid ref 471234 205678",          # west of the county
+                 "571234 residents; population density 2.1 per hectare; 205678 households"):  # far apart
+        assert [f for f in scan_text(text, rules=rules) if f.kind == "coordinate"] == [], text
+    # two county-sized numbers close together are reported: the scanner errs on the safe side
+    assert len(scan_text("population 571234 and 205678 households", rules=rules)) == 1
+
+
+def test_published_boundaries_are_not_incidents(data_dir, rules, tmp_path):
+    from sna_lib.book.maps import choropleth_map
+
+    geo = gpd.read_parquet(data_dir / "geography.parquet")
+    geo["rate"] = [1.5, 2.5, 3.5, 4.5]
+    page = choropleth_map(geo, "rate", title="Rate per 1,000")._repr_html_()
+    assert "51.7" in html.unescape(page)  # the polygons really are in the page in lat/lon
+    write(tmp_path, "map.html", f"<html><body>{page}</body></html>")
+    report = scan_site(tmp_path, rules=rules)
+    assert report.ok, report.render()
+    # the same page with one incident point added is caught
+    write(tmp_path, "map.html", f"<html><body>{page}<script>L.marker([51.734561, 0.487312])</script></body></html>")
+    assert [f.kind for f in scan_site(tmp_path, rules=rules).findings] == ["coordinate"]
+
+
+def dataframe_html(n_rows: int, columns: list[str]) -> str:
+    return pd.DataFrame({c: range(n_rows) for c in columns}).to_html(classes="dataframe")
+
+
+def test_record_tables(rules):
+    def tables(text):
+        return [f for f in scan_text(text, rules=rules) if f.kind == "record_table"]
+
+    assert tables(dataframe_html(1, ["crime_id", "n"]))                   # any row with an id column
+    assert tables(dataframe_html(11, ["date", "lsoa_code", "offence_code"]))  # > 10 record rows
+    assert not tables(dataframe_html(10, ["date", "lsoa_code", "offence_code"]))
+    assert not tables(dataframe_html(500, ["year", "offences", "rate"]))  # aggregate series
+    assert tables('{"data": [{"person_id": "a1", "age": 17}]}')
+    assert not tables("<p>Each record has a crime_id and a person_id (see data/README.md).</p>")
+    repr_text = pd.DataFrame({"date": range(60), "age": range(60), "sex": ["M"] * 60}).to_string()
+    assert tables(f"<pre>{html.escape(repr_text)}</pre>")
+
+
+def test_fake_site_every_hiding_place(tmp_path, rules):
+    site = tmp_path / "site"
+    write(site, "index.html", "<h1>Demo county</h1><p>Knife crime fell by 12% (1,234 offences).</p>")
+    write(site, "people.html", f"<p>Victim {PERSON_ID} was 17.</p>")
+    write(site, "_static/data.js", f'var hot = {{"where": "51.734561,0.487312"}};')
+    write(site, "downloads/table.csv", "person_id,age\nPA1,17\nPA2,19\n")
+    nb = {"cells": [{"cell_type": "code", "source": "show()", "outputs": [
+        {"output_type": "execute_result", "data": {"text/plain": pd.DataFrame(
+            {"date": range(30), "lsoa_code": ["X01000001"] * 30}).to_string() + "\n\n[30 rows x 2 columns]"}}]}]}
+    write(site, "_sources/people.ipynb", json.dumps(nb))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("inner/notes.txt", f"called {NAME}")
+    write(site, "downloads/all.zip", buf.getvalue())
+    write(site, "_images/fig.png", b"\x89PNG\r\n\x1a\n\x00\x00" + NAME.encode())  # binary: skipped, not read
+    report = scan_site(site, rules=rules)
+    assert kinds(report) == [
+        ("_sources/people.ipynb", "record_table"),
+        ("_static/data.js", "coordinate"),
+        ("downloads/all.zip!inner/notes.txt", "canary"),
+        ("downloads/table.csv", "record_table"),
+        ("people.html", "identifier"),
+    ]
+    assert report.files_skipped == ["_images/fig.png"] and report.files_scanned == 6
+    with pytest.raises(LeakFound) as exc:
+        assert_clean(site, rules)
+    assert "people.html" in str(exc.value)
+
+
+def test_clean_fake_site_passes(tmp_path, rules):
+    site = tmp_path / "clean"
+    write(site, "index.html", "<h1>Demo county SNA</h1><p>Published 2024-06-30.</p>")
+    write(site, "people.html", dataframe_html(5, ["age_band", "victims", "suspects"]))
+    write(site, "downloads/by_csp.csv", "area,offences,rate_per_1000\nNorth,120,3.4512\nSouth,[c],[c]\n")
+    write(site, "_static/app.js", "function f(){return [0.25, 0.5, 51.0];}")
+    assert assert_clean(site, rules).files_scanned == 4

@@ -121,6 +121,7 @@ def test_county_minus_other_csps_cannot_reveal_a_small_csp():
     assert hidden_cells(mask) == {("North", "n"), ("East", "n")}
     text = suppress_counts(t, ["n"], area_level="csp", total_row="County")
     assert text["n"].tolist() == ["[c]", "1,500", "[c]", "1,539"]
+    assert [is_suppressed(v) for v in text["n"]] == [True, False, True, False]
 
 
 def test_zero_is_shown_and_not_used_as_the_secondary_cell():
@@ -196,6 +197,7 @@ def test_rates_follow_primary_and_secondary_suppression():
     t = pd.DataFrame({"n": [3, 200, 150, 353], "rate": [0.31, 2.5, 1.94, 1.7]}, index=["A", "B", "C", "All"])
     out = suppress_rates(t, ["rate"], ["n"], area_level="csp", total_row="All", decimals=2)
     assert out["rate"].tolist() == ["[c]", "2.50", "[c]", "1.70"]
+    assert [is_suppressed(v) for v in out["rate"]] == [True, False, True, False]
     num = suppress_rates(t, ["rate"], ["n"], area_level="csp", total_row="All", output="numeric")
     assert num["rate"].isna().tolist() == [True, False, True, False]
     assert out["n"].tolist() == [3, 200, 150, 353]  # counts untouched by suppress_rates

@@ -565,8 +565,8 @@ def suppress_counts(df: pd.DataFrame, count_columns: Sequence[Hashable], *, area
     ----------
     output : {"text", "numeric"}
         ``"text"`` (default; for HTML tables, CSV downloads and tooltips): count columns become
-        strings, thousands-separated, withheld cells show the marker (``"[c]"``), missing
-        cells ``"–"``. ``"numeric"`` (for charts and map colours): nullable ``Int64`` with
+        strings (object dtype), thousands-separated; withheld cells hold a :class:`Suppressed`
+        marker (``"[c]"``, so :func:`is_suppressed` works on them), missing cells ``"–"``. ``"numeric"`` (for charts and map colours): nullable ``Int64`` with
         ``<NA>`` where withheld. Rounding (if configured) applies to both.
 
     Returns
@@ -582,8 +582,9 @@ def suppress_counts(df: pd.DataFrame, count_columns: Sequence[Hashable], *, area
     >>> import pandas as pd
     >>> t = pd.DataFrame({"area": ["North", "South", "East", "County"],
     ...                   "crimes": [4, 1500, 35, 1539]}).set_index("area")
-    >>> suppress_counts(t, ["crimes"], area_level="csp", total_row="County")["crimes"].tolist()
-    ['[c]', '1,500', '[c]', '1,539']
+    >>> published = suppress_counts(t, ["crimes"], area_level="csp", total_row="County")
+    >>> published["crimes"].tolist(), is_suppressed(published.loc["North", "crimes"])
+    (['[c]', '1,500', '[c]', '1,539'], True)
     >>> suppress_counts(t, ["crimes"], area_level="csp", total_row="County", output="numeric")["crimes"].tolist()
     [<NA>, 1500, <NA>, 1539]
     """
@@ -593,6 +594,7 @@ def suppress_counts(df: pd.DataFrame, count_columns: Sequence[Hashable], *, area
     mask = suppression_mask(df, count_columns, area_level=area_level, config=rules, total_row=total_row,
                             total_col=total_col, assume_published_totals=assume_published_totals)
     applies = rules.applies(area_level)
+    marker = Suppressed(rules.marker)
     out = df.copy()
     for col in count_columns:
         hidden = mask[col].to_numpy(dtype=bool)
@@ -601,8 +603,8 @@ def suppress_counts(df: pd.DataFrame, count_columns: Sequence[Hashable], *, area
         if output == "numeric":
             out[col] = pd.array([pd.NA if (h or c is None) else c for c, h in zip(counts, hidden)], dtype="Int64")
         else:
-            texts = [rules.marker if h else (MISSING_TEXT if c is None else f"{c:,}") for c, h in zip(counts, hidden)]
-            out[col] = pd.array(texts, dtype=pd.StringDtype())
+            texts = [marker if h else (MISSING_TEXT if c is None else f"{c:,}") for c, h in zip(counts, hidden)]
+            out[col] = pd.Series(texts, index=df.index, dtype=object)
     return out
 
 
@@ -646,6 +648,7 @@ def suppress_rates(df: pd.DataFrame, rate_columns: Sequence[Hashable], count_col
     rules = disclosure_rules(config)
     mask = suppression_mask(df, counts, area_level=area_level, config=rules, total_row=total_row,
                             total_col=total_col, assume_published_totals=assume_published_totals)
+    marker = Suppressed(rules.marker)
     out = df.copy()
     for rate_col, count_col in zip(rates, counts):
         hidden = mask[count_col].to_numpy(dtype=bool)
@@ -656,7 +659,7 @@ def suppress_rates(df: pd.DataFrame, rate_columns: Sequence[Hashable], count_col
             nums = [pd.NA if (h or m) else float(v) for v, h, m in zip(values, hidden, missing)]
             out[rate_col] = pd.array(nums, dtype="Float64")
         else:
-            texts = [rules.marker if h else (MISSING_TEXT if m else f"{float(v):,.{int(decimals)}f}")
+            texts = [marker if h else (MISSING_TEXT if m else f"{float(v):,.{int(decimals)}f}")
                      for v, h, m in zip(values, hidden, missing)]
-            out[rate_col] = pd.array(texts, dtype=pd.StringDtype())
+            out[rate_col] = pd.Series(texts, index=df.index, dtype=object)
     return out

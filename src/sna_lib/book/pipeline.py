@@ -1,0 +1,953 @@
+"""Build the SNA books: validate once, execute notebooks (cached, parallel), assemble, publish.
+
+Steps of :func:`build_book`:
+
+1. **Validate once.** The data folder is validated with :func:`sna_lib.dataset.load_dataset`
+   (the same checks as ``sna validate``); a broken contract raises
+   :class:`~sna_lib.errors.DataValidationError` and nothing is executed or published. The
+   validated tables are written as Parquet (plus ``data_quality.json`` and ``provenance.json``)
+   into ``<build_dir>/.cache/data/<hash>/``; notebooks load that copy without re-validating.
+2. **Execute** every notebook named in ``_toc.yml`` with papermill, parameterised by ``area``,
+   ``data_dir``, ``reporting_year`` and ``build_dir``. The county book also gets one area profile
+   per CSP (``notebooks/area_profile`` run with each CSP). Runs are cached under
+   ``<build_dir>/.cache/runs/<key>/`` where the key hashes the data files, the notebook, the
+   ``sna_lib`` source and the parameters, so unchanged runs are never repeated. Runs use a small
+   pool of warm kernels (imports paid once per worker, namespace reset between notebooks), a
+   per-cell timeout and one retry when a kernel fails to start or dies; a failing notebook
+   fails only its own area's book.
+3. **Assemble** a staging Jupyter Book per area (``<build_dir>/.staging/<slug>/``): narrative pages
+   from ``book/``, executed notebooks with their CSV/PNG downloads, and ``_toc.yml``/``_config.yml``
+   derived from the top-level ones with the area's title, provenance footer and synthetic-data
+   banner. ``jupyter-book build -n -W --keep-going`` (warnings are errors) runs only when the
+   staged sources changed or the site is missing.
+4. **Publish** atomically (:func:`sna_lib.book.publish.publish_atomically`): the county book to
+   ``<build_dir>/html``, CSP books to ``<build_dir>/areas/<slug>/html``. A failed build leaves the
+   previous good site in place.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import copy
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sna_lib.book.charts import DOWNLOAD_TOKEN
+from sna_lib.book.nbhelpers import PROVENANCE_FILE, QUALITY_FILE, VALIDATED_MARKER, git_commit
+from sna_lib.errors import SnaError
+
+__all__ = [
+    "BookError",
+    "Failure",
+    "RunRecord",
+    "RunResult",
+    "BuildResult",
+    "run_notebooks",
+    "build_book",
+    "area_slug",
+    "prepare_data",
+    "project_dir",
+]
+
+PROFILE_NOTEBOOK = "notebooks/area_profile"
+PIPELINE_VERSION = "1"
+DEFAULT_CELL_TIMEOUT = 900
+KERNEL_NAME = "python3"
+_SRC = Path(__file__).resolve().parents[1]
+_REPO = _SRC.parents[1]
+
+# Code run in a fresh worker kernel once (imports paid once per worker) and before each notebook.
+_WARM_CODE = """
+import matplotlib
+matplotlib.use("module://matplotlib_inline.backend_inline")
+import sna_lib.book.nbhelpers, sna_lib.book.maps, sna_lib.book.charts
+import pandas, geopandas, numpy, seaborn, folium
+"""
+_RESET_CODE = """
+%reset -f
+import os as _os, matplotlib.pyplot as _plt
+_plt.close("all")
+_os.chdir({cwd!r})
+del _os, _plt
+"""
+
+
+class BookError(SnaError):
+    """The book could not be built (bad area name, missing table of contents, …)."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed notebook run or book build."""
+
+    area: str
+    notebook: str
+    error: str
+
+    def __str__(self) -> str:
+        return f"{self.area}: {self.notebook}: {self.error}"
+
+
+@dataclass
+class RunRecord:
+    """One notebook execution (or cache hit) for one area."""
+
+    area: str
+    notebook: str
+    key: str
+    run_dir: Path
+    executed: bool
+    seconds: float = 0.0
+
+
+@dataclass
+class RunResult:
+    """Outcome of :func:`run_notebooks`.
+
+    ``executed`` counts notebooks actually run this time (0 on a fully cached re-run).
+    """
+
+    records: list[RunRecord] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    data_copy: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def executed(self) -> int:
+        return sum(1 for r in self.records if r.executed)
+
+    @property
+    def cached(self) -> int:
+        return sum(1 for r in self.records if not r.executed)
+
+
+@dataclass
+class BuildResult:
+    """Outcome of :func:`build_book`.
+
+    Attributes
+    ----------
+    published : dict
+        Area → published HTML folder, for every book now published (built or unchanged).
+    built, skipped : list of str
+        Areas whose jupyter-book step ran / was skipped because nothing changed.
+    failures : list of Failure
+        Notebook and book failures; the command exits non-zero when not empty.
+    run : RunResult
+    """
+
+    run: RunResult
+    published: dict[str, Path] = field(default_factory=dict)
+    built: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    book_failures: list[Failure] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> list[Failure]:
+        return [*self.run.failures, *self.book_failures]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def executed(self) -> int:
+        return self.run.executed
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def area_slug(area: str) -> str:
+    """Folder name for an area's book.
+
+    Examples
+    --------
+    >>> area_slug("Castle Point"), area_slug("Southend-on-Sea"), area_slug("county")
+    ('castle-point', 'southend-on-sea', 'county')
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", str(area).lower()).strip("-")
+    if not slug:
+        raise BookError(f"cannot make a folder name for area {area!r}")
+    return slug
+
+
+def project_dir() -> Path:
+    """Folder holding ``_config.yml``, ``_toc.yml``, ``book/`` and ``notebooks/``.
+
+    ``$SNA_PROJECT_DIR`` if set, else the repository this package was loaded from, else the
+    current directory.
+    """
+    env = os.environ.get("SNA_PROJECT_DIR")
+    if env:
+        return Path(env)
+    if (_REPO / "_toc.yml").is_file():
+        return _REPO
+    return Path.cwd()
+
+
+def _sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _json_key(obj: Any) -> str:
+    return _sha256_bytes(json.dumps(obj, sort_keys=True, default=str).encode())
+
+
+class _FileHashes:
+    """sha256 of files, memoised on (size, mtime) in a JSON file so warm runs don't re-read data."""
+
+    def __init__(self, memo_path: Path):
+        self.path = memo_path
+        try:
+            self.memo = json.loads(memo_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.memo = {}
+        self.dirty = False
+
+    def __call__(self, path: Path) -> str:
+        st = path.stat()
+        key = str(path.resolve())
+        stamp = [st.st_size, st.st_mtime_ns]
+        hit = self.memo.get(key)
+        if hit and hit[0] == stamp:
+            return hit[1]
+        digest = _sha256_file(path)
+        self.memo[key] = [stamp, digest]
+        self.dirty = True
+        return digest
+
+    def save(self) -> None:
+        if self.dirty:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_text(json.dumps(self.memo), encoding="utf-8")
+            os.replace(tmp, self.path)
+
+
+def _tree_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                  and not p.name.startswith(".") and p.suffix != ".pyc")
+
+
+def _code_hash(hasher: _FileHashes) -> str:
+    """Hash of the whole ``sna_lib`` source (code, YAML definitions, reference CSVs, vendor JS)."""
+    return _json_key([[p.relative_to(_SRC).as_posix(), hasher(p)] for p in _tree_files(_SRC)])
+
+
+def _data_hashes(data_dir: Path, hasher: _FileHashes) -> dict[str, str]:
+    return {p.relative_to(data_dir).as_posix(): hasher(p) for p in _tree_files(data_dir)}
+
+
+# --------------------------------------------------------------------------- step 1: data
+
+
+def _table_names() -> list[str]:
+    from sna_lib.dataset import Dataset
+
+    return [f.name for f in dataclasses.fields(Dataset) if f.name not in {"config", "quality"}]
+
+
+def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _FileHashes | None = None,
+                 code_hash: str | None = None) -> Path:
+    """Validate ``data_dir`` once and write a validated Parquet copy; return its folder.
+
+    Reuses an existing copy when the data files and the library code are unchanged.
+
+    Raises
+    ------
+    DataValidationError
+        When the data break the contract (nothing is written).
+    """
+    from sna_lib.dataset import load_dataset
+
+    data_dir = Path(data_dir)
+    cache_dir = Path(cache_dir)
+    hasher = hasher or _FileHashes(cache_dir / "filehashes.json")
+    if not data_dir.is_dir():
+        from sna_lib.errors import DataValidationError, Problem
+
+        raise DataValidationError([Problem(str(data_dir), None, None, "data folder does not exist")])
+    inputs = _data_hashes(data_dir, hasher)
+    code_hash = code_hash or _code_hash(hasher)
+    key = _json_key({"inputs": inputs, "code": code_hash, "v": PIPELINE_VERSION})[:20]
+    target = cache_dir / "data" / key
+    if (target / VALIDATED_MARKER).is_file():
+        return target
+
+    dataset = load_dataset(data_dir, validate=True)  # raises DataValidationError
+    tmp = cache_dir / "data" / f".{key}.tmp{os.getpid()}-{threading.get_ident()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    tables = set(_table_names())
+    # Non-table files (config.yaml, definition YAML files, …) are copied as they are.
+    for path in _tree_files(data_dir):
+        rel = path.relative_to(data_dir)
+        if len(rel.parts) == 1 and path.stem in tables:
+            continue
+        (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, tmp / rel)
+    for name in sorted(tables):
+        frame = getattr(dataset, name)
+        frame.to_parquet(tmp / f"{name}.parquet", index=False)
+    quality = dataset.quality.to_frame()
+    (tmp / QUALITY_FILE).write_text(quality.to_json(orient="records", indent=1), encoding="utf-8")
+    from sna_lib import __version__
+
+    provenance = {
+        "data_as_at": str(dataset.config.rolling_end),
+        "inputs": inputs,
+        "version": __version__,
+        "code": code_hash[:12],
+        "git": git_commit(),
+    }
+    (tmp / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=1, sort_keys=True), encoding="utf-8")
+    (tmp / VALIDATED_MARKER).write_text(key + "\n", encoding="utf-8")
+    try:
+        os.replace(tmp, target)
+    except OSError:  # another process won the race: use its copy
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+# --------------------------------------------------------------------------- table of contents
+
+
+def _load_yaml(path: Path) -> dict:
+    if not path.is_file():
+        raise BookError(f"{path} is missing")
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def _toc_entries(toc: Any) -> Iterable[dict]:
+    """Every mapping with a ``file`` key, depth first."""
+    if isinstance(toc, dict):
+        if "file" in toc:
+            yield toc
+        for value in toc.values():
+            yield from _toc_entries(value)
+    elif isinstance(toc, list):
+        for item in toc:
+            yield from _toc_entries(item)
+
+
+def _strip_suffix(name: str) -> str:
+    return re.sub(r"\.(ipynb|md)$", "", str(name))
+
+
+def toc_notebooks(project: Path) -> list[str]:
+    """Notebook pages (``notebooks/...`` without suffix) named in ``_toc.yml``, in order."""
+    toc = _load_yaml(project / "_toc.yml")
+    out = []
+    for entry in [{"file": toc.get("root")}, *_toc_entries(toc)]:
+        name = _strip_suffix(entry.get("file") or "")
+        if name and (project / f"{name}.ipynb").is_file() and name not in out:
+            out.append(name)
+    return out
+
+
+def _expand_profiles(toc: Any, pages: list[str]) -> Any:
+    """Replace the area-profile entry with one entry per page in ``pages``."""
+    if isinstance(toc, dict):
+        return {k: _expand_profiles(v, pages) for k, v in toc.items()}
+    if isinstance(toc, list):
+        out = []
+        for item in toc:
+            if isinstance(item, dict) and _strip_suffix(item.get("file", "")) == PROFILE_NOTEBOOK:
+                out.extend({**{k: v for k, v in item.items() if k != "file"}, "file": page} for page in pages)
+            else:
+                out.append(_expand_profiles(item, pages))
+        return out
+    return toc
+
+
+# --------------------------------------------------------------------------- step 2: execute
+
+
+@dataclass(frozen=True)
+class _Job:
+    area: str
+    notebook: str  # toc path, e.g. notebooks/03_what_is_sv
+    reporting_year: int | None
+    key: str
+
+
+@dataclass(frozen=True)
+class _Page:
+    book: str  # area of the book the page belongs to
+    page: str  # staged path without suffix
+    job: _Job
+
+
+def _plan(project: Path, areas: list[str], csps: list[str], data_hash: str, code_hash: str,
+          hasher: _FileHashes, overrides: Mapping[str, Mapping[str, Any]]) -> tuple[list[_Job], list[_Page]]:
+    notebooks = toc_notebooks(project)
+    nb_hash = {nb: hasher(project / f"{nb}.ipynb") for nb in notebooks}
+    jobs: dict[str, _Job] = {}
+    pages: list[_Page] = []
+
+    def job(area: str, nb: str) -> _Job:
+        year = (overrides.get(area) or {}).get("reporting_year")
+        key = _json_key({"v": PIPELINE_VERSION, "notebook": nb, "notebook_sha": nb_hash[nb], "area": area,
+                         "reporting_year": year, "data": data_hash, "code": code_hash})[:24]
+        return jobs.setdefault(key, _Job(area, nb, year, key))
+
+    for area in areas:
+        for nb in notebooks:
+            if nb != PROFILE_NOTEBOOK:
+                pages.append(_Page(area, nb, job(area, nb)))
+            elif area == "county":
+                for csp in csps:
+                    pages.append(_Page(area, f"notebooks/profiles/{area_slug(csp)}", job(csp, nb)))
+            else:
+                pages.append(_Page(area, nb, job(area, nb)))
+    return list(jobs.values()), pages
+
+
+class _WarmKernel:
+    """One Jupyter kernel reused for many notebooks (namespace reset in between)."""
+
+    def __init__(self, env: dict[str, str], cwd: Path):
+        self.env = env
+        self.cwd = cwd
+        self.km = None
+
+    def start(self) -> None:
+        from jupyter_client.manager import KernelManager
+
+        last: Exception | None = None
+        for _attempt in range(2):  # retry once on kernel-start failures
+            km = KernelManager(kernel_name=KERNEL_NAME)
+            try:
+                km.start_kernel(cwd=str(self.cwd), env=self.env)
+                self.km = km
+                self._run(_WARM_CODE, timeout=180)
+                return
+            except Exception as exc:  # noqa: BLE001 - kernel start failures are retried once
+                last = exc
+                self.shutdown()
+        raise RuntimeError(f"kernel failed to start twice: {last}")
+
+    def _run(self, code: str, timeout: float) -> None:
+        kc = self.km.blocking_client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=timeout)
+            reply = kc.execute_interactive(code, timeout=timeout, store_history=False,
+                                           output_hook=lambda msg: None)
+            if reply["content"].get("status") != "ok":
+                content = reply["content"]
+                raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
+        finally:
+            kc.stop_channels()
+
+    def alive(self) -> bool:
+        return self.km is not None and self.km.is_alive()
+
+    def reset(self, cwd: Path) -> None:
+        self._run(_RESET_CODE.format(cwd=str(cwd)), timeout=60)
+
+    def shutdown(self) -> None:
+        if self.km is not None:
+            try:
+                self.km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001 - best effort on a dead kernel
+                pass
+            self.km = None
+
+
+def _clean_notebook(path: Path) -> None:
+    """Make an executed notebook deterministic and free of local paths.
+
+    Drops the ``parameters``/``injected-parameters`` cells, papermill timing metadata and
+    renumbers execution counts from 1.
+    """
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = []
+    count = 0
+    for cell in nb.get("cells", []):
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & {"parameters", "injected-parameters"}:
+            continue
+        meta = cell.get("metadata", {})
+        meta.pop("papermill", None)
+        meta.pop("execution", None)
+        if cell.get("cell_type") == "code":
+            count += 1
+            cell["execution_count"] = count
+            for output in cell.get("outputs", []):
+                if "execution_count" in output:
+                    output["execution_count"] = count
+        cells.append(cell)
+    nb["cells"] = cells
+    nb.get("metadata", {}).pop("papermill", None)
+    path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _stderr_outputs(path: Path) -> int:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return sum(1 for c in nb.get("cells", []) for o in c.get("outputs", [])
+               if o.get("output_type") == "stream" and o.get("name") == "stderr")
+
+
+def _describe(exc: BaseException) -> str:
+    ename = getattr(exc, "ename", None)
+    if ename:
+        return f"{ename}: {getattr(exc, 'evalue', '')} (cell {getattr(exc, 'exec_count', '?')})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _execute_jobs(jobs: list[_Job], *, project: Path, data_copy: Path, runs_dir: Path, workers: int,
+                  progress: bool, cell_timeout: int) -> tuple[list[RunRecord], list[Failure], list[str]]:
+    import papermill as pm
+    from tqdm.auto import tqdm
+
+    records: list[RunRecord] = []
+    failures: list[Failure] = []
+    warnings: list[str] = []
+    todo: list[_Job] = []
+    for job in jobs:
+        run_dir = runs_dir / job.key
+        if (run_dir / "notebook.ipynb").is_file():
+            records.append(RunRecord(job.area, job.notebook, job.key, run_dir, executed=False))
+        else:
+            todo.append(job)
+    if not todo:
+        return records, failures, warnings
+
+    env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+           "SNA_BOOK_BUILD": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    queue = list(todo)
+    lock = threading.Lock()
+    bar = tqdm(total=len(todo), desc="notebooks", unit="nb", disable=not progress)
+
+    def next_job() -> _Job | None:
+        with lock:
+            return queue.pop(0) if queue else None
+
+    def worker() -> None:
+        kernel = _WarmKernel(env, project)
+        try:
+            job = next_job()
+            while job is not None:
+                started = time.perf_counter()
+                run_dir = runs_dir / job.key
+                tmp = runs_dir / f".{job.key}.tmp{os.getpid()}"
+                error: str | None = None
+                for attempt in range(2):
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    tmp.mkdir(parents=True)
+                    try:
+                        if not kernel.alive():
+                            kernel.shutdown()
+                            kernel.start()
+                        kernel.reset(tmp)
+                        pm.execute_notebook(
+                            str(project / f"{job.notebook}.ipynb"), str(tmp / "notebook.ipynb"),
+                            parameters={"area": job.area, "data_dir": str(data_copy),
+                                        "reporting_year": job.reporting_year, "build_dir": str(tmp)},
+                            kernel_name=KERNEL_NAME, km=kernel.km, progress_bar=False,
+                            request_save_on_cell_execute=False, execution_timeout=cell_timeout,
+                            log_output=False,
+                        )
+                        error = None
+                        break
+                    except Exception as exc:  # noqa: BLE001 - isolate every notebook failure
+                        error = _describe(exc)
+                        dead = not kernel.alive() or type(exc).__name__ in {"DeadKernelError", "RuntimeError"}
+                        if getattr(exc, "ename", None) or not dead or attempt == 1:
+                            break
+                        kernel.shutdown()  # kernel died or never started: retry once on a new one
+                seconds = time.perf_counter() - started
+                if error is None:
+                    _clean_notebook(tmp / "notebook.ipynb")
+                    n_err = _stderr_outputs(tmp / "notebook.ipynb")
+                    (tmp / "run.json").write_text(json.dumps(
+                        {"area": job.area, "notebook": job.notebook, "reporting_year": job.reporting_year,
+                         "seconds": round(seconds, 2)}, sort_keys=True), encoding="utf-8")
+                    shutil.rmtree(run_dir, ignore_errors=True)
+                    os.replace(tmp, run_dir)
+                    with lock:
+                        records.append(RunRecord(job.area, job.notebook, job.key, run_dir, True, seconds))
+                        if n_err:
+                            warnings.append(f"{job.area}: {job.notebook}: {n_err} stderr output(s) (hidden in the book)")
+                else:
+                    failed = runs_dir / "failed" / job.key
+                    shutil.rmtree(failed, ignore_errors=True)
+                    failed.parent.mkdir(parents=True, exist_ok=True)
+                    if tmp.exists():
+                        os.replace(tmp, failed)
+                    with lock:
+                        failures.append(Failure(job.area, job.notebook, error))
+                bar.update(1)
+                job = next_job()
+        finally:
+            kernel.shutdown()
+
+    threads = [threading.Thread(target=worker, name=f"sna-nb-{i}", daemon=True)
+               for i in range(max(1, min(workers, len(todo))))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bar.close()
+    return records, failures, warnings
+
+
+def _resolve_areas(area: str, csps: list[str]) -> list[str]:
+    if area == "all":
+        return ["county", *csps]
+    if area == "county" or area in csps:
+        return [area]
+    raise BookError(f"area must be 'county', 'all' or one of {csps}, got {area!r}")
+
+
+@dataclass
+class _Context:
+    project: Path
+    build_dir: Path
+    cache: Path
+    data_copy: Path
+    csps: list[str]
+    county_label: str
+    synthetic: bool
+    areas: list[str]
+    jobs: list[_Job]
+    pages: list[_Page]
+    hasher: _FileHashes
+
+
+def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
+             overrides: Mapping[str, Mapping[str, Any]] | None) -> _Context:
+    from sna_lib.config import load_config
+
+    project = project_dir()
+    build_dir = Path(build_dir)
+    cache = build_dir / ".cache"
+    hasher = _FileHashes(cache / "filehashes.json")
+    code_hash = _code_hash(hasher)
+    data_copy = prepare_data(data_dir, cache, hasher=hasher, code_hash=code_hash)
+    config = load_config(data_copy)
+    csps = list(config.csps)
+    areas = _resolve_areas(area, csps)
+    data_hash = _json_key(_data_hashes(Path(data_dir), hasher))
+    jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides or {})
+    hasher.save()
+    label = f"{config.county} (synthetic)" if config.synthetic else str(config.county)
+    return _Context(project, build_dir, cache, data_copy, csps, label, bool(config.synthetic), areas,
+                    jobs, pages, hasher)
+
+
+def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int) -> RunResult:
+    started = time.perf_counter()
+    runs_dir = ctx.cache / "runs"
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    records, failures, warnings = _execute_jobs(
+        ctx.jobs, project=ctx.project, data_copy=ctx.data_copy, runs_dir=runs_dir, workers=workers,
+        progress=progress, cell_timeout=cell_timeout)
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return RunResult(records=records, failures=failures, data_copy=ctx.data_copy, warnings=warnings,
+                     seconds=time.perf_counter() - started)
+
+
+def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path | str = "book/_build",
+                  workers: int = 2, progress: bool = False,
+                  overrides: Mapping[str, Mapping[str, Any]] | None = None,
+                  cell_timeout: int = DEFAULT_CELL_TIMEOUT) -> RunResult:
+    """Validate the data once and execute every notebook for ``area`` (cached, in parallel).
+
+    Parameters
+    ----------
+    data_dir : path
+        Partnership data folder (see ``data/README.md``).
+    area : str
+        ``"county"`` (section notebooks for the county + one area profile per CSP), a CSP name,
+        or ``"all"`` (county and every CSP).
+    build_dir : path
+        Output root; runs are cached in ``<build_dir>/.cache``.
+    workers : int
+        Parallel kernels.
+    progress : bool
+        Show a progress bar.
+    overrides : mapping, optional
+        Per-area parameter overrides, e.g. ``{"Basildon": {"reporting_year": 2022}}``; only
+        the runs whose parameters change are re-executed.
+    cell_timeout : int
+        Seconds one cell may run before the notebook fails.
+
+    Returns
+    -------
+    RunResult
+        ``.ok``, ``.failures`` (area, notebook, error), ``.executed`` (runs done now),
+        ``.cached`` (reused).
+
+    Raises
+    ------
+    DataValidationError
+        The data break the input contract (nothing is executed).
+
+    Examples
+    --------
+    >>> result = run_notebooks("demo-data", area="county", build_dir="book/_build")  # doctest: +SKIP
+    >>> result.ok, result.executed                                                     # doctest: +SKIP
+    (True, 23)
+    """
+    ctx = _prepare(data_dir, area, build_dir, overrides)
+    return _run(ctx, workers, progress, cell_timeout)
+
+
+# --------------------------------------------------------------------------- step 3: assemble
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _book_config(project: Path, ctx: _Context, area: str) -> dict:
+    config = copy.deepcopy(_load_yaml(project / "_config.yml"))
+    base_title = config.get("title", "Serious Violence Strategic Needs Assessment")
+    label = ctx.county_label if area == "county" else f"{area} ({ctx.county_label})"
+    config["title"] = f"{base_title}: {label}"
+    config.setdefault("execute", {})["execute_notebooks"] = "off"
+    config["only_build_toc_files"] = True
+    html = config.setdefault("html", {})
+    info = json.loads((ctx.data_copy / PROVENANCE_FILE).read_text(encoding="utf-8"))
+    footer = (f"Data as at {info.get('data_as_at')} · sna-book {info.get('version')} · "
+              f"sna_lib {info.get('code')}" + (f" · git {info['git']}" if info.get("git") else ""))
+    html["extra_footer"] = f'<p class="sna-provenance">{footer}</p>'
+    if ctx.synthetic:
+        html["announcement"] = ("Synthetic demonstration data: every number, place and person in this book "
+                                "is generated and does not describe any real area.")
+    return config
+
+
+def _stage_notebook(src_dir: Path, staging: Path, page: str, expected: set[Path]) -> None:
+    page_path = staging / f"{page}.ipynb"
+    stem = page_path.stem
+    rel_downloads = f"downloads/{stem}/"
+    text = (src_dir / "notebook.ipynb").read_text(encoding="utf-8").replace(DOWNLOAD_TOKEN, rel_downloads)
+    _write_if_changed(page_path, text.encode("utf-8"))
+    expected.add(page_path)
+    downloads = src_dir / "downloads"
+    if downloads.is_dir():
+        for f in sorted(downloads.rglob("*")):
+            if f.is_file():
+                dest = page_path.parent / "downloads" / stem / f.relative_to(downloads)
+                _write_if_changed(dest, f.read_bytes())
+                expected.add(dest)
+
+
+def _assemble(ctx: _Context, area: str, records: dict[str, RunRecord]) -> tuple[Path, str]:
+    """Write the staging book for ``area``; return (staging folder, key of its sources)."""
+    project = ctx.project
+    staging = ctx.build_dir / ".staging" / area_slug(area)
+    staging.mkdir(parents=True, exist_ok=True)
+    expected: set[Path] = set()
+
+    # narrative pages and their assets
+    narrative = project / "book"
+    for f in _tree_files(narrative):
+        rel = f.relative_to(project)
+        if "_build" in rel.parts:
+            continue
+        _write_if_changed(staging / rel, f.read_bytes())
+        expected.add(staging / rel)
+
+    pages = [p for p in ctx.pages if p.book == area]
+    for p in pages:
+        _stage_notebook(records[p.job.key].run_dir, staging, p.page, expected)
+
+    toc = _load_yaml(project / "_toc.yml")
+    profile_pages = [p.page for p in pages if p.job.notebook == PROFILE_NOTEBOOK]
+    toc = _expand_profiles(toc, profile_pages)
+    for name, content in (("_toc.yml", toc), ("_config.yml", _book_config(project, ctx, area))):
+        data = yaml.safe_dump(content, sort_keys=False, allow_unicode=True).encode("utf-8")
+        _write_if_changed(staging / name, data)
+        expected.add(staging / name)
+
+    # remove stale sources (pages dropped from the toc, old downloads)
+    for f in sorted(staging.rglob("*"), reverse=True):
+        rel = f.relative_to(staging)
+        if rel.parts[0] == "_build":
+            continue
+        if f.is_file() and f not in expected:
+            f.unlink()
+        elif f.is_dir() and not any(f.iterdir()):
+            f.rmdir()
+
+    digest = hashlib.sha256()
+    for f in sorted(expected):
+        digest.update(f.relative_to(staging).as_posix().encode() + b"\0")
+        digest.update(_sha256_file(f).encode())
+    return staging, digest.hexdigest()
+
+
+def _jupyter_book() -> list[str]:
+    exe = Path(sys.executable).with_name("jupyter-book")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "jupyter_book.cli.main"]
+
+
+def _warning_lines(text: str) -> str:
+    lines = [ln for ln in text.splitlines() if re.search(r"WARNING|ERROR|Exception|Error:", ln)]
+    return "\n".join(lines[:20]) or text[-2000:]
+
+
+def _build_one(ctx: _Context, area: str, staging: Path, key: str, target: Path) -> tuple[bool, str | None]:
+    """Run jupyter-book and publish; returns (built, error)."""
+    from sna_lib.book.publish import publish_atomically
+
+    stamp_file = ctx.cache / "books" / f"{area_slug(area)}.json"
+    try:
+        stamp = json.loads(stamp_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stamp = {}
+    if stamp.get("key") == key and stamp.get("target") == str(target) and (target / "index.html").is_file():
+        return False, None
+
+    cmd = [*_jupyter_book(), "build", str(staging), "--builder", "html", "-n", "-W", "--keep-going"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    html_dir = staging / "_build" / "html"
+    if proc.returncode != 0 or not (html_dir / "index.html").is_file():
+        # Fresh build next time: incremental builds would not repeat the warnings of unchanged pages.
+        shutil.rmtree(staging / "_build", ignore_errors=True)
+        return True, "jupyter-book build failed (warnings are errors):\n" + _warning_lines(proc.stdout + proc.stderr)
+    try:
+        publish_atomically(html_dir, target)
+    except Exception as exc:  # noqa: BLE001 - report, keep the previous site
+        return True, f"publish failed: {exc}"
+    stamp_file.parent.mkdir(parents=True, exist_ok=True)
+    stamp_file.write_text(json.dumps({"key": key, "target": str(target)}), encoding="utf-8")
+    return True, None
+
+
+def published_dir(build_dir: Path | str, area: str) -> Path:
+    """Where the book for ``area`` is published.
+
+    Examples
+    --------
+    >>> published_dir("book/_build", "county").as_posix()
+    'book/_build/html'
+    >>> published_dir("book/_build", "Castle Point").as_posix()
+    'book/_build/areas/castle-point/html'
+    """
+    build_dir = Path(build_dir)
+    return build_dir / "html" if area == "county" else build_dir / "areas" / area_slug(area) / "html"
+
+
+def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | str = "book/_build",
+               workers: int = 2, progress: bool = False,
+               overrides: Mapping[str, Mapping[str, Any]] | None = None,
+               cell_timeout: int = DEFAULT_CELL_TIMEOUT) -> BuildResult:
+    """Execute the notebooks and build + publish the HTML book(s) for ``area``.
+
+    Parameters
+    ----------
+    data_dir, area, build_dir, workers, progress, overrides, cell_timeout
+        As for :func:`run_notebooks`. ``area="all"`` builds the county book and one book per CSP.
+
+    Returns
+    -------
+    BuildResult
+        ``.ok``; ``.failures`` (area, notebook or ``"jupyter-book"``, error); ``.published``
+        (area → HTML folder); ``.built``/``.skipped`` areas; ``.executed`` notebooks.
+
+    Raises
+    ------
+    DataValidationError
+        The data break the input contract: nothing is executed or published.
+
+    Examples
+    --------
+    >>> result = build_book("demo-data")               # doctest: +SKIP
+    >>> result.published["county"]                     # doctest: +SKIP
+    PosixPath('book/_build/html')
+    """
+    from tqdm.auto import tqdm
+
+    started = time.perf_counter()
+    ctx = _prepare(data_dir, area, build_dir, overrides)
+    prepared = time.perf_counter()
+    run = _run(ctx, workers, progress, cell_timeout)
+    result = BuildResult(run=run)
+    result.timings["prepare"] = prepared - started
+    result.timings["execute"] = run.seconds
+
+    records = {r.key: r for r in run.records}
+    failed_keys = {j.key for j in ctx.jobs if j.key not in records}
+    books_started = time.perf_counter()
+    buildable = []
+    for book_area in ctx.areas:
+        bad = sorted({p.job.notebook + ("" if p.job.area == book_area else f" ({p.job.area})")
+                      for p in ctx.pages if p.book == book_area and p.job.key in failed_keys})
+        if bad:
+            result.book_failures.append(Failure(book_area, "jupyter-book",
+                                                "not built: notebook(s) failed: " + ", ".join(bad)))
+            continue
+        buildable.append(book_area)
+
+    bar = tqdm(total=len(buildable), desc="books", unit="book", disable=not progress)
+
+    def one(book_area: str) -> tuple[str, bool, str | None]:
+        staging, key = _assemble(ctx, book_area, records)
+        built, error = _build_one(ctx, book_area, staging, key, published_dir(ctx.build_dir, book_area))
+        return book_area, built, error
+
+    with cf.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for book_area, built, error in pool.map(one, buildable):
+            bar.update(1)
+            if error:
+                result.book_failures.append(Failure(book_area, "jupyter-book", error))
+                continue
+            (result.built if built else result.skipped).append(book_area)
+            result.published[book_area] = published_dir(ctx.build_dir, book_area)
+    bar.close()
+    result.timings["books"] = time.perf_counter() - books_started
+    result.timings["total"] = time.perf_counter() - started
+    if progress:
+        _report(result)
+    return result
+
+
+def _report(result: BuildResult) -> None:
+    out = sys.stderr
+    print(f"notebooks executed: {result.run.executed}, reused from cache: {result.run.cached}; "
+          f"books built: {len(result.built)}, unchanged: {len(result.skipped)}; "
+          f"{result.timings.get('total', 0):.1f} s", file=out)
+    for area_name, path in result.published.items():
+        print(f"  {area_name}: {path / 'index.html'}", file=out)
+    for failure in result.failures:
+        print(f"FAILED {failure}", file=out)

@@ -1,0 +1,192 @@
+"""Figures for the "What is serious violence" section: definition, volume, harm and LSOA rates.
+
+Presentation-ready aggregates for ``notebooks/03_what_is_sv.ipynb``; the notebook only shows
+them. Classification comes from :mod:`sna_lib.classify`, harm from :mod:`sna_lib.harm`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sna_lib.classify import load_definition, qualifying_mask
+from sna_lib.harm import harm_summary
+from sna_lib.reference import offences
+
+__all__ = [
+    "area_crimes",
+    "definition_table",
+    "definitions_comparison",
+    "sv_by_group",
+    "harm_comparison",
+    "lsoa_rates",
+    "population_in",
+]
+
+
+def area_crimes(dataset, area: str) -> pd.DataFrame:
+    """Crimes in ``area`` (every crime for ``"county"``, else those in the CSP's LSOAs).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> ds = SimpleNamespace(
+    ...     geography=pd.DataFrame({"lsoa_code": ["A1", "B1"], "area": ["North", "South"]}),
+    ...     crimes=pd.DataFrame({"crime_id": ["c1", "c2", "c3"], "lsoa_code": ["A1", "B1", "B1"]}))
+    >>> area_crimes(ds, "South")["crime_id"].tolist(), len(area_crimes(ds, "county"))
+    (['c2', 'c3'], 3)
+    """
+    crimes = dataset.crimes
+    if area == "county":
+        return crimes
+    geo = dataset.geography
+    lsoas = set(geo.loc[geo["area"] == area, "lsoa_code"])
+    return crimes[crimes["lsoa_code"].isin(lsoas)]
+
+
+def _in_year(crimes: pd.DataFrame, year: int) -> pd.DataFrame:
+    return crimes[crimes["date"].dt.year == year]
+
+
+def definition_table(definition: str = "partnership") -> pd.DataFrame:
+    """The rules of a serious-violence definition as a two-column table (``Rule``, ``Value``).
+
+    Examples
+    --------
+    >>> t = definition_table("partnership")
+    >>> t.loc[t["Rule"] == "Domestic abuse", "Value"].item()
+    'excluded'
+    """
+    d = load_definition(definition)
+    flags = {"knife": "knife or bladed article", "firearm": "firearm", "other_weapon": "other weapon",
+             "county_lines": "county lines", "gang": "gang-related"}
+    rows = [
+        ("Definition", d.name),
+        ("Offence types", ", ".join(d.offence_groups) or "—"),
+        ("Specific offence codes", ", ".join(d.offence_codes) or "—"),
+        ("Always included", ", ".join([*d.always_include_groups, *d.always_include_codes]) or "—"),
+        ("Must be flagged with any of",
+         ", ".join(flags.get(f, f) for f in d.require_any_flag) or "no flag needed"),
+        ("Location", "outside the home only" if d.location_types == ("public",)
+         else ", ".join(d.location_types) if d.location_types else "anywhere"),
+        ("Domestic abuse", "excluded" if d.exclude_domestic_abuse else "included"),
+    ]
+    return pd.DataFrame(rows, columns=["Rule", "Value"]).astype("string")
+
+
+def definitions_comparison(crimes: pd.DataFrame, year: int, definitions) -> pd.DataFrame:
+    """Offences in ``year`` meeting each definition: ``definition``, ``offences``.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"crime_id": ["a", "b"], "offence_code": ["1", "1"],
+    ...                   "date": pd.to_datetime(["2023-01-01", "2023-02-01"]),
+    ...                   "domestic_abuse": [False, True]})
+    >>> definitions_comparison(c, 2023, ["non_domestic_homicide"])["offences"].tolist()
+    [1]
+    """
+    in_year = _in_year(crimes, year)
+    rows = []
+    for entry in definitions:
+        d = load_definition(entry)
+        rows.append((d.name, int(qualifying_mask(in_year, d).sum())))
+    return pd.DataFrame(rows, columns=["definition", "offences"]).astype({"definition": "string"})
+
+
+def sv_by_group(crimes: pd.DataFrame, year: int, definition: str = "partnership") -> pd.DataFrame:
+    """Serious-violence offences in ``year`` by offence group, largest first.
+
+    Returns columns ``offence_group`` and ``offences``.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"crime_id": ["a", "b", "c"], "offence_code": ["1", "4.1", "1"],
+    ...                   "date": pd.to_datetime(["2023-01-01"] * 3), "domestic_abuse": False})
+    >>> sv_by_group(c, 2023, "non_domestic_homicide").values.tolist()
+    [['homicide', 3]]
+    """
+    in_year = _in_year(crimes, year)
+    sv = in_year[qualifying_mask(in_year, definition)]
+    groups = offences().set_index("offence_code")["offence_group"]
+    group = sv["offence_code"].map(groups).fillna("unknown code")
+    counts = group.value_counts().rename_axis("offence_group").reset_index(name="offences")
+    counts = counts.sort_values(["offences", "offence_group"], ascending=[False, True], ignore_index=True)
+    return counts.astype({"offence_group": "string", "offences": "int64"})
+
+
+def harm_comparison(crimes: pd.DataFrame, year: int, definition: str = "partnership") -> pd.DataFrame:
+    """Volume and Cambridge Crime Harm of serious violence against all crime in ``year``.
+
+    Returns one row per measure (``measure``, ``serious_violence``, ``all_crime``) with
+    offences, total harm (days), mean harm per offence, and the shares of all crime.
+    Also sets ``attrs["harm_ratio"]``: mean SV harm / mean harm of all crime.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"crime_id": ["a", "b"], "offence_code": ["1", "8N"],
+    ...                   "date": pd.to_datetime(["2023-01-01"] * 2), "domestic_abuse": False})
+    >>> t = harm_comparison(c, 2023, "non_domestic_homicide")
+    >>> t.set_index("measure").loc["Offences"].tolist()
+    [1.0, 2.0]
+    >>> round(t.attrs["harm_ratio"], 2)
+    1.94
+    """
+    in_year = _in_year(crimes, year)
+    sv = in_year[qualifying_mask(in_year, definition)]
+    all_harm = harm_summary(in_year)
+    sv_harm = harm_summary(sv)
+    share_count = 100 * len(sv) / len(in_year) if len(in_year) else np.nan
+    share_harm = 100 * sv_harm.total / all_harm.total if all_harm.total else np.nan
+    rows = [
+        ("Offences", float(len(sv)), float(len(in_year))),
+        ("Total harm (days of imprisonment)", sv_harm.total, all_harm.total),
+        ("Mean harm per offence (days)", sv_harm.mean if sv_harm.mean is not None else np.nan,
+         all_harm.mean if all_harm.mean is not None else np.nan),
+        ("Share of offences (%)", share_count, 100.0),
+        ("Share of harm (%)", share_harm, 100.0),
+    ]
+    table = pd.DataFrame(rows, columns=["measure", "serious_violence", "all_crime"])
+    table["measure"] = table["measure"].astype("string")
+    ratio = (sv_harm.mean / all_harm.mean) if (sv_harm.mean and all_harm.mean) else np.nan
+    table.attrs["harm_ratio"] = ratio
+    return table
+
+
+def population_in(population: pd.DataFrame, year: int) -> pd.Series:
+    """Residents per LSOA in the latest population year not after ``year`` (all ages).
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"lsoa_code": ["A", "A", "A"], "year": [2022, 2022, 2024],
+    ...                   "age": [0, 1, 0], "population": [10, 5, 99]})
+    >>> population_in(p, 2023).to_dict()
+    {'A': 15}
+    """
+    years = population["year"]
+    usable = years[years <= year]
+    chosen = int(usable.max()) if len(usable) else int(years.min())
+    rows = population[population["year"] == chosen]
+    return rows.groupby("lsoa_code", sort=True)["population"].sum()
+
+
+def lsoa_rates(dataset, area: str, year: int, *, years: int = 5, definition: str = "partnership"):
+    """Serious-violence offences per 1,000 residents per year, by LSOA, over the last ``years`` years.
+
+    Returns a GeoDataFrame (the area's LSOAs, every one even with zero offences) with
+    ``lsoa_code, lsoa_name, area, offences, population, rate_per_1000, geometry``. Offences are
+    the total over ``year - years + 1`` … ``year``; the rate is the annual average per 1,000
+    residents (population of ``year``).
+    """
+    geo = dataset.geography
+    if area != "county":
+        geo = geo[geo["area"] == area]
+    crimes = dataset.crimes
+    window = crimes[(crimes["date"].dt.year > year - years) & (crimes["date"].dt.year <= year)]
+    sv = window[qualifying_mask(window, definition)]
+    counts = sv["lsoa_code"].value_counts()
+    out = geo[["lsoa_code", "lsoa_name", "area", "geometry"]].copy()
+    out["offences"] = out["lsoa_code"].map(counts).fillna(0).astype("int64")
+    out["population"] = out["lsoa_code"].map(population_in(dataset.population, year)).fillna(0).astype("int64")
+    pop = out["population"].where(out["population"] > 0)
+    out["rate_per_1000"] = (1000 * out["offences"] / years / pop).astype("float64")
+    return out.reset_index(drop=True)

@@ -1,0 +1,144 @@
+"""Tests for the key measures (reference SNA Tables A-E)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sna_lib.config import Config
+from sna_lib.measures import (
+    calendar_year,
+    count_in_period,
+    financial_year,
+    hospital_admissions_in,
+    key_measures,
+    rolling_12_months,
+)
+
+FLAGS = ["knife", "firearm", "other_weapon", "county_lines", "gang"]
+
+
+def make(n, code, day, *, knife=False, da=False, tag="x"):
+    """n crimes of one kind on one day (a day safely inside the intended period)."""
+    return pd.DataFrame({
+        "crime_id": [f"{tag}{code}{day}{i}" for i in range(n)], "offence_code": code,
+        "date": pd.Timestamp(day), "domestic_abuse": da, "knife": knife, "firearm": False,
+        "other_weapon": False, "county_lines": False, "gang": False, "location_type": "public",
+    })
+
+
+@pytest.fixture
+def config():
+    return Config(county="Testshire", csps=("North",), reporting_year=2023, first_year=2018,
+                  rolling_end=dt.date(2023, 7, 31))
+
+
+@pytest.fixture
+def crimes():
+    parts = [
+        # Table A knife SV: Aug21-Jul22 = 1176, Aug22-Jul23 = 1066 (all in Jan/Feb so calendar split is clean)
+        make(1176, "8N", "2022-02-10", knife=True),
+        make(1063, "8N", "2023-02-10", knife=True),   # + 3 knife homicides below = 1066
+        # Table B knife SV calendar 2020 = 1184
+        make(1184, "8N", "2020-05-05", knife=True),
+        # knife SV that must NOT count: domestic abuse, or no knife, or not a selected offence
+        make(50, "8N", "2023-02-11", knife=True, da=True),
+        make(70, "8N", "2023-02-12"),
+        make(30, "10D", "2023-02-13", knife=True),
+        # homicides: 15 in Aug21-Jul22, 10 in Aug22-Jul23 (3 with a knife), DA homicides excluded
+        make(15, "1", "2021-12-01"),
+        make(7, "4.1", "2023-03-01"),
+        make(3, "1", "2023-03-02", knife=True),
+        make(4, "1", "2023-03-03", da=True, knife=True),
+        # FY 2018/19 homicides: 15 (10 with a knife) - dated Jan 2019
+        make(5, "1", "2019-01-15"),
+        make(10, "1", "2019-01-16", knife=True),
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.fixture
+def hospital():
+    return pd.DataFrame({
+        "financial_year": ["2018/19", "2020/21", "2021/22", "2018/19", "2021/22"],
+        "age_band": ["under_25", "under_25", "under_25", "25_plus", "25_plus"],
+        "admissions": [40, 35, 27, 90, 95],
+    })
+
+
+def test_periods():
+    assert rolling_12_months(dt.date(2023, 7, 31)).label == "Aug 2022 – Jul 2023"
+    prev = rolling_12_months(dt.date(2023, 7, 31), 1)
+    assert (prev.start, prev.end) == (dt.date(2021, 8, 1), dt.date(2022, 7, 31))
+    leap = rolling_12_months(dt.date(2024, 2, 29))
+    assert leap.start == dt.date(2023, 3, 1)
+    assert financial_year("2018/19").start == dt.date(2018, 4, 1)
+    with pytest.raises(ValueError):
+        financial_year("2018/20")
+    dates = pd.Series([pd.Timestamp("2019-03-31 23:00"), pd.Timestamp("2019-04-01"),
+                        pd.Timestamp("2018-04-01")])
+    assert financial_year("2018/19").contains(dates).tolist() == [True, False, True]
+    assert count_in_period(pd.DataFrame({"date": dates}), np.array([True, True, False]), calendar_year(2019)) == 2
+
+
+def test_hospital_lookup(hospital):
+    assert hospital_admissions_in(hospital, "2021/22") == 27
+    assert hospital_admissions_in(hospital, "2021/22", "25_plus") == 95
+    assert hospital_admissions_in(hospital, "2019/20") is None
+
+
+def test_reference_tables(crimes, hospital, config):
+    t = key_measures(crimes, hospital, config).set_index(["table", "measure_id"])
+    a = t.loc[("A", "knife_sv")]
+    assert (a["before_period"], a["after_period"]) == ("Aug 2021 – Jul 2022", "Aug 2022 – Jul 2023")
+    assert (a["before"], a["after"], a["pct_change"]) == (1176, 1066, -9)
+    assert a["significant"]                         # p ~ 0.021
+
+    h = t.loc[("A", "non_domestic_homicide")]
+    assert (h["before"], h["after"], h["pct_change"]) == (15, 10, -33)
+    assert h["p_value"] == pytest.approx(0.4244, abs=1e-4) and not h["significant"]
+    assert h["significance"].startswith("not significant")
+
+    u = t.loc[("A", "u25_hospital")]
+    assert (u["before_period"], u["after_period"], u["before"], u["after"], u["pct_change"]) == \
+        ("2020/21", "2021/22", 35, 27, -23)
+
+    b = t.loc[("B", "knife_sv")]
+    # calendar 2023 knife SV: the 1063 assaults of Feb 2023 + 3 knife homicides of Mar 2023
+    assert (b["before_period"], b["after_period"], b["before"], b["after"]) == ("2020", "2023", 1184, 1066)
+    assert b["pct_change"] == -10                   # (1066 - 1184) / 1184 = -9.97%
+
+    c = t.loc[("C", "non_domestic_homicide")]
+    assert (c["before_period"], c["after_period"], c["before"], c["after"], c["pct_change"]) == \
+        ("2018/19", "2023", 15, 10, -33)
+
+    d = t.loc[("D", "u25_hospital")]
+    assert (d["before"], d["after"], d["pct_change"]) == (40, 27, -33)   # -32.5 -> -33 as published
+
+    e = t.loc[("E", "knife_homicide")]
+    assert (e["before"], e["after"], e["pct_change"]) == (10, 3, -70)
+    assert list(t.reset_index()["table"]) == ["A", "A", "A", "B", "C", "D", "E"]
+
+
+def test_periods_outside_data_and_no_hospital(crimes, config):
+    cfg = Config(county="T", csps=("North",), reporting_year=2023, first_year=2021,
+                 rolling_end=dt.date(2023, 7, 31))
+    t = key_measures(crimes, None, cfg).set_index(["table", "measure_id"])
+    assert pd.isna(t.loc[("B", "knife_sv"), "before"])          # 2020 before first_year 2021
+    assert "no crime data for 2020" in t.loc[("B", "knife_sv"), "note"]
+    assert pd.isna(t.loc[("A", "u25_hospital"), "after"])
+    assert "not available" in t.loc[("D", "u25_hospital"), "note"]
+    assert t.loc[("A", "knife_sv"), "after"] == 1066             # still computed
+
+
+def test_measures_subset_of_all_crime(crimes, hospital, config):
+    t = key_measures(crimes, hospital, config)
+    crime_rows = t[t["measure_id"] != "u25_hospital"]
+    assert (crime_rows["after"] <= len(crimes)).all()
+    # knife homicide <= non-domestic homicide for the same periods
+    kh = t[(t["table"] == "E")].iloc[0]
+    nh = t[(t["table"] == "C")].iloc[0]
+    assert kh["before"] <= nh["before"] and kh["after"] <= nh["after"]

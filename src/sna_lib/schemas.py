@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
 
 # kinds: "id" (identifier), "code" (short code), "text" (free text), "int", "float", "date",
 #        "bool", "fy" (financial / academic year 'YYYY/YY')
@@ -30,7 +32,9 @@ _MAX_LEN = {"id": 64, "code": 64, "text": 500, "fy": 7}
 MAX_ABS_NUMBER = 1e15
 TRUE_WORDS = frozenset({"true", "t", "1", "y", "yes"})
 FALSE_WORDS = frozenset({"false", "f", "0", "n", "no"})
-FORMULA_PATTERN = r"^[\s]*(?:[=@]|[+\-](?![0-9.]+$)|[\t\r])"
+FORMULA_START = r"^[ \t\r\n]*[=@+\-]"
+_FORMULA_FIRST = ("=", "@", "+", "-", " ", "\t", "\r", "\n")
+SIGNED_NUMBER = r"^[ \t\r\n]*[+\-][0-9.]+[ \t\r\n]*$"
 FY_PATTERN = r"^\d{4}/\d{2}$"
 
 
@@ -361,10 +365,10 @@ def coerce_frame(frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, di
 class Context:
     """Values from the config and already-checked tables that cross-table rules refer to."""
 
-    lsoa_codes: frozenset[str] | None = None
-    crime_ids: frozenset[str] | None = None
-    crime_ids_used: frozenset[str] | None = None
-    offence_codes: frozenset[str] | None = None
+    lsoa_codes: pa_arrow.Array | None = None
+    crime_ids: pa_arrow.Array | None = None
+    crime_ids_rejected: pa_arrow.Array | None = None
+    offence_codes: pa_arrow.Array | None = None
     csps: tuple[str, ...] | None = None
     areas: tuple[str, ...] | None = None
     period_start: pd.Timestamp | None = None
@@ -372,9 +376,62 @@ class Context:
     max_year: int | None = None
 
 
+def looks_like_formula(s: pd.Series) -> pd.Series:
+    """True where a text cell would run as a spreadsheet formula (CSV/formula injection).
+
+    A leading ``=``, ``@``, ``+`` or ``-`` (after optional whitespace, including tab/CR)
+    counts, except a plain signed number such as ``-0.5`` which a spreadsheet reads as a
+    number. Uses RE2-compatible patterns so pyarrow evaluates them vectorised.
+
+    Examples
+    --------
+    >>> looks_like_formula(pd.Series(["=1+2", "-3", "+44", "-cmd|x", "@SUM(A1)", "Robbery", "\t=x"])).tolist()
+    [True, False, False, True, True, False, True]
+    """
+    arr = _arrow_strings(s)
+    # cheap pre-filter on the first character; the regexes run on the few candidates only
+    candidate = _to_bool_series(pc.is_in(pc.utf8_slice_codeunits(arr, 0, 1), value_set(_FORMULA_FIRST)),
+                                s.index)
+    if not candidate.any():
+        return candidate
+    subset = arr.filter(pa_arrow.array(candidate.to_numpy()))
+    flagged = pc.and_(pc.match_substring_regex(subset, FORMULA_START),
+                      pc.invert(pc.match_substring_regex(subset, SIGNED_NUMBER)))
+    out = candidate.copy()
+    out[candidate.to_numpy()] = flagged.fill_null(False).to_numpy(zero_copy_only=False)
+    return out
+
+
+def _arrow_strings(s: pd.Series) -> pa_arrow.Array:
+    return pa_arrow.array(s.astype("str"), type=pa_arrow.large_string(), from_pandas=True)
+
+
+def _to_bool_series(result: pa_arrow.Array, index: pd.Index) -> pd.Series:
+    return pd.Series(result.fill_null(False).to_numpy(zero_copy_only=False), index=index, dtype=bool)
+
+
+def isin(s: pd.Series, values: pa_arrow.Array) -> pd.Series:
+    """Vectorised membership test of a string Series in a pyarrow ``values`` array.
+
+    Examples
+    --------
+    >>> isin(pd.Series(["a", "b", None], dtype="str"), value_set(["a"])).tolist()
+    [True, False, False]
+    """
+    result = pc.is_in(_arrow_strings(s), value_set=values.cast(pa_arrow.large_string()), skip_nulls=True)
+    return _to_bool_series(result, s.index)
+
+
+def value_set(values: Iterable) -> pa_arrow.Array:
+    """The distinct non-missing values of ``values`` as a pyarrow string array (for :func:`isin`)."""
+    if not isinstance(values, pd.Series):
+        values = pd.Series(list(values), dtype="str")
+    arr = pa_arrow.array(values.astype("str"), type=pa_arrow.large_string(), from_pandas=True)
+    return pc.unique(arr.drop_null())
+
+
 def _formula_check() -> pa.Check:
-    return pa.Check(lambda s: ~s.str.contains(FORMULA_PATTERN, regex=True, na=False),
-                    element_wise=False, ignore_na=True,
+    return pa.Check(lambda s: ~looks_like_formula(s), ignore_na=True,
                     error="starts like a spreadsheet formula (=, +, -, @); refused to protect spreadsheet users")
 
 
@@ -383,25 +440,25 @@ def _reference_checks(col: ColumnSpec, context: Context) -> list[pa.Check]:
     ref = col.references
     if ref == "geography.lsoa_code" and context.lsoa_codes is not None:
         codes = context.lsoa_codes
-        return [pa.Check(lambda s: s.isin(codes), ignore_na=True, error="is not an LSOA code in geography")]
+        return [pa.Check(lambda s: isin(s, codes), ignore_na=True, error="is not an LSOA code in geography")]
     if ref == "crimes.crime_id" and context.crime_ids is not None:
-        ids, used = context.crime_ids, context.crime_ids_used
-        checks = [pa.Check(lambda s: s.isin(ids), ignore_na=True, error="is not a crime_id in crimes")]
-        if used is not None and len(used) < len(ids):
-            checks.append(pa.Check(lambda s: ~s.isin(ids) | s.isin(used), ignore_na=True,
+        ids, rejected = context.crime_ids, context.crime_ids_rejected
+        checks = [pa.Check(lambda s: isin(s, ids), ignore_na=True, error="is not a crime_id in crimes")]
+        if rejected is not None and len(rejected):
+            checks.append(pa.Check(lambda s: ~isin(s, rejected), ignore_na=True,
                                    error="refers to a crime whose row in crimes was rejected"))
         return checks
     if ref == "reference.offence_code" and context.offence_codes is not None:
         codes = context.offence_codes
-        return [pa.Check(lambda s: s.str.strip().str.upper().isin(codes), ignore_na=True,
+        return [pa.Check(lambda s: isin(s.str.upper(), codes), ignore_na=True,
                          error="is not a Home Office offence code in the shipped reference table")]
     if ref == "config.csps" and context.csps is not None:
-        csps = frozenset(context.csps)
-        return [pa.Check(lambda s: s.isin(csps), ignore_na=True,
+        csps = value_set(context.csps)
+        return [pa.Check(lambda s: isin(s, csps), ignore_na=True,
                          error=f"is not a CSP listed in config.csps ({', '.join(context.csps)})")]
     if ref == "config.areas" and context.areas is not None:
-        areas = frozenset(context.areas)
-        return [pa.Check(lambda s: s.isin(areas), ignore_na=True,
+        areas = value_set(context.areas)
+        return [pa.Check(lambda s: isin(s, areas), ignore_na=True,
                          error="is not a CSP in config.csps, 'county' or the county name")]
     return []
 

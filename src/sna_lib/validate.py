@@ -33,7 +33,7 @@ import pandera.errors
 from sna_lib.config import Config, load_config
 from sna_lib.errors import DataValidationError, Problem
 from sna_lib.schemas import (
-    TABLE_ORDER, TABLES, Context, TableSpec, coerce_frame, required_missing, table_schema,
+    TABLE_ORDER, TABLES, Context, TableSpec, coerce_frame, isin, required_missing, table_schema, value_set,
 )
 from sna_lib.tableio import RawTable, find_table_file, read_table
 
@@ -249,7 +249,7 @@ def _pandera_findings(typed: pd.DataFrame, spec: TableSpec, context: Context,
         mask = np.zeros(n, dtype=bool)
         mask[positions[positions >= 0]] = True
         check = str(check)
-        if pd.isna(column) and check.startswith("multiple_fields_uniqueness"):
+        if check.startswith("multiple_fields_uniqueness"):
             column, reason = key_label, f"duplicate key ({', '.join(spec.key)})"
         elif pd.isna(column):
             column, reason = key_label or None, check
@@ -261,7 +261,19 @@ def _pandera_findings(typed: pd.DataFrame, spec: TableSpec, context: Context,
             mask &= ~coerce_bad[column][0]
         if mask.any():
             findings.append(_Finding(str(column), reason, mask))
-    return findings
+    return _merge(findings)
+
+
+def _merge(findings: list[_Finding]) -> list[_Finding]:
+    """One finding per (column, reason), masks OR-ed (pandera reports a key per column)."""
+    merged: dict[tuple[str, str], _Finding] = {}
+    for f in findings:
+        key = (f.column, f.reason)
+        if key in merged:
+            merged[key].mask = merged[key].mask | f.mask
+        else:
+            merged[key] = f
+    return list(merged.values())
 
 
 def _first_seen(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -363,7 +375,7 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
         if codes is None:
             report.warnings.append(Problem("crimes", "offence_code", None,
                                            "offence reference table not available; offence codes were not checked"))
-        context = _replace(context, offence_codes=codes)
+        context = _replace(context, offence_codes=None if codes is None else value_set(codes))
 
     for name in TABLE_ORDER:
         spec = TABLES[name]
@@ -390,7 +402,7 @@ def _check_table(path: Path, spec: TableSpec, config: Config, context: Context,
     report.quality.files[spec.name] = quality
     report.structural.extend(raw.problems)
     broken_context = _replace(context, lsoa_codes=None) if spec.geo else (
-        _replace(context, crime_ids=None, crime_ids_used=None) if spec.name == "crimes" else context)
+        _replace(context, crime_ids=None, crime_ids_rejected=None) if spec.name == "crimes" else context)
     if raw.frame is None:
         quality.rejected = quality.read
         return _empty_frame(spec), broken_context
@@ -433,10 +445,13 @@ def _check_table(path: Path, spec: TableSpec, config: Config, context: Context,
     used = typed[~rejected] if rejected.any() else typed
     used = _finalise_dtypes(used, spec)
     if spec.geo:
-        context = _replace(context, lsoa_codes=frozenset(used["lsoa_code"].dropna()))
+        context = _replace(context, lsoa_codes=value_set(used["lsoa_code"]))
     elif spec.name == "crimes":
-        context = _replace(context, crime_ids=frozenset(typed["crime_id"].dropna()),
-                           crime_ids_used=frozenset(used["crime_id"].dropna()))
+        # a crime id whose only rows were rejected: persons rows pointing at it are rejected too
+        bad = typed["crime_id"][rejected].dropna()
+        still_used = used["crime_id"][isin(used["crime_id"], value_set(bad))] if len(bad) else bad
+        bad_ids = value_set(bad[~bad.isin(set(still_used))])
+        context = _replace(context, crime_ids=value_set(typed["crime_id"]), crime_ids_rejected=bad_ids)
     return used, context
 
 

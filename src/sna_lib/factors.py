@@ -83,6 +83,36 @@ def lsoa_population(population: pd.DataFrame, year: int) -> pd.Series:
     return out
 
 
+def person_homes(crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, roles=("suspect",),
+                 year: int | None = None) -> pd.Series:
+    """Home LSOA of each distinct person in ``roles`` on the given crimes (latest crime wins).
+
+    Returns
+    -------
+    pandas.Series
+        indexed by ``person_id``; ``<NA>`` where the home is unknown / outside the county.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> crimes = pd.DataFrame({"crime_id": ["c1", "c2"], "date": pd.to_datetime(["2022-01-05", "2022-03-01"])})
+    >>> persons = pd.DataFrame({"crime_id": ["c1", "c2"], "person_id": ["p1", "p1"],
+    ...                         "role": ["suspect", "suspect"], "home_lsoa": ["a", "b"]})
+    >>> person_homes(crimes, persons, ["c1", "c2"]).to_dict()
+    {'p1': 'b'}
+    """
+    ids = pd.Index(pd.Series(list(crime_ids), dtype="string"))
+    crime_rows = crimes.loc[crimes["crime_id"].isin(ids), ["crime_id", "date"]]
+    if year is not None:
+        crime_rows = crime_rows[crime_rows["date"].dt.year == year]
+    links = persons.loc[persons["role"].isin(roles), ["crime_id", "person_id", "home_lsoa"]].merge(
+        crime_rows, on="crime_id", how="inner")
+    latest = links.sort_values(["person_id", "date", "crime_id"]).drop_duplicates("person_id", keep="last")
+    homes = pd.Series(_codes(latest["home_lsoa"]).to_numpy(), index=pd.Index(latest["person_id"], name="person_id"),
+                      name="home_lsoa", dtype="string")
+    return homes
+
+
 def people_by_home(crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, lsoa_codes: pd.Index,
                    roles=("suspect",), year: int | None = None) -> pd.Series:
     """Distinct people in ``roles`` on the given crimes, counted at their home LSOA.
@@ -114,14 +144,8 @@ def people_by_home(crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, ls
     >>> people_by_home(crimes, persons, ["c1", "c2"], lsoa_codes=pd.Index(["a", "b"])).to_dict()
     {'a': 0, 'b': 1}
     """
-    ids = pd.Index(pd.Series(list(crime_ids), dtype="string"))
-    crime_rows = crimes.loc[crimes["crime_id"].isin(ids), ["crime_id", "date"]]
-    if year is not None:
-        crime_rows = crime_rows[crime_rows["date"].dt.year == year]
-    links = persons[persons["role"].isin(roles)].merge(crime_rows, on="crime_id", how="inner")
-    record = RecordCount(read=int(links["person_id"].nunique()))
-    latest = links.sort_values(["person_id", "date", "crime_id"]).drop_duplicates("person_id", keep="last")
-    homes = _codes(latest["home_lsoa"])
+    homes = person_homes(crimes, persons, crime_ids, roles=roles, year=year)
+    record = RecordCount(read=int(len(homes)))
     unknown = homes.isna()
     outside = ~unknown & ~homes.isin(lsoa_codes)
     if unknown.any():

@@ -1,0 +1,105 @@
+"""Risk index: components, weighted score, and the top-5% tie rules on hand cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sna_lib.hotspots import index_settings
+from sna_lib.risk_index import component, risk_index, risk_scores, select_top
+
+
+def codes(n):
+    return [f"E{i:04d}" for i in range(n)]
+
+
+def test_reference_size_distinct_scores():
+    # 1,111 LSOAs, all scores distinct: floor(55.55) = 55 at most; ceil = 56 otherwise
+    s = pd.Series(np.arange(1111, dtype=float), index=codes(1111))
+    assert select_top(s, tie_rule="at_most").sum() == 55
+    assert select_top(s, tie_rule="include_ties").sum() == 56
+    top = select_top(s, tie_rule="stable")
+    assert top.sum() == 56 and s[top].min() == 1111 - 56
+
+
+def test_tie_at_the_cut_off():
+    # 50 distinct high scores, then 6 LSOAs tied at 0.5 spanning ranks 51-56, the rest 0.1
+    values = [1.0 + i for i in range(50)] + [0.5] * 6 + [0.1] * 1055
+    s = pd.Series(values, index=codes(1111))
+    assert select_top(s, tie_rule="at_most").sum() == 50          # tie straddles 55 -> dropped whole
+    assert select_top(s, tie_rule="include_ties").sum() == 56     # ceil -> 56th is in the tie -> all 6
+    stable = select_top(s, tie_rule="stable")
+    assert stable.sum() == 56 and stable[codes(56)].all()
+    # ties that end exactly at the cut-off are kept: 51 distinct + 4 tied = 55
+    values = [1.0 + i for i in range(51)] + [0.5] * 4 + [0.1] * 1056
+    assert select_top(pd.Series(values, index=codes(1111)), tie_rule="at_most").sum() == 55
+
+
+def test_stable_breaks_ties_by_code_and_float_noise_ties():
+    s = pd.Series([0.3, 0.1 + 0.2, 0.3, 0.0], index=["d", "c", "b", "a"])   # 0.1 + 0.2 != 0.3 in floats
+    top = select_top(s, share=0.5, tie_rule="stable")
+    assert top[top].index.tolist() == ["c", "b"]
+    assert select_top(s, share=0.5, tie_rule="at_most").sum() == 0   # three-way tie across the cut-off
+    assert select_top(s, share=0.5, tie_rule="include_ties").sum() == 3
+
+
+def test_nan_scores_never_selected_and_bad_rule():
+    s = pd.Series([np.nan, 1.0, 2.0, np.nan], index=list("abcd"))
+    # n counts every LSOA (NaN too): k = ceil(0.25 * 4) = 1 -> c; k = 2 -> b, c
+    assert select_top(s, share=0.25, tie_rule="include_ties").tolist() == [False, False, True, False]
+    assert select_top(s, share=0.5, tie_rule="include_ties").tolist() == [False, True, True, False]
+    assert not select_top(pd.Series([np.nan, np.nan]), share=0.5).any()
+    with pytest.raises(ValueError):
+        select_top(s, tie_rule="random")
+
+
+def test_components_and_weighted_score_by_hand():
+    layers = pd.DataFrame({
+        "g_bin": [3, 2, -2, 0], "flag": [True, False, True, False], "years": [5, 1, 0, 4], "raw": [10, 0, 5, 5],
+    }, index=list("abcd"))
+    spec = {
+        "g": {"column": "g_bin", "normalisation": "bin", "weight": 2.0},
+        "f": {"column": "flag", "normalisation": "flag", "weight": 1.0},
+        "y": {"column": "years", "normalisation": "fraction", "denominator": 5, "weight": 1.0},
+        "r": {"column": "raw", "normalisation": "minmax", "weight": 0.0},   # weight 0: ignored
+    }
+    res = risk_scores(layers, spec)
+    assert "r" not in res
+    expected = {"a": (2 * 1 + 1 + 1) / 4, "b": (2 * 2 / 3 + 0 + 0.2) / 4, "c": (0 + 1 + 0) / 4, "d": (0 + 0 + 0.8) / 4}
+    assert res["score"].to_dict() == pytest.approx(expected)
+    assert component(pd.Series([10, 0, 5]), "minmax").tolist() == [1.0, 0.0, 0.5]
+    assert component(pd.Series([3, 1, 1]), "rank").tolist() == [1.0, 0.5, 0.5]
+    with pytest.raises(ValueError, match="lack"):
+        risk_scores(layers, {"x": {"column": "nope", "normalisation": "bin", "weight": 1}})
+    with pytest.raises(ValueError):
+        risk_scores(layers, {"x": {"column": "g_bin", "normalisation": "bin", "weight": 0}})
+
+
+def test_risk_index_county_and_csp_selection():
+    n = 40
+    layers = pd.DataFrame({
+        "area": ["North"] * 20 + ["South"] * 20,
+        "sv_suspect_homes_bin": [3] * 3 + [0] * 17 + [2] + [0] * 19,
+        "deprivation_high": [True] * 2 + [False] * 18 + [True] + [False] * 19,
+        "da_victim_homes_years_hot": [0] * 40,
+        "disorganisation_bin": [0] * 40,
+        "class_a_possession_homes_bin": [0] * 40,
+        "class_a_supply_homes_bin": [0] * 40,
+        "unemployment_bin": [0] * 40,
+    }, index=codes(n))
+    settings = index_settings({"risk_index": {"top_share": 0.05, "tie_rule": "at_most"}})
+    res = risk_index(layers, settings)
+    # scores: E0000, E0001 = (1 + 1)/7; E0002 = 1/7; E0020 = (2/3 + 1)/7; others 0
+    assert res.loc["E0000", "score"] == pytest.approx(2 / 7)
+    assert res.loc["E0020", "score"] == pytest.approx((2 / 3 + 1) / 7)
+    # county: k = floor(0.05 * 40) = 2 -> E0000, E0001 (tied at the top, both inside the cut)
+    assert res.index[res["top_county"]].tolist() == ["E0000", "E0001"]
+    # per CSP: k = floor(0.05 * 20) = 1; North's top two tie -> none; South -> E0020
+    assert res.index[res["top_csp"]].tolist() == ["E0020"]
+    assert res.loc["E0020", "rank"] == 3 and res.loc["E0000", "rank"] == 1
+    assert res.attrs["selected"] == 2 and res.attrs["tie_rule"] == "at_most"
+    # weights from config.yaml override the defaults: deprivation only
+    only_dep = index_settings({"risk_index": {"weights": {f: 0 for f in settings["risk_index"]["factors"]} | {"deprivation": 1}}})
+    res2 = risk_index(layers, only_dep)
+    assert set(res2["score"].unique()) == {0.0, 1.0}

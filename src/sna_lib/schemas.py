@@ -501,7 +501,12 @@ def _sum_check(total: str, parts: tuple[str, ...]) -> pa.Check:
         summed = df[list(parts)].sum(axis=1, min_count=len(parts))
         return (summed == df[total]) | summed.isna() | df[total].isna()
 
-    return pa.Check(check, error=f"{' + '.join(parts)} does not add up to {total}")
+    return pa.Check(check, error=sum_error(total, parts))
+
+
+def sum_error(total: str, parts: tuple[str, ...]) -> str:
+    """The reason given when ``parts`` do not add up to ``total`` in a row."""
+    return f"{' + '.join(parts)} does not add up to {total}"
 
 
 def table_schema(spec: TableSpec, context: Context | None = None) -> pa.DataFrameSchema:

@@ -33,7 +33,7 @@ import pandera.errors
 from sna_lib.config import Config, load_config
 from sna_lib.errors import DataValidationError, Problem
 from sna_lib.schemas import (
-    TABLE_ORDER, TABLES, Context, TableSpec, coerce_frame, isin, required_missing, table_schema, value_set,
+    TABLE_ORDER, TABLES, Context, TableSpec, coerce_frame, isin, required_missing, sum_error, table_schema, value_set,
 )
 from sna_lib.tableio import RawTable, find_table_file, read_table
 
@@ -252,7 +252,8 @@ def _pandera_findings(typed: pd.DataFrame, spec: TableSpec, context: Context,
         if check.startswith("multiple_fields_uniqueness"):
             column, reason = key_label, f"duplicate key ({', '.join(spec.key)})"
         elif pd.isna(column):
-            column, reason = key_label or None, check
+            totals = [total for total, parts in spec.sums if sum_error(total, parts) == check]
+            column, reason = (totals[0] if totals else key_label), check
         elif check.startswith("field_uniqueness"):
             reason = f"duplicate {column}"
         else:

@@ -487,13 +487,17 @@ def _column_checks(col: ColumnSpec, table: TableSpec, context: Context) -> list[
         if col.name == "year" and context.max_year is not None:
             high = min(high if high is not None else context.max_year, context.max_year)
         if low is not None and high is not None:
-            checks.append(pa.Check.in_range(low, high, error=f"must be between {low:g} and {high:g}"))
+            checks.append(pa.Check.in_range(low, high, error=f"must be between {_number(low)} and {_number(high)}"))
     if col.kind == "date" and table.dated and context.period_start is not None:
         start, end = context.period_start, context.period_end
         checks.append(pa.Check.in_range(
             start, end, error=f"is outside the data period {start:%Y-%m-%d} to {end:%Y-%m-%d}"))
     checks.extend(_reference_checks(col, context))
     return checks
+
+
+def _number(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
 
 
 def _sum_check(total: str, parts: tuple[str, ...]) -> pa.Check:

@@ -249,11 +249,16 @@ def _pandera_findings(typed: pd.DataFrame, spec: TableSpec, context: Context,
         mask = np.zeros(n, dtype=bool)
         mask[positions[positions >= 0]] = True
         check = str(check)
-        if check.startswith("multiple_fields_uniqueness"):
+        totals = [(total, parts) for total, parts in spec.sums if sum_error(total, parts) == check]
+        detail = None
+        if totals:
+            total, parts = totals[0]
+            column, reason = total, check
+            detail = _sum_detail(frame, total, parts)
+        elif check.startswith("multiple_fields_uniqueness"):
             column, reason = key_label, f"duplicate key ({', '.join(spec.key)})"
         elif pd.isna(column):
-            totals = [total for total, parts in spec.sums if sum_error(total, parts) == check]
-            column, reason = (totals[0] if totals else key_label), check
+            column, reason = key_label or None, check
         elif check.startswith("field_uniqueness"):
             reason = f"duplicate {column}"
         else:
@@ -261,8 +266,16 @@ def _pandera_findings(typed: pd.DataFrame, spec: TableSpec, context: Context,
         if column in coerce_bad:
             mask &= ~coerce_bad[column][0]
         if mask.any():
-            findings.append(_Finding(str(column), reason, mask))
+            findings.append(_Finding(str(column), reason, mask, detail))
     return _merge(findings)
+
+
+def _sum_detail(frame: pd.DataFrame, total: str, parts: tuple[str, ...]):
+    def detail(label) -> str:
+        summed = sum(int(frame.at[label, p]) for p in parts)
+        return f" (parts sum to {summed:,}, {total} is {int(frame.at[label, total]):,})"
+
+    return detail
 
 
 def _merge(findings: list[_Finding]) -> list[_Finding]:
@@ -304,6 +317,8 @@ def _list_findings(findings: list[_Finding], raw_frame: pd.DataFrame, typed: pd.
                 text = f"{f.reason}: ({values})"
             else:
                 text = f.reason
+            if f.detail is not None:
+                text += f.detail(label)
             if first_seen is not None:
                 text += f", first seen in row {int(first_seen.iloc[pos]) + 1}"
             problems.append(Problem(file, f.column, int(label) + 1, text))

@@ -32,7 +32,7 @@ DOWNLOAD_TOKEN = "sna-downloads/"
 #: Okabe & Ito (2008) qualitative palette: distinguishable with all common colour-vision deficiencies.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|$~])")
 
 
 def apply_style() -> None:

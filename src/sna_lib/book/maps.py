@@ -30,6 +30,7 @@ __all__ = [
     "choropleth_map",
     "offline_html",
     "class_breaks",
+    "rate_classes",
 ]
 
 # ColorBrewer YlOrRd (5 classes): sequential, colour-blind safe, prints in greyscale.
@@ -247,6 +248,61 @@ def class_breaks(values: pd.Series, k: int = 5) -> list[float]:
     return breaks
 
 
+def rate_classes(values: pd.Series, *, classes: int = 5, decimals: int = 1) -> tuple[list[str], list[tuple[str, str]]]:
+    """Colour per value and legend entries: zero as its own class, quantile classes above it.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Rates (NaN = missing or suppressed, coloured :data:`MISSING_COLOUR`).
+    classes : int
+        Classes in all (including the zero class when zeros occur).
+    decimals : int
+        Decimal places in legend labels.
+
+    Returns
+    -------
+    fills : list of str
+        Hex colour per value.
+    entries : list of (colour, label)
+        Legend rows; each label spans the smallest and largest value in the class.
+
+    Examples
+    --------
+    >>> fills, legend = rate_classes(pd.Series([0, 0, 1, 2, 3, 4, float("nan")]), classes=3)
+    >>> [label for _, label in legend]
+    ['0', '1.0 – 2.0', '3.0 – 4.0', 'no data / suppressed']
+    >>> fills[0] == fills[1], fills[-1] == MISSING_COLOUR
+    (True, True)
+    """
+    numeric = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+    finite = np.isfinite(numeric)
+    has_zero = bool((numeric[finite] == 0).any())
+    positive = pd.Series(numeric[finite & (numeric > 0)])
+    breaks = class_breaks(positive, max(1, classes - int(has_zero)))
+    n_classes = len(breaks) + int(has_zero)
+    palette = _spread(SEQUENTIAL_COLOURS, n_classes)
+    klass = np.full(len(numeric), -1)
+    if breaks:
+        pos = finite & (numeric > 0)
+        klass[pos] = np.minimum(np.searchsorted(np.asarray(breaks), numeric[pos], side="left"),
+                                len(breaks) - 1) + int(has_zero)
+    if has_zero:
+        klass[finite & (numeric == 0)] = 0
+    fills = [MISSING_COLOUR if k < 0 else palette[k] for k in klass]
+    entries = []
+    for k in range(n_classes):
+        members = numeric[klass == k]
+        if has_zero and k == 0:
+            entries.append((palette[k], "0"))
+        elif len(members):
+            entries.append((palette[k], f"{_format_value(float(members.min()), decimals)} – "
+                                        f"{_format_value(float(members.max()), decimals)}"))
+    if (~finite).any():
+        entries.append((MISSING_COLOUR, "no data / suppressed"))
+    return fills, entries
+
+
 def _format_value(value: float, decimals: int) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "no data / suppressed"
@@ -338,21 +394,8 @@ def choropleth_map(
 
     if kind == "rate":
         numeric = pd.to_numeric(values, errors="coerce").astype("float64")
-        breaks = class_breaks(numeric, classes)
-        palette = _spread(SEQUENTIAL_COLOURS, len(breaks))
-        bins = np.searchsorted(np.asarray(breaks), numeric.to_numpy(), side="left")
-        fills = [
-            MISSING_COLOUR if not np.isfinite(v) else palette[min(int(b), len(palette) - 1)]
-            for v, b in zip(numeric.to_numpy(), bins)
-        ]
+        fills, entries = rate_classes(numeric, classes=classes, decimals=decimals)
         shown = [_format_value(v, decimals) for v in numeric.to_numpy()]
-        lower = [float(numeric.min())] + breaks[:-1] if breaks else []
-        entries = [
-            (palette[i], f"{_format_value(lo, decimals)} – {_format_value(hi, decimals)}")
-            for i, (lo, hi) in enumerate(zip(lower, breaks))
-        ]
-        if numeric.isna().any():
-            entries.append((MISSING_COLOUR, "no data / suppressed"))
     else:
         labels = values.astype("string").fillna("no data")
         if kind == "flag":

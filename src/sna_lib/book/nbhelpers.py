@@ -116,7 +116,10 @@ class BookContext:
 
 
 def _county_label(config) -> str:
-    return f"{config.county} (synthetic)" if getattr(config, "synthetic", False) else str(config.county)
+    name = str(config.county)
+    if getattr(config, "synthetic", False) and "synthetic" not in name.lower():
+        return f"{name} (synthetic)"
+    return name
 
 
 def _load(data_dir: Path):
@@ -426,24 +429,26 @@ def provenance(data_dir: str | os.PathLike | None = None) -> dict:
 
 
 def provenance_text(info: dict) -> str:
-    """One-paragraph provenance statement (Markdown-safe) from :func:`provenance` output.
+    """Provenance statement (MyST) from :func:`provenance` output: summary line + input hashes.
 
     Examples
     --------
-    >>> provenance_text({"data_as_at": "2023-12-31", "inputs": {"crimes.csv": "ab" * 32},
-    ...                  "version": "0.1.0", "code": "0123456789ab", "git": "5dba6da"})
-    'Data as at 2023-12-31. Inputs: crimes.csv (sha256 abababababab). Code: sna-book 0.1.0, sna\\\\_lib 0123456789ab, git 5dba6da.'
+    >>> print(provenance_text({"data_as_at": "2023-12-31", "inputs": {"crimes.csv": "ab" * 32},
+    ...                        "version": "0.1.0", "code": "0123456789ab", "git": "5dba6da"}))
+    Data as at 2023-12-31 · sna-book 0.1.0 · sna\\_lib 0123456789ab · git 5dba6da
+    <BLANKLINE>
+    Input files (sha256): crimes.csv abababababab.
     """
-    inputs = ", ".join(f"{name} (sha256 {digest[:12]})" for name, digest in sorted(info.get("inputs", {}).items()))
-    code = f"sna-book {info.get('version')}, sna_lib {info.get('code')}"
+    code = f"sna-book {info.get('version')} · sna_lib {info.get('code')}"
     if info.get("git"):
-        code += f", git {info['git']}"
-    parts = [f"Data as at {info.get('data_as_at')}.", f"Inputs: {inputs or 'none recorded'}.", f"Code: {code}."]
-    return charts.markdown_escape(" ".join(parts)).replace("\\(", "(").replace("\\)", ")")
+        code += f" · git {info['git']}"
+    summary = charts.markdown_escape(f"Data as at {info.get('data_as_at')} · {code}")
+    inputs = ", ".join(f"{name} {digest[:12]}" for name, digest in sorted(info.get("inputs", {}).items()))
+    return summary + "\n\n" + charts.markdown_escape(f"Input files (sha256): {inputs or 'none recorded'}.")
 
 
 def provenance_stamp() -> str:
-    """Display (and return) the provenance note for the bottom of a page."""
+    """Display (and return) the provenance note for the bottom of a page (a collapsed box)."""
     text = provenance_text(provenance())
-    _display_markdown(f"```{{admonition}} Provenance\n:class: note sna-provenance\n{text}\n```\n")
+    _display_markdown(f"````{{admonition}} Provenance\n:class: dropdown note sna-provenance\n{text}\n````\n")
     return text

@@ -445,7 +445,7 @@ class _WarmKernel:
 
         last: Exception | None = None
         for _attempt in range(2):  # retry once on kernel-start failures
-            km = KernelManager(kernel_name=KERNEL_NAME)
+            km = KernelManager(kernel_name=KERNEL_NAME, transport="ipc")
             try:
                 km.start_kernel(cwd=str(self.cwd), env=self.env)
                 self.km = km
@@ -661,7 +661,9 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
     data_hash = _json_key(_data_hashes(Path(data_dir), hasher))
     jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides or {})
     hasher.save()
-    label = f"{config.county} (synthetic)" if config.synthetic else str(config.county)
+    from sna_lib.book.nbhelpers import _county_label
+
+    label = _county_label(config)
     return _Context(project, build_dir, cache, data_copy, csps, label, bool(config.synthetic), areas,
                     jobs, pages, hasher)
 
@@ -744,6 +746,11 @@ def _book_config(project: Path, ctx: _Context, area: str) -> dict:
     config["title"] = f"{base_title}: {label}"
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     config["only_build_toc_files"] = True
+    sphinx = config.setdefault("sphinx", {})
+    extensions = list(sphinx.get("extra_extensions") or [])
+    if "sna_lib.book.sphinx_offline" not in extensions:
+        extensions.append("sna_lib.book.sphinx_offline")
+    sphinx["extra_extensions"] = extensions
     html = config.setdefault("html", {})
     info = json.loads((ctx.data_copy / PROVENANCE_FILE).read_text(encoding="utf-8"))
     footer = (f"Data as at {info.get('data_as_at')} · sna-book {info.get('version')} · "

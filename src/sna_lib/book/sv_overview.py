@@ -21,6 +21,7 @@ __all__ = [
     "harm_comparison",
     "lsoa_rates",
     "population_in",
+    "harm_table",
 ]
 
 
@@ -190,3 +191,39 @@ def lsoa_rates(dataset, area: str, year: int, *, years: int = 5, definition: str
     pop = out["population"].where(out["population"] > 0)
     out["rate_per_1000"] = (1000 * out["offences"] / years / pop).astype("float64")
     return out.reset_index(drop=True)
+
+
+def harm_table(harm: pd.DataFrame, *, area_level: str, config=None) -> pd.DataFrame:
+    """Publication text for :func:`harm_comparison`: counts through disclosure, harm rounded.
+
+    When the serious-violence count is withheld, every serious-violence figure is withheld
+    (each would reveal it).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"crime_id": ["a", "b"], "offence_code": ["1", "8N"],
+    ...                   "date": pd.to_datetime(["2023-01-01"] * 2), "domestic_abuse": False})
+    >>> h = harm_comparison(c, 2023, "non_domestic_homicide")
+    >>> harm_table(h, area_level="county")["Serious violence"].tolist()
+    ['1', '5,475', '5,475.0', '50.0%', '96.8%']
+    >>> harm_table(h, area_level="csp")["Serious violence"].tolist()
+    ['[c]', '[c]', '[c]', '[c]', '[c]']
+    """
+    from sna_lib.disclosure import is_suppressed, publish_number
+
+    formats = ["count", "{:,.0f}", "{:,.1f}", "{:.1f}%", "{:.1f}%"]
+
+    def column(values) -> list[str]:
+        out = []
+        for fmt, value in zip(formats, values):
+            if fmt == "count":
+                out.append(str(publish_number(value, area_level=area_level, config=config)))
+            else:
+                out.append("–" if value is None or value != value else fmt.format(value))
+        return out
+
+    sv = column(harm["serious_violence"].tolist())
+    if is_suppressed(publish_number(harm["serious_violence"].iloc[0], area_level=area_level, config=config)):
+        sv = [sv[0]] * len(sv)
+    return pd.DataFrame({"Measure": harm["measure"].astype("string"), "Serious violence": sv,
+                         "All crime": column(harm["all_crime"].tolist())}).astype("string")

@@ -1,0 +1,242 @@
+"""validate_dir / load_dataset on the tiny hand-made folder (tests/hostile/builder.py)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from hostile.builder import CONFIG, OFFENCE_CODES, build_valid_dir, tables
+from hostile.cases import read, set_cell, write
+from sna_lib import cli
+from sna_lib import validate as validate_module
+from sna_lib.dataset import Dataset, load_dataset
+from sna_lib.errors import DataValidationError
+from sna_lib.schemas import TABLES, ColumnSpec, coerce_column
+from sna_lib.validate import MAX_LISTED_ROWS, validate_dir
+
+
+@pytest.fixture
+def small_offences(monkeypatch):
+    monkeypatch.setattr(validate_module, "known_offence_codes", lambda: OFFENCE_CODES)
+
+
+@pytest.fixture
+def tiny(tmp_path, small_offences):
+    return build_valid_dir(tmp_path / "tiny")
+
+
+def quality(report) -> pd.DataFrame:
+    return report.quality.to_frame().set_index("file")
+
+
+def test_clean_folder_counts_match_the_files(tiny):
+    report = validate_dir(tiny)
+    assert report.ok and report.problems == [] and report.warnings == []
+    q = quality(report)
+    expected = {name: len(frame) for name, frame in tables().items()}
+    assert q.loc["geography.parquet", "read"] == 4
+    for name, n in expected.items():
+        assert q.loc[f"{name}.csv", ["read", "used", "rejected"]].tolist() == [n, n, 0]
+    assert report.quality.reconciles()
+    text = report.render()
+    assert "OK" in text and "crimes.csv" in text
+
+
+def test_loaded_types_and_values(tiny):
+    ds = load_dataset(tiny)
+    assert isinstance(ds, Dataset) and isinstance(ds.geography, gpd.GeoDataFrame)
+    assert ds.geography.crs.to_epsg() == 27700
+    assert ds.config.csps == ("North", "South")
+    crimes = ds.crimes
+    assert str(crimes["date"].dtype) == "datetime64[ns]"
+    assert crimes["knife"].dtype == bool and int(crimes["knife"].sum()) == 5  # rows 1, 2, 4, 8, 12
+    assert crimes["date"].max() == pd.Timestamp("2024-03-31")
+    assert crimes["offence_code"].tolist()[:3] == ["1", "5A", "8N"]
+    persons = ds.persons
+    assert str(persons["age"].dtype) == "Int64" and int(persons["age"].isna().sum()) == 1
+    assert int(persons["home_lsoa"].isna().sum()) == 4  # blank home = outside county / unknown
+    assert ds.population["population"].dtype == np.int64
+    assert int(ds.population["population"].sum()) == sum(
+        100 + 10 * i + age for i in range(4) for _ in range(3) for age in (0, 45, 90))
+    assert ds.geography["urban"].tolist() == [True, False, True, False]
+    assert ds.lsoa_area().to_dict() == {"X01000001": "North", "X01000002": "North",
+                                        "X01000003": "South", "X01000004": "South"}
+
+
+def test_fast_path_gives_the_same_tables(tiny):
+    slow, fast = load_dataset(tiny), load_dataset(tiny, validate=False)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(slow, name), getattr(fast, name))
+
+
+def test_fast_path_skips_rule_checks_but_not_type_errors(tiny):
+    set_cell("crimes", 3, "offence_code", "ZZ9")(tiny)
+    assert load_dataset(tiny, validate=False).crimes.loc[2, "offence_code"] == "ZZ9"
+    with pytest.raises(DataValidationError):
+        load_dataset(tiny)
+    set_cell("crimes", 4, "date", "not a date")(tiny)
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny, validate=False)
+    assert [(p.file, p.column, p.row) for p in info.value.problems] == [("crimes.csv", "date", 4)]
+
+
+def test_parquet_tables_load_like_csv(tiny, tmp_path):
+    from_csv = load_dataset(tiny)
+    pq_dir = build_valid_dir(tmp_path / "pq")
+    for name in tables():
+        getattr(from_csv, name).to_parquet(pq_dir / f"{name}.parquet")
+        (pq_dir / f"{name}.csv").unlink()
+    from_parquet = load_dataset(pq_dir)
+    for name in tables():
+        pd.testing.assert_frame_equal(getattr(from_csv, name), getattr(from_parquet, name))
+
+
+def test_parquet_with_loose_types_is_coerced_or_reported(tiny):
+    crimes = read(tiny, "crimes")
+    crimes["knife"] = (crimes["knife"] == "true").astype(int)  # 0/1 integers are accepted
+    crimes.to_parquet(tiny / "crimes.parquet")
+    (tiny / "crimes.csv").unlink()
+    persons = read(tiny, "persons")
+    persons["age"] = pd.to_numeric(persons["age"]).astype(float)
+    persons.loc[2, "age"] = 12.5
+    persons.to_parquet(tiny / "persons.parquet")
+    (tiny / "persons.csv").unlink()
+    report = validate_dir(tiny)
+    assert [(p.file, p.column, p.row) for p in report.problems] == [("persons.parquet", "age", 3)]
+    assert "not a whole number" in report.problems[0].reason
+
+
+@pytest.mark.parametrize("ext", ["gpkg", "geojson"])
+def test_other_geography_formats(tiny, ext):
+    geo = gpd.read_parquet(tiny / "geography.parquet")
+    (tiny / "geography.parquet").unlink()
+    geo.to_file(tiny / f"geography.{ext}")
+    report = validate_dir(tiny)
+    assert report.problems == [], report.render()
+    assert quality(report).loc[f"geography.{ext}", "used"] == 4
+
+
+def test_utf8_bom_csv_is_accepted(tiny):
+    path = tiny / "crimes.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    report = validate_dir(tiny)
+    assert report.ok and report.problems == []
+
+
+def test_optional_table_may_be_absent(tiny):
+    (tiny / "ambulance.csv").unlink()
+    ds = load_dataset(tiny)
+    assert len(ds.ambulance) == 0 and list(ds.ambulance.columns) == ["call_id", "date", "lsoa_code", "category"]
+    row = quality(validate_dir(tiny)).loc["ambulance (not supplied)"]
+    assert row[["read", "used", "rejected"]].tolist() == [0, 0, 0]
+
+
+def test_extra_column_is_a_warning_not_a_failure(tiny):
+    crimes = read(tiny, "crimes")
+    crimes["officer_notes"] = "x"
+    write(tiny, "crimes", crimes)
+    report = validate_dir(tiny)
+    assert report.ok
+    assert [(w.file, w.column) for w in report.warnings] == [("crimes.csv", "officer_notes")]
+    assert "officer_notes" not in load_dataset(tiny).crimes.columns
+
+
+def test_listing_is_capped_but_counts_are_complete(tiny):
+    population = read(tiny, "population")
+    population.loc[:24, "population"] = "-1"  # 25 bad rows
+    write(tiny, "population", population)
+    report = validate_dir(tiny)
+    listed = [p for p in report.problems if p.column == "population"]
+    assert [p.row for p in listed[:MAX_LISTED_ROWS]] == list(range(1, MAX_LISTED_ROWS + 1))
+    assert len(listed) == MAX_LISTED_ROWS + 1 and listed[-1].row is None and "25 rows in all" in listed[-1].reason
+    assert quality(report).loc["population.csv", ["read", "used", "rejected"]].tolist() == [36, 11, 25]
+
+
+def test_duplicate_reports_first_occurrence(tiny):
+    set_cell("crimes", 9, "crime_id", "C002")(tiny)
+    (problem,) = [p for p in validate_dir(tiny).problems if p.file == "crimes.csv"]
+    assert (problem.column, problem.row) == ("crime_id", 9) and "first seen in row 2" in problem.reason
+
+
+def test_reject_mode_drops_and_counts_bad_rows(tiny):
+    (tiny / "config.yaml").write_text(CONFIG + "validation: {on_error: reject}\n", encoding="utf-8")
+    set_cell("crimes", 3, "offence_code", "ZZ9")(tiny)           # crime C003
+    set_cell("crimes", 5, "date", "2022-13-01")(tiny)            # crime C005 ...
+    set_cell("crimes", 5, "offence_description", "=1+1")(tiny)   # ... with a second problem
+    set_cell("persons", 1, "age", "-3")(tiny)
+    set_cell("population", 2, "age", "0")(tiny)                  # duplicate key of row 1
+    report = validate_dir(tiny)
+    assert report.ok and report.row_problems and not report.structural
+    q = quality(report)
+    # hand count: crimes rows 3 and 5; persons row 1 plus the rows of crimes C003 (row 5) and C005 (row 7)
+    assert q.loc["crimes.csv", ["read", "used", "rejected"]].tolist() == [12, 10, 2]
+    assert q.loc["persons.csv", ["read", "used", "rejected"]].tolist() == [15, 12, 3]
+    assert q.loc["population.csv", ["read", "used", "rejected"]].tolist() == [36, 35, 1]
+    assert report.quality.reconciles()
+    reasons = q.loc["persons.csv", "reasons"]
+    assert "refers to a crime whose row in crimes was rejected: 2" in reasons and "between 0 and 110: 1" in reasons
+    assert cli.main(["validate", "--data", str(tiny)]) == 0
+
+    ds = load_dataset(tiny)
+    assert "C003" not in set(ds.crimes["crime_id"]) and "C005" not in set(ds.crimes["crime_id"])
+    assert len(ds.crimes) == 10 and len(ds.persons) == 12 and len(ds.population) == 35
+    assert ds.crimes["knife"].dtype == bool and str(ds.persons["age"].dtype) == "Int64"
+    pd.testing.assert_frame_equal(ds.quality.to_frame(), report.quality.to_frame())
+
+
+def test_reject_mode_still_fails_on_structural_problems(tiny):
+    (tiny / "config.yaml").write_text(CONFIG + "validation: {on_error: reject}\n", encoding="utf-8")
+    write(tiny, "crimes", read(tiny, "crimes").drop(columns="gang"))
+    report = validate_dir(tiny)
+    assert not report.ok
+    assert quality(report).loc["crimes.csv", ["read", "used", "rejected"]].tolist() == [12, 0, 12]
+    with pytest.raises(DataValidationError):
+        load_dataset(tiny)
+
+
+def test_real_offence_reference_is_used(tmp_path):
+    pytest.importorskip("sna_lib.reference")
+    data = build_valid_dir(tmp_path)
+    assert validate_dir(data).problems == []
+    set_cell("crimes", 3, "offence_code", "ZZ9")(data)
+    (problem,) = [p for p in validate_dir(data).problems if p.file == "crimes.csv"]
+    assert (problem.column, problem.row) == ("offence_code", 3)
+
+
+def test_missing_offence_reference_is_a_warning(tiny, monkeypatch):
+    monkeypatch.setattr(validate_module, "known_offence_codes", lambda: None)
+    report = validate_dir(tiny)
+    assert report.ok and [w.column for w in report.warnings] == ["offence_code"]
+
+
+@pytest.mark.parametrize("raw, kind, values, bad", [
+    (["true", "FALSE", " y ", "N", "1", "0", "perhaps", ""], "bool",
+     [True, False, True, False, True, False, None, None], [0, 0, 0, 0, 0, 0, 1, 0]),
+    ([" 7", "-2", "3.0", "3.5", "1e3", "x", ""], "int", [7, -2, 3, None, 1000, None, None], [0, 0, 0, 1, 0, 1, 0]),
+    (["-0.5", "nan", "inf", "2"], "float", [-0.5, None, None, 2.0], [0, 1, 1, 0]),
+    (["2024-02-29", "2023-02-29", "2023-1-5", "05/01/2023", ""], "date",
+     ["2024-02-29", None, "2023-01-05", None, None], [0, 1, 0, 1, 0]),
+])
+def test_coerce_column(raw, kind, values, bad):
+    out, mask, _ = coerce_column(pd.Series(raw, dtype="str"), ColumnSpec("x", kind, nullable=True))
+    got = [None if pd.isna(v) else v for v in out]
+    if kind == "date":
+        got = [None if v is None else v.strftime("%Y-%m-%d") for v in got]
+    assert got == values
+    assert mask.astype(int).tolist() == bad
+
+
+def test_validate_missing_folder(tmp_path):
+    report = validate_dir(tmp_path / "nope")
+    assert not report.ok and "does not exist" in report.problems[0].reason
+
+
+def test_synthetic_demo_validates_clean(demo_dir):
+    pytest.importorskip("sna_lib.synthetic")
+    report = validate_dir(demo_dir)
+    assert report.problems == [], report.render()
+    assert report.ok and report.quality.reconciles()
+    q = report.quality.to_frame()
+    assert (q["rejected"] == 0).all() and q.loc[q["file"].str.startswith("crimes"), "read"].item() > 0

@@ -74,7 +74,6 @@ class Crimes:
     public: np.ndarray
     flags: dict[str, np.ndarray]
     description: np.ndarray  # object array of free-text descriptions
-    class_a: np.ndarray
     _ids: pa.Array | None = None
 
     @property
@@ -208,7 +207,8 @@ def build_crimes(rng: np.random.Generator, profile: dict, geo: Geography, latent
         svz = latent.sv_z(year)
         # homicides: knife share by year
         h = np.flatnonzero(in_year & is_hom & ~da_flag)
-        flags["knife"][h] = rng.random(len(h)) < tg["homicide_knife_share"][year]
+        n_knife_h = int(round(tg["homicide_knife_share"][year] * len(h)))
+        flags["knife"][rng.choice(h, n_knife_h, replace=False)] = True
         k_target = int(stochastic_round(tg["knife_non_da"][year] * scale, rng)) - int(flags["knife"][h].sum())
         eligible = in_year & ~da_flag & ~is_hom & (off.knife_weight[code] > 0)
         w = np.where(eligible, off.knife_weight[code] * np.exp(extra * svz[lsoa]), 0.0)
@@ -232,30 +232,26 @@ def build_crimes(rng: np.random.Generator, profile: dict, geo: Geography, latent
     bg = tg["background_flags"]
     u = rng.random(n)
     flags["knife"] |= da_flag & is_sv_class & ~is_hom & (u < bg["da_knife"])
-    trafficking = code == off.index("92A")
-    possession = np.isin(code, [off.index("92D"), off.index("92E")])
+    trafficking = np.char.startswith(off.code.astype(str), "92A")[code]
+    possession = np.isin(off.code.astype(str), ["92D/A", "92D/BC", "92E"])[code]
     flags["county_lines"] |= trafficking & (u < bg["county_lines_supply"])
     flags["county_lines"] |= possession & (u < bg["county_lines_possession"])
     dwelling_sv = is_sv_class & ~public & ~da_flag
     v = rng.random(n)
     flags["gang"] |= dwelling_sv & (v < bg["gang_violence_dwelling"])
     flags["other_weapon"] |= dwelling_sv & (v > 1 - bg["other_weapon_dwelling"])
+    for flag, shares in (("knife", bg["knife_other"]), ("firearm", bg["firearm_other"])):
+        p = np.zeros(len(off.code))
+        for c, share in shares.items():
+            p[off.index(str(c))] = share
+        flags[flag] |= ~da_flag & (rng.random(n) < p[code])
 
-    description = off.title[code].copy()
-    class_a = np.zeros(n, dtype=bool)
-    for c, share in cfg["class_a_share"].items():
-        rows = np.flatnonzero(code == off.index(str(c)))
-        a = rng.random(len(rows)) < share
-        class_a[rows] = a
-        stem = "Possession with intent to supply a controlled drug" if c == "92A" else "Possession of a controlled drug"
-        description[rows] = np.where(a, f"{stem} - Class A", f"{stem} - Class B/C")
-
+    description = off.title[code]
     # chronological order (ties broken by a random key) so ids follow time
     order = np.lexsort((rng.random(n), date))
     return Crimes(offences=off, year=years_arr[order], date=date[order], code=code[order],
                   lsoa=lsoa[order], domestic_abuse=da_flag[order], public=public[order],
-                  flags={k: v[order] for k, v in flags.items()}, description=description[order],
-                  class_a=class_a[order])
+                  flags={k: v[order] for k, v in flags.items()}, description=description[order])
 
 
 def crimes_table(crimes: Crimes, lsoa_codes: np.ndarray) -> pa.Table:

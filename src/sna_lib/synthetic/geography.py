@@ -103,9 +103,9 @@ def place_towns(rng: np.random.Generator, profile: dict, scaled: Scaled,
         else:
             chosen.append(int(rng.integers(len(cx))))
     sx, sy = _points_in(outline, 4000, rng)
-    n_sec = int(geo["secondary_towns"] * scaled.radius_factor**2)
+    n_sec = max(2, int(round(geo["secondary_towns"] * scaled.radius_factor**2)))
     sec = rng.choice(len(sx), n_sec, replace=False)
-    sigma = geo["town_sigma_m"] * scaled.radius_factor
+    sigma = float(geo["town_sigma_m"]) * min(1.0, scaled.radius_factor) ** 0.5
     pop = np.array([c["pop"] for c in csps], dtype=float)
     risk = np.array([c["risk"] for c in csps], dtype=float)
     return Towns(

@@ -75,7 +75,7 @@ def build_latent(rng: np.random.Generator, profile: dict, scaled: Scaled, geo: G
     (10, 60)
     """
     cfg = profile["latent"]
-    wl = tuple(w * scaled.radius_factor for w in cfg["noise_wavelength_m"])
+    wl = tuple(float(w) for w in cfg["noise_wavelength_m"])
     t = geo.towns
     d2 = (geo.x[:, None] - t.x[None, :]) ** 2 + (geo.y[:, None] - t.y[None, :]) ** 2
     towns = (t.risk * np.exp(-d2 / (2 * (1.3 * t.sigma) ** 2))).sum(axis=1)

@@ -42,7 +42,7 @@ class Scaled:
 
     scale: float
     n_lsoas: int
-    radius_factor: float
+    radius_factor: float  # county size relative to scale 1 (constant LSOA density)
     years: tuple[int, ...]
 
     @classmethod
@@ -57,5 +57,5 @@ class Scaled:
         if scale > float(profile["stress_scale"]):
             first = max(first, last - int(profile["stress_years"]) + 1)
         return cls(scale=float(scale), n_lsoas=n_lsoas,
-                   radius_factor=max(1.0, scale) ** 0.5,
+                   radius_factor=(n_lsoas / float(geo["lsoas"])) ** 0.5,
                    years=tuple(range(first, last + 1)))

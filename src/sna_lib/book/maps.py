@@ -387,6 +387,9 @@ def choropleth_map(
         raise ValueError("choropleth_map needs polygons in a projected CRS (metres), e.g. EPSG:27700")
     if kind not in {"rate", "class", "flag"}:
         raise ValueError(f"kind must be 'rate', 'class' or 'flag', not {kind!r}")
+    geom_types = set(areas.geometry.geom_type.dropna())
+    if not geom_types <= {"Polygon", "MultiPolygon"}:
+        raise ValueError(f"maps show areas only (Polygon/MultiPolygon), never points or lines: got {sorted(geom_types)}")
 
     frame = areas[[code_column, name_column, value_column, "geometry"]].copy()
     frame["geometry"] = frame.geometry.simplify(simplify_tolerance, preserve_topology=True)

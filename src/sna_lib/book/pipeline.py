@@ -63,7 +63,20 @@ __all__ = [
     "project_dir",
 ]
 
-PROFILE_NOTEBOOK = "notebooks/area_profile"
+#: Notebooks named ``area_profile`` (optionally numbered, ``10_area_profile``) are area profiles:
+#: the county book gets one copy per CSP (Annex 1), a CSP book gets its own.
+_PROFILE = re.compile(r"^notebooks/(\d+_)?area_profile$")
+
+
+def is_profile_notebook(name: str) -> bool:
+    """True for the area-profile notebook (``notebooks/area_profile``, ``notebooks/10_area_profile``).
+
+    Examples
+    --------
+    >>> is_profile_notebook("notebooks/10_area_profile.ipynb"), is_profile_notebook("notebooks/05_trends")
+    (True, False)
+    """
+    return bool(_PROFILE.match(_strip_suffix(name)))
 PIPELINE_VERSION = "1"
 DEFAULT_CELL_TIMEOUT = 900
 KERNEL_NAME = "python3"
@@ -381,7 +394,7 @@ def _expand_profiles(toc: Any, pages: list[str]) -> Any:
     if isinstance(toc, list):
         out = []
         for item in toc:
-            if isinstance(item, dict) and _strip_suffix(item.get("file", "")) == PROFILE_NOTEBOOK:
+            if isinstance(item, dict) and is_profile_notebook(item.get("file", "")):
                 out.extend({**{k: v for k, v in item.items() if k != "file"}, "file": page} for page in pages)
             else:
                 out.append(_expand_profiles(item, pages))
@@ -422,7 +435,7 @@ def _plan(project: Path, areas: list[str], csps: list[str], data_hash: str, code
 
     for area in areas:
         for nb in notebooks:
-            if nb != PROFILE_NOTEBOOK:
+            if not is_profile_notebook(nb):
                 pages.append(_Page(area, nb, job(area, nb)))
             elif area == "county":
                 for csp in csps:
@@ -724,7 +737,13 @@ def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path
     (True, 23)
     """
     ctx = _prepare(data_dir, area, build_dir, overrides)
-    return _run(ctx, workers, progress, cell_timeout)
+    result = _run(ctx, workers, progress, cell_timeout)
+    if progress:
+        print(f"notebooks executed: {result.executed}, reused from cache: {result.cached}; "
+              f"{result.seconds:.1f} s", file=sys.stderr)
+        for failure in result.failures:
+            print(f"FAILED {failure}", file=sys.stderr)
+    return result
 
 
 # --------------------------------------------------------------------------- step 3: assemble
@@ -799,7 +818,7 @@ def _assemble(ctx: _Context, area: str, records: dict[str, RunRecord]) -> tuple[
         _stage_notebook(records[p.job.key].run_dir, staging, p.page, expected)
 
     toc = _load_yaml(project / "_toc.yml")
-    profile_pages = [p.page for p in pages if p.job.notebook == PROFILE_NOTEBOOK]
+    profile_pages = [p.page for p in pages if is_profile_notebook(p.job.notebook)]
     toc = _expand_profiles(toc, profile_pages)
     for name, content in (("_toc.yml", toc), ("_config.yml", _book_config(project, ctx, area))):
         data = yaml.safe_dump(content, sort_keys=False, allow_unicode=True).encode("utf-8")

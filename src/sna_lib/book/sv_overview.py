@@ -22,6 +22,10 @@ __all__ = [
     "lsoa_rates",
     "population_in",
     "harm_table",
+    "headline",
+    "published_by_group",
+    "published_lsoa_rates",
+    "by_group_alt",
 ]
 
 
@@ -227,3 +231,77 @@ def harm_table(harm: pd.DataFrame, *, area_level: str, config=None) -> pd.DataFr
         sv = [sv[0]] * len(sv)
     return pd.DataFrame({"Measure": harm["measure"].astype("string"), "Serious violence": sv,
                          "All crime": column(harm["all_crime"].tolist())}).astype("string")
+
+
+def headline(harm: pd.DataFrame) -> dict:
+    """Headline numbers from :func:`harm_comparison` for the prose (unformatted).
+
+    Returns ``offences`` (int), ``share_of_offences``, ``share_of_harm`` (percent) and
+    ``harm_ratio``.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"crime_id": ["a", "b"], "offence_code": ["1", "8N"],
+    ...                   "date": pd.to_datetime(["2023-01-01"] * 2), "domestic_abuse": False})
+    >>> h = headline(harm_comparison(c, 2023, "non_domestic_homicide"))
+    >>> h["offences"], h["share_of_offences"], round(h["share_of_harm"], 1)
+    (1, 50.0, 96.8)
+    """
+    values = dict(zip(harm["measure"], harm["serious_violence"]))
+    return {
+        "offences": int(values["Offences"]),
+        "share_of_offences": float(values["Share of offences (%)"]),
+        "share_of_harm": float(values["Share of harm (%)"]),
+        "harm_ratio": float(harm.attrs.get("harm_ratio", np.nan)),
+    }
+
+
+def published_by_group(crimes: pd.DataFrame, year: int, *, area_level: str, config=None,
+                       definition: str = "partnership") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`sv_by_group` after disclosure control: (chart data without withheld rows, CSV text).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"crime_id": list("abcdefghij"), "offence_code": ["1"] * 9 + ["4.1"],
+    ...                   "date": pd.to_datetime(["2023-01-01"] * 10), "domestic_abuse": False})
+    >>> chart, text = published_by_group(c, 2023, area_level="county", definition="non_domestic_homicide")
+    >>> chart.values.tolist(), text["offences"].tolist()
+    ([['homicide', 10]], ['10'])
+    """
+    from sna_lib.disclosure import suppress_counts
+
+    groups = sv_by_group(crimes, year, definition)
+    numeric = suppress_counts(groups, ["offences"], area_level=area_level, config=config, output="numeric")
+    chart = numeric.dropna(subset=["offences"]).astype({"offences": "int64"}).reset_index(drop=True)
+    text = suppress_counts(groups, ["offences"], area_level=area_level, config=config)
+    return chart, text
+
+
+def published_lsoa_rates(dataset, area: str, year: int, *, years: int = 5, definition: str = "partnership"):
+    """:func:`lsoa_rates` with rates withheld where the LSOA count is small (LSOA-level rules).
+
+    ``rate_per_1000`` becomes ``Float64`` with ``<NA>`` where withheld (primary or secondary
+    suppression of ``offences``); ``offences`` and ``population`` are dropped so that only the
+    publishable rate leaves this function.
+    """
+    from sna_lib.disclosure import suppress_rates
+
+    rates = lsoa_rates(dataset, area, year, years=years, definition=definition)
+    safe = suppress_rates(pd.DataFrame(rates.drop(columns="geometry")), ["rate_per_1000"], ["offences"],
+                          area_level="lsoa", config=dataset.config, output="numeric")
+    out = rates[["lsoa_code", "lsoa_name", "area", "geometry"]].copy()
+    out["rate_per_1000"] = safe["rate_per_1000"].to_numpy()
+    return out
+
+
+def by_group_alt(chart: pd.DataFrame, year: int) -> str:
+    """Alt text for the offence-type bar chart, listing every bar.
+
+    Examples
+    --------
+    >>> by_group_alt(pd.DataFrame({"offence_group": ["robbery"], "offences": [1200]}), 2023)
+    'Horizontal bar chart of serious violence offences by offence type in 2023: robbery 1,200.'
+    """
+    bars = "; ".join(f"{g} {int(n):,}" for g, n in zip(chart["offence_group"], chart["offences"]))
+    return (f"Horizontal bar chart of serious violence offences by offence type in {year}: "
+            f"{bars or 'no offence type can be shown'}.")

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sna_lib.classify import Definition, load_definition, qualifying_mask
+from sna_lib.people import isin_mask
 from sna_lib.reference import offences
 from sna_lib.significance import round_half_away
 
@@ -77,7 +78,7 @@ def vawg_mask(crimes: pd.DataFrame, persons: pd.DataFrame) -> np.ndarray:
     [True, False, False, True]
     """
     female = persons.loc[(persons["role"] == "victim") & (persons["sex"] == "F"), "crime_id"]
-    has_female = crimes["crime_id"].isin(pd.Index(female.unique())).to_numpy(dtype=bool)
+    has_female = isin_mask(crimes["crime_id"], female)
     relevant = offence_attribute(crimes, "vawg_relevant").to_numpy(dtype=bool)
     da = crimes["domestic_abuse"].fillna(False).to_numpy(dtype=bool)
     return has_female & (relevant | da)

@@ -35,6 +35,7 @@ from sna_lib.harm import MissingHarmWeightWarning, harm_impact
 from sna_lib.measures import key_measures
 from sna_lib.people import (
     age_profile,
+    isin_mask,
     age_profile_features,
     domestic_abuse_link,
     origin_profile,
@@ -68,9 +69,9 @@ def filter_area(crimes: pd.DataFrame, persons: pd.DataFrame, geography: pd.DataF
         raise DataValidationError([Problem("config.yaml", "csps", None,
                                            f"unknown area {area!r}: use 'county' or one of {sorted(areas)}")])
     lsoas = pd.Index(geography.loc[geography["area"] == area, "lsoa_code"].astype("string"))
-    keep = crimes["lsoa_code"].astype("string").isin(lsoas).to_numpy(dtype=bool)
+    keep = isin_mask(crimes["lsoa_code"], lsoas)
     c = crimes[keep]
-    p = persons[persons["crime_id"].isin(pd.Index(c["crime_id"])).to_numpy(dtype=bool)]
+    p = persons[isin_mask(persons["crime_id"], c["crime_id"])]
     return c, p
 
 
@@ -108,7 +109,7 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
         f[key + ".volume"] = int(r["volume"])
         f[key + ".volume_rounded"] = int(r["volume_rounded"])
         f[key + ".pct_of_crime"] = r["pct_of_crime"]
-    persons_year = persons_area[persons_area["crime_id"].isin(pd.Index(crimes_year["crime_id"])).to_numpy()]
+    persons_year = persons_area[isin_mask(persons_area["crime_id"], crimes_year["crime_id"])]
     for _, r in crime_shares(crimes_year, persons_year).iterrows():
         key = "section3.shares." + _slug(r["measure"])
         f[key + ".volume"] = int(r["volume"])
@@ -117,16 +118,18 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
     sv_mask_area = qualifying_mask(crimes_area, "partnership")
     sv_year_ids = crimes_area.loc[sv_mask_area & in_year, "crime_id"]
     sv_all_county = crimes_all[qualifying_mask(crimes_all, "partnership")]
+    persons_sv = persons_year[isin_mask(persons_year["crime_id"], sv_year_ids)]
     for role in ("suspect", "victim"):
-        pc = person_counts(persons_area, sv_year_ids, role)
+        pc = person_counts(persons_sv, sv_year_ids, role)
         base = f"section3.people.{role}s"
         f[base + ".records"] = pc.records
         f[base + ".unique"] = pc.unique
         f[base + ".repeat_records"] = pc.records - pc.unique
         f[base + ".repeat_within_year_pct"] = _pct(pc.repeat_share_records)
         f[base + ".repeat_people"] = pc.repeat_people
-        prev = previous_involvement(persons_all, sv_all_county[sv_all_county["crime_id"].isin(
-            pd.Index(sv_year_ids)) | (sv_all_county["date"].dt.year < year)], year, role)
+        history = isin_mask(sv_all_county["crime_id"], sv_year_ids) | (
+            sv_all_county["date"].dt.year < year).to_numpy(dtype=bool)
+        prev = previous_involvement(persons_all, sv_all_county[history], year, role)
         f[base + ".previous_five_years"] = prev.count
         f[base + ".previous_five_years_pct"] = _pct(prev.share)
 
@@ -152,7 +155,7 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
 
     # ---- section 11: people (reporting year)
     for role in ("suspect", "victim"):
-        prof = age_profile(persons_area, sv_year_ids, role)
+        prof = age_profile(persons_sv, sv_year_ids, role)
         feats = age_profile_features(prof.counts)
         base = f"section11.{role}s"
         for age, n in prof.counts.items():
@@ -160,15 +163,15 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
         f[f"{base}.age_unknown"] = prof.unknown
         for key, value in feats.to_dict().items():
             f[f"{base}.age_features.{key}"] = ";".join(map(str, value)) if isinstance(value, list) else value
-        u25 = share_under_age(persons_area, sv_year_ids, 25, role)
+        u25 = share_under_age(persons_sv, sv_year_ids, 25, role)
         f[f"{base}.under_25"] = u25.count
         f[f"{base}.known_age"] = u25.of
         f[f"{base}.under_25_pct"] = _pct(u25.share)
         f[f"{base}.aged_25_plus_pct"] = None if u25.share is None else 100.0 - 100.0 * u25.share
-    all_prof = age_profile(persons_area, sv_year_ids, None)
+    all_prof = age_profile(persons_sv, sv_year_ids, None)
     for key, value in age_profile_features(all_prof.counts).to_dict().items():
         f[f"section11.involved.age_features.{key}"] = ";".join(map(str, value)) if isinstance(value, list) else value
-    origins = origin_profile(persons_area, sv_year_ids, cfg.csps, "suspect")
+    origins = origin_profile(persons_sv, sv_year_ids, cfg.csps, "suspect")
     for place in ("in county", "outside county", "unknown"):
         f[f"section11.suspects.origin.{_slug(place)}"] = int(origins.loc[origins["place"] == place, "people"].sum())
     known = int(origins.loc[origins["place"] != "unknown", "people"].sum())
@@ -176,7 +179,7 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
     f["section11.suspects.origin.outside_county_pct"] = (100.0 * outside / known) if known else None
     for _, r in origins[origins["place"] == "outside county"].iterrows():
         f[f"section11.suspects.origin.by_area.{_slug(r['origin_area'])}"] = int(r["people"])
-    ov = victim_suspect_overlap(persons_area, sv_year_ids)
+    ov = victim_suspect_overlap(persons_sv, sv_year_ids)
     f["section11.overlap.victims_also_suspects"] = ov.both
     f["section11.overlap.pct_of_victims"] = _pct(ov.share_of_victims)
     f["section11.overlap.pct_of_suspects"] = _pct(ov.share_of_suspects)

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from sna_lib.people import isin_mask
 from sna_lib.reference import offences
 from sna_lib.significance import round_half_away
 
@@ -232,7 +233,7 @@ def harm_impact(subset: pd.DataFrame, all_crimes: pd.DataFrame, persons: pd.Data
     s, a = harm_summary(subset, table), harm_summary(all_crimes, table)
     ratio = harm_ratio_from_means(s.mean, a.mean) if (s.mean is not None and a.mean) else None
     rounded = int(round_half_away(ratio)) if ratio is not None else None
-    linked = persons[persons["crime_id"].isin(subset["crime_id"])]
+    linked = persons.loc[isin_mask(persons["crime_id"], subset["crime_id"]), ["person_id", "role"]]
     suspects = int(linked.loc[linked["role"] == "suspect", "person_id"].nunique())
     victims = int(linked.loc[linked["role"] == "victim", "person_id"].nunique())
 

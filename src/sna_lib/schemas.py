@@ -15,6 +15,7 @@ The specs drive three things:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -222,12 +223,25 @@ def _by_unique(series: pd.Series, convert) -> pd.Series:
     return out.mask(codes < 0)
 
 
-def _blank(series: pd.Series) -> np.ndarray:
-    """True where a cell is missing or only whitespace."""
-    if series.dtype.kind in "biufcmM":
-        return series.isna().to_numpy()
-    text = series.astype("str")
-    return (series.isna() | (text.str.strip() == "")).to_numpy(dtype=bool)
+def _is_typed(series: pd.Series) -> bool:
+    """True for numeric, boolean and datetime columns (Parquet), False for text/object."""
+    return series.dtype.kind in "biufmM" or str(series.dtype) in ("boolean", "Int64", "Float64")
+
+
+def _stripped_text(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Text values trimmed of surrounding whitespace, and where they are blank (missing or '')."""
+    text = series if isinstance(series.dtype, pd.StringDtype) else series.astype("str")
+    text = text.str.strip()
+    blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
+    return text, blank
+
+
+def _typed_text(series: pd.Series) -> pd.Series:
+    """Numbers/booleans stored where text was expected: whole floats lose their '.0'."""
+    if series.dtype.kind == "f":
+        whole = series.notna() & (series == series.round())
+        return series.astype("str").where(~whole, series.astype("Int64").astype("str"))
+    return series.astype("str")
 
 
 def coerce_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.ndarray, str]:
@@ -255,69 +269,71 @@ def coerce_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.nd
     >>> values.tolist(), bad.tolist()
     ([3, -1, <NA>, <NA>, <NA>], [False, False, True, True, False])
     """
-    blank = _blank(series)
     kind = spec.kind
+    no_bad = np.zeros(len(series), dtype=bool)
+    typed = _is_typed(series)
     if kind in TEXT_KINDS:
-        if series.dtype.kind in "iu" or series.dtype == bool:
-            text = series.astype("str")
-        elif series.dtype.kind == "f":
-            whole = series.notna() & (series == series.round())
-            text = series.astype("str").where(~whole, series.astype("Int64").astype("str"))
-        else:
-            text = series.astype("str").str.strip()
-        values = text.astype("str").where(~blank)
-        return values, np.zeros(len(series), dtype=bool), ""
+        if typed:
+            return _typed_text(series).where(series.notna()).astype("str"), no_bad, ""
+        text, blank = _stripped_text(series)
+        return text.where(~blank).astype("str"), no_bad, ""
+
+    if typed:
+        blank = series.isna().to_numpy(dtype=bool)
+        text = None
+    else:
+        text, blank = _stripped_text(series)
+
     if kind in ("int", "float"):
-        if series.dtype.kind in "iu":
+        if text is None and series.dtype.kind == "b":
+            return series.astype("Int64" if spec.nullable else "int64"), no_bad, ""
+        if text is None and series.dtype.kind in "iu":
+            return (series.astype("Int64") if spec.nullable else series.astype("int64")), no_bad, ""
+        if text is None:
             numbers = series.astype("float64")
-        elif series.dtype.kind == "f":
-            numbers = series
-        elif series.dtype == bool:
-            return series.astype("Int64" if spec.nullable else "int64"), np.zeros(len(series), bool), ""
         else:
-            numbers = _by_unique(series.astype("str").str.strip(),
-                                 lambda u: pd.to_numeric(u, errors="coerce").astype("float64"))
-        numbers = numbers.astype("float64")
-        finite = np.isfinite(numbers.to_numpy(dtype="float64", na_value=np.nan))
+            numbers = _by_unique(text, lambda u: pd.to_numeric(u, errors="coerce").astype("float64"))
+        raw = numbers.to_numpy(dtype="float64", na_value=np.nan)
+        finite = np.isfinite(raw)
         bad = ~blank & ~finite
-        reason = "is not a number" if kind == "float" else "is not a whole number"
-        if kind == "int":
-            too_big = finite & (np.abs(numbers.to_numpy(dtype="float64", na_value=0.0)) > MAX_ABS_NUMBER)
-            fractional = finite & ~too_big & (numbers.to_numpy(dtype="float64", na_value=0.0) % 1 != 0)
-            bad = bad | fractional
-            keep = finite & ~fractional & ~too_big
-            ints = numbers.where(keep).astype("Int64")
-            if too_big.any():
-                # out-of-range values are kept visible (as the max) so the range check reports them
-                ints = ints.mask(too_big, int(MAX_ABS_NUMBER) + 1)
-            if not spec.nullable and not ints.isna().any():
-                return ints.astype("int64"), bad, reason
-            return ints, bad, reason
-        return numbers.where(finite), bad, reason
+        if kind == "float":
+            return pd.Series(np.where(finite, raw, np.nan), index=series.index), bad, "is not a number"
+        filled = np.where(finite, raw, 0.0)
+        too_big = finite & (np.abs(filled) > MAX_ABS_NUMBER)
+        fractional = finite & ~too_big & (filled % 1 != 0)
+        bad = bad | fractional
+        ints = pd.Series(np.where(finite & ~fractional & ~too_big, raw, np.nan), index=series.index).astype("Int64")
+        if too_big.any():
+            # out-of-range values are kept visible (as just over the limit) so the range check reports them
+            ints = ints.mask(too_big, int(MAX_ABS_NUMBER) + 1)
+        if not spec.nullable and not ints.isna().any():
+            ints = ints.astype("int64")
+        return ints, bad, "is not a whole number"
+
     if kind == "bool":
-        if series.dtype == bool:
-            return series, np.zeros(len(series), bool), ""
-        if series.dtype.kind in "iuf":
+        reason = "is not true/false (accepted: true, false, 1, 0, Y, N)"
+        if series.dtype.kind == "b":
+            return series, no_bad, ""
+        if text is None:
             mapped = series.map({1: True, 0: False})
         else:
             mapping = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
-            mapped = _by_unique(series.astype("str").str.strip().str.lower(),
-                                lambda u: u.map(mapping))
+            mapped = _by_unique(text.str.lower(), lambda u: u.map(mapping))
         bad = ~blank & mapped.isna().to_numpy()
         values = mapped.astype("boolean")
         if spec.dtype == "bool" and not values.isna().any():
             values = values.astype(bool)
-        return values, bad, "is not true/false (accepted: true, false, 1, 0, Y, N)"
+        return values, bad, reason
+
     if kind == "date":
         if series.dtype.kind == "M":
             values = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) is not None else series
-            values = values.astype("datetime64[ns]")
-            return values, np.zeros(len(series), bool), ""
-        if series.dtype == object and len(series) and not isinstance(series.dropna().iloc[0] if series.notna().any() else "", str):
+            return values.astype("datetime64[ns]"), no_bad, ""
+        if series.dtype == object and series.map(type).isin([dt.date, dt.datetime, pd.Timestamp]).any():
             values = pd.to_datetime(series, errors="coerce")
+            text = series.astype("str")
         else:
-            values = _by_unique(series.astype("str").str.strip(),
-                                lambda u: pd.to_datetime(u, format="%Y-%m-%d", errors="coerce"))
+            values = _by_unique(text, lambda u: pd.to_datetime(u, format="%Y-%m-%d", errors="coerce"))
         values = pd.Series(values, index=series.index).astype("datetime64[ns]")
         bad = ~blank & values.isna().to_numpy()
         return values, bad, "is not a real date in the form YYYY-MM-DD"

@@ -178,7 +178,7 @@ def read_parquet(path: Path) -> RawTable:
     if dupes:
         return RawTable(name, None, [Problem(name, d, None, "column name appears more than once") for d in dupes])
     try:
-        frame = table.to_pandas()
+        frame = table.to_pandas(date_as_object=False)
     except Exception as exc:  # noqa: BLE001
         return RawTable(name, None, [Problem(name, None, None, f"could not be converted to a table: {exc}")])
     frame.columns = [str(c).strip() for c in frame.columns]

@@ -460,6 +460,8 @@ def _check_table(path: Path, spec: TableSpec, config: Config, context: Context,
 
     used = typed[~rejected] if rejected.any() else typed
     used = _finalise_dtypes(used, spec)
+    if not checks:
+        return used, context
     if spec.geo:
         context = _replace(context, lsoa_codes=value_set(used["lsoa_code"]))
     elif spec.name == "crimes":

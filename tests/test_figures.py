@@ -147,3 +147,32 @@ def test_unknown_area_and_format(demo_dir):
         export_figures(demo_dir, "Atlantis")
     with pytest.raises(ValueError):
         export_figures(demo_dir, "county", "xml")
+
+
+def test_partnership_own_definition_via_config(demo_dir, tmp_path, dataset, county):
+    """A partnership can swap in its own YAML definition (config `definitions`) without code."""
+    import dataclasses
+    import shutil
+
+    own = tmp_path / "data"
+    shutil.copytree(demo_dir, own)
+    (own / "local_sv.yaml").write_text(
+        "id: local_sv\nname: Local SV\noffence_groups: [violence with injury, robbery]\n"
+        "require_any_flag: [knife]\nexclude_domestic_abuse: true\n", encoding="utf-8")
+    cfg_text = (own / "config.yaml").read_text(encoding="utf-8")
+    cfg_text = cfg_text.replace("definitions:\n- partnership\n- home_office",
+                                "definitions:\n- local_sv.yaml\n- partnership\n- home_office")
+    (own / "config.yaml").write_text(cfg_text, encoding="utf-8")
+    figs = json.loads(export_figures(own, "county"))["figures"]
+    assert figs["meta.sv_definition"] == "local_sv"
+    crimes, _ = _raw(demo_dir)
+    year = dataset.config.reporting_year
+    c = crimes[pd.to_datetime(crimes["date"]).dt.year == year].merge(REF[["offence_code", "offence_group"]],
+                                                                     on="offence_code")
+    expect = (c["offence_group"].isin(["violence with injury", "robbery"]) & c["knife"].astype(bool)
+              & ~c["domestic_abuse"].astype(bool))
+    assert figs["section3.volumes.serious_violence_partnership.volume"] == int(expect.sum())
+    assert figs["section5.harm.offences"] == int(expect.sum())
+    # the shipped partnership definition is still reported as an extra definition
+    assert figs["section3.volumes.definition_partnership.volume"] == \
+        county["section3.volumes.serious_violence_partnership.volume"]

@@ -61,6 +61,7 @@ __all__ = [
     "load_definitions",
     "parse_definition",
     "classify",
+    "classify_all",
     "qualifying_mask",
     "serious_violence_ids",
 ]
@@ -407,3 +408,26 @@ def serious_violence_ids(dataset: Any, definition: str | Path | Definition = "pa
     if year is not None:
         mask &= (crimes["date"].dt.year == year).to_numpy()
     return pd.Index(crimes["crime_id"].to_numpy()[mask], name="crime_id")
+
+
+def classify_all(crimes: pd.DataFrame, definitions: Iterable[str | Path | Definition]) -> pd.DataFrame:
+    """One boolean and one reason column per definition (``<id>`` and ``<id>_reason``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"crime_id": ["a"], "offence_code": ["10D"], "domestic_abuse": [False],
+    ...                   "knife": [True], "firearm": False, "other_weapon": False, "county_lines": False,
+    ...                   "gang": False, "location_type": ["public"]})
+    >>> out = classify_all(c, ["partnership", "home_office"])
+    >>> list(out.columns)
+    ['crime_id', 'partnership', 'partnership_reason', 'home_office', 'home_office_reason']
+    >>> bool(out.at[0, "partnership"]), out.at[0, "partnership_reason"], bool(out.at[0, "home_office"])
+    (False, 'excluded: offence type', True)
+    """
+    out = pd.DataFrame({"crime_id": crimes["crime_id"].to_numpy()}, index=crimes.index)
+    for d in load_definitions(definitions).values():
+        r = classify(crimes, d)
+        out[d.id] = r["qualifies"]
+        out[f"{d.id}_reason"] = r["reason"]
+    return out

@@ -83,6 +83,34 @@ def lsoa_population(population: pd.DataFrame, year: int) -> pd.Series:
     return out
 
 
+def select_crimes(crimes: pd.DataFrame, crime_ids, *, year: int | None = None) -> pd.DataFrame:
+    """Rows of ``crimes`` in ``crime_ids`` (ids, or a boolean mask aligned to ``crimes``), optionally one year.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> crimes = pd.DataFrame({"crime_id": ["a", "b"], "date": pd.to_datetime(["2022-01-01", "2023-01-01"])})
+    >>> select_crimes(crimes, ["a", "b"], year=2023)["crime_id"].tolist()
+    ['b']
+    >>> select_crimes(crimes, crimes["crime_id"] == "a")["crime_id"].tolist()
+    ['a']
+    """
+    if isinstance(crime_ids, (pd.Series, np.ndarray)) and getattr(crime_ids, "dtype", None) == bool:
+        if len(crime_ids) != len(crimes):
+            raise ValueError("a boolean crime mask must align with crimes")
+        rows = crimes[np.asarray(crime_ids, dtype=bool)]
+    else:
+        rows = crimes
+        if year is not None:
+            rows = rows[(rows["date"].dt.year == year).to_numpy()]
+            year = None
+        ids = crime_ids if isinstance(crime_ids, pd.Index) else pd.Index(list(crime_ids), dtype="string")
+        rows = rows[rows["crime_id"].isin(ids)]
+    if year is not None:
+        rows = rows[(rows["date"].dt.year == year).to_numpy()]
+    return rows
+
+
 def person_homes(crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, roles=("suspect",),
                  year: int | None = None) -> pd.Series:
     """Home LSOA of each distinct person in ``roles`` on the given crimes (latest crime wins).
@@ -101,12 +129,13 @@ def person_homes(crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, role
     >>> person_homes(crimes, persons, ["c1", "c2"]).to_dict()
     {'p1': 'b'}
     """
-    ids = pd.Index(pd.Series(list(crime_ids), dtype="string"))
-    crime_rows = crimes.loc[crimes["crime_id"].isin(ids), ["crime_id", "date"]]
-    if year is not None:
-        crime_rows = crime_rows[crime_rows["date"].dt.year == year]
-    links = persons.loc[persons["role"].isin(roles), ["crime_id", "person_id", "home_lsoa"]].merge(
-        crime_rows, on="crime_id", how="inner")
+    crime_rows = select_crimes(crimes, crime_ids, year=year)[["crime_id", "date"]]
+    role_mask = np.zeros(len(persons), dtype=bool)
+    for role in roles:
+        role_mask |= (persons["role"] == role).to_numpy(dtype=bool, na_value=False)
+    linked = persons.loc[role_mask, ["crime_id", "person_id", "home_lsoa"]]
+    linked = linked[linked["crime_id"].isin(crime_rows["crime_id"])]
+    links = linked.merge(crime_rows, on="crime_id", how="inner")
     latest = links.sort_values(["person_id", "date", "crime_id"]).drop_duplicates("person_id", keep="last")
     homes = pd.Series(_codes(latest["home_lsoa"]).to_numpy(), index=pd.Index(latest["person_id"], name="person_id"),
                       name="home_lsoa", dtype="string")
@@ -171,9 +200,7 @@ def crimes_by_lsoa(crimes: pd.DataFrame, crime_ids, *, lsoa_codes: pd.Index, yea
     >>> crimes_by_lsoa(crimes, ["c1", "c2", "c3"], lsoa_codes=pd.Index(["a", "b"]), year=2022).to_dict()
     {'a': 2, 'b': 0}
     """
-    rows = crimes[crimes["crime_id"].isin(pd.Index(list(crime_ids)))]
-    if year is not None:
-        rows = rows[rows["date"].dt.year == year]
+    rows = select_crimes(crimes, crime_ids, year=year)
     codes = _codes(rows["lsoa_code"])
     record = RecordCount(read=len(rows))
     bad = codes.isna() | ~codes.isin(lsoa_codes)
@@ -379,7 +406,7 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
 
     window = int(settings["persistence"]["window"])
     da_years = list(range(year - window + 1, year + 1))
-    da_ids = crimes.loc[crimes["domestic_abuse"].astype(bool), "crime_id"]
+    da_ids = crimes["domestic_abuse"].astype(bool)
     da_counts = pd.DataFrame({y: people_by_home(crimes, persons, da_ids, lsoa_codes=codes, roles=("victim",), year=y)
                               for y in da_years})
     da_hot = pd.DataFrame({y: r["hot"] for y, r in hotspots_by_year(

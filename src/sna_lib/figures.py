@@ -28,24 +28,43 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sna_lib.classify import qualifying_mask
+from sna_lib.classify import Definition, load_definition, load_definitions, qualifying_mask
 from sna_lib.context import crime_shares, crime_volumes
 from sna_lib.errors import DataValidationError, Problem
 from sna_lib.harm import MissingHarmWeightWarning, harm_impact
 from sna_lib.measures import key_measures
 from sna_lib.people import (
     age_profile,
-    isin_mask,
     age_profile_features,
     domestic_abuse_link,
+    isin_mask,
     origin_profile,
     person_counts,
     previous_involvement,
     share_under_age,
     victim_suspect_overlap,
 )
+from sna_lib.reference import offences
 
-__all__ = ["compute_figures", "export_figures", "filter_area"]
+__all__ = ["compute_figures", "export_figures", "filter_area", "primary_definition"]
+
+
+def primary_definition(config: Any) -> Definition:
+    """The serious-violence definition the book's SV figures use: the first non-Home-Office entry
+    of ``config.definitions`` (default ``partnership``), so a partnership can substitute its own
+    YAML definition without code.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> primary_definition(SimpleNamespace(definitions=("home_office", "partnership"))).id
+    'partnership'
+    """
+    for entry in getattr(config, "definitions", ()) or ():
+        d = load_definition(entry)
+        if d.id != "home_office":
+            return d
+    return load_definition("partnership")
 
 
 def filter_area(crimes: pd.DataFrame, persons: pd.DataFrame, geography: pd.DataFrame,
@@ -104,20 +123,29 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
     }
 
     # ---- section 3: context volumes and shares (reporting year)
-    for _, r in crime_volumes(crimes_year).iterrows():
+    definitions = load_definitions(cfg.definitions)
+    primary = primary_definition(cfg)
+    f["meta.sv_definition"] = primary.id
+    f["meta.definitions"] = ";".join(definitions)
+    f["meta.harm_weights_basis"] = ";".join(sorted(set(offences()["cchi_basis"].astype(str))))
+    volume_defs: dict[str, Any] = {"All serious violence": "home_office", "Serious violence (partnership)": primary}
+    for d in definitions.values():
+        if d.id not in ("home_office", primary.id):
+            volume_defs[f"Definition {d.id}"] = d
+    for _, r in crime_volumes(crimes_year, volume_defs).iterrows():
         key = "section3.volumes." + _slug(r["measure"])
         f[key + ".volume"] = int(r["volume"])
         f[key + ".volume_rounded"] = int(r["volume_rounded"])
         f[key + ".pct_of_crime"] = r["pct_of_crime"]
     persons_year = persons_area[isin_mask(persons_area["crime_id"], crimes_year["crime_id"])]
-    for _, r in crime_shares(crimes_year, persons_year).iterrows():
+    for _, r in crime_shares(crimes_year, persons_year, primary).iterrows():
         key = "section3.shares." + _slug(r["measure"])
         f[key + ".volume"] = int(r["volume"])
         f[key + ".pct_of_crime"] = r["pct_of_crime"]
 
-    sv_mask_area = qualifying_mask(crimes_area, "partnership")
+    sv_mask_area = qualifying_mask(crimes_area, primary)
     sv_year_ids = crimes_area.loc[sv_mask_area & in_year, "crime_id"]
-    sv_all_county = crimes_all[qualifying_mask(crimes_all, "partnership")]
+    sv_all_county = crimes_all[qualifying_mask(crimes_all, primary)]
     persons_sv = persons_year[isin_mask(persons_year["crime_id"], sv_year_ids)]
     for role in ("suspect", "victim"):
         pc = person_counts(persons_sv, sv_year_ids, role)

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from sna_lib.factors import crimes_by_lsoa, lsoa_population, person_homes
+from sna_lib.factors import crimes_by_lsoa, lsoa_population, person_homes, select_crimes
 
 AMBULANCE_TRAUMA = ("assault_sexual_assault", "stab_gunshot_penetrating_trauma")
 
@@ -80,7 +80,7 @@ def urban_nte_share(crimes: pd.DataFrame, crime_ids, geography: pd.DataFrame, *,
     [0.75, 0.75]
     """
     codes = pd.Index(geography["lsoa_code"].astype(str))
-    rows = crimes[crimes["crime_id"].isin(pd.Index(list(crime_ids)))]
+    rows = select_crimes(crimes, crime_ids)
     if years is not None:
         rows = rows[rows["date"].dt.year.isin(list(years))]
     counts = rows["lsoa_code"].astype(str).value_counts().reindex(codes, fill_value=0)

@@ -30,8 +30,13 @@ class Towns:
 
     def density(self, x: np.ndarray, y: np.ndarray, rural: float) -> np.ndarray:
         """Relative population density at points (rural background + town bumps)."""
-        d2 = (x[:, None] - self.x[None, :]) ** 2 + (y[:, None] - self.y[None, :]) ** 2
-        return rural + (self.amplitude * np.exp(-d2 / (2 * self.sigma**2))).sum(axis=1)
+        out = np.empty(len(x))
+        step = max(1, 4_000_000 // max(len(self.x), 1))  # bound memory: chunks of points
+        for start in range(0, len(x), step):
+            sl = slice(start, start + step)
+            d2 = (x[sl, None] - self.x[None, :]) ** 2 + (y[sl, None] - self.y[None, :]) ** 2
+            out[sl] = rural + (self.amplitude * np.exp(-d2 / (2 * self.sigma**2))).sum(axis=1)
+        return out
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,7 @@ def sample_lsoa_points(rng: np.random.Generator, profile: dict, scaled: Scaled,
     xs, ys, cs = [], [], []
     have = np.zeros(n_csp, dtype=int)
     while (have < quota).any():  # batches, a handful of iterations
-        bx, by = _points_in(outline, max(20000, 40 * scaled.n_lsoas), rng)
+        bx, by = _points_in(outline, max(20000, 12 * scaled.n_lsoas), rng)
         keep = rng.random(len(bx)) < towns.density(bx, by, rural) / dmax
         bx, by = bx[keep], by[keep]
         bc = _nearest_main_town(bx, by, towns)

@@ -1,0 +1,581 @@
+"""Presentation shaping for the section notebooks: sentences, labels, captions and page tables.
+
+The statistics come from the analysis modules (:mod:`sna_lib.people`, :mod:`sna_lib.measures`,
+:mod:`sna_lib.place`, :mod:`sna_lib.factors`, :mod:`sna_lib.persistence`, …). The functions here
+only arrange their results for a page — rename and order columns, turn turning points into a
+sentence, join values to LSOA names and polygons for a map, write alt text — so that notebook
+cells stay one call per table, chart or map and hold no logic of their own.
+
+Examples
+--------
+>>> from sna_lib.people import AgeFeatures
+>>> age_profile_sentence(AgeFeatures(12, peaks=(15, 18), dips=(16,), rises_again=(17,), plateau_start=23))
+'Involvement of suspects begins a steep incline at age 12 and peaks at 15; it falls back and rises again at 17, then levels off from about age 23.'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "KEY_MEASURE_CAPTIONS",
+    "crimes_in_year",
+    "publish_table",
+    "key_measure_row",
+    "year_on_year",
+    "context_table",
+    "publish_csp_table",
+    "profile_table",
+    "age_profile_sentence",
+    "age_feature_marks",
+    "age_profile_frame",
+    "people_repeats_table",
+    "origin_table",
+    "publish_key_measures",
+    "key_measure_table",
+    "annual_counts",
+    "trend_alt_text",
+    "comparator_series",
+    "comparator_alt_text",
+    "map_frame",
+    "flag_labels",
+    "sv_persistence",
+    "csp_table",
+    "exclusions_by_year",
+    "exclusions_alt_text",
+    "top_risk_table",
+    "survey_themes",
+    "area_profile",
+]
+
+#: Captions of the key-measure tables (reference SNA section 8).
+KEY_MEASURE_CAPTIONS = {
+    "A": "latest twelve months compared with the previous twelve months",
+    "B": "knife-enabled serious violence since the knife baseline year",
+    "C": "non-domestic homicides since the baseline year",
+    "D": "hospital admissions of under-25s since the baseline year",
+    "E": "knife-enabled non-domestic homicide since the baseline year",
+}
+
+
+def crimes_in_year(crimes: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Crimes dated in calendar ``year``.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"crime_id": ["a", "b"], "date": pd.to_datetime(["2022-12-31", "2023-01-01"])})
+    >>> crimes_in_year(c, 2023)["crime_id"].tolist()
+    ['b']
+    """
+    return crimes[(crimes["date"].dt.year == int(year)).to_numpy(dtype=bool)]
+
+
+def publish_table(df: pd.DataFrame, count_columns: Sequence[str], rate_pairs: Mapping[str, str] | None = None, *,
+                  area_level: str, config: Any = None, assume_published_totals: bool = True,
+                  decimals: int = 1) -> pd.DataFrame:
+    """Withhold small counts and every rate/share derived from a withheld count, with one pattern.
+
+    ``rate_pairs`` maps each rate column to the count column it was computed from. Counts and
+    rates are suppressed with the same pattern (:func:`sna_lib.disclosure.suppression_mask`),
+    so a visible rate can never reveal a hidden count. Returns text cells ready for
+    ``nb.show_table``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"CSP": ["A", "B", "C"], "n": [3, 200, 150], "per_1000": [0.31, 2.5, 1.94]})
+    >>> publish_table(t, ["n"], {"per_1000": "n"}, area_level="csp")[["n", "per_1000"]].values.tolist()
+    [['[c]', '[c]'], ['200', '2.5'], ['[c]', '[c]']]
+    """
+    from sna_lib import disclosure
+
+    kw = {"area_level": area_level, "config": config, "assume_published_totals": assume_published_totals}
+    out = df
+    for rate, count_column in (rate_pairs or {}).items():
+        out = disclosure.suppress_rates(out, [rate], [count_column], decimals=decimals, **kw)
+    counts = disclosure.suppress_counts(df, list(count_columns), **kw)
+    out = out.copy()
+    for column in count_columns:
+        out[column] = counts[column]
+    return out
+
+
+def key_measure_row(published: pd.DataFrame, table: str, measure_id: str) -> dict[str, str]:
+    """One published key-measure row as text (for prose): ``before, after, change, significance, period``.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"Table": ["A"], "measure_id": ["knife_sv"], "Before": ["63"], "After": ["55"],
+    ...                   "% change": ["-13%"], "Significance": ["not significant (p = 0.52)"],
+    ...                   "Period after": ["Aug 2022 – Jul 2023"]})
+    >>> key_measure_row(p, "A", "knife_sv")["change"]
+    '-13%'
+    """
+    row = published[((published["Table"] == table) & (published["measure_id"] == measure_id)).to_numpy(dtype=bool)]
+    if row.empty:
+        return {"before": "–", "after": "–", "change": "–", "significance": "–", "period": "–"}
+    r = row.iloc[0]
+    return {"before": str(r["Before"]), "after": str(r["After"]), "change": str(r["% change"]),
+            "significance": str(r["Significance"]), "period": str(r["Period after"])}
+
+
+# --------------------------------------------------------------------------- people
+
+
+def age_profile_sentence(features, who: str = "suspects") -> str:
+    """One sentence describing an age profile's turning points (see ``people.age_profile_features``).
+
+    Examples
+    --------
+    >>> from sna_lib.people import AgeFeatures
+    >>> age_profile_sentence(AgeFeatures(None))
+    'There are too few suspects with a known age to describe how involvement changes with age.'
+    >>> age_profile_sentence(AgeFeatures(14, peaks=(19,), plateau_start=None), "victims")
+    'Involvement of victims begins a steep incline at age 14 and peaks at 19.'
+    """
+    peaks = tuple(features.peaks)
+    if not peaks:
+        return f"There are too few {who} with a known age to describe how involvement changes with age."
+    if features.incline_start is not None:
+        text = f"Involvement of {who} begins a steep incline at age {features.incline_start} and peaks at {peaks[0]}"
+    else:
+        text = f"Involvement of {who} peaks at age {peaks[0]}"
+    rises = tuple(features.rises_again)
+    if rises:
+        text += f"; it falls back and rises again at {rises[0]}"
+    if features.plateau_start is not None:
+        text += f", then levels off from about age {features.plateau_start}"
+    return text + "."
+
+
+def age_feature_marks(features) -> dict[str, int]:
+    """Ages to mark on the age chart: ``{"incline": 12, "peak": 15, "plateau": 23}`` (those found).
+
+    Examples
+    --------
+    >>> from sna_lib.people import AgeFeatures
+    >>> age_feature_marks(AgeFeatures(12, peaks=(15, 18), plateau_start=23))
+    {'incline': 12, 'peak': 15, 'plateau': 23}
+    """
+    marks: dict[str, int] = {}
+    if features.incline_start is not None:
+        marks["incline"] = int(features.incline_start)
+    if features.peaks:
+        marks["peak"] = int(features.peaks[0])
+    if features.plateau_start is not None:
+        marks["plateau"] = int(features.plateau_start)
+    return marks
+
+
+def age_profile_frame(profiles: Mapping[str, Any]) -> pd.DataFrame:
+    """Side-by-side single-year age counts: ``Age`` and one column per role (``Suspects``, ``Victims``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> f = age_profile_frame({"suspect": NS(counts=pd.Series([2, 3], index=[15, 16])),
+    ...                        "victim": NS(counts=pd.Series([1], index=[17]))})
+    >>> f.values.tolist()
+    [[15, 2, 0], [16, 3, 0], [17, 0, 1]]
+    """
+    columns = {f"{role.capitalize()}s": p.counts for role, p in profiles.items()}
+    ages = sorted({int(a) for s in columns.values() for a in s.index})
+    if not ages:
+        return pd.DataFrame({"Age": pd.Series(dtype="int64"), **{k: pd.Series(dtype="int64") for k in columns}})
+    index = range(ages[0], ages[-1] + 1)
+    out = pd.DataFrame({"Age": list(index)})
+    for name, series in columns.items():
+        out[name] = series.reindex(index, fill_value=0).to_numpy(dtype="int64")
+    return out
+
+
+def people_repeats_table(persons: pd.DataFrame, crimes: pd.DataFrame, year: int,
+                         definition: str = "partnership") -> pd.DataFrame:
+    """Suspects and victims of ``year``'s serious violence: records, people, repeats, previous involvement.
+
+    ``crimes`` are the area's crimes of all years (previous involvement looks back five years).
+    """
+    from sna_lib.classify import qualifying_mask
+    from sna_lib.people import person_counts, previous_involvement
+
+    sv = crimes[qualifying_mask(crimes, definition)]
+    ids = crimes_in_year(sv, year)["crime_id"]
+    rows = []
+    for role, label in (("suspect", "Suspects"), ("victim", "Victims")):
+        c = person_counts(persons, ids, role)
+        prev = previous_involvement(persons, sv, year, role=role)
+        rows.append({"Role": label, "Records": c.records, "People": c.unique,
+                     "Repeat people": c.repeat_people, "Involved in previous five years": prev.count})
+    return pd.DataFrame(rows)
+
+
+def origin_table(origins: pd.DataFrame) -> pd.DataFrame:
+    """Page version of ``people.origin_profile``: where suspects live, in or outside the county.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"origin_area": ["North", "London"], "place": ["in county", "outside county"],
+    ...                   "people": [9, 3], "share": [0.75, 0.25]})
+    >>> origin_table(o).columns.tolist()
+    ['Home area', 'In or outside the county', 'Suspects']
+    """
+    return pd.DataFrame({
+        "Home area": origins["origin_area"].astype(str).to_numpy(),
+        "In or outside the county": origins["place"].astype(str).to_numpy(),
+        "Suspects": origins["people"].to_numpy(dtype="int64"),
+    })
+
+
+# --------------------------------------------------------------------------- key measures
+
+
+def publish_key_measures(km: pd.DataFrame, *, area_level: str, config: Any = None) -> pd.DataFrame:
+    """Key measures ready to publish: small counts withheld, and with them their % change and test.
+
+    A change and its significance are withheld when either count is (a p-value from two small
+    counts could reveal them). Output columns: ``Table, measure_id, Measure, Period before,
+    Before, Period after, After, % change, Significance, Note``.
+
+    Examples
+    --------
+    >>> km = pd.DataFrame({"table": ["A"], "measure_id": ["x"], "measure": ["X"], "before_period": ["2022"],
+    ...                    "after_period": ["2023"], "before": pd.array([3], dtype="Int64"),
+    ...                    "after": pd.array([40], dtype="Int64"), "pct_change": [1233.0],
+    ...                    "significance": ["significant (p < 0.001)"], "note": [""]})
+    >>> publish_key_measures(km, area_level="csp").iloc[0][["Before", "After", "% change", "Significance"]].tolist()
+    ['[c]', '40', '[c]', '[c]']
+    """
+    from sna_lib import disclosure
+
+    kw = {"area_level": area_level, "config": config, "assume_published_totals": False}
+    rates = disclosure.suppress_rates(km, ["pct_change"], ["before"], output="numeric", **kw)
+    rates = disclosure.suppress_rates(rates, ["pct_change"], ["after"], output="numeric", **kw)
+    counts = disclosure.suppress_counts(km, ["before", "after"], **kw)
+    rules = disclosure.disclosure_rules(config)
+    withheld = rates["pct_change"].isna() & km["pct_change"].notna()
+    change = [rules.marker if w else ("–" if pd.isna(v) else f"{v:+,.0f}%")
+              for v, w in zip(rates["pct_change"].tolist(), withheld.tolist())]
+    both = km["before"].notna() & km["after"].notna()
+    significance = [rules.marker if w else (s if b else "–")
+                    for s, w, b in zip(km["significance"].tolist(), withheld.tolist(), both.tolist())]
+    return pd.DataFrame({
+        "Table": km["table"].astype(str).to_numpy(),
+        "measure_id": km["measure_id"].astype(str).to_numpy(),
+        "Measure": km["measure"].astype(str).to_numpy(),
+        "Period before": km["before_period"].astype(str).to_numpy(),
+        "Before": counts["before"].to_numpy(),
+        "Period after": km["after_period"].astype(str).to_numpy(),
+        "After": counts["after"].to_numpy(),
+        "% change": change,
+        "Significance": significance,
+        "Note": km["note"].fillna("").astype(str).to_numpy(),
+    })
+
+
+def key_measure_table(published: pd.DataFrame, letter: str) -> pd.DataFrame:
+    """Rows of one table (``"A"`` … ``"E"``) from :func:`publish_key_measures`, page columns only.
+
+    The ``Note`` column is kept only when a row has a note.
+    """
+    rows = published[(published["Table"] == letter).to_numpy(dtype=bool)]
+    columns = ["Measure", "Period before", "Before", "Period after", "After", "% change", "Significance"]
+    if (rows["Note"] != "").any():
+        columns.append("Note")
+    return rows[columns].reset_index(drop=True)
+
+
+def year_on_year(series: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Key-measure-shaped rows (table ``"Y"``) comparing ``year`` with the year before, per column.
+
+    ``series`` is :func:`annual_counts` output; each definition column becomes one row with the
+    % change and the exact test of :func:`sna_lib.significance.compare_counts`, ready for
+    :func:`publish_key_measures`. ``measure_id`` is the column's position-independent name.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"Year": [2022, 2023], "SV": [15, 10]})
+    >>> year_on_year(s, 2023)[["before", "after", "pct_change", "significance"]].values.tolist()
+    [[15, 10, -33.0, 'not significant (p = 0.42)']]
+    """
+    from sna_lib.significance import compare_counts, pct_change
+
+    rows = []
+    by_year = series.set_index("Year")
+    for column in by_year.columns:
+        before = int(by_year.loc[year - 1, column]) if (year - 1) in by_year.index else None
+        after = int(by_year.loc[year, column]) if year in by_year.index else None
+        both = before is not None and after is not None
+        rows.append({"table": "Y", "measure_id": "partnership" if column == by_year.columns[0] else str(column),
+                     "measure": str(column), "before_period": str(year - 1), "after_period": str(year),
+                     "before": before, "after": after,
+                     "pct_change": pct_change(before, after) if both else None,
+                     "significance": compare_counts(before, after).label() if both else "", "note": ""})
+    out = pd.DataFrame(rows)
+    for column in ("before", "after"):
+        out[column] = out[column].astype("Int64")
+    out["pct_change"] = out["pct_change"].astype("float64")
+    return out
+
+
+def context_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Page version of ``context.crime_volumes`` / ``crime_shares``: ``Crime, Offences, % of all crime``."""
+    return pd.DataFrame({
+        "Crime": frame["measure"].astype(str).to_numpy(),
+        "Offences": frame["volume"].astype("int64").to_numpy(),
+        "% of all crime": frame["pct_of_crime"].astype("float64").to_numpy(),
+    })
+
+
+def publish_csp_table(table: pd.DataFrame, year: int, *, config: Any = None) -> pd.DataFrame:
+    """:func:`csp_table` with CSP-level disclosure control on counts and everything derived from them."""
+    counts = [c for c in table.columns if c.startswith("Offences")]
+    window = counts[1]
+    pairs = {f"Share {year} (%)": counts[0], f"Change in share on {year - 1} (points)": counts[0],
+             f"Per 1,000 residents {year}": counts[0],
+             f"Per 1,000 residents {window.removeprefix('Offences ')}": window}
+    return publish_table(table, counts, pairs, area_level="csp", config=config)
+
+
+def profile_table(profile: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
+    """Page table for :func:`area_profile` with CSP-level disclosure control."""
+    table = pd.DataFrame({
+        "Year": profile["year"].astype(str).to_numpy(),
+        "Offences": profile["offences"].astype("int64").to_numpy(),
+        "Per 1,000 residents": profile["rate_per_1000"].round(2).to_numpy(),
+        "County per 1,000 residents": profile["county_rate_per_1000"].round(2).to_numpy(),
+        "Rank among CSPs": profile["rank"].to_numpy(),
+    })
+    return publish_table(table, ["Offences"], {"Per 1,000 residents": "Offences"}, area_level="csp",
+                         config=config, assume_published_totals=False, decimals=2)
+
+
+# --------------------------------------------------------------------------- trends
+
+
+def annual_counts(crimes: pd.DataFrame, config: Any, definitions: Sequence[str] | None = None) -> pd.DataFrame:
+    """Offences per calendar year from ``config.first_year`` to ``config.reporting_year``, one column per definition.
+
+    Column names are the definitions' names (``Definition.name``).
+    """
+    from sna_lib.classify import load_definition, qualifying_mask
+    from sna_lib.measures import calendar_year, count_in_period
+
+    years = list(range(int(config.first_year), int(config.reporting_year) + 1))
+    out = pd.DataFrame({"Year": years})
+    for entry in definitions or config.definitions:
+        d = load_definition(entry)
+        mask = qualifying_mask(crimes, d)
+        out[d.name] = [count_in_period(crimes, mask, calendar_year(y)) for y in years]
+    return out
+
+
+def trend_alt_text(frame: pd.DataFrame, x: str) -> str:
+    """Alt text for a line chart: first and last value of every numeric series.
+
+    Examples
+    --------
+    >>> trend_alt_text(pd.DataFrame({"Year": [2014, 2023], "SV": [10, 12]}), "Year")
+    'Line chart by year from 2014 to 2023. SV: 10 in 2014, 12 in 2023.'
+    """
+    if frame.empty:
+        return "Line chart with no data to show."
+    first, last = frame[x].iloc[0], frame[x].iloc[-1]
+    parts = []
+    for column in frame.columns:
+        if column == x or not pd.api.types.is_numeric_dtype(frame[column]):
+            continue
+        a, b = frame[column].iloc[0], frame[column].iloc[-1]
+        fa = "withheld" if pd.isna(a) else f"{a:,.4g}"
+        fb = "withheld" if pd.isna(b) else f"{b:,.4g}"
+        parts.append(f"{column}: {fa} in {first}, {fb} in {last}")
+    return f"Line chart by {x.lower()} from {first} to {last}. " + "; ".join(parts) + "."
+
+
+def comparator_series(comparators: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Split the comparators table into one frame per series (``year, area, value``), in name order."""
+    out = {}
+    for name in sorted(comparators["series"].astype(str).unique()):
+        rows = comparators[(comparators["series"].astype(str) == name).to_numpy(dtype=bool)]
+        out[name] = pd.DataFrame({"year": rows["year"].astype("int64").to_numpy(),
+                                  "area": rows["area"].astype(str).to_numpy(),
+                                  "value": rows["value"].astype("float64").to_numpy()})
+    return out
+
+
+def comparator_alt_text(frame: pd.DataFrame, name: str) -> str:
+    """Alt text naming each comparator area with its first and latest value."""
+    parts = []
+    for area in dict.fromkeys(frame["area"]):
+        rows = frame[(frame["area"] == area).to_numpy(dtype=bool)]
+        parts.append(f"{area}: {rows['value'].iloc[0]:,.4g} in {rows['year'].iloc[0]}, "
+                     f"{rows['value'].iloc[-1]:,.4g} in {rows['year'].iloc[-1]}")
+    return f"Line chart of {name.replace('_', ' ')} by year. " + "; ".join(parts) + "."
+
+
+# --------------------------------------------------------------------------- place and maps
+
+
+def map_frame(geography, values: pd.Series, name: str = "value"):
+    """LSOA polygons with names and one value column (``values`` indexed by ``lsoa_code``).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"lsoa_code": ["X1", "X2"], "lsoa_name": ["A", "B"], "area": ["N", "N"]},
+    ...                      geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=27700)
+    >>> map_frame(g, pd.Series({"X2": 5.0, "X1": 1.0}))["value"].tolist()
+    [1.0, 5.0]
+    """
+    out = geography[["lsoa_code", "lsoa_name", "area", "geometry"]].copy()
+    out[name] = values.reindex(pd.Index(out["lsoa_code"].astype(str))).to_numpy()
+    return out.reset_index(drop=True)
+
+
+def flag_labels(bins: pd.Series, *, min_bin: int = 2) -> pd.Series:
+    """Hot/cold labels from confidence bins (−3…+3; 95% confidence = ±2 and beyond).
+
+    Examples
+    --------
+    >>> flag_labels(pd.Series([3, 2, 1, 0, -2])).tolist()
+    ['hot', 'hot', 'not significant', 'not significant', 'cold']
+    """
+    values = bins.astype("float64").to_numpy()
+    labels = np.where(values >= min_bin, "hot", np.where(values <= -min_bin, "cold", "not significant"))
+    return pd.Series(labels, index=bins.index, dtype="string")
+
+
+def sv_persistence(dataset, year: int, *, sv_ids, settings: dict | None = None, weights=None) -> pd.DataFrame:
+    """Years (of the persistence window ending ``year``) each LSOA was a serious-violence hotspot.
+
+    Runs the configured hotspot statistic on each year's SV offences by LSOA
+    (:func:`sna_lib.persistence.hotspots_by_year`) and counts the years
+    (:func:`sna_lib.persistence.persistence`): columns ``years_hot``, ``hot_now``, ``new``.
+    """
+    from sna_lib.factors import crimes_by_lsoa, lsoa_population
+    from sna_lib.hotspots import contiguity_weights, index_settings
+    from sna_lib.persistence import hotspots_by_year, persistence
+
+    settings = settings or index_settings(dataset.config)
+    window = int(settings["persistence"]["window"])
+    weights = weights or contiguity_weights(dataset.geography, islands=settings["hotspots"].get("islands", "nearest"))
+    codes = weights.ids
+    years = list(range(int(year) - window + 1, int(year) + 1))
+    counts = pd.DataFrame({y: crimes_by_lsoa(dataset.crimes, sv_ids, lsoa_codes=codes, year=y) for y in years})
+    base = pd.DataFrame({y: lsoa_population(dataset.population, y).reindex(codes, fill_value=0.0) for y in years})
+    results = hotspots_by_year(counts, weights=weights, base=base, settings=settings)
+    hot = pd.DataFrame({y: r["hot"] for y, r in results.items()})
+    out = persistence(hot, end_year=int(year), window=window)
+    out.attrs["new_hotspots"] = int(out["new"].sum())
+    out.attrs["hot_now"] = int(out["hot_now"].sum())
+    return out
+
+
+def csp_table(csp_year: pd.DataFrame, csp_window: pd.DataFrame, year: int) -> pd.DataFrame:
+    """CSP comparison for the page from two ``place.csp_breakdown`` results (year and window).
+
+    Shares are percentages; the change in share is in percentage points.
+    """
+    start, end = csp_window.attrs.get("years", (year - 4, year))
+    w = f"{start}–{end}"
+    return pd.DataFrame({
+        "CSP": csp_year.index.astype(str),
+        f"Offences {year}": csp_year["crimes"].astype("int64").to_numpy(),
+        f"Share {year} (%)": (100 * csp_year["share"]).round(1).to_numpy(),
+        f"Change in share on {year - 1} (points)": (100 * csp_year["share_change"]).round(1).to_numpy(),
+        f"Per 1,000 residents {year}": csp_year["rate_per_1000"].round(2).to_numpy(),
+        f"Rank {year}": csp_year["rank_rate"].to_numpy(),
+        f"Offences {w}": csp_window["crimes"].reindex(csp_year.index).astype("int64").to_numpy(),
+        f"Per 1,000 residents {w}": csp_window["rate_per_1000"].reindex(csp_year.index).round(2).to_numpy(),
+        f"Rank {w}": csp_window["rank_rate"].reindex(csp_year.index).to_numpy(),
+    })
+
+
+# --------------------------------------------------------------------------- risk factors
+
+
+def exclusions_by_year(school_exclusions: pd.DataFrame) -> pd.DataFrame:
+    """Permanent exclusions and suspensions per academic year, all reasons and authorities (long form)."""
+    totals = school_exclusions.groupby("academic_year", sort=True)[["permanent_exclusions", "suspensions"]].sum()
+    long = totals.rename(columns={"permanent_exclusions": "Permanent exclusions", "suspensions": "Suspensions"})
+    long = long.reset_index().melt(id_vars="academic_year", var_name="Measure", value_name="Count")
+    return long.rename(columns={"academic_year": "Academic year"}).astype({"Count": "int64"})
+
+
+def exclusions_alt_text(exclusions: pd.DataFrame) -> str:
+    """Alt text for the exclusions chart."""
+    parts = []
+    for measure in dict.fromkeys(exclusions["Measure"]):
+        rows = exclusions[(exclusions["Measure"] == measure).to_numpy(dtype=bool)]
+        parts.append(f"{measure}: {rows['Count'].iloc[0]:,} in {rows['Academic year'].iloc[0]}, "
+                     f"{rows['Count'].iloc[-1]:,} in {rows['Academic year'].iloc[-1]}")
+    return "Bar chart of school exclusions by academic year. " + "; ".join(parts) + "."
+
+
+def top_risk_table(index: pd.DataFrame, geography: pd.DataFrame, area: str) -> pd.DataFrame:
+    """Top-scoring LSOAs of ``risk_index.risk_index``: county-wide selection, or the CSP's own top share.
+
+    Columns ``Neighbourhood, LSOA code, CSP, Score, Rank in county`` sorted by rank.
+    """
+    flag = "top_county" if area == "county" else "top_csp"
+    rows = index[index[flag].to_numpy(dtype=bool)]
+    if area != "county":
+        rows = rows[(rows["area"] == area).to_numpy(dtype=bool)]
+    names = pd.Series(geography["lsoa_name"].astype(str).to_numpy(), index=geography["lsoa_code"].astype(str))
+    out = pd.DataFrame({
+        "Neighbourhood": names.reindex(rows.index.astype(str)).to_numpy(),
+        "LSOA code": rows.index.astype(str),
+        "CSP": rows["area"].astype(str).to_numpy(),
+        "Score": rows["score"].round(3).to_numpy(),
+        "Rank in county": rows["rank"].to_numpy(),
+    })
+    return out.sort_values(["Rank in county", "LSOA code"], kind="mergesort").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- community voices
+
+
+def survey_themes(community_survey: pd.DataFrame, area: str, county: str | None = None) -> pd.DataFrame:
+    """Responses raising each theme, by survey year, for a CSP (its rows) or the county (all rows).
+
+    Returns ``Theme`` and one column per year, themes ordered by their latest-year count.
+    """
+    rows = community_survey
+    if area != "county":
+        rows = rows[(rows["area"].astype(str) == area).to_numpy(dtype=bool)]
+    if rows.empty:
+        return pd.DataFrame({"Theme": pd.Series(dtype="string")})
+    table = rows.pivot_table(index="theme", columns="year", values="responses", aggfunc="sum", fill_value=0)
+    table = table.sort_values(by=list(table.columns[::-1]), ascending=False, kind="mergesort")
+    table.columns = [str(c) for c in table.columns]
+    return table.rename_axis("Theme").reset_index().astype({c: "int64" for c in table.columns})
+
+
+# --------------------------------------------------------------------------- area profile
+
+
+def area_profile(dataset, area: str, *, definition: str = "partnership") -> pd.DataFrame:
+    """Serious violence per 1,000 residents by year for one CSP and the county, with the CSP's rank.
+
+    Built from :func:`sna_lib.place.csp_breakdown` for each calendar year with population
+    data; columns ``year, offences, rate_per_1000, county_rate_per_1000, rank``.
+    """
+    from sna_lib.classify import serious_violence_ids
+    from sna_lib.place import csp_breakdown
+
+    config = dataset.config
+    ids = serious_violence_ids(dataset, definition)
+    pop_years = set(int(y) for y in dataset.population["year"].unique())
+    rows = []
+    for year in range(int(config.first_year), int(config.reporting_year) + 1):
+        if year not in pop_years:
+            continue
+        b = csp_breakdown(dataset.crimes, ids, dataset.geography, dataset.population, years=[year])
+        county_rate = 1000 * b["crimes"].sum() / b["population"].sum() if b["population"].sum() else np.nan
+        rows.append({"year": year, "offences": int(b.loc[area, "crimes"]),
+                     "rate_per_1000": float(b.loc[area, "rate_per_1000"]),
+                     "county_rate_per_1000": float(county_rate), "rank": int(b.loc[area, "rank_rate"])})
+    return pd.DataFrame(rows)

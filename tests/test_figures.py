@@ -28,14 +28,19 @@ def county(dataset):
     return compute_figures(dataset, "county")
 
 
+@pytest.fixture(scope="module")
+def county_json(demo_dir):
+    return export_figures(demo_dir, "county", "json")
+
+
 def _raw(demo_dir):
     crimes = pd.read_parquet(demo_dir / "crimes.parquet")
     persons = pd.read_parquet(demo_dir / "persons.parquet")
     return crimes, persons
 
 
-def test_json_is_deterministic_and_complete(demo_dir):
-    a = export_figures(demo_dir, "county", "json")
+def test_json_is_deterministic_and_complete(demo_dir, county_json):
+    a = county_json
     b = export_figures(demo_dir, "county", "json")
     assert a == b
     figs = json.loads(a)["figures"]
@@ -54,8 +59,8 @@ def test_json_is_deterministic_and_complete(demo_dir):
     assert not text_values & set(crimes["crime_id"].head(500)) and not text_values & set(persons["person_id"].head(500))
 
 
-def test_csv_matches_json(demo_dir):
-    figs = json.loads(export_figures(demo_dir, "county", "json"))["figures"]
+def test_csv_matches_json(demo_dir, county_json):
+    figs = json.loads(county_json)["figures"]
     rows = list(csv.DictReader(io.StringIO(export_figures(demo_dir, "county", "csv"))))
     assert [r["figure"] for r in rows] == list(figs)
     for r in rows:

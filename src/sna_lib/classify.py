@@ -41,6 +41,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -221,6 +222,26 @@ def available_definitions() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
+def _parse_text(text: str, source: str) -> Definition:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DataValidationError([Problem(source, None, None, f"not valid YAML: {exc}")]) from exc
+    return parse_definition(raw, source)
+
+
+@lru_cache(maxsize=32)
+def _shipped_definition(text_id: str) -> Definition:
+    """Parse a shipped definition once per process (definitions are immutable)."""
+    if text_id not in available_definitions():
+        raise DataValidationError([Problem(
+            "definitions", None, None,
+            f"unknown definition id {text_id!r} (shipped: {', '.join(available_definitions())}; "
+            "or give a path to a YAML file)")])
+    resource = resources.files("sna_lib").joinpath("definitions", f"{text_id}.yaml")
+    return _parse_text(resource.read_text(encoding="utf-8"), f"definitions/{text_id}.yaml")
+
+
 def load_definition(name_or_path: str | Path | Definition) -> Definition:
     """Load a definition by shipped id (``"partnership"``) or from a YAML file path.
 
@@ -236,20 +257,8 @@ def load_definition(name_or_path: str | Path | Definition) -> Definition:
         path = Path(name_or_path)
         if not path.is_file():
             raise DataValidationError([Problem(str(path), None, None, "definition file not found")])
-        text, source = path.read_text(encoding="utf-8"), str(path)
-    else:
-        if text_id not in available_definitions():
-            raise DataValidationError([Problem(
-                "definitions", None, None,
-                f"unknown definition id {text_id!r} (shipped: {', '.join(available_definitions())}; "
-                "or give a path to a YAML file)")])
-        resource = resources.files("sna_lib").joinpath("definitions", f"{text_id}.yaml")
-        text, source = resource.read_text(encoding="utf-8"), f"definitions/{text_id}.yaml"
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise DataValidationError([Problem(source, None, None, f"not valid YAML: {exc}")]) from exc
-    return parse_definition(raw, source)
+        return _parse_text(path.read_text(encoding="utf-8"), str(path))
+    return _shipped_definition(text_id)
 
 
 def load_definitions(entries: Iterable[str | Path]) -> dict[str, Definition]:

@@ -1,0 +1,229 @@
+"""Checks on the section notebooks in ``notebooks/``.
+
+Static checks (fast, no execution) enforce the book's conventions: every notebook has a
+``parameters`` cell with the agreed names, hides its code from readers, stores no outputs, names
+the area in its first heading, and contains presentation only — no data manipulation, which
+belongs in ``sna_lib``. Execution checks run a few notebooks with papermill on the small demo
+county for one CSP and look at what they print.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = REPO / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+PARAMETER_NAMES = {"area", "data_dir", "build_dir", "reporting_year"}
+HIDDEN_TAGS = {"remove-input", "hide-input", "remove-cell", "remove-output"}
+
+# Data manipulation that belongs in sna_lib, never in a notebook cell.
+FORBIDDEN_CALLS = (
+    "groupby", "sum", "mean", "median", "value_counts", "pivot_table", "pivot", "agg",
+    "aggregate", "merge", "join", "count", "nunique", "crosstab", "cumsum", "resample",
+    "apply", "transform", "query", "sort_values", "drop_duplicates", "isin", "quantile",
+    "rolling", "diff", "pct_change", "std", "var", "to_csv", "to_parquet",
+)
+FORBIDDEN_IMPORTS = ("pandas", "numpy", "geopandas", "scipy", "statsmodels", "esda", "libpysal")
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def _code_cells(nb: nbformat.NotebookNode) -> list:
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def _called_attribute_names(source: str) -> set[str]:
+    """Names of every function or method called in ``source`` (``x.sum()`` -> ``sum``)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                names.add(func.attr)
+            elif isinstance(func, ast.Name):
+                names.add(func.id)
+    return names
+
+
+def _imported_modules(source: str) -> set[str]:
+    mods: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            mods.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            mods.add(node.module.split(".")[0])
+    return mods
+
+
+def test_every_section_notebook_is_present():
+    stems = {p.stem for p in NOTEBOOKS}
+    expected = {
+        "01_key_findings", "02_wider_perspective", "03_what_is_sv", "04_key_measures",
+        "05_trends", "06_people", "07_place", "08_risk_factors", "09_community_voices",
+        "10_area_profile", "11_data_quality",
+    }
+    assert expected <= stems, f"missing notebooks: {sorted(expected - stems)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_parameters_cell_declares_the_agreed_names(path):
+    nb = _read(path)
+    tagged = [c for c in _code_cells(nb) if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one code cell must be tagged 'parameters'"
+    tree = ast.parse(tagged[0].source)
+    assigned = {t.id for node in tree.body if isinstance(node, ast.Assign)
+                for t in node.targets if isinstance(t, ast.Name)}
+    assert assigned == PARAMETER_NAMES
+    defaults = {t.id: ast.literal_eval(node.value) for node in tree.body
+                if isinstance(node, ast.Assign) for t in node.targets}
+    assert defaults["area"] == "county"
+    assert defaults["reporting_year"] is None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_code_is_hidden_and_no_outputs_are_committed(path):
+    nb = _read(path)
+    for cell in _code_cells(nb):
+        tags = set(cell.metadata.get("tags", []))
+        assert tags & HIDDEN_TAGS, f"code cell shown to readers:\n{cell.source[:200]}"
+        assert cell.outputs == [], "committed notebooks must not store outputs"
+        assert cell.execution_count is None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_cells_are_presentation_only(path):
+    nb = _read(path)
+    for cell in _code_cells(nb):
+        if "parameters" in cell.metadata.get("tags", []):
+            continue
+        called = _called_attribute_names(cell.source)
+        bad = sorted(called & set(FORBIDDEN_CALLS))
+        assert not bad, f"{path.name}: data manipulation {bad} belongs in sna_lib:\n{cell.source}"
+        imported = _imported_modules(cell.source)
+        assert not imported & set(FORBIDDEN_IMPORTS), f"{path.name} imports {imported}"
+        # no boolean-mask filtering of record-level frames either (e.g. crimes[crimes.x == y])
+        assert not re.search(r"\w+\[\s*\w+\[[^\]]+\]\s*(==|!=|<|>)", cell.source), cell.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_first_heading_names_the_area(path):
+    nb = _read(path)
+    headings = [line for c in nb.cells if c.cell_type == "markdown"
+                for line in c.source.splitlines() if line.startswith("# ")]
+    assert headings, "notebook needs a level-1 heading (the page title)"
+    assert re.search(r"\{glue:text\}`area_(label|name)`", headings[0]), headings[0]
+
+
+def test_static_check_catches_computation():
+    """The presentation-only check must flag a notebook that aggregates data itself."""
+    src = "table = crimes.groupby('area').size()\nshare = table / table.sum()"
+    assert {"groupby", "sum"} <= _called_attribute_names(src) & set(FORBIDDEN_CALLS)
+    assert "pandas" in _imported_modules("import pandas as pd")
+
+
+# --------------------------------------------------------------------------- execution
+
+EXECUTED = ("04_key_measures", "06_people", "11_data_quality")
+ID_TOKEN = re.compile(r"\b[A-Za-z]+\d{4,}\b")
+
+
+def _glued(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """Glue key -> plain text for every myst-nb glue output in an executed notebook."""
+    out = {}
+    for cell in _code_cells(nb):
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                data = output.get("data", {})
+                text = data.get("application/papermill.record/text/plain", "")
+                out[name] = str(text).strip("'\"")
+    return out
+
+
+def _output_text(nb: nbformat.NotebookNode) -> str:
+    parts = []
+    for cell in _code_cells(nb):
+        for output in cell.get("outputs", []):
+            parts.append(str(output.get("text", "")))
+            for value in output.get("data", {}).values():
+                parts.append(value if isinstance(value, str) else str(value))
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def csp_runs(demo_dir, tmp_path_factory):
+    """A few section notebooks executed with papermill for the first CSP of the demo county."""
+    import papermill
+    import pandas as pd
+
+    from sna_lib.config import load_config
+
+    csp = load_config(demo_dir).csps[0]
+    out_dir = tmp_path_factory.mktemp("nb-runs")
+    runs = {}
+    for name in EXECUTED:
+        target = out_dir / f"{name}.ipynb"
+        papermill.execute_notebook(
+            str(NOTEBOOK_DIR / f"{name}.ipynb"), str(target),
+            parameters={"area": csp, "data_dir": str(demo_dir), "build_dir": str(out_dir / "build")},
+            kernel_name="python3", progress_bar=False, cwd=str(REPO))
+        runs[name] = _read(target)
+    persons = pd.read_parquet(demo_dir / "persons.parquet", columns=["crime_id", "person_id"])
+    ids = set(persons["crime_id"].astype(str)) | set(persons["person_id"].astype(str))
+    return csp, runs, ids
+
+
+@pytest.mark.xdist_group("book")
+def test_notebooks_execute_for_a_csp_and_name_it(csp_runs):
+    csp, runs, _ = csp_runs
+    for name, nb in runs.items():
+        glued = _glued(nb)
+        assert glued.get("area_label") == csp, name
+        title = next(line for c in nb.cells if c.cell_type == "markdown"
+                     for line in c.source.splitlines() if line.startswith("# "))
+        assert "area_label" in title or "area_name" in title
+
+
+@pytest.mark.xdist_group("book")
+def test_executed_notebooks_show_no_record_identifiers(csp_runs):
+    _, runs, ids = csp_runs
+    for name, nb in runs.items():
+        tokens = set(ID_TOKEN.findall(_output_text(nb)))
+        leaked = sorted(tokens & ids)
+        assert not leaked, f"{name} shows record identifiers {leaked[:5]}"
+
+
+@pytest.mark.xdist_group("book")
+def test_key_measures_prose_matches_the_published_table(csp_runs, demo_dir):
+    """The glued knife-crime figures equal an independent count from the raw crimes."""
+    import pandas as pd
+
+    from sna_lib.config import load_config
+
+    csp, runs, _ = csp_runs
+    glued = _glued(runs["04_key_measures"])
+    config = load_config(demo_dir)
+    crimes = pd.read_parquet(demo_dir / "crimes.parquet")
+    geography = pd.read_parquet(demo_dir / "geography.parquet", columns=["lsoa_code", "area"])
+    in_csp = crimes["lsoa_code"].isin(geography.loc[geography["area"] == csp, "lsoa_code"])
+    crimes["date"] = pd.to_datetime(crimes["date"])
+    end = pd.Timestamp(config.rolling_end)
+    start = end - pd.DateOffset(years=1) + pd.Timedelta(days=1)  # 12 whole months ending rolling_end
+    # independent of sna_lib: knife flag, not domestic abuse, in the CSP, in the window
+    knife = crimes["knife"].astype(bool) & ~crimes["domestic_abuse"].astype(bool) & in_csp
+    in_window = (crimes["date"] >= start) & (crimes["date"] <= end)
+    definition = yaml.safe_load((REPO / "src/sna_lib/definitions/knife_enabled.yaml").read_text())
+    in_scope = crimes["offence_code"].astype(str).isin([str(c) for c in definition["offence_codes"]])
+    latest = int((knife & in_window & in_scope).sum())
+    suppress_max = config.disclosure.suppress_max
+    expected = "[c]" if 1 <= latest <= suppress_max else f"{latest:,}"
+    assert glued["km_knife_after"] == expected

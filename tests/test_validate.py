@@ -240,3 +240,27 @@ def test_synthetic_demo_validates_clean(demo_dir):
     assert report.ok and report.quality.reconciles()
     q = report.quality.to_frame()
     assert (q["rejected"] == 0).all() and q.loc[q["file"].str.startswith("crimes"), "read"].item() > 0
+
+
+def test_reject_mode_cascades_from_rejected_lsoa(tiny):
+    from hostile.cases import edit_geo
+
+    (tiny / "config.yaml").write_text(CONFIG + "validation: {on_error: reject}\n", encoding="utf-8")
+
+    def move_to_unknown_csp(g):
+        g = g.copy()
+        g.loc[2, "area"] = "Elsewhere"  # X01000003
+        return g
+
+    edit_geo(move_to_unknown_csp)(tiny)
+    report = validate_dir(tiny)
+    assert report.ok, report.render()
+    rejected = quality(report)["rejected"].to_dict()
+    # hand count of rows that mention X01000003 (crimes via lsoa_code; persons via crime or home)
+    assert rejected == {"geography.parquet": 1, "population.csv": 9, "census_deprivation.csv": 1,
+                        "census_employment.csv": 1, "crimes.csv": 3, "persons.csv": 4, "asb.csv": 0,
+                        "fire.csv": 1, "ambulance.csv": 1, "hospital_admissions.csv": 0,
+                        "school_exclusions.csv": 0, "community_survey.csv": 0, "comparators.csv": 0}
+    crimes = [p for p in report.problems if p.file == "crimes.csv"]
+    assert [p.row for p in crimes] == [3, 7, 11]
+    assert all("whose row in geography was rejected" in p.reason for p in crimes)

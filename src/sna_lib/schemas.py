@@ -382,6 +382,7 @@ class Context:
     """Values from the config and already-checked tables that cross-table rules refer to."""
 
     lsoa_codes: pa_arrow.Array | None = None
+    lsoa_codes_rejected: pa_arrow.Array | None = None
     crime_ids: pa_arrow.Array | None = None
     crime_ids_rejected: pa_arrow.Array | None = None
     offence_codes: pa_arrow.Array | None = None
@@ -406,8 +407,8 @@ def looks_like_formula(s: pd.Series) -> pd.Series:
     """
     arr = _arrow_strings(s)
     # cheap pre-filter on the first character; the regexes run on the few candidates only
-    candidate = _to_bool_series(pc.is_in(pc.utf8_slice_codeunits(arr, 0, 1), value_set(_FORMULA_FIRST)),
-                                s.index)
+    first_chars = pa_arrow.array(_FORMULA_FIRST, type=pa_arrow.large_string())
+    candidate = _to_bool_series(pc.is_in(pc.utf8_slice_codeunits(arr, 0, 1), value_set=first_chars), s.index)
     if not candidate.any():
         return candidate
     subset = arr.filter(pa_arrow.array(candidate.to_numpy()))
@@ -451,19 +452,25 @@ def _formula_check() -> pa.Check:
                     error="starts like a spreadsheet formula (=, +, -, @); refused to protect spreadsheet users")
 
 
+def _membership_checks(known: pa_arrow.Array, rejected: pa_arrow.Array | None,
+                       unknown_error: str, rejected_error: str) -> list[pa.Check]:
+    checks = [pa.Check(lambda s: isin(s, known), ignore_na=True, error=unknown_error)]
+    if rejected is not None and len(rejected):
+        checks.append(pa.Check(lambda s: ~isin(s, rejected), ignore_na=True, error=rejected_error))
+    return checks
+
+
 def _reference_checks(col: ColumnSpec, context: Context) -> list[pa.Check]:
     """Checks that values exist in another table / the config; none when that is unknown."""
     ref = col.references
     if ref == "geography.lsoa_code" and context.lsoa_codes is not None:
-        codes = context.lsoa_codes
-        return [pa.Check(lambda s: isin(s, codes), ignore_na=True, error="is not an LSOA code in geography")]
+        return _membership_checks(context.lsoa_codes, context.lsoa_codes_rejected,
+                                  "is not an LSOA code in geography",
+                                  "refers to an LSOA whose row in geography was rejected")
     if ref == "crimes.crime_id" and context.crime_ids is not None:
-        ids, rejected = context.crime_ids, context.crime_ids_rejected
-        checks = [pa.Check(lambda s: isin(s, ids), ignore_na=True, error="is not a crime_id in crimes")]
-        if rejected is not None and len(rejected):
-            checks.append(pa.Check(lambda s: ~isin(s, rejected), ignore_na=True,
-                                   error="refers to a crime whose row in crimes was rejected"))
-        return checks
+        return _membership_checks(context.crime_ids, context.crime_ids_rejected,
+                                  "is not a crime_id in crimes",
+                                  "refers to a crime whose row in crimes was rejected")
     if ref == "reference.offence_code" and context.offence_codes is not None:
         codes = context.offence_codes
         return [pa.Check(lambda s: isin(s.str.upper(), codes), ignore_na=True,

@@ -106,12 +106,13 @@ def read_csv(path: Path) -> RawTable:
     """
     name = path.name
     data = path.read_bytes()
-    if not data.strip():
+    if len(data) < 4096 and not data.strip():
         return RawTable(name, None, [Problem(name, None, None, "is empty (no header row)")])
     data, problem = _decode_problem(name, data)
     if problem is not None:
         return RawTable(name, None, [problem])
-    first_line = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    end = data.find(b"\n")
+    first_line = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
     header = next(csv.reader([first_line]), [])
     problems: list[Problem] = []
     names = [h.strip() for h in header]

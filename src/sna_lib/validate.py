@@ -417,7 +417,7 @@ def _check_table(path: Path, spec: TableSpec, config: Config, context: Context,
     quality = FileQuality(file, read=raw.n_read)
     report.quality.files[spec.name] = quality
     report.structural.extend(raw.problems)
-    broken_context = _replace(context, lsoa_codes=None) if spec.geo else (
+    broken_context = _replace(context, lsoa_codes=None, lsoa_codes_rejected=None) if spec.geo else (
         _replace(context, crime_ids=None, crime_ids_rejected=None) if spec.name == "crimes" else context)
     if raw.frame is None:
         quality.rejected = quality.read
@@ -463,14 +463,22 @@ def _check_table(path: Path, spec: TableSpec, config: Config, context: Context,
     if not checks:
         return used, context
     if spec.geo:
-        context = _replace(context, lsoa_codes=value_set(used["lsoa_code"]))
+        known, orphaned = _reference_values(typed["lsoa_code"], used["lsoa_code"], rejected)
+        context = _replace(context, lsoa_codes=known, lsoa_codes_rejected=orphaned)
     elif spec.name == "crimes":
-        # a crime id whose only rows were rejected: persons rows pointing at it are rejected too
-        bad = typed["crime_id"][rejected].dropna()
-        still_used = used["crime_id"][isin(used["crime_id"], value_set(bad))] if len(bad) else bad
-        bad_ids = value_set(bad[~bad.isin(set(still_used))])
-        context = _replace(context, crime_ids=value_set(typed["crime_id"]), crime_ids_rejected=bad_ids)
+        known, orphaned = _reference_values(typed["crime_id"], used["crime_id"], rejected)
+        context = _replace(context, crime_ids=known, crime_ids_rejected=orphaned)
     return used, context
+
+
+def _reference_values(values: pd.Series, used: pd.Series, rejected: np.ndarray):
+    """All values of a key column, and those that only occur on rejected rows (so rows in
+    other tables that point at them are rejected too, with a reason saying why)."""
+    bad = values[rejected].dropna()
+    if bad.empty:
+        return value_set(values), None
+    still_used = set(used[isin(used, value_set(bad))])
+    return value_set(values), value_set(bad[~bad.isin(still_used)])
 
 
 # --------------------------------------------------------------------------- public API

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from importlib import resources
 
 import pandas as pd
 import pytest
@@ -13,9 +14,8 @@ from sna_lib.dataset import load_dataset
 from sna_lib.errors import DataValidationError
 from sna_lib.figures import compute_figures, export_figures
 
-REF = pd.read_csv(
-    __import__("importlib.resources", fromlist=["files"]).files("sna_lib").joinpath("reference", "offences.csv"),
-    dtype=str, keep_default_na=False)
+REF = pd.read_csv(resources.files("sna_lib").joinpath("reference", "offences.csv"), dtype=str,
+                  keep_default_na=False)
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +156,6 @@ def test_unknown_area_and_format(demo_dir):
 
 def test_partnership_own_definition_via_config(demo_dir, tmp_path, dataset, county):
     """A partnership can swap in its own YAML definition (config `definitions`) without code."""
-    import dataclasses
     import shutil
 
     own = tmp_path / "data"

@@ -154,3 +154,14 @@ def test_utf8_bom_is_accepted(tmp_path):
 def test_parse_config_matches_load_config(tmp_path):
     raw = {"county": "Tinyshire", "csps": ["North", "South"], "reporting_year": 2023, "first_year": 2014}
     assert parse_config(raw, tmp_path) == load_config(write(tmp_path, MINIMAL))
+
+
+def test_index_settings_pass_through_and_typos_are_caught(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL + "hotspots: {method: poisson, fdr: true}\n"
+                                               "risk_index: {tie_rule: stable}\n"
+                                               "disclosure: {marker: '*', suppress_county: true}\n"))
+    assert (cfg.hotspots.fdr, cfg.hotspots["fdr"], dict(cfg.hotspots)["method"]) == (True, True, "poisson")
+    assert cfg.risk_index.tie_rule == "stable" and "tie_rule" in cfg.risk_index
+    assert (cfg.disclosure.marker, cfg.disclosure.suppress_county) == ("*", True)
+    found = problems(tmp_path, MINIMAL + "hotspots: {fdrr: true}\n")
+    assert [p.column for p in found] == ["hotspots.fdrr"]

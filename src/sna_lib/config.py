@@ -33,34 +33,47 @@ _MAX_YEAR, _MIN_YEAR = 2100, 1990
 _MAX_CONFIG_BYTES = 1_000_000
 
 
-class _MapLike:
-    """Read-only mapping behaviour for the frozen config sections."""
+class _MapLike(Mapping):
+    """Read-only mapping behaviour for the frozen config sections.
+
+    Documented settings are dataclass fields; sections that other modules extend
+    (``hotspots``, ``risk_index``) also carry pass-through settings in ``extra``, reachable
+    as items and attributes like the documented ones.
+    """
+
+    def _extra(self) -> Mapping[str, Any]:
+        return getattr(self, "extra", None) or {}
+
+    def keys(self):  # type: ignore[override]
+        names = [f.name for f in dataclasses.fields(self) if f.name != "extra"]  # type: ignore[arg-type]
+        return names + [k for k in self._extra() if k not in names]
 
     def __getitem__(self, key: str) -> Any:
-        if key not in self.keys():
+        if key == "extra" or key not in self.keys():
             raise KeyError(key)
-        return getattr(self, key)
+        extra = self._extra()
+        return extra[key] if key in extra else getattr(self, key)
 
-    def __contains__(self, key: object) -> bool:
-        return key in self.keys()
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name == "extra":
+            raise AttributeError(name)
+        extra = self.__dict__.get("extra") or {}
+        if name in extra:
+            return extra[name]
+        raise AttributeError(name)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())
 
-    def keys(self) -> list[str]:
-        return [f.name for f in dataclasses.fields(self)]  # type: ignore[arg-type]
-
-    def items(self) -> list[tuple[str, Any]]:
-        return [(k, getattr(self, k)) for k in self.keys()]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return getattr(self, key) if key in self.keys() else default
+    def __len__(self) -> int:
+        return len(self.keys())
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain nested ``dict`` copy."""
         return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in self.items()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class Baselines(_MapLike):
     """Baseline periods for the 'change since baseline' measures (reference SNA Table B)."""
 
@@ -69,41 +82,60 @@ class Baselines(_MapLike):
     hospital_financial_year: str = "2018/19"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class Disclosure(_MapLike):
     """Statistical disclosure control settings; counts in ``suppress_min..suppress_max`` are hidden.
 
     ``rounding`` is ``None`` (YAML ``none``/``null``, the default) or an integer base such as 5.
+    ``marker`` replaces a withheld number; ``suppress_county`` also suppresses county tables.
     """
 
     suppress_min: int = 1
     suppress_max: int = 7
     rounding: int | None = None
+    marker: str = "[c]"
+    suppress_county: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class Hotspots(_MapLike):
-    """Hot-spot method settings."""
+    """Hot-spot method settings (further keys of ``sna_lib/config/index.yaml`` pass through in ``extra``)."""
 
     method: str = "gistar"
     confidence: float = 0.95
     permutations: int = 999
     seed: int = 12345
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class RiskIndex(_MapLike):
-    """Risk index settings; empty ``weights`` means every factor is weighted equally."""
+    """Risk index settings; empty ``weights`` means every factor is weighted equally
+    (further keys of ``sna_lib/config/index.yaml`` pass through in ``extra``)."""
 
     top_share: float = 0.05
     weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class Validation(_MapLike):
     """Row-problem policy: ``fail`` (default) makes any problem fatal; ``reject`` drops bad rows."""
 
     on_error: str = "fail"
+
+
+def _index_yaml_keys(section: str) -> set[str]:
+    """Keys of ``section`` in the package's ``config/index.yaml`` (index/hot-spot defaults)."""
+    try:
+        from importlib import resources
+
+        text = resources.files("sna_lib").joinpath("config", "index.yaml").read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
+    except (FileNotFoundError, OSError, ModuleNotFoundError, yaml.YAMLError):
+        return set()
+    value = data.get(section) if isinstance(data, Mapping) else None
+    return set(map(str, value)) if isinstance(value, Mapping) else set()
 
 
 DEFAULT_DEFINITIONS = ("partnership", "home_office")
@@ -369,7 +401,11 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
     definitions = tuple(d for d in resolved if d is not None)
 
     sec = _section(raw, "disclosure", out)
-    _unknown_keys(sec, {"suppress_min", "suppress_max", "rounding"}, "disclosure.", out)
+    _unknown_keys(sec, {"suppress_min", "suppress_max", "rounding", "marker", "suppress_county"}, "disclosure.", out)
+    if "marker" in sec and not (isinstance(sec["marker"], str) and 0 < len(sec["marker"]) <= 20):
+        out.add("disclosure.marker", f"must be short text such as '[c]', got {sec['marker']!r}")
+    if "suppress_county" in sec and not isinstance(sec["suppress_county"], bool):
+        out.add("disclosure.suppress_county", f"must be true or false, got {sec['suppress_county']!r}")
     d_kw: dict[str, Any] = {}
     for key in ("suppress_min", "suppress_max"):
         if key in sec:
@@ -384,13 +420,19 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
         out.add("disclosure.rounding", f"must be none or a whole-number base such as 5, got {rounding!r}")
         rounding = None
     d_kw["rounding"] = rounding
+    if isinstance(sec.get("marker"), str) and 0 < len(sec["marker"]) <= 20:
+        d_kw["marker"] = sec["marker"]
+    if isinstance(sec.get("suppress_county"), bool):
+        d_kw["suppress_county"] = sec["suppress_county"]
     disclosure = Disclosure(**d_kw)
     if disclosure.suppress_min > disclosure.suppress_max:
         out.add("disclosure.suppress_min", "must not exceed disclosure.suppress_max")
 
     sec = _section(raw, "hotspots", out)
-    _unknown_keys(sec, {"method", "confidence", "permutations", "seed"}, "hotspots.", out)
-    h_kw: dict[str, Any] = {}
+    documented = {"method", "confidence", "permutations", "seed"}
+    passthrough = _index_yaml_keys("hotspots") - documented
+    _unknown_keys(sec, documented | passthrough, "hotspots.", out)
+    h_kw: dict[str, Any] = {"extra": MappingProxyType({k: v for k, v in sec.items() if k in passthrough})}
     if "method" in sec:
         if sec["method"] in ("gistar", "poisson"):
             h_kw["method"] = sec["method"]
@@ -414,8 +456,10 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
     hotspots = Hotspots(**h_kw)
 
     sec = _section(raw, "risk_index", out)
-    _unknown_keys(sec, {"top_share", "weights"}, "risk_index.", out)
-    r_kw: dict[str, Any] = {}
+    documented = {"top_share", "weights"}
+    passthrough = _index_yaml_keys("risk_index") - documented
+    _unknown_keys(sec, documented | passthrough, "risk_index.", out)
+    r_kw: dict[str, Any] = {"extra": MappingProxyType({k: v for k, v in sec.items() if k in passthrough})}
     if "top_share" in sec:
         if _is_number(sec["top_share"]) and 0 < float(sec["top_share"]) <= 1:
             r_kw["top_share"] = float(sec["top_share"])

@@ -49,7 +49,8 @@ def test_sections_read_as_attributes_and_mappings(tmp_path):
                                                "risk_index: {weights: {deprivation: 2}}\n"))
     assert cfg.disclosure["suppress_max"] == cfg.disclosure.suppress_max == 9
     assert cfg.disclosure.get("rounding") == 5
-    assert dict(cfg.disclosure.items()) == {"suppress_min": 1, "suppress_max": 9, "rounding": 5}
+    assert dict(cfg.disclosure.items()) == {"suppress_min": 1, "suppress_max": 9, "rounding": 5,
+                                            "marker": "[c]", "suppress_county": False}
     assert cfg.risk_index.weights["deprivation"] == 2.0
     with pytest.raises(TypeError):
         cfg.risk_index.weights["x"] = 1  # read-only

@@ -217,3 +217,13 @@ def test_poisson_method_for_count_layers():
     # 13 suspects over 36,000 people -> E = 0.361 per LSOA; P(X >= 3) = 0.0055 -> hot at 95%
     assert layers.loc[HOT_BLOCK, "sv_suspect_homes_hot"].all()
     assert layers.loc[HOT_BLOCK, "sv_suspect_homes_bin"].tolist() == [3, 3, 3, 3]
+
+
+def test_short_history_shortens_da_window_and_says_so():
+    ds = tiny_dataset()
+    ds.config.first_year = 2020
+    layers = build_factor_layers(ds, 2022, sv_ids=sv_ids(ds), offences_table=REFERENCE)
+    assert layers.attrs["da_years"] == (2020, 2022)
+    assert "3 year(s)" in layers.attrs["notes"][0]
+    assert (layers.loc[DA_BLOCK, "da_victim_homes_years_hot"] == 3).all()
+    assert layers.loc[DA_BLOCK, "da_victim_homes_persistent"].all()

@@ -434,7 +434,12 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
                                    statement_share=dep_cfg["statement_share"]))
 
     window = int(settings["persistence"]["window"])
-    da_years = list(range(year - window + 1, year + 1))
+    first_year = int(getattr(config, "first_year", year - window + 1) or (year - window + 1))
+    da_years = list(range(max(year - window + 1, first_year), year + 1))
+    notes = []
+    if len(da_years) < window:
+        notes.append(f"DA hot-spot persistence uses {len(da_years)} year(s) ({da_years[0]}-{year}), not {window}: "
+                     f"the data start in {first_year}")
     da_crimes = crimes.loc[crimes["domestic_abuse"].astype(bool).to_numpy(), ["crime_id", "date"]]
     da_crimes = da_crimes[da_crimes["date"].dt.year.between(da_years[0], da_years[-1]).to_numpy()]
     da_victims = persons[(persons["role"] == "victim").to_numpy(dtype=bool)]
@@ -445,8 +450,8 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
     da_hot = pd.DataFrame({y: r["hot"] for y, r in hotspots_by_year(
         da_counts, weights=weights, base=_population_by_year(dataset.population, da_years, codes),
         settings=settings).items()})
-    da_persist = persistence(da_hot, end_year=year, window=window)
-    persistent_years = int(settings["domestic_abuse"]["persistent_years"])
+    da_persist = persistence(da_hot, end_year=year, window=len(da_years))
+    persistent_years = min(int(settings["domestic_abuse"]["persistent_years"]), len(da_years))
     parts.append(pd.DataFrame({
         "da_victim_homes": da_counts[year].to_numpy(),
         "da_victim_homes_years_hot": da_persist["years_hot"].to_numpy(),
@@ -473,6 +478,8 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
     layers = pd.concat(parts, axis=1)
     layers.index.name = "lsoa_code"
     layers.attrs["records"] = records
+    layers.attrs["notes"] = notes
+    layers.attrs["da_years"] = (da_years[0], da_years[-1])
     layers.attrs["year"] = year
     layers.attrs["population_year"] = population.attrs.get("year_used", year)
     return layers

@@ -110,3 +110,29 @@ def test_place_statements_on_hand_dataset():
     # the 12 ambulance calls at X22 make it the one elevated trauma LSOA -> 1 of 1 overlaps
     assert layers.index[layers["sv_offences_hot"]].tolist() == ["X22"]
     assert st["sv_trauma_overlap"] == {"elevated": 1, "both": 1, "share": 1.0}
+
+
+def test_sv_hotspot_history_new_and_persistent():
+    from test_factors import CODES, tiny_dataset
+
+    from sna_lib.place import sv_hotspot_history
+
+    ds = tiny_dataset()
+    ds.config.first_year = 2018
+    # SV offences: X00 corner block busy every year 2018-2022; X55 block only in 2022
+    rows = []
+    for year in range(2018, 2023):
+        for code in ("X00", "X01", "X10", "X11"):
+            rows += [(code, year)] * 6
+    for code in ("X44", "X45", "X54", "X55"):
+        rows += [(code, 2022)] * 6
+    ds.crimes = pd.DataFrame({"crime_id": [f"s{i}" for i in range(len(rows))], "lsoa_code": [r[0] for r in rows],
+                              "date": pd.to_datetime([f"{r[1]}-05-01" for r in rows]), "offence_code": "5A",
+                              "domestic_abuse": False})
+    hist = sv_hotspot_history(ds, sv_ids=ds.crimes["crime_id"], year=2022)
+    assert hist.attrs["window"] == (2018, 2022) and hist.index.tolist() == CODES
+    assert hist.loc["X00", "years_hot"] == 5 and not hist.loc["X00", "new"]
+    assert hist.loc["X55", "new"] and hist.loc["X55", "years_hot"] == 1
+    assert str(hist.loc["X55", "category"]) == "new hotspot"
+    assert str(hist.loc["X00", "category"]).endswith("hotspot")
+    assert hist.loc["X55", "area"] == "East"

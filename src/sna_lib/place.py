@@ -235,3 +235,59 @@ def place_statements(dataset, layers: pd.DataFrame, *, sv_ids, year: int | None 
         "csp_window": csp_breakdown(crimes, sv_ids, geography, dataset.population, years=window_years),
         "sv_trauma_overlap": elevated_overlap(layers["sv_offences_hot"], trauma_hot),
     }
+
+
+def sv_hotspot_history(dataset, *, sv_ids, year: int | None = None, settings: dict | None = None,
+                       weights=None) -> pd.DataFrame:
+    """SV offence hot spots over the persistence window: persistence, new, emerging category.
+
+    Reference 12 ("persistence of serious violence hotspots … 2018–2022") and Reference 13
+    ("twenty LSOAs which were new hotspots in 2022 … half of these were in Basildon").
+
+    Returns
+    -------
+    pandas.DataFrame
+        indexed by ``lsoa_code``: ``area``, one ``hot_<year>`` column per year,
+        ``years_hot``, ``hot_now``, ``new`` and ``category`` (emerging hot-spot category).
+        ``attrs["window"]`` is the (first, last) year; years before ``config.first_year``
+        are left out of the window.
+
+    Examples
+    --------
+    >>> h = sv_hotspot_history(ds, sv_ids=ids, year=2022)      # doctest: +SKIP
+    >>> h[h["new"]].groupby("area").size()                      # doctest: +SKIP
+    """
+    from sna_lib.emerging import emerging_hotspots
+    from sna_lib.hotspots import contiguity_weights, index_settings
+    from sna_lib.persistence import hotspots_by_year, persistence, wide
+
+    config = dataset.config
+    settings = settings or index_settings(config)
+    year = int(year if year is not None else config.reporting_year)
+    window = int(settings["persistence"]["window"])
+    first = max(year - window + 1, int(getattr(config, "first_year", year - window + 1) or 0))
+    years = list(range(first, year + 1))
+    weights = weights or contiguity_weights(dataset.geography, islands=settings["hotspots"].get("islands", "nearest"))
+    crimes = dataset.crimes[["crime_id", "date", "lsoa_code"]]
+    counts = pd.DataFrame({y: crimes_by_lsoa(crimes, sv_ids, lsoa_codes=weights.ids, year=y) for y in years})
+    base = pd.DataFrame({y: lsoa_population(dataset.population, y).reindex(weights.ids, fill_value=0.0)
+                         for y in years})
+    results = hotspots_by_year(counts, weights=weights, base=base, settings=settings)
+    hot = wide(results, "hot")
+    out = pd.DataFrame({"area": pd.Series(dataset.geography["area"].astype(str).to_numpy(),
+                                          index=dataset.geography["lsoa_code"].astype(str)).reindex(weights.ids)})
+    for y in years:
+        out[f"hot_{y}"] = hot[y].to_numpy()
+    out = out.join(persistence(hot, end_year=year, window=len(years)))
+    if "gi_z" in results[year]:
+        levels = sorted(settings["hotspots"].get("levels", (0.90, 0.95, 0.99)))
+        level_bin = 1 + min(range(len(levels)), key=lambda i: abs(levels[i] - settings["hotspots"]["confidence"]))
+        share = settings["emerging"]
+        trend_alpha = share.get("trend_alpha") or (1 - settings["hotspots"]["confidence"])
+        emerging = emerging_hotspots(wide(results, "gi_z"), wide(results, "bin"), confidence_bin=level_bin,
+                                     trend_alpha=trend_alpha, share=share.get("hot_share", 0.9),
+                                     rounding=share.get("share_rounding", "floor"))
+        out["category"] = emerging["category"]
+    out.index.name = "lsoa_code"
+    out.attrs["window"] = (years[0], year)
+    return out

@@ -177,7 +177,17 @@ def sv_people(tables, reference):
     return persons.merge(sv, on="crime_id")
 
 
-def test_suspect_age_curve_peaks_at_15_dips_at_16_rises_at_17(sv_people):
+@pytest.fixture(scope="module")
+def quarter_sv_people(tmp_path_factory, reference):
+    """SV people of a larger county (scale 0.25): enough suspects to see the age curve."""
+    out = generate_demo(tmp_path_factory.mktemp("quarter"), seed=7, scale=0.25)
+    crimes = pd.read_parquet(out / "crimes.parquet")
+    persons = pd.read_parquet(out / "persons.parquet")
+    return persons[persons["crime_id"].isin(crimes.loc[_partnership_mask(crimes, reference), "crime_id"])]
+
+
+def test_suspect_age_curve_peaks_at_15_dips_at_16_rises_at_17(quarter_sv_people):
+    sv_people = quarter_sv_people
     ages = sv_people.loc[sv_people["role"] == "suspect", "age"].dropna().astype(int)
     counts = ages.value_counts()
     assert counts.idxmax() == 15

@@ -73,7 +73,6 @@ class Crimes:
     domestic_abuse: np.ndarray
     public: np.ndarray
     flags: dict[str, np.ndarray]
-    description: np.ndarray  # object array of free-text descriptions
     _ids: pa.Array | None = None
 
     @property
@@ -82,7 +81,7 @@ class Crimes:
 
     def partnership_sv(self) -> np.ndarray:
         """Boolean mask of the partnership serious-violence definition (section 5 of the SNA)."""
-        cls = np.isin(self.offences.sv_class[self.code], SV_CLASSES)
+        cls = np.isin(self.offences.sv_class, SV_CLASSES)[self.code]
         enabled = np.zeros(self.n, dtype=bool)
         for f in FLAG_COLUMNS:
             enabled |= self.flags[f]
@@ -133,14 +132,16 @@ def yearly_volumes(profile: dict, offences: OffenceTable, years: tuple[int, ...]
     return out
 
 
-def _locate(rng, profile, geo, latent, pop_totals, years, year_idx, kinds, out):
+def _locate(rng, profile, geo, latent, pop_totals, years, year_bounds, kind_idx, kind_names, out):
     """Fill ``out`` (LSOA index per row) by (year, kind) intensity sampling."""
     nte = geo.frame["nte"].to_numpy()
     spatial = profile["spatial_kinds"]
     for yi, year in enumerate(years):
-        in_year = year_idx == yi
-        for kind in np.unique(kinds[in_year]):
-            rows = np.flatnonzero(in_year & (kinds == kind))
+        start, stop = year_bounds[yi], year_bounds[yi + 1]
+        y_kind = kind_idx[start:stop]
+        for k in np.unique(y_kind):
+            kind = kind_names[k]
+            rows = start + np.flatnonzero(y_kind == k)
             z = latent.sv_z(year) if kind in SV_LAYER_KINDS else latent.z[yi]
             w = intensity(pop_totals[yi], z, spatial[kind]["beta"], nte, spatial[kind]["nte_boost"])
             out[rows] = sample_index(w, len(rows), rng)
@@ -171,21 +172,22 @@ def build_crimes(rng: np.random.Generator, profile: dict, geo: Geography, latent
         counts[i, hom] = non_da + da
         da_counts[i, hom] = da
 
-    # one block per (year, code, da); rows repeat the block
-    yi_grid, code_grid = np.meshgrid(np.arange(len(years)), np.arange(n_codes), indexing="ij")
-    block_year = np.concatenate([yi_grid.ravel(), yi_grid.ravel()])
-    block_code = np.concatenate([code_grid.ravel(), code_grid.ravel()])
-    block_da = np.concatenate([np.zeros(yi_grid.size, bool), np.ones(yi_grid.size, bool)])
-    block_n = np.concatenate([(counts - da_counts).ravel(), da_counts.ravel()])
-    year_idx = np.repeat(block_year, block_n)
-    code = np.repeat(block_code, block_n)
-    da_flag = np.repeat(block_da, block_n)
+    # one block per (year, da, code), in that order, so each year's rows are contiguous
+    yi_grid, da_grid, code_grid = np.meshgrid(np.arange(len(years)), np.array([False, True]),
+                                              np.arange(n_codes), indexing="ij")
+    block_n = np.stack([counts - da_counts, da_counts], axis=1).ravel()
+    year_idx = np.repeat(yi_grid.ravel(), block_n)
+    code = np.repeat(code_grid.ravel(), block_n)
+    da_flag = np.repeat(da_grid.ravel(), block_n)
+    year_bounds = np.concatenate([[0], np.cumsum(counts.sum(axis=1))])
     n = len(code)
     years_arr = np.array(years)[year_idx]
 
-    kinds = np.where(da_flag, "domestic", off.kind[code].astype(str))
+    kind_names = sorted(set(off.kind.astype(str)) | {"domestic"})
+    code_kind = np.array([kind_names.index(k) for k in off.kind], dtype=np.int8)
+    kind_idx = np.where(da_flag, kind_names.index("domestic"), code_kind[code])
     lsoa = np.empty(n, dtype=np.int64)
-    _locate(rng, profile, geo, latent, pop_totals, years, year_idx, kinds, lsoa)
+    _locate(rng, profile, geo, latent, pop_totals, years, year_bounds, kind_idx, kind_names, lsoa)
 
     date = np.empty(n, dtype="datetime64[D]")
     date[da_flag] = random_dates(years_arr[da_flag], rng, cfg["seasonality_amplitude"], 0.0)
@@ -195,35 +197,36 @@ def build_crimes(rng: np.random.Generator, profile: dict, geo: Geography, latent
                       rng.random(n) < off.public[code])
 
     flags = {f: np.zeros(n, dtype=bool) for f in FLAG_COLUMNS}
-    sv_cls = off.sv_class[code]
-    is_sv_class = np.isin(sv_cls, SV_CLASSES)
+    is_sv_class = np.isin(off.sv_class, SV_CLASSES)[code]
     is_hom = np.isin(code, hom)
     extra = profile["sv_extra_beta"]
     enablers = tg["other_enablers"]
     enabler_names = np.array(list(enablers))
     enabler_p = np.array(list(enablers.values()), dtype=float)
     for i, year in enumerate(years):
-        in_year = year_idx == i
-        svz = latent.sv_z(year)
+        sl = slice(year_bounds[i], year_bounds[i + 1])
+        start = year_bounds[i]
+        svz_rows = np.exp(extra * latent.sv_z(year)[lsoa[sl]])
+        y_code, y_da, y_public, y_hom = code[sl], da_flag[sl], public[sl], is_hom[sl]
+        knife = flags["knife"][sl]  # views: writes go through to the full arrays
         # homicides: knife share by year
-        h = np.flatnonzero(in_year & is_hom & ~da_flag)
+        h = np.flatnonzero(y_hom & ~y_da)
         n_knife_h = int(round(tg["homicide_knife_share"][year] * len(h)))
-        flags["knife"][rng.choice(h, n_knife_h, replace=False)] = True
-        k_target = int(stochastic_round(tg["knife_non_da"][year] * scale, rng)) - int(flags["knife"][h].sum())
-        eligible = in_year & ~da_flag & ~is_hom & (off.knife_weight[code] > 0)
-        w = np.where(eligible, off.knife_weight[code] * np.exp(extra * svz[lsoa]), 0.0)
-        flags["knife"][pick_without_replacement(w, k_target, rng)] = True
+        knife[rng.choice(h, n_knife_h, replace=False)] = True
+        k_target = int(stochastic_round(tg["knife_non_da"][year] * scale, rng)) - n_knife_h
+        eligible = ~y_da & ~y_hom & (off.knife_weight[y_code] > 0)
+        w = np.where(eligible, off.knife_weight[y_code] * svz_rows, 0.0)
+        knife[pick_without_replacement(w, k_target, rng)] = True
         # top the partnership definition up with other enablers
-        sv_now = in_year & is_sv_class & ~da_flag & public
-        s0 = int((sv_now & flags["knife"]).sum())
-        h_other = np.flatnonzero(sv_now & is_hom & ~flags["knife"])
-        n_h_other = len(h_other)
-        top_up = int(stochastic_round(tg["partnership_sv"][year] * scale, rng)) - s0 - n_h_other
+        sv_now = is_sv_class[sl] & ~y_da & y_public
+        s0 = int((sv_now & knife).sum())
+        h_other = np.flatnonzero(sv_now & y_hom & ~knife)
+        top_up = int(stochastic_round(tg["partnership_sv"][year] * scale, rng)) - s0 - len(h_other)
         # non-knife public homicides always count (weapon / other means recorded)
-        flags["other_weapon"][h_other] = True
-        cand = sv_now & ~flags["knife"] & ~is_hom
-        w = np.where(cand, (off.knife_weight[code] + 0.3) * np.exp(extra * svz[lsoa]), 0.0)
-        chosen = pick_without_replacement(w, max(top_up, 0), rng)
+        flags["other_weapon"][start + h_other] = True
+        cand = sv_now & ~knife & ~y_hom
+        w = np.where(cand, (off.knife_weight[y_code] + 0.3) * svz_rows, 0.0)
+        chosen = start + pick_without_replacement(w, max(top_up, 0), rng)
         which = enabler_names[sample_index(enabler_p, len(chosen), rng)]
         for name in enabler_names:
             flags[str(name)][chosen[which == name]] = True
@@ -246,12 +249,11 @@ def build_crimes(rng: np.random.Generator, profile: dict, geo: Geography, latent
             p[off.index(str(c))] = share
         flags[flag] |= ~da_flag & (rng.random(n) < p[code])
 
-    description = off.title[code]
     # chronological order (ties broken by a random key) so ids follow time
     order = np.lexsort((rng.random(n), date))
     return Crimes(offences=off, year=years_arr[order], date=date[order], code=code[order],
                   lsoa=lsoa[order], domestic_abuse=da_flag[order], public=public[order],
-                  flags={k: v[order] for k, v in flags.items()}, description=description[order])
+                  flags={k: v[order] for k, v in flags.items()})
 
 
 def crimes_table(crimes: Crimes, lsoa_codes: np.ndarray) -> pa.Table:
@@ -261,9 +263,9 @@ def crimes_table(crimes: Crimes, lsoa_codes: np.ndarray) -> pa.Table:
         "crime_id": crimes.crime_ids(),
         "date": pa.array(crimes.date, type=pa.date32()),
         "offence_code": pa.array(crimes.offences.code.astype(str)).take(pa.array(crimes.code)),
-        "offence_description": pa.array(crimes.description.astype(str)),
+        "offence_description": pa.array(crimes.offences.title.astype(str)).take(pa.array(crimes.code)),
         "lsoa_code": codes.take(pa.array(crimes.lsoa)),
         "domestic_abuse": pa.array(crimes.domestic_abuse),
         **{f: pa.array(crimes.flags[f]) for f in FLAG_COLUMNS},
-        "location_type": pa.array(np.where(crimes.public, "public", "dwelling")),
+        "location_type": pa.array(["dwelling", "public"]).take(pa.array(crimes.public.astype(np.int8))),
     })

@@ -24,7 +24,7 @@ import pyarrow as pa
 from sna_lib.synthetic.crime import Crimes, format_ids
 from sna_lib.synthetic.geography import Geography
 from sna_lib.synthetic.latent import Latent
-from sna_lib.synthetic.sampling import categorical, knots_pmf, sample_index, systematic_values
+from sna_lib.synthetic.sampling import knots_pmf, sample_index, systematic_values
 
 ROLES = ("suspect", "victim", "involved_party")
 SUSPECT, VICTIM, INVOLVED = 0, 1, 2
@@ -38,7 +38,7 @@ class PersonStore:
     birth: list = field(default_factory=list)   # datetime64[D] arrays
     male: list = field(default_factory=list)
     home: list = field(default_factory=list)    # LSOA index, -1 = outside county / unknown
-    origin: list = field(default_factory=list)  # object arrays
+    origin: list = field(default_factory=list)  # codes into _Context.origin_names
     size: int = 0
 
     def add(self, birth, male, home, origin) -> np.ndarray:
@@ -46,7 +46,7 @@ class PersonStore:
         self.birth.append(np.asarray(birth, dtype="datetime64[D]"))
         self.male.append(np.asarray(male, dtype=bool))
         self.home.append(np.asarray(home, dtype=np.int64))
-        self.origin.append(np.asarray(origin, dtype=object))
+        self.origin.append(np.asarray(origin, dtype=np.int16))
         idx = np.arange(self.size, self.size + n)
         self.size += n
         return idx
@@ -54,7 +54,7 @@ class PersonStore:
     def arrays(self):
         cat = lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dt)
         return (cat(self.birth, "datetime64[D]"), cat(self.male, bool), cat(self.home, np.int64),
-                cat(self.origin, object))
+                cat(self.origin, np.int16))
 
 
 @dataclass
@@ -90,7 +90,10 @@ class _Context:
         self.latent = latent
         self.pop_totals = pop_totals
         self.crimes = crimes
-        self.csp_names = np.array(geo.csp_names, dtype=object)
+        outside = [a for a in self.people["outside_areas"]]
+        self.origin_names = list(geo.csp_names) + [a for a in outside if a not in geo.csp_names]
+        self.outside_codes = np.array([self.origin_names.index(a) for a in outside], dtype=np.int16)
+        self.outside_p = np.array(list(self.people["outside_areas"].values()), dtype=float)
         self.store = PersonStore()
 
     def homes(self, n: int, year: int, beta: float, outside: float, sv: bool = False):
@@ -100,8 +103,8 @@ class _Context:
         z = self.latent.sv_z(year) if sv else self.latent.z[yi]
         home = sample_index(self.pop_totals[yi] * np.exp(beta * z), n, rng)
         out = rng.random(n) < outside
-        origin = self.csp_names[self.geo.csp[home]].copy()
-        origin[out] = categorical(self.people["outside_areas"], int(out.sum()), rng)
+        origin = self.geo.csp[home].astype(np.int16)
+        origin[out] = self.outside_codes[sample_index(self.outside_p, int(out.sum()), rng)]
         home = np.where(out, -1, home)
         return home, origin
 
@@ -200,7 +203,7 @@ def _make_pool(ctx: _Context, name: str, row_years: np.ndarray, min_age: int) ->
     at = (anchor - 1970).astype("datetime64[Y]").astype("datetime64[D]") + rng.integers(0, 365, size).astype("timedelta64[D]")
     births = ctx.births_for_age(age, at)
     home = np.empty(size, dtype=np.int64)
-    origin = np.empty(size, dtype=object)
+    origin = np.empty(size, dtype=np.int16)
     for year in np.unique(anchor):
         rows = np.flatnonzero(anchor == year)
         home[rows], origin[rows] = ctx.homes(len(rows), int(year), pp["pool_home_beta"][name],
@@ -276,10 +279,10 @@ def build_persons(rng: np.random.Generator, profile: dict, geo: Geography, laten
     sv_rows = np.flatnonzero(sv)
     suspects_by_year = _serious_violence(ctx, links, sv_rows)
 
-    group = cr.offences.group[cr.code]
+    is_drug = (cr.offences.group == "drugs")[cr.code]
     da_rows = np.flatnonzero(cr.domestic_abuse & ~sv)
-    drug_rows = np.flatnonzero((group == "drugs") & ~sv & ~cr.domestic_abuse)
-    other = ~sv & ~cr.domestic_abuse & (group != "drugs")
+    drug_rows = np.flatnonzero(is_drug & ~sv & ~cr.domestic_abuse)
+    other = ~sv & ~cr.domestic_abuse & ~is_drug
     roles = pp["group_roles"]
     u = rng.random(cr.n)
     p_sus = np.array([roles[g]["suspect"] for g in cr.offences.group])[cr.code]
@@ -325,8 +328,8 @@ def persons_table(ctx: _Context, links: Links) -> pa.Table:
     age = np.floor((cr.date[crime] - birth[person]).astype(int) / DAYS_PER_YEAR).astype(np.int64)
     age = np.clip(age, 0, 110)
     unknown_age = rng.random(len(crime)) < pp["unknown_age"]
-    sex = np.where(male[person], "M", "F").astype(object)
-    sex[rng.random(len(crime)) < 0.01] = "U"
+    sex = male[person].astype(np.int8)  # 0 = F, 1 = M, 2 = U
+    sex[rng.random(len(crime)) < 0.01] = 2
     pseudonym = rng.permutation(n_people)
     ids = format_ids("P", n_people, width=8)
     lsoa_codes = pa.array(ctx.geo.frame["lsoa_code"].to_numpy().astype(str))
@@ -335,9 +338,9 @@ def persons_table(ctx: _Context, links: Links) -> pa.Table:
     return pa.table({
         "crime_id": cr.crime_ids().take(pa.array(crime)),
         "person_id": ids.take(pa.array(pseudonym[person])),
-        "role": pa.array(np.array(ROLES)[role]),
+        "role": pa.array(ROLES).take(pa.array(role)),
         "age": pa.array(age, mask=unknown_age, type=pa.int16()),
-        "sex": pa.array(sex.astype(str)),
+        "sex": pa.array(["F", "M", "U"]).take(pa.array(sex)),
         "home_lsoa": home_codes,
-        "origin_area": pa.array(origin[person].astype(str)),
+        "origin_area": pa.array(ctx.origin_names).take(pa.array(origin[person])),
     })

@@ -97,6 +97,13 @@ def _bowtie(g):
     return g
 
 
+def _link_outside(d: Path, name: str) -> None:
+    """Replace ``name`` with a symbolic link to a copy outside the data folder."""
+    outside = d.parent / f"outside-{name}"
+    (d / name).rename(outside)
+    (d / name).symlink_to(outside)
+
+
 FORMULA = "=cmd|' /C calc'!A0"
 
 CASES: list[Case] = [
@@ -142,6 +149,10 @@ CASES: list[Case] = [
     Case("undecodable_byte", rewrite_bytes("crimes.csv", lambda b: _replace_line(
         b, 5, b.split(b"\n")[5].replace(b"Burglary", b"Burgl\xe6ry"))),
          "crimes.csv", None, 5, "not valid UTF-8"),
+    Case("nul_bytes", rewrite_bytes("crimes.csv", lambda b: b.replace(b"Murder", b"Mur\x00der")),
+         "crimes.csv", None, None, "NUL bytes"),
+    Case("symlink_outside_data_dir", lambda d: _link_outside(d, "crimes.csv"),
+         "crimes.csv", None, None, "outside the data folder"),
     Case("two_formats", lambda d: read(d, "crimes").to_parquet(d / "crimes.parquet"),
          "crimes.csv", None, None, "more than one file"),
     # ---- persons
@@ -175,6 +186,8 @@ CASES: list[Case] = [
          "census_deprivation.csv", "households", 2, "does not add up to households"),
     Case("ts065_sum", set_cell("census_employment", 3, "never_worked", "0"),
          "census_employment.csv", "residents_16_plus", 3, "does not add up to residents_16_plus"),
+    Case("negative_count_is_a_range_problem_not_a_formula", set_cell("census_deprivation", 1, "deprived_0", "-300"),
+         "census_deprivation.csv", "deprived_0", 1, "must be between 0 and"),
     # ---- other tables
     Case("ragged_row", rewrite_bytes("asb.csv", lambda b: _replace_line(b, 2, b"A2,2022-04-01,X01000002,extra")),
          "asb.csv", None, 2, "has 4 fields but the header has 3"),

@@ -186,7 +186,7 @@ CASES: list[Case] = [
          "census_deprivation.csv", "households", 2, "does not add up to households"),
     Case("ts065_sum", set_cell("census_employment", 3, "never_worked", "0"),
          "census_employment.csv", "residents_16_plus", 3, "does not add up to residents_16_plus"),
-    Case("negative_count_is_a_range_problem_not_a_formula", set_cell("census_deprivation", 1, "deprived_0", "-300"),
+    Case("negative_count_in_numeric_column", set_cell("census_deprivation", 1, "deprived_0", "-300"),
          "census_deprivation.csv", "deprived_0", 1, "must be between 0 and"),
     # ---- other tables
     Case("ragged_row", rewrite_bytes("asb.csv", lambda b: _replace_line(b, 2, b"A2,2022-04-01,X01000002,extra")),

@@ -103,3 +103,28 @@ def test_risk_index_county_and_csp_selection():
     only_dep = index_settings({"risk_index": {"weights": {f: 0 for f in settings["risk_index"]["factors"]} | {"deprivation": 1}}})
     res2 = risk_index(layers, only_dep)
     assert set(res2["score"].unique()) == {0.0, 1.0}
+
+
+def test_index_on_demo_county(demo_dir):
+    """Integration: contract-shaped synthetic county -> layers -> index (invariants only)."""
+    import math
+
+    from sna_lib.dataset import load_dataset
+    from sna_lib.factors import build_factor_layers
+
+    ds = load_dataset(demo_dir, validate=False)
+    settings = index_settings(ds.config)
+    settings["hotspots"]["permutations"] = 99
+    layers = build_factor_layers(ds, settings=settings)
+    n = len(ds.geography)
+    assert len(layers) == n and layers.index.is_unique
+    for rec in layers.attrs["records"].values():
+        assert rec["read"] == rec["used"] + sum(rec["rejected"].values())
+    res = risk_index(layers, settings)
+    assert res["score"].between(0, 1).all()
+    assert res["top_county"].sum() <= math.floor(0.05 * n)
+    # never splits a tie: every selected score beats every unselected one
+    if res["top_county"].any():
+        assert res.loc[res["top_county"], "score"].min() > res.loc[~res["top_county"], "score"].max()
+    for _, group in res.groupby("area"):
+        assert group["top_csp"].sum() <= math.floor(0.05 * len(group))

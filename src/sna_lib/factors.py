@@ -403,14 +403,14 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
     geography = dataset.geography
     weights = weights or contiguity_weights(geography, islands=settings["hotspots"].get("islands", "nearest"))
     codes = weights.ids
+    if sv_ids is None:
+        from sna_lib.classify import serious_violence_ids
+
+        sv_ids = serious_violence_ids(dataset.crimes, definition)
     # slice the big tables once: only the columns and roles the layers use
     crimes = dataset.crimes[["crime_id", "date", "lsoa_code", "offence_code", "domestic_abuse"]]
     persons = dataset.persons[["crime_id", "person_id", "role", "home_lsoa"]]
     persons = persons[((persons["role"] == "suspect") | (persons["role"] == "victim")).to_numpy(dtype=bool)]
-    if sv_ids is None:
-        from sna_lib.classify import serious_violence_ids
-
-        sv_ids = serious_violence_ids(crimes, definition)
     if offences_table is None:
         from sna_lib.reference import offences
 

@@ -227,3 +227,21 @@ def test_single_lsoa_spike_is_hot_under_total_randomisation():
     res = gi_star(values, contiguity_weights(g), permutations=999, seed=3)
     assert res.loc["L1515", "hot"] and 0.01 < res.loc["L1515", "p_value"] < 0.035
     assert res["hot"].sum() == 9
+
+
+def test_index_settings_merge_data_config_sections():
+    from types import MappingProxyType
+
+    from sna_lib.config import Config, Hotspots, RiskIndex
+
+    cfg = Config(county="Demo", csps=("A",), reporting_year=2023, first_year=2014,
+                 hotspots=Hotspots(permutations=99, extra=MappingProxyType({"fdr": True})),
+                 risk_index=RiskIndex(weights=MappingProxyType({"deprivation": 2.0}),
+                                      extra=MappingProxyType({"tie_rule": "stable"})))
+    s = index_settings(cfg)
+    assert s["hotspots"]["permutations"] == 99 and s["hotspots"]["fdr"] is True
+    assert s["hotspots"]["inference"] == "permutation"          # package default kept
+    assert s["risk_index"]["tie_rule"] == "stable"
+    assert s["risk_index"]["factors"]["deprivation"]["weight"] == 2.0
+    assert s["risk_index"]["factors"]["unemployment"]["weight"] == 1.0
+    assert index_settings()["hotspots"]["fdr"] is False         # defaults not mutated

@@ -46,8 +46,11 @@ def index_settings(config: Any = None) -> dict:
         value = config.get(key) if isinstance(config, Mapping) else getattr(config, key, None)
         if value is None:
             continue
-        if not isinstance(value, Mapping) and hasattr(value, "__dict__"):
-            value = dict(vars(value))
+        if not isinstance(value, Mapping):
+            if hasattr(value, "keys") and hasattr(value, "__getitem__"):   # sna_lib.config sections
+                value = {k: value[k] for k in value.keys()}
+            else:
+                value = dict(vars(value))
         settings[key] = _merge(settings.get(key, {}), value)
     weights = settings["risk_index"].get("weights") or {}
     for factor, weight in weights.items():

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
 from hostile.builder import OFFENCE_CODES, build_valid_dir
 from hostile.cases import CASES, Case
+
 from sna_lib import cli
 from sna_lib import validate as validate_module
 from sna_lib.validate import validate_dir

@@ -6,9 +6,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-
 from hostile.builder import CONFIG, OFFENCE_CODES, build_valid_dir, tables
 from hostile.cases import read, set_cell, write
+
 from sna_lib import cli
 from sna_lib import validate as validate_module
 from sna_lib.dataset import Dataset, load_dataset

@@ -16,7 +16,6 @@ The specs drive three things:
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -581,9 +580,3 @@ def required_missing(frame: pd.DataFrame, spec: TableSpec) -> dict[str, np.ndarr
             if mask.any():
                 out[col.name] = mask
     return out
-
-
-def iter_columns(spec: TableSpec, kinds: Iterable[str]) -> list[ColumnSpec]:
-    """Columns of ``spec`` whose kind is in ``kinds``."""
-    wanted = set(kinds)
-    return [c for c in spec.columns if c.kind in wanted]

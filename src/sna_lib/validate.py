@@ -20,9 +20,11 @@ line giving the total; counts in :class:`DataQuality` are always complete.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +35,16 @@ import pandera.errors
 from sna_lib.config import Config, load_config
 from sna_lib.errors import DataValidationError, Problem
 from sna_lib.schemas import (
-    TABLE_ORDER, TABLES, Context, TableSpec, coerce_frame, isin, required_missing, sum_error, table_schema, value_set,
+    TABLE_ORDER,
+    TABLES,
+    Context,
+    TableSpec,
+    coerce_frame,
+    isin,
+    required_missing,
+    sum_error,
+    table_schema,
+    value_set,
 )
 from sna_lib.tableio import RawTable, find_table_file, read_table
 
@@ -124,8 +135,8 @@ class ValidationReport:
 
     def render(self) -> str:
         """Plain-text report: verdict, problems, warnings and the data-quality table."""
-        lines = [f"Validation of {self.data_dir}: {'OK' if self.ok else 'FAILED'}"
-                 f" (on_error: {self.on_error})"]
+        verdict = "OK" if self.ok else "FAILED"
+        lines = [f"Validation of {self.data_dir}: {verdict} (on_error: {self.on_error})"]
         if self.problems:
             kind = "rows rejected" if (self.on_error == "reject" and not self.structural) else "problems"
             lines.append(f"\n{len(self.problems)} {kind} listed:")
@@ -151,7 +162,7 @@ class _Finding:
     column: str
     reason: str
     mask: np.ndarray  # over frame rows (positional)
-    detail: object = None  # optional callable(label) -> str adding e.g. "first seen in row 3"
+    detail: Callable[[object], str] | None = None  # extra text for a listed row, given its label
 
 
 def known_offence_codes() -> frozenset[str] | None:
@@ -354,9 +365,7 @@ def _context(config: Config, offence_codes: frozenset[str] | None) -> Context:
 
 
 def _replace(context: Context, **changes) -> Context:
-    from dataclasses import replace
-
-    return replace(context, **changes)
+    return dataclasses.replace(context, **changes)
 
 
 @dataclass

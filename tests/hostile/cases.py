@@ -6,9 +6,9 @@ Each :class:`Case` mutates a freshly built valid folder and names the exact prob
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import geopandas as gpd
 import pandas as pd

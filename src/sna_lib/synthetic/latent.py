@@ -87,14 +87,19 @@ def build_latent(rng: np.random.Generator, profile: dict, scaled: Scaled, geo: G
     n_years = len(scaled.years)
     frac = np.linspace(-0.5, 0.5, n_years)[:, None]
     z = np.vstack([_standardise(base + cfg["drift_weight"] * f * drift) for f in frac[:, 0]])
-    # new hotspots: moderately risky urban LSOAs that were never near the top before
-    n_new = max(2, int(round(cfg["new_hotspots"] * scaled.scale)))
+    # new hotspots: small clusters (a seed LSOA and its nearest neighbours) of moderately risky
+    # urban LSOAs that were never near the top before; they heat up in the last year only
+    size = int(cfg["new_hotspot_cluster"])
+    n_clusters = max(1, int(round(cfg["new_hotspots"] * scaled.scale / size)))
     urban = geo.frame["urban"].to_numpy()
     peak = z.max(axis=0)
     cand = np.flatnonzero(urban & (peak > 0.0) & (peak < 1.0))
-    if len(cand) < n_new:
-        cand = np.argsort(np.abs(peak - 0.5))[: max(n_new * 3, n_new)]
-    new = np.sort(rng.choice(cand, size=min(n_new, len(cand)), replace=False))
+    if len(cand) < n_clusters:
+        cand = np.argsort(np.abs(peak - 0.5))[: max(3 * n_clusters, 1)]
+    seeds = rng.choice(cand, size=min(n_clusters, len(cand)), replace=False)
+    d2 = (geo.x[seeds, None] - geo.x[None, :]) ** 2 + (geo.y[seeds, None] - geo.y[None, :]) ** 2
+    members = np.argsort(d2, axis=1)[:, :size]
+    new = np.unique(members)
     return Latent(years=tuple(scaled.years), z=z, new_hotspots=new,
                   new_hotspot_boost=float(cfg["new_hotspot_boost"]))
 

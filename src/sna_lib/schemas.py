@@ -562,7 +562,8 @@ def table_schema(spec: TableSpec, context: Context | None = None) -> pa.DataFram
         dtype = col.dtype if col.kind in ("float", "date") else None
         columns[col.name] = pa.Column(
             dtype, checks=_column_checks(col, spec, context), nullable=True,
-            unique=col.unique, report_duplicates="exclude_first", required=col.required,
+            unique=col.unique or spec.key == (col.name,), report_duplicates="exclude_first",
+            required=col.required,
         )
     key = list(spec.key) if len(spec.key) > 1 else None
     return pa.DataFrameSchema(

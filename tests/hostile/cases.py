@@ -184,6 +184,8 @@ CASES: list[Case] = [
          "population.csv", "lsoa_code+year+age", 2, "duplicate key"),
     Case("ts011_sum", set_cell("census_deprivation", 2, "deprived_4", "6"),
          "census_deprivation.csv", "households", 2, "does not add up to households"),
+    Case("duplicate_census_lsoa", set_cell("census_employment", 4, "lsoa_code", "X01000001"),
+         "census_employment.csv", "lsoa_code", 4, "duplicate lsoa_code"),
     Case("ts065_sum", set_cell("census_employment", 3, "never_worked", "0"),
          "census_employment.csv", "residents_16_plus", 3, "does not add up to residents_16_plus"),
     Case("negative_count_in_numeric_column", set_cell("census_deprivation", 1, "deprived_0", "-300"),

@@ -295,7 +295,7 @@ def test_hotspots_persist_year_on_year(tables):
     geo, crimes = tables["geography"], tables["crimes"]
     a = _per_lsoa(crimes[crimes["year"] == YEAR - 1], geo)
     b = _per_lsoa(crimes[crimes["year"] == YEAR], geo)
-    assert np.corrcoef(a, b)[0, 1] > 0.9
+    assert np.corrcoef(a, b)[0, 1] > 0.8  # (a few planted new hotspots heat up in the last year)
     first = _per_lsoa(crimes[crimes["year"] == 2014], geo)
     # ...but the surface drifts: the first and last years agree less than adjacent years
     assert np.corrcoef(first, b)[0, 1] < np.corrcoef(a, b)[0, 1]

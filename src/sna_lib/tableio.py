@@ -124,10 +124,10 @@ def read_csv(path: Path) -> RawTable:
     if problems:
         return RawTable(name, None, problems)
 
-    skipped: list[tuple[int | None, int, int]] = []
+    skipped: list[tuple[int | None, int, int, int]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        skipped.append((row.number, row.expected_columns, row.actual_columns))
+        skipped.append((row.number, row.expected_columns, row.actual_columns, (row.text or "").count("\n")))
         return "skip"
 
     try:
@@ -144,13 +144,17 @@ def read_csv(path: Path) -> RawTable:
     frame = table.to_pandas()
     frame.index = pd.RangeIndex(len(frame))
     skipped_rows: list[int] = []
-    for number, expected, actual in skipped:
-        # pyarrow reports the physical line number (header = line 1) when it knows it
+    for number, expected, actual, newlines in skipped:
+        # pyarrow numbers records with the header as 1
         row = number - 1 if number is not None else None
         skipped_rows.append(row if row is not None else -1)
-        problems.append(Problem(name, None, row,
-                                f"has {actual} fields but the header has {expected}; row skipped "
-                                "(check for unquoted commas)"))
+        if newlines:
+            reason = (f"has an unmatched double quote (\"): the next {newlines} line(s) were read into this "
+                      "row, which was skipped; close or remove the quote")
+        else:
+            reason = (f"has {actual} fields but the header has {expected}; row skipped "
+                      "(check for unquoted commas)")
+        problems.append(Problem(name, None, row, reason))
     if skipped_rows:
         frame = _reindex_around_skipped(frame, skipped_rows)
     return RawTable(name, frame, problems, skipped_rows)

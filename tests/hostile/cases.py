@@ -149,6 +149,9 @@ CASES: list[Case] = [
     Case("undecodable_byte", rewrite_bytes("crimes.csv", lambda b: _replace_line(
         b, 5, b.split(b"\n")[5].replace(b"Burglary", b"Burgl\xe6ry"))),
          "crimes.csv", None, 5, "not valid UTF-8"),
+    Case("unmatched_quote", rewrite_bytes("crimes.csv", lambda b: _replace_line(
+        b, 4, b.split(b"\n")[4].replace(b"Robbery", b'"Robbery'))),
+         "crimes.csv", None, 4, "unmatched double quote"),
     Case("nul_bytes", rewrite_bytes("crimes.csv", lambda b: b.replace(b"Murder", b"Mur\x00der")),
          "crimes.csv", None, None, "NUL bytes"),
     Case("symlink_outside_data_dir", lambda d: _link_outside(d, "crimes.csv"),

@@ -264,3 +264,28 @@ def test_reject_mode_cascades_from_rejected_lsoa(tiny):
     crimes = [p for p in report.problems if p.file == "crimes.csv"]
     assert [p.row for p in crimes] == [3, 7, 11]
     assert all("whose row in geography was rejected" in p.reason for p in crimes)
+
+
+def test_unforeseen_failure_becomes_a_problem_not_a_crash(tiny, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(validate_module, "coerce_frame", broken)
+    report = validate_dir(tiny)
+    assert not report.ok
+    assert ("geography.parquet", "could not be checked (RuntimeError: boom)") in [
+        (p.file, p.reason) for p in report.problems]
+    assert report.quality.reconciles()
+
+
+def test_unsigned_and_categorical_parquet_columns(tiny):
+    persons = read(tiny, "persons")
+    persons["age"] = pd.to_numeric(persons["age"]).fillna(0).astype("uint64")
+    persons.loc[0, "age"] = 2**64 - 1
+    persons.to_parquet(tiny / "persons.parquet")
+    (tiny / "persons.csv").unlink()
+    crimes = read(tiny, "crimes").astype({"offence_code": "category"})
+    crimes.to_parquet(tiny / "crimes.parquet")
+    (tiny / "crimes.csv").unlink()
+    report = validate_dir(tiny)
+    assert [(p.file, p.column, p.row) for p in report.problems] == [("persons.parquet", "age", 1)]

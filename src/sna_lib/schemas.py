@@ -286,7 +286,7 @@ def coerce_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.nd
     if kind in ("int", "float"):
         if text is None and series.dtype.kind == "b":
             return series.astype("Int64" if spec.nullable else "int64"), no_bad, ""
-        if text is None and series.dtype.kind in "iu":
+        if text is None and series.dtype.kind == "i":
             return (series.astype("Int64") if spec.nullable else series.astype("int64")), no_bad, ""
         if text is None:
             numbers = series.astype("float64")

@@ -415,7 +415,15 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
             report.quality.files[name] = FileQuality(f"{name} (not supplied)" if not problems else f"{name}.*")
             tables[name] = _empty_frame(spec)
             continue
-        tables[name], context = _check_table(path, spec, config, context, report, checks)
+        try:
+            tables[name], context = _check_table(path, spec, config, context, report, checks)
+        except Exception as exc:  # noqa: BLE001 - an unforeseen input must still end in a clear problem
+            report.structural.append(Problem(path.name, None, None,
+                                             f"could not be checked ({type(exc).__name__}: {exc})"))
+            tables[name] = _empty_frame(spec)
+            quality = report.quality.files.get(name)
+            if quality is not None:
+                quality.used, quality.rejected = 0, quality.read
     return _Run(report, config, tables)
 
 

@@ -162,9 +162,9 @@ def key_findings() -> list:
         points to a culture of normalised violence that prevention needs to reach.
         """),
         hidden("""
-        layers = factors.build_factor_layers(ctx.dataset, year)
-        statements = place.place_statements(ctx.dataset, layers,
-                                            sv_ids=serious_violence_ids(ctx.dataset, "partnership"), year=year)
+        sv_all = serious_violence_ids(ctx.dataset, "partnership")
+        layers = factors.build_factor_layers(ctx.dataset, year, sv_ids=sv_all)
+        statements = place.place_statements(ctx.dataset, layers, sv_ids=sv_all, year=year)
         dep = statements["suspects_above_average_deprivation"]
         nb.glue_number("kf_deprivation", 100 * dep["share"], kind="percent", count=dep["in_flagged"],
                        area_level="county")
@@ -679,10 +679,10 @@ def area_profile() -> list:
         ax.set(xlabel="Calendar year", ylabel="Offences per 1,000 residents")
         ax.legend(frameon=False)
         sns.despine(ax=ax)
-        nb.show_figure(fig, "profile-trend", caption=f"Serious violence offences per 1,000 residents, "
+        nb.show_figure(fig, f"profile-trend-{ctx.area}", caption=f"Serious violence offences per 1,000 residents, "
                        f"{ctx.area_label} and {ctx.county_label}.",
                        alt=describe.trend_alt_text(profile, "year"), data=profile)
-        nb.show_table(describe.profile_table(profile, config=ctx.config), "profile-table",
+        nb.show_table(describe.profile_table(profile, config=ctx.config), f"profile-table-{ctx.area}",
                       f"Serious violence in {ctx.area_label} by year");
         """),
     ]

@@ -166,3 +166,11 @@ def test_index_settings_pass_through_and_typos_are_caught(tmp_path):
     assert (cfg.disclosure.marker, cfg.disclosure.suppress_county) == ("*", True)
     found = problems(tmp_path, MINIMAL + "hotspots: {fdrr: true}\n")
     assert [p.column for p in found] == ["hotspots.fdrr"]
+
+
+def test_config_is_hashable_by_content(tmp_path):
+    first = load_config(write(tmp_path, MINIMAL + "risk_index: {weights: {deprivation: 2}}\n"))
+    again = load_config(tmp_path)
+    assert first == again and hash(first) == hash(again) and {first: 1}[again] == 1
+    other = load_config(write(tmp_path, MINIMAL + "risk_index: {weights: {deprivation: 3}}\n"))
+    assert other != first

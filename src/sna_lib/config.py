@@ -72,6 +72,9 @@ class _MapLike(Mapping):
         """Plain nested ``dict`` copy."""
         return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in self.items()}
 
+    def __hash__(self) -> int:
+        return hash(repr(sorted(self.to_dict().items(), key=lambda kv: kv[0])))
+
 
 @dataclass(frozen=True, eq=True)
 class Baselines(_MapLike):
@@ -123,6 +126,11 @@ class Validation(_MapLike):
     """Row-problem policy: ``fail`` (default) makes any problem fatal; ``reject`` drops bad rows."""
 
     on_error: str = "fail"
+
+
+# dataclass(frozen, eq) would hash the fields, and mapping fields are unhashable: hash the content
+for _section_class in (Baselines, Disclosure, Hotspots, RiskIndex, Validation):
+    _section_class.__hash__ = _MapLike.__hash__  # type: ignore[method-assign]
 
 
 def _index_yaml_keys(section: str) -> set[str]:
@@ -179,6 +187,11 @@ class Config:
     def __post_init__(self) -> None:
         if self.rolling_end is None:
             object.__setattr__(self, "rolling_end", dt.date(self.reporting_year, 12, 31))
+
+    def __hash__(self) -> int:
+        return hash((self.county, self.csps, self.reporting_year, self.first_year, self.rolling_end,
+                     self.definitions, self.disclosure, self.hotspots, self.risk_index, self.baselines,
+                     tuple(sorted(self.disorganisation_weights.items())), self.validation, self.data_dir))
 
     @property
     def period_start(self) -> dt.date:

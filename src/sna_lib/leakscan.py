@@ -212,9 +212,11 @@ def id_format_patterns(values: Iterable[str], *, max_patterns: int = 5, coverage
     >>> id_format_patterns(["123456", "654321"])
     ()
     """
+    distinct = sorted({str(v) for v in values})
+    step = len(distinct) // 20_000 + 1  # an even, deterministic sample is plenty to learn formats
     shapes: Counter[str] = Counter()
     total = 0
-    for value in values:
+    for value in distinct[::step]:
         text = str(value)
         total += 1
         parts = re.findall(r"\d+|\D+", text)
@@ -396,45 +398,43 @@ def _find_canaries(variants: list[str], rules: LeakRules, where: str) -> list[Fi
     return out
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-/.:#]*[A-Za-z0-9]")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]")
+_WIDE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-/.:#]*[A-Za-z0-9]")
 
 
-def _scannable_ids(rules: LeakRules) -> frozenset[str]:
-    key = id(rules)
-    cached = _ID_CACHE.get(key)
+def _scannable_ids(rules: LeakRules) -> tuple[frozenset[str], bool]:
+    """The identifiers worth looking for, and whether any contains a separator (``/.:#``)."""
+    cached = _ID_CACHE.get(id(rules))
     if cached is not None and cached[0] is rules:
-        return cached[1]
+        return cached[1], cached[2]
     ids = frozenset(
         i for i in rules.identifiers
         if len(i) >= rules.min_identifier_length and not (i.isdigit() and len(i) < 8)
         and i not in rules.not_identifiers
     )
+    wide = any(not _TOKEN.fullmatch(i) for i in ids)
     _ID_CACHE.clear()
-    _ID_CACHE[key] = (rules, ids)
-    return ids
+    _ID_CACHE[id(rules)] = (rules, ids, wide)
+    return ids, wide
 
 
-_ID_CACHE: dict[int, tuple[LeakRules, frozenset[str]]] = {}
+_ID_CACHE: dict[int, tuple[LeakRules, frozenset[str], bool]] = {}
 
 
 def _find_identifiers(text: str, rules: LeakRules, where: str) -> list[Finding]:
     out: list[Finding] = []
-    seen: set[str] = set()
-    ids = _scannable_ids(rules)
+    ids, wide = _scannable_ids(rules)
+    hits: set[str] = set()
     if ids:
-        for m in _TOKEN.finditer(text):
-            token = m.group(0)
-            pieces = {token, *re.split(r"[/.:#]", token)}
-            for piece in pieces:
-                if piece in ids and piece not in seen:
-                    seen.add(piece)
-                    out.append(Finding(where, "identifier", piece, _context(text, m.start(), m.end())))
+        tokens = set(_TOKEN.findall(text))
+        if wide:
+            tokens |= set(_WIDE_TOKEN.findall(text))
+        hits = tokens & ids
     for pattern in rules.id_patterns:
-        for m in re.finditer(pattern, text):
-            token = m.group(0)
-            if token not in seen and token not in rules.not_identifiers:
-                seen.add(token)
-                out.append(Finding(where, "identifier", token, _context(text, m.start(), m.end())))
+        hits.update(t for t in re.findall(pattern, text) if t not in rules.not_identifiers)
+    for n, token in enumerate(sorted(hits)):
+        i = text.find(token) if n < 50 else -1  # context for the first few; the rest are just listed
+        out.append(Finding(where, "identifier", token, _context(text, i, i + len(token)) if i >= 0 else ""))
     return out
 
 

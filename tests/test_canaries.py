@@ -1,0 +1,184 @@
+"""Canaries: plant unmistakable record-level values in the demo data, build the county book and
+every ``sna figures`` export, and prove none of them (nor any real record id or incident
+coordinate) reaches anything published.
+
+Planted (see :func:`plant`): crime ids, person ids, ASB/ambulance incident ids, person-like names
+and incident coordinates (lat/lon and British National Grid) in the free-text
+``offence_description``, rare named origins in ``origin_area``, and exact coordinates as extra
+``latitude``/``longitude``/``easting``/``northing`` columns (the contract ignores extra columns).
+The scan (:mod:`sna_lib.leakscan`) also looks for *every* identifier in the data, any identifier in
+the data's formats, incident-precision coordinates inside the county, and record-level tables in
+every page, download and executed notebook shipped in the book.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from sna_lib.leakscan import rules_from_data_dir, scan_paths, scan_site, scan_text
+
+NAMES = ("Zebedee Quillfeather", "Marigold Thistlewaite", "Ottoline Wrexham-Bligh")
+ORIGINS = ("Quillfeather Towers", "Upper Snodsbury")  # rare named origins outside the county
+
+
+def _table(data: Path, stem: str) -> tuple[Path, pd.DataFrame]:
+    path = data / f"{stem}.parquet"
+    if path.exists():
+        return path, pd.read_parquet(path)
+    path = data / f"{stem}.csv"
+    return path, pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _write(path: Path, frame: pd.DataFrame) -> None:
+    if path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False)
+
+
+def _inside_points(data: Path, n: int) -> list[tuple[float, float, float, float]]:
+    """``n`` incident-precision points inside the county: (lat, lon, easting, northing)."""
+    geo = gpd.read_parquet(data / "geography.parquet") if (data / "geography.parquet").exists() \
+        else gpd.read_file(next(data.glob("geography.*")))
+    pts = geo.geometry.representative_point().iloc[:n]
+    # move off the representative point (which the scanner allows as a boundary label) by ~37 m
+    pts = gpd.GeoSeries.from_xy(pts.x + 23.417, pts.y + 29.281, crs=geo.crs)
+    wgs = pts.to_crs(4326)
+    return [(round(la, 6), round(lo, 6), round(x, 1), round(y, 1))
+            for la, lo, x, y in zip(wgs.y, wgs.x, pts.x, pts.y)]
+
+
+def plant(data: Path) -> dict[str, list[str]]:
+    """Plant canaries into the data folder in place; returns them by kind."""
+    planted: dict[str, list[str]] = {k: [] for k in ("crime_id", "person_id", "incident_id", "name",
+                                                      "origin_area", "coordinate_text", "coordinate_column")}
+    crimes_path, crimes = _table(data, "crimes")
+    persons_path, persons = _table(data, "persons")
+    points = _inside_points(data, 6)
+
+    # crime ids: crimes that have linked people, so the ids flow through the people analysis too
+    known = set(crimes["crime_id"])
+    linked = [c for c in pd.unique(persons["crime_id"]) if c in known][:5]
+    new_ids = {old: f"CR-CANARY-{i:03d}-QZX" for i, old in enumerate(linked)}
+    crimes["crime_id"] = crimes["crime_id"].map(lambda c: new_ids.get(c, c))
+    persons["crime_id"] = persons["crime_id"].map(lambda c: new_ids.get(c, c))
+    planted["crime_id"] += list(new_ids.values())
+
+    # person ids: repeat people (several rows) and one-off people
+    counts = persons["person_id"].value_counts()
+    chosen = list(counts.index[:3]) + list(counts[counts == 1].index[:3])
+    new_people = {old: f"PERSON-CANARY-{i:03d}-QZX" for i, old in enumerate(chosen)}
+    persons["person_id"] = persons["person_id"].map(lambda p: new_people.get(p, p))
+    planted["person_id"] += list(new_people.values())
+
+    # names and incident coordinates in the free text of a few crimes (positional rows)
+    desc = crimes["offence_description"].astype(str).tolist()
+    for i, name in enumerate(NAMES):
+        desc[10 + i] = f"{desc[10 + i]}; victim {name} (named by caller)"
+        planted["name"].append(name)
+    for i, (lat, lon, x, y) in enumerate(points[:3]):
+        latlon, grid = f"{lat:.6f}, {lon:.6f}", f"{x:.0f} {y:.0f}"
+        desc[20 + i] = f"{desc[20 + i]} at {latlon}"
+        desc[30 + i] = f"{desc[30 + i]} grid ref {grid}"
+        planted["coordinate_text"] += [latlon, grid]
+    crimes["offence_description"] = desc
+
+    # exact coordinates as extra columns (ignored by the contract, must never surface)
+    lat, lon, x, y = points[5]
+    crimes["latitude"], crimes["longitude"] = f"{lat:.6f}", f"{lon:.6f}"
+    crimes["easting"], crimes["northing"] = f"{x:.1f}", f"{y:.1f}"
+    planted["coordinate_column"] += [f"{lat:.6f}", f"{lon:.6f}"]
+
+    # rare named origins (a label with a count of 1-3 is itself disclosive)
+    rows = persons.index[persons["role"] == "suspect"][:3].tolist()
+    persons.loc[rows[:2], "origin_area"] = ORIGINS[0]
+    persons.loc[rows[2:3], "origin_area"] = ORIGINS[1]
+    persons.loc[rows, "home_lsoa"] = pd.NA if persons_path.suffix == ".parquet" else ""
+    planted["origin_area"] += list(ORIGINS)
+
+    _write(crimes_path, crimes)
+    _write(persons_path, persons)
+    for stem, column in (("asb", "incident_id"), ("ambulance", "call_id")):
+        path, frame = _table(data, stem)
+        frame.loc[frame.index[:2], column] = [f"{stem.upper()}-CANARY-{i}-QZX" for i in range(2)]
+        _write(path, frame)
+        planted["incident_id"] += [f"{stem.upper()}-CANARY-{i}-QZX" for i in range(2)]
+    return planted
+
+
+def _all(planted: dict[str, list[str]]) -> list[str]:
+    return [c for values in planted.values() for c in values]
+
+
+@pytest.fixture(scope="module")
+def canary_data(demo_dir, tmp_path_factory):
+    data = tmp_path_factory.mktemp("canary_data")
+    shutil.copytree(demo_dir, data, dirs_exist_ok=True)
+    return data, plant(data)
+
+
+def test_planted_canaries_are_detectable(canary_data):
+    """The scanner finds every canary in the raw planted records: a clean book is not an accident."""
+    data, planted = canary_data
+    rules = rules_from_data_dir(data, canaries=_all(planted))
+    crimes, persons = _table(data, "crimes")[1], _table(data, "persons")[1]
+    planted_persons = persons["person_id"].isin(planted["person_id"]) | persons["crime_id"].isin(planted["crime_id"]) \
+        | persons["origin_area"].isin(planted["origin_area"])
+    raw = "\n".join([
+        crimes.iloc[:40].to_csv(index=False),  # free text and extra coordinate columns
+        crimes[crimes["crime_id"].isin(planted["crime_id"])].to_csv(index=False),
+        persons[planted_persons].to_csv(index=False),
+        _table(data, "asb")[1].head(3).to_csv(index=False), _table(data, "ambulance")[1].head(3).to_csv(index=False),
+    ])
+    findings = scan_text(raw, rules=rules)
+    assert {f.match for f in findings if f.kind == "canary"} == set(_all(planted))
+    assert {f.match for f in findings if f.kind == "identifier"} >= set(crimes["crime_id"].iloc[:5])
+    coordinates = {f.match.replace(",", "").split()[0] for f in findings if f.kind == "coordinate"}
+    assert {c.replace(",", "").split()[0] for c in planted["coordinate_text"]} <= coordinates
+
+
+@pytest.mark.book
+@pytest.mark.xdist_group("book")
+def test_no_canary_reaches_the_book_or_figures(canary_data, tmp_path_factory):
+    from sna_lib.book.pipeline import build_book
+    from sna_lib.config import load_config
+    from sna_lib.figures import export_figures
+
+    data, planted = canary_data
+    canaries = _all(planted)
+    rules = rules_from_data_dir(data, canaries=canaries)
+    build_dir = tmp_path_factory.mktemp("canary_build")
+    result = build_book(data, area="county", build_dir=build_dir, workers=2)
+    assert result.ok, "\n".join(map(str, result.failures))
+    site = Path(result.published["county"])
+    assert (site / "index.html").is_file()
+
+    figures = tmp_path_factory.mktemp("canary_figures")
+    areas = ["county", *load_config(data).csps]
+    for area in areas:
+        for fmt in ("json", "csv"):
+            (figures / f"{area}.{fmt}").write_text(export_figures(data, area=area, fmt=fmt), encoding="utf-8")
+
+    site_report = scan_site(site, rules=rules)
+    figures_report = scan_paths([figures], rules=rules, root=figures)
+    notebooks = sorted(site.rglob("*.ipynb"))
+    outputs = sum(len(c.get("outputs", [])) for nb in notebooks
+                  for c in json.loads(nb.read_text(encoding="utf-8")).get("cells", []))
+    leaks = site_report.findings + figures_report.findings
+    print(f"\ncanaries planted: {len(canaries)} "
+          f"({', '.join(f'{k} {len(v)}' for k, v in planted.items())}); "
+          f"also scanned for {len(rules.identifiers):,} record ids, {len(rules.id_patterns)} id formats, "
+          f"incident coordinates and record tables\n"
+          f"book: {site_report.files_scanned} files ({site_report.bytes_scanned:,} bytes), "
+          f"{len(notebooks)} notebooks with {outputs} outputs; figures: {figures_report.files_scanned} exports "
+          f"for {len(areas)} areas\nleaks found: {len(leaks)}")
+    for f in leaks[:40]:
+        print(f"  LEAK {f}")
+    assert site_report.files_scanned > 10 and figures_report.files_scanned == 2 * len(areas)
+    assert leaks == []

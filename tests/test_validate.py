@@ -181,6 +181,7 @@ def test_reject_mode_drops_and_counts_bad_rows(tiny):
 
     ds = load_dataset(tiny)
     assert "C003" not in set(ds.crimes["crime_id"]) and "C005" not in set(ds.crimes["crime_id"])
+    assert ds.crimes.index.equals(pd.RangeIndex(10))
     assert len(ds.crimes) == 10 and len(ds.persons) == 12 and len(ds.population) == 35
     assert ds.crimes["knife"].dtype == bool and str(ds.persons["age"].dtype) == "Int64"
     pd.testing.assert_frame_equal(ds.quality.to_frame(), report.quality.to_frame())
@@ -289,3 +290,9 @@ def test_unsigned_and_categorical_parquet_columns(tiny):
     (tiny / "crimes.csv").unlink()
     report = validate_dir(tiny)
     assert [(p.file, p.column, p.row) for p in report.problems] == [("persons.parquet", "age", 1)]
+
+
+def test_cli_validate_clean_folder(tiny, capsys):
+    assert cli.main(["validate", "--data", str(tiny)]) == 0
+    out = capsys.readouterr().out
+    assert "OK (on_error: fail)" in out and "records read = used + rejected" in out

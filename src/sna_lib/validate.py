@@ -476,7 +476,7 @@ def _check_table(path: Path, spec: TableSpec, config: Config, context: Context,
     quality.used = quality.read - quality.rejected
 
     used = typed[~rejected] if rejected.any() else typed
-    used = _finalise_dtypes(used, spec)
+    used = _finalise_dtypes(used.reset_index(drop=True), spec)
     if not checks:
         return used, context
     if spec.geo:

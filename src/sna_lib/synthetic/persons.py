@@ -24,7 +24,8 @@ import pyarrow as pa
 from sna_lib.synthetic.crime import Crimes, format_ids
 from sna_lib.synthetic.geography import Geography
 from sna_lib.synthetic.latent import Latent
-from sna_lib.synthetic.sampling import knots_pmf, sample_index, systematic_values
+from sna_lib.synthetic.sampling import (knots_pmf, pick_without_replacement, sample_index,
+                                        systematic_counts, systematic_values)
 
 ROLES = ("suspect", "victim", "involved_party")
 SUSPECT, VICTIM, INVOLVED = 0, 1, 2
@@ -146,34 +147,72 @@ def _serious_violence(ctx: _Context, links: Links, sv_rows: np.ndarray) -> dict[
                 store[year] = np.zeros(0, np.int64)
                 continue
             n_unique = max(1, int(round(n_slots * (1 - within))))
+            births_so_far = ctx.store.arrays()[0]
+            age_in = lambda people: np.clip(year - 1970 - births_so_far[people].astype("datetime64[Y]").astype(int), 0, 100)
             prior = np.unique(np.concatenate(
                 [store.get(y, np.zeros(0, np.int64)) for y in range(year - 5, year)]))
             n_prior = min(len(prior), int(round(n_unique * prior_share)))
-            chosen = [rng.choice(prior, n_prior, replace=False)] if n_prior else []
-            if role == VICTIM:  # victim-offender overlap
-                pool = np.setdiff1d(np.concatenate(
-                    [suspects_by_year.get(y, np.zeros(0, np.int64)) for y in range(year - 5, year + 1)]),
-                    chosen[0] if chosen else np.zeros(0, np.int64))
-                n_sus = min(len(pool), int(round(n_unique * pp["sv_victim_was_suspect"])))
-                if n_sus:
-                    chosen.append(rng.choice(pool, n_sus, replace=False))
+            # people returning from earlier years, favouring ages the curve expects now
+            chosen = ([prior[pick_without_replacement(age_pmf[age_in(prior)] + 1e-9, n_prior, rng)]]
+                      if n_prior else [])
+            if role == VICTIM:  # victim-offender overlap, mostly with this year's suspects
+                taken = chosen[0] if chosen else np.zeros(0, np.int64)
+                n_sus = int(round(n_unique * pp["sv_victim_was_suspect"]))
+                for pool, share in ((suspects_by_year.get(year, np.zeros(0, np.int64)), 0.6),
+                                    (np.concatenate([suspects_by_year.get(y, np.zeros(0, np.int64))
+                                                     for y in range(year - 5, year)]), 0.4)):
+                    pool = np.setdiff1d(pool, taken)
+                    k = min(len(pool), int(round(n_sus * share)))
+                    if k:
+                        chosen.append(rng.choice(pool, k, replace=False))
+                        taken = np.concatenate([taken, chosen[-1]])
             old = np.concatenate(chosen) if chosen else np.zeros(0, np.int64)
             n_new = n_unique - len(old)
+            # new people's ages make the unique people follow the curve exactly (systematic)
+            want = systematic_counts(age_pmf, n_unique, rng)
+            need = np.clip(want - np.bincount(age_in(old), minlength=len(ages)), 0, None).astype(float)
+            need = need / need.sum() if need.sum() > 0 else age_pmf
+            new_age = systematic_values(ages, need, n_new, rng)
             # slots: every unique person once, the surplus re-uses them (within-year repeats)
             order = rng.permutation(n_slots)
             first_slots, extra_slots = order[:n_unique], order[n_unique:]
-            new_age = systematic_values(ages, age_pmf, n_new, rng)
             new_first = first_slots[len(old):]
             births = ctx.births_for_age(new_age, cr.date[slots_crime[new_first]])
             home, origin = ctx.homes(n_new, year, pp["sv_home_beta"], outside, sv=True)
             new = ctx.store.add(births, rng.random(n_new) < male, home, origin)
             unique_people = np.concatenate([old, new])
+            unique_age = np.concatenate([age_in(old), new_age])
             person = np.empty(n_slots, dtype=np.int64)
             person[first_slots] = unique_people
-            person[extra_slots] = rng.choice(unique_people, len(extra_slots))
+            person[extra_slots] = _repeat_by_age(unique_people, unique_age, age_pmf, n_slots,
+                                                 len(extra_slots), rng)
             links.add(slots_crime, person, role)
             store[year] = np.unique(unique_people)
     return suspects_by_year
+
+
+def _repeat_by_age(people: np.ndarray, age: np.ndarray, age_pmf: np.ndarray, n_slots: int,
+                   n_extra: int, rng: np.random.Generator) -> np.ndarray:
+    """Choose ``n_extra`` repeat appearances so that all slots together follow ``age_pmf``.
+
+    The age of each repeat is drawn (systematically) from the shortfall between the target
+    slot ages and the ages of the people already placed once; a random person of that age repeats.
+    """
+    if n_extra == 0:
+        return np.zeros(0, dtype=np.int64)
+    want = systematic_counts(age_pmf, n_slots, rng)
+    short = np.clip(want - np.bincount(age, minlength=len(age_pmf)), 0, None).astype(float)
+    have = np.bincount(age, minlength=len(age_pmf)) > 0
+    short = short * have
+    if short.sum() == 0:
+        return rng.choice(people, n_extra)
+    dup_age = systematic_values(np.arange(len(age_pmf)), short / short.sum(), n_extra, rng)
+    order = np.argsort(age, kind="stable")
+    sorted_age = age[order]
+    lo = np.searchsorted(sorted_age, dup_age, side="left")
+    hi = np.searchsorted(sorted_age, dup_age, side="right")
+    pick = lo + (rng.random(n_extra) * (hi - lo)).astype(np.int64)
+    return people[order[pick]]
 
 
 @dataclass

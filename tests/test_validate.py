@@ -296,3 +296,14 @@ def test_cli_validate_clean_folder(tiny, capsys):
     assert cli.main(["validate", "--data", str(tiny)]) == 0
     out = capsys.readouterr().out
     assert "OK (on_error: fail)" in out and "records read = used + rejected" in out
+
+
+def test_offence_codes_upper_cased_and_times_dropped(tiny):
+    set_cell("crimes", 2, "offence_code", " 5a ")(tiny)
+    set_cell("crimes", 3, "date", "2022-02-14T23:59:59Z")(tiny)
+    ds = load_dataset(tiny)
+    assert ds.crimes.loc[1, "offence_code"] == "5A"
+    assert ds.crimes.loc[2, "date"] == pd.Timestamp("2022-02-14")
+    set_cell("crimes", 4, "date", "2022")(tiny)  # a bare year is not a date
+    (problem,) = validate_dir(tiny).problems
+    assert (problem.column, problem.row) == ("date", 4) and "not a real date" in problem.reason

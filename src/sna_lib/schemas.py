@@ -16,6 +16,7 @@ The specs drive three things:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -72,6 +73,7 @@ class ColumnSpec:
     allowed: tuple[str, ...] | None = None
     unique: bool = False
     references: str | None = None
+    uppercase: bool = False
 
     @property
     def dtype(self) -> str:
@@ -158,7 +160,7 @@ TABLES: dict[str, TableSpec] = {
             "not_in_employment_not_worked_last_12_months", "never_worked")),), min_rows=1),
         TableSpec("crimes", (
             _col("crime_id", "id", unique=True), _col("date", "date"),
-            _col("offence_code", "code", references="reference.offence_code"),
+            _col("offence_code", "code", references="reference.offence_code", uppercase=True),
             _col("offence_description", "text", nullable=True),
             _LSOA, *(_col(flag, "bool") for flag in _FLAG_NAMES),
             _col("location_type", "code", allowed=("dwelling", "public")),
@@ -243,6 +245,23 @@ def _typed_text(series: pd.Series) -> pd.Series:
     return series.astype("str")
 
 
+_ISO_DATE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Parse ISO dates (``YYYY-MM-DD``, optionally followed by a time, which is dropped).
+
+    Anything else, including impossible dates and a bare year, becomes ``NaT``.
+
+    Examples
+    --------
+    >>> parse_dates(pd.Series(["2023-01-05", "2023-01-05T13:45:00Z", "2023-02-30", "2023", "05/01/2023"])).tolist()
+    [Timestamp('2023-01-05 00:00:00'), Timestamp('2023-01-05 00:00:00'), NaT, NaT, NaT]
+    """
+    day = values.astype("str").str.extract(_ISO_DATE, expand=False)
+    return pd.to_datetime(day, format="%Y-%m-%d", errors="coerce")
+
+
 def coerce_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.ndarray, str]:
     """Convert one column to its contract dtype.
 
@@ -273,8 +292,11 @@ def coerce_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.nd
     typed = _is_typed(series)
     if kind in TEXT_KINDS:
         if typed:
-            return _typed_text(series).where(series.notna()).astype("str"), no_bad, ""
+            text = _typed_text(series).where(series.notna()).astype("str")
+            return (text.str.upper() if spec.uppercase else text), no_bad, ""
         text, blank = _stripped_text(series)
+        if spec.uppercase:
+            text = text.str.upper()
         return text.where(~blank).astype("str"), no_bad, ""
 
     if typed:
@@ -332,7 +354,7 @@ def coerce_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.nd
             values = pd.to_datetime(series, errors="coerce")
             text = series.astype("str")
         else:
-            values = _by_unique(text, lambda u: pd.to_datetime(u, format="%Y-%m-%d", errors="coerce"))
+            values = _by_unique(text, parse_dates)
         values = pd.Series(values, index=series.index).astype("datetime64[ns]")
         bad = ~blank & values.isna().to_numpy()
         return values, bad, "is not a real date in the form YYYY-MM-DD"
@@ -472,7 +494,7 @@ def _reference_checks(col: ColumnSpec, context: Context) -> list[pa.Check]:
                                   "refers to a crime whose row in crimes was rejected")
     if ref == "reference.offence_code" and context.offence_codes is not None:
         codes = context.offence_codes
-        return [pa.Check(lambda s: isin(s.str.upper(), codes), ignore_na=True,
+        return [pa.Check(lambda s: isin(s, codes), ignore_na=True,
                          error="is not a Home Office offence code in the shipped reference table")]
     if ref == "config.csps" and context.csps is not None:
         csps = value_set(context.csps)

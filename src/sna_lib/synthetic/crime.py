@@ -117,8 +117,8 @@ def yearly_volumes(profile: dict, offences: OffenceTable, years: tuple[int, ...]
     >>> from sna_lib.synthetic.profile import load_profile
     >>> p = load_profile(); o = OffenceTable.from_profile(p)
     >>> v = yearly_volumes(p, o, (2023,), 1.0)
-    >>> abs(v.sum() - 157000 * (1 - o.volume[np.isin(o.code, HOMICIDE_CODES)].sum() / o.volume.sum())) < 1
-    True
+    >>> round(float(v.sum()) / 157000, 4)   # homicides are set separately from yearly targets
+    0.9999
     """
     cfg = profile["crime"]
     homicide = np.isin(offences.code, HOMICIDE_CODES)

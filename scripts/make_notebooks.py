@@ -30,14 +30,15 @@ PARAMETERS = dedent('''\
 SETUP = dedent('''\
     import matplotlib.pyplot as plt
     import seaborn as sns
+    from matplotlib.ticker import MaxNLocator
 
-    from sna_lib import context, disclosure, factors, measures, people, place, risk_index
+    from sna_lib import context, disclosure, factors, index_validation, measures, people, place, regression, risk_index
     from sna_lib.book import describe
     from sna_lib.book import nbhelpers as nb
     from sna_lib.book import sv_overview as sv
     from sna_lib.book.charts import OKABE_ITO, palette
     from sna_lib.classify import serious_violence_ids
-    from sna_lib.hotspots import index_settings
+    from sna_lib.hotspots import index_settings, weights_for
 
     ctx = nb.setup(area, data_dir, build_dir, reporting_year)
     year = ctx.reporting_year
@@ -47,7 +48,7 @@ SETUP = dedent('''\
     nb.glue_text("year", str(year))
     nb.glue_text("first_year", str(ctx.config.first_year))''')
 
-PROVENANCE = "nb.provenance_stamp()"
+PROVENANCE = "nb.provenance_stamp();"
 
 
 def md(text: str) -> nbformat.NotebookNode:
@@ -56,8 +57,15 @@ def md(text: str) -> nbformat.NotebookNode:
 
 
 def code(source: str, *, tags: tuple[str, ...] = ("remove-input",)) -> nbformat.NotebookNode:
-    """A code cell whose source readers never see (output shown unless ``remove-cell``)."""
-    return nbformat.v4.new_code_cell(dedent(source).strip("\n"), metadata={"tags": list(tags)})
+    """A code cell whose source readers never see (output shown unless ``remove-cell``).
+
+    A ``;`` is added to the last line so that the value of a final call (``nb.show_map``,
+    ``nb.glue_number`` …) is not displayed a second time as the cell's result.
+    """
+    text = dedent(source).strip("\n").rstrip()
+    if not text.endswith((";", ":")):
+        text += ";"
+    return nbformat.v4.new_code_cell(text, metadata={"tags": list(tags)})
 
 
 def hidden(source: str) -> nbformat.NotebookNode:
@@ -282,7 +290,7 @@ def key_measures() -> list:
         code("""
         for letter, caption in describe.KEY_MEASURE_CAPTIONS.items():
             nb.show_table(describe.key_measure_table(published, letter), f"table-{letter}",
-                          f"Table {letter}: {caption}, {ctx.area_label}")
+                          f"Key measures {letter}: {caption}, {ctx.area_label}")
         """),
         md("""
         Knife-enabled offences are identified with the "knife used" flag on police systems. The
@@ -307,13 +315,14 @@ def trends() -> list:
         year's change.
         """),
         code("""
-        series = describe.annual_counts(crimes, ctx.config, ctx.config.definitions)
+        series = describe.annual_counts(crimes, ctx.config, [*ctx.config.definitions, "knife_enabled"])
         chart = disclosure.suppress_counts(series, list(series.columns[1:]), area_level=ctx.area_level,
                                            config=ctx.config, assume_published_totals=False, output="numeric")
         fig, ax = plt.subplots()
         for i, column in enumerate(series.columns[1:]):
             ax.plot(chart["Year"], chart[column], marker="o", color=OKABE_ITO[i], label=column)
-        ax.set(xlabel="Calendar year", ylabel="Offences")
+        ax.set(xlabel="Calendar year", ylabel="Offences", ylim=(0, None))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(frameon=False)
         sns.despine(ax=ax)
         nb.show_figure(fig, "sv-trend", caption=f"Serious violence offences a year, {ctx.area_label}, "
@@ -334,10 +343,11 @@ def trends() -> list:
             fig, ax = plt.subplots()
             sns.lineplot(data=frame, x="year", y="value", hue="area", marker="o", ax=ax,
                          palette=palette(len(set(frame["area"]))))
-            ax.set(xlabel="Year", ylabel=name.replace("_", " "))
+            ax.set(xlabel="Year", ylabel=describe.series_label(name), ylim=(0, None))
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.legend(frameon=False, title=None)
             sns.despine(ax=ax)
-            nb.show_figure(fig, f"comparator-{name}", caption=f"Comparator: {name.replace('_', ' ')}.",
+            nb.show_figure(fig, f"comparator-{name}", caption=f"Comparator: {describe.series_label(name)}, as supplied.",
                            alt=describe.comparator_alt_text(frame, name), data=frame)
         """),
         md("""
@@ -374,10 +384,12 @@ def people_section() -> list:
         fig, ax = plt.subplots(figsize=(9, 4.5))
         ax.plot(chart["Age"], chart["Suspects"], color=OKABE_ITO[0], marker=".", label="Suspects")
         ax.plot(chart["Age"], chart["Victims"], color=OKABE_ITO[1], marker=".", label="Victims")
+        ax.set(xlabel="Age at offence", ylabel="People", xlim=(0, 80), ylim=(0, None))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         for label, age in describe.age_feature_marks(features).items():
             ax.axvline(age, color="#555555", linestyle=":", linewidth=1)
-            ax.annotate(label, (age, ax.get_ylim()[1]), rotation=90, va="top", ha="right", fontsize=9)
-        ax.set(xlabel="Age at offence", ylabel="People", xlim=(0, 80))
+            ax.annotate(f"{label} ({age})", (age, 1), xycoords=("data", "axes fraction"), rotation=90,
+                        va="top", ha="right", fontsize=9, color="#333333")
         ax.legend(frameon=False)
         sns.despine(ax=ax)
         nb.show_figure(fig, "age-profile",
@@ -568,12 +580,12 @@ def risk_factors() -> list:
         """),
         code("""
         exclusions = describe.exclusions_by_year(ctx.dataset.school_exclusions)
-        fig, ax = plt.subplots()
-        sns.barplot(data=exclusions, x="Academic year", y="Count", hue="Measure", ax=ax,
-                    palette=list(OKABE_ITO[:2]))
-        ax.set(xlabel="Academic year", ylabel="Pupils")
-        ax.legend(frameon=False, title=None)
-        sns.despine(ax=ax)
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        for ax, (measure, colour) in zip(axes, (("Permanent exclusions", OKABE_ITO[3]), ("Suspensions", OKABE_ITO[0]))):
+            sns.barplot(data=exclusions, x="Academic year", y=measure, color=colour, ax=ax)
+            ax.set(title=measure, xlabel="Academic year", ylabel="Number")
+            ax.tick_params(axis="x", rotation=45)
+            sns.despine(ax=ax)
         nb.show_figure(fig, "exclusions", caption="Permanent exclusions and suspensions by academic year, "
                        "all local authorities in the area.",
                        alt=describe.exclusions_alt_text(exclusions), data=exclusions)
@@ -618,14 +630,52 @@ def risk_factors() -> list:
         index is a guide for prioritising prevention, not a label for a community.
         """),
         code("""
-        index = risk_index.risk_index(layers, index_settings(ctx.config))
+        settings = index_settings(ctx.config)
+        index = risk_index.risk_index(layers, settings)
         nb.show_map(describe.map_frame(ctx.dataset.geography, index["score"]), "value",
                     name="risk-index", title="Risk index score", decimals=2,
                     caption="Risk index score by neighbourhood (higher = more risk factors present).")
         nb.show_table(describe.top_risk_table(index, ctx.dataset.geography, ctx.area), "risk-top",
                       f"Highest-scoring neighbourhoods (top {ctx.config.risk_index.top_share:.0%}) in {ctx.area_label}");
         """),
+        md("""
+        ## How well does the index anticipate serious violence?
+
+        An index built from one year's data is only useful if it points to where serious
+        violence happens next. The check below builds the index for the year before the
+        reporting year and measures the share of the reporting year's serious violence that
+        happened in its top-ranked neighbourhoods (the **capture rate**), compared with simply
+        ranking neighbourhoods by the previous year's serious violence (the **naive
+        baseline**).
+        """),
+        code("""
+        check = index_validation.validate_index(ctx.dataset, [year - 1], sv_ids=sv_all)
+        nb.show_table(describe.validation_table(check), "index-validation",
+                      f"Share of {year} serious violence in the neighbourhoods each method selected from {year - 1} data, "
+                      f"{ctx.county_label}");
+        """),
+        md("""
+        ## Which factors travel with serious violence?
+
+        A negative binomial regression of each neighbourhood's serious violence count on the
+        factor layers, allowing for population, shows which factors are associated with higher
+        rates when the others are held constant. An incidence rate ratio (IRR) above 1 means a
+        higher rate. Moran's I of the model's residuals tests whether neighbouring areas share
+        something the model has missed.
+        """),
+        code("""
+        model = regression.sv_regression(layers, settings, weights=weights_for(ctx.dataset.geography, settings))
+        nb.show_table(describe.irr_table(model), "regression-irr",
+                      f"Incidence rate ratios from a negative binomial model of serious violence by neighbourhood, "
+                      f"{ctx.county_label}, {year}");
+        nb.glue_text("rf_moran", describe.moran_sentence(model))
+        """),
+        md("""
+        {glue:text}`rf_moran`
+        """),
     ]
+
+
 
 
 @spec("09_community_voices")

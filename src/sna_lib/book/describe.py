@@ -47,7 +47,11 @@ __all__ = [
     "csp_table",
     "exclusions_by_year",
     "exclusions_alt_text",
+    "series_label",
     "top_risk_table",
+    "validation_table",
+    "irr_table",
+    "moran_sentence",
     "survey_themes",
     "area_profile",
 ]
@@ -89,18 +93,28 @@ def publish_table(df: pd.DataFrame, count_columns: Sequence[str], rate_pairs: Ma
     >>> t = pd.DataFrame({"CSP": ["A", "B", "C"], "n": [3, 200, 150], "per_1000": [0.31, 2.5, 1.94]})
     >>> publish_table(t, ["n"], {"per_1000": "n"}, area_level="csp")[["n", "per_1000"]].values.tolist()
     [['[c]', '[c]'], ['200', '2.5'], ['[c]', '[c]']]
+    >>> publish_table(t, ["n"], {"per_1000": "n"}, area_level="county")["per_1000"].tolist()
+    ['0.3', '2.5', '1.9']
     """
     from sna_lib import disclosure
 
     kw = {"area_level": area_level, "config": config, "assume_published_totals": assume_published_totals}
-    out = df
+    mask = disclosure.suppression_mask(df, list(count_columns), **kw)
+    marker = disclosure.disclosure_rules(config).marker
+    out = disclosure.suppress_counts(df, list(count_columns), **kw)
     for rate, count_column in (rate_pairs or {}).items():
-        out = disclosure.suppress_rates(out, [rate], [count_column], decimals=decimals, **kw)
-    counts = disclosure.suppress_counts(df, list(count_columns), **kw)
-    out = out.copy()
-    for column in count_columns:
-        out[column] = counts[column]
+        hidden = mask[count_column].to_numpy(dtype=bool)
+        out[rate] = pd.Series([marker if h else _format_rate(v, decimals) for v, h in zip(df[rate].tolist(), hidden)],
+                              index=df.index, dtype=object)
     return out
+
+
+def _format_rate(value: Any, decimals: int) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    return f"{float(value):,.{decimals}f}"
 
 
 def key_measure_row(published: pd.DataFrame, table: str, measure_id: str) -> dict[str, str]:
@@ -109,7 +123,7 @@ def key_measure_row(published: pd.DataFrame, table: str, measure_id: str) -> dic
     Examples
     --------
     >>> p = pd.DataFrame({"Table": ["A"], "measure_id": ["knife_sv"], "Before": ["63"], "After": ["55"],
-    ...                   "% change": ["-13%"], "Significance": ["not significant (p = 0.52)"],
+    ...                   "% change": ["-13%"], "Significant change?": ["No (p = 0.52)"],
     ...                   "Period after": ["Aug 2022 – Jul 2023"]})
     >>> key_measure_row(p, "A", "knife_sv")["change"]
     '-13%'
@@ -119,7 +133,7 @@ def key_measure_row(published: pd.DataFrame, table: str, measure_id: str) -> dic
         return {"before": "–", "after": "–", "change": "–", "significance": "–", "period": "–"}
     r = row.iloc[0]
     return {"before": str(r["Before"]), "after": str(r["After"]), "change": str(r["% change"]),
-            "significance": str(r["Significance"]), "period": str(r["Period after"])}
+            "significance": str(r["Significant change?"]), "period": str(r["Period after"])}
 
 
 # --------------------------------------------------------------------------- people
@@ -245,8 +259,10 @@ def publish_key_measures(km: pd.DataFrame, *, area_level: str, config: Any = Non
     ...                    "after_period": ["2023"], "before": pd.array([3], dtype="Int64"),
     ...                    "after": pd.array([40], dtype="Int64"), "pct_change": [1233.0],
     ...                    "significance": ["significant (p < 0.001)"], "note": [""]})
-    >>> publish_key_measures(km, area_level="csp").iloc[0][["Before", "After", "% change", "Significance"]].tolist()
+    >>> publish_key_measures(km, area_level="csp").iloc[0][["Before", "After", "% change", "Significant change?"]].tolist()
     ['[c]', '40', '[c]', '[c]']
+    >>> publish_key_measures(km, area_level="county").iloc[0][["Before", "% change", "Significant change?"]].tolist()
+    ['3', '+1,233%', 'Yes (p < 0.001)']
     """
     from sna_lib import disclosure
 
@@ -259,7 +275,7 @@ def publish_key_measures(km: pd.DataFrame, *, area_level: str, config: Any = Non
     change = [rules.marker if w else ("–" if pd.isna(v) else f"{v:+,.0f}%")
               for v, w in zip(rates["pct_change"].tolist(), withheld.tolist())]
     both = km["before"].notna() & km["after"].notna()
-    significance = [rules.marker if w else (s if b else "–")
+    significance = [rules.marker if w else (_yes_no(s) if b else "–")
                     for s, w, b in zip(km["significance"].tolist(), withheld.tolist(), both.tolist())]
     return pd.DataFrame({
         "Table": km["table"].astype(str).to_numpy(),
@@ -270,9 +286,19 @@ def publish_key_measures(km: pd.DataFrame, *, area_level: str, config: Any = Non
         "Period after": km["after_period"].astype(str).to_numpy(),
         "After": counts["after"].to_numpy(),
         "% change": change,
-        "Significance": significance,
+        "Significant change?": significance,
         "Note": km["note"].fillna("").astype(str).to_numpy(),
     })
+
+
+def _yes_no(label: str) -> str:
+    """``'not significant (p = 0.42)'`` -> ``'No (p = 0.42)'``; ``'significant (…)'`` -> ``'Yes (…)'``."""
+    label = str(label)
+    if label.startswith("not significant"):
+        return "No" + label[len("not significant"):]
+    if label.startswith("significant"):
+        return "Yes" + label[len("significant"):]
+    return label
 
 
 def key_measure_table(published: pd.DataFrame, letter: str) -> pd.DataFrame:
@@ -281,7 +307,7 @@ def key_measure_table(published: pd.DataFrame, letter: str) -> pd.DataFrame:
     The ``Note`` column is kept only when a row has a note.
     """
     rows = published[(published["Table"] == letter).to_numpy(dtype=bool)]
-    columns = ["Measure", "Period before", "Before", "Period after", "After", "% change", "Significance"]
+    columns = ["Measure", "Period before", "Before", "Period after", "After", "% change", "Significant change?"]
     if (rows["Note"] != "").any():
         columns.append("Note")
     return rows[columns].reset_index(drop=True)
@@ -330,13 +356,17 @@ def context_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def publish_csp_table(table: pd.DataFrame, year: int, *, config: Any = None) -> pd.DataFrame:
-    """:func:`csp_table` with CSP-level disclosure control on counts and everything derived from them."""
+    """:func:`csp_table` with CSP-level disclosure control on counts and everything derived from them.
+
+    Shares, changes in share, rates and ranks are withheld wherever their count is (a rank can
+    reveal a withheld zero).
+    """
     counts = [c for c in table.columns if c.startswith("Offences")]
-    window = counts[1]
-    pairs = {f"Share {year} (%)": counts[0], f"Change in share on {year - 1} (points)": counts[0],
-             f"Per 1,000 residents {year}": counts[0],
-             f"Per 1,000 residents {window.removeprefix('Offences ')}": window}
-    return publish_table(table, counts, pairs, area_level="csp", config=config)
+    window = counts[1].removeprefix("Offences ")
+    pairs = {"Share (%)": counts[0], f"Share change on {year - 1} (points)": counts[0],
+             f"Rate {year}": counts[0], f"Rank {year}": counts[0],
+             f"Rate {window}": counts[1], f"Rank {window}": counts[1]}
+    return publish_table(table, counts, pairs, area_level="csp", config=config, decimals=2)
 
 
 def profile_table(profile: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
@@ -477,20 +507,21 @@ def sv_persistence(dataset, year: int, *, sv_ids, settings: dict | None = None, 
 def csp_table(csp_year: pd.DataFrame, csp_window: pd.DataFrame, year: int) -> pd.DataFrame:
     """CSP comparison for the page from two ``place.csp_breakdown`` results (year and window).
 
-    Shares are percentages; the change in share is in percentage points.
+    Shares are percentages; the change in share is in percentage points; rates are per 1,000
+    residents (over the whole window for the window columns); ranks are by rate, 1 = highest.
     """
     start, end = csp_window.attrs.get("years", (year - 4, year))
     w = f"{start}–{end}"
     return pd.DataFrame({
         "CSP": csp_year.index.astype(str),
         f"Offences {year}": csp_year["crimes"].astype("int64").to_numpy(),
-        f"Share {year} (%)": (100 * csp_year["share"]).round(1).to_numpy(),
-        f"Change in share on {year - 1} (points)": (100 * csp_year["share_change"]).round(1).to_numpy(),
-        f"Per 1,000 residents {year}": csp_year["rate_per_1000"].round(2).to_numpy(),
-        f"Rank {year}": csp_year["rank_rate"].to_numpy(),
+        "Share (%)": (100 * csp_year["share"]).round(1).to_numpy(),
+        f"Share change on {year - 1} (points)": (100 * csp_year["share_change"]).round(1).to_numpy(),
+        f"Rate {year}": csp_year["rate_per_1000"].round(2).to_numpy(),
+        f"Rank {year}": csp_year["rank_rate"].astype("Int64").to_numpy(),
         f"Offences {w}": csp_window["crimes"].reindex(csp_year.index).astype("int64").to_numpy(),
-        f"Per 1,000 residents {w}": csp_window["rate_per_1000"].reindex(csp_year.index).round(2).to_numpy(),
-        f"Rank {w}": csp_window["rank_rate"].reindex(csp_year.index).to_numpy(),
+        f"Rate {w}": csp_window["rate_per_1000"].reindex(csp_year.index).round(2).to_numpy(),
+        f"Rank {w}": csp_window["rank_rate"].reindex(csp_year.index).astype("Int64").to_numpy(),
     })
 
 
@@ -498,21 +529,41 @@ def csp_table(csp_year: pd.DataFrame, csp_window: pd.DataFrame, year: int) -> pd
 
 
 def exclusions_by_year(school_exclusions: pd.DataFrame) -> pd.DataFrame:
-    """Permanent exclusions and suspensions per academic year, all reasons and authorities (long form)."""
+    """Permanent exclusions and suspensions per academic year, summed over reasons and authorities.
+
+    Examples
+    --------
+    >>> x = pd.DataFrame({"local_authority": ["A", "A", "B"], "academic_year": ["2021/22"] * 3,
+    ...                   "reason": ["r1", "r2", "r1"], "permanent_exclusions": [1, 0, 2], "suspensions": [10, 5, 7]})
+    >>> exclusions_by_year(x).values.tolist()
+    [['2021/22', 3, 22]]
+    """
     totals = school_exclusions.groupby("academic_year", sort=True)[["permanent_exclusions", "suspensions"]].sum()
-    long = totals.rename(columns={"permanent_exclusions": "Permanent exclusions", "suspensions": "Suspensions"})
-    long = long.reset_index().melt(id_vars="academic_year", var_name="Measure", value_name="Count")
-    return long.rename(columns={"academic_year": "Academic year"}).astype({"Count": "int64"})
+    out = totals.rename(columns={"permanent_exclusions": "Permanent exclusions", "suspensions": "Suspensions"})
+    out = out.rename_axis("Academic year").reset_index()
+    return out.astype({"Permanent exclusions": "int64", "Suspensions": "int64"})
 
 
 def exclusions_alt_text(exclusions: pd.DataFrame) -> str:
-    """Alt text for the exclusions chart."""
-    parts = []
-    for measure in dict.fromkeys(exclusions["Measure"]):
-        rows = exclusions[(exclusions["Measure"] == measure).to_numpy(dtype=bool)]
-        parts.append(f"{measure}: {rows['Count'].iloc[0]:,} in {rows['Academic year'].iloc[0]}, "
-                     f"{rows['Count'].iloc[-1]:,} in {rows['Academic year'].iloc[-1]}")
-    return "Bar chart of school exclusions by academic year. " + "; ".join(parts) + "."
+    """Alt text for the exclusions chart (first and latest academic year of each measure)."""
+    if exclusions.empty:
+        return "No school exclusions data to show."
+    first, last = exclusions.iloc[0], exclusions.iloc[-1]
+    parts = [f"{m}: {first[m]:,} in {first['Academic year']}, {last[m]:,} in {last['Academic year']}"
+             for m in ("Permanent exclusions", "Suspensions")]
+    return "Two bar charts of school exclusions by academic year. " + "; ".join(parts) + "."
+
+
+def series_label(name: str) -> str:
+    """Readable label for a comparator series id.
+
+    Examples
+    --------
+    >>> series_label("robbery_serious_wounding_per_1000")
+    'Robbery serious wounding per 1,000'
+    """
+    text = name.replace("_", " ").replace("per 1000", "per 1,000")
+    return text[:1].upper() + text[1:]
 
 
 def top_risk_table(index: pd.DataFrame, geography: pd.DataFrame, area: str) -> pd.DataFrame:
@@ -533,6 +584,65 @@ def top_risk_table(index: pd.DataFrame, geography: pd.DataFrame, area: str) -> p
         "Rank in county": rows["rank"].to_numpy(),
     })
     return out.sort_values(["Rank in county", "LSOA code"], kind="mergesort").reset_index(drop=True)
+
+
+SELECTION_LABELS = {
+    "risk_index": "Risk index (top-ranked neighbourhoods)",
+    "last_year_hotspots": "Naive baseline: last year's hotspots",
+    "last_year_top_counts": "Naive baseline: same number of neighbourhoods with most offences last year",
+}
+
+
+def validation_table(validation: pd.DataFrame) -> pd.DataFrame:
+    """Page table of ``index_validation.validate_index`` for its latest analysis year."""
+    if validation.empty:
+        return pd.DataFrame({"Selection": pd.Series(dtype="string")})
+    latest = validation[(validation["year"] == validation["year"].max()).to_numpy(dtype=bool)]
+    year = int(latest["year"].iloc[0])
+    return pd.DataFrame({
+        "Selection": [SELECTION_LABELS.get(s, s) for s in latest["selection"]],
+        f"Neighbourhoods selected ({year} data)": latest["lsoas"].astype("int64").to_numpy(),
+        f"Share of {year + 1} offences captured (%)": (100 * latest["capture_rate"].astype(float)).round(1).to_numpy(),
+        "Lift (capture ÷ area share)": latest["lift"].astype(float).round(2).to_numpy(),
+    })
+
+
+def irr_table(result) -> pd.DataFrame:
+    """Page table of a ``regression.NBResult``: one row per factor with IRR, 95% interval and p-value."""
+    rows = result.table.drop(index="const", errors="ignore")
+    ci = [("–" if not (np.isfinite(lo) and np.isfinite(hi)) else f"{lo:.2f} to {hi:.2f}")
+          for lo, hi in zip(rows["irr_low"].tolist(), rows["irr_high"].tolist())]
+    return pd.DataFrame({
+        "Factor": [result.labels.get(t, t) for t in rows.index],
+        "Incidence rate ratio": [f"{v:.2f}" if np.isfinite(v) and v < 1e6 else "–" for v in rows["irr"].tolist()],
+        "95% interval": ci,
+        "p-value": ["< 0.001" if p < 0.001 else f"{p:.3f}" for p in rows["p_value"].tolist()],
+    })
+
+
+def moran_sentence(result) -> str:
+    """One sentence on residual spatial autocorrelation (Moran's I) of a fitted model.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> moran_sentence(NS(moran={"I": 0.21, "p_value": 0.003}, n=1100, excluded=2))
+    "Moran's I of the model's residuals is 0.21 (p = 0.003): neighbouring areas have similar residuals, so the model misses some spatial pattern and its intervals are too narrow. The model used 1,100 neighbourhoods (2 left out for lack of population or data)."
+    """
+    tail = f" The model used {result.n:,} neighbourhoods ({result.excluded:,} left out for lack of population or data)."
+    moran = result.moran
+    if not moran:
+        return "Residual spatial autocorrelation was not tested." + tail
+    p = moran["p_value"]
+    ptext = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    if p < 0.05 and moran["I"] > 0:
+        verdict = ("neighbouring areas have similar residuals, so the model misses some spatial pattern and its "
+                   "intervals are too narrow.")
+    elif p < 0.05:
+        verdict = "residuals alternate between neighbouring areas more than chance would suggest."
+    else:
+        verdict = "there is no evidence that the residuals cluster in space."
+    return f"Moran's I of the model's residuals is {moran['I']:.2f} ({ptext}): {verdict}" + tail
 
 
 # --------------------------------------------------------------------------- community voices

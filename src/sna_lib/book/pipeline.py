@@ -872,12 +872,30 @@ def _build_one(ctx: _Context, area: str, staging: Path, key: str, target: Path) 
         shutil.rmtree(staging / "_build", ignore_errors=True)
         return True, "jupyter-book build failed (warnings are errors):\n" + _warning_lines(proc.stdout + proc.stderr)
     try:
-        publish_atomically(html_dir, target)
+        publish_atomically(html_dir, target, check=_leak_check(ctx.data_copy))
     except Exception as exc:  # noqa: BLE001 - report, keep the previous site
         return True, f"publish failed: {exc}"
     stamp_file.parent.mkdir(parents=True, exist_ok=True)
     stamp_file.write_text(json.dumps({"key": key, "target": str(target)}), encoding="utf-8")
     return True, None
+
+
+_LEAK_RULES: dict[str, Any] = {}
+_LEAK_RULES_LOCK = threading.Lock()
+
+
+def _leak_check(data_copy: Path):
+    """Publication safety net: a site holding record ids, incident coordinates or record-level
+    tables from the data (see :mod:`sna_lib.leakscan`) is refused and the previous site kept."""
+    from sna_lib.leakscan import assert_clean, rules_from_data_dir
+
+    with _LEAK_RULES_LOCK:  # books are built in threads; learn the rules once per data copy
+        key = str(data_copy)
+        if key not in _LEAK_RULES:
+            _LEAK_RULES.clear()
+            _LEAK_RULES[key] = rules_from_data_dir(data_copy)
+        rules = _LEAK_RULES[key]
+    return lambda site: assert_clean(site, rules)
 
 
 def published_dir(build_dir: Path | str, area: str) -> Path:

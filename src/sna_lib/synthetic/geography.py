@@ -201,7 +201,14 @@ def build_geography(rng: np.random.Generator, profile: dict, scaled: Scaled) -> 
     lsoa_code = [f"X01{i:06d}" for i in range(1, n + 1)]
     rank = np.argsort(np.argsort(-density))
     urban = rank < int(round(geo["urban_share"] * n))
-    nte = rank < max(1, int(round(geo["nte_share"] * n)))
+    # night-time economy: the LSOAs nearest each town centre, more for bigger towns
+    n_nte = max(1, int(round(geo["nte_share"] * n)))
+    per_town = np.maximum(1, np.round(n_nte * towns.amplitude / towns.amplitude.sum())).astype(int)
+    d2 = (towns.x[:, None] - x[None, :]) ** 2 + (towns.y[:, None] - y[None, :]) ** 2
+    nearest = np.argsort(d2, axis=1)
+    nte = np.zeros(n, dtype=bool)
+    for t in range(len(towns.x)):  # one small step per town
+        nte[nearest[t, : per_town[t]]] = True
     frame = gpd.GeoDataFrame(
         {"lsoa_code": lsoa_code, "lsoa_name": lsoa_name, "area": area.astype(str),
          "urban": urban, "nte": nte},

@@ -245,3 +245,10 @@ def test_index_settings_merge_data_config_sections():
     assert s["risk_index"]["factors"]["deprivation"]["weight"] == 2.0
     assert s["risk_index"]["factors"]["unemployment"]["weight"] == 1.0
     assert index_settings()["hotspots"]["fdr"] is False         # defaults not mutated
+
+
+def test_snap_tolerance_bridges_slivers():
+    # two cells separated by a 0.5 m sliver: not queen neighbours, unless tolerance >= 0.5
+    g = gpd.GeoDataFrame({"lsoa_code": ["a", "b"]}, geometry=[box(0, 0, 100, 100), box(100.5, 0, 200, 100)])
+    assert contiguity_weights(g, islands="keep").cardinalities.tolist() == [0, 0]
+    assert contiguity_weights(g, islands="keep", tolerance=1.0).cardinalities.tolist() == [1, 1]

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sna_lib.hotspots import SpatialWeights, contiguity_weights, hotspots, index_settings
+from sna_lib.hotspots import SpatialWeights, hotspots, index_settings, weights_for
 from sna_lib.persistence import hotspots_by_year, persistence
 
 DEPRIVED_2_PLUS = ("deprived_2", "deprived_3", "deprived_4")
@@ -401,7 +401,7 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
     settings = settings or index_settings(config)
     year = int(year if year is not None else config.reporting_year)
     geography = dataset.geography
-    weights = weights or contiguity_weights(geography, islands=settings["hotspots"].get("islands", "nearest"))
+    weights = weights or weights_for(geography, settings)
     codes = weights.ids
     if sv_ids is None:
         from sna_lib.classify import serious_violence_ids

@@ -153,7 +153,7 @@ def validate_index(dataset, years: Iterable[int] | None = None, *, sv_ids=None, 
     --------
     >>> validate_index(ds, [2021])   # doctest: +SKIP
     """
-    from sna_lib.hotspots import contiguity_weights, hotspots, index_settings
+    from sna_lib.hotspots import hotspots, index_settings, weights_for
 
     config = dataset.config
     settings = settings or index_settings(config)
@@ -161,7 +161,7 @@ def validate_index(dataset, years: Iterable[int] | None = None, *, sv_ids=None, 
         last = int(config.reporting_year) - 1
         first = max(int(config.first_year) + int(settings["persistence"]["window"]) - 1, last - 3)
         years = range(first, last + 1)
-    weights = weights or contiguity_weights(dataset.geography, islands=settings["hotspots"].get("islands", "nearest"))
+    weights = weights or weights_for(dataset.geography, settings)
     if sv_ids is None:
         from sna_lib.classify import serious_violence_ids
 

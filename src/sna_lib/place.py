@@ -211,7 +211,7 @@ def place_statements(dataset, layers: pd.DataFrame, *, sv_ids, year: int | None 
     --------
     >>> statements = place_statements(ds, layers, sv_ids=ids, year=2022)   # doctest: +SKIP
     """
-    from sna_lib.hotspots import contiguity_weights, hotspots, index_settings
+    from sna_lib.hotspots import hotspots, index_settings, weights_for
 
     settings = settings or index_settings(dataset.config)
     year = int(year if year is not None else layers.attrs.get("year", dataset.config.reporting_year))
@@ -220,7 +220,7 @@ def place_statements(dataset, layers: pd.DataFrame, *, sv_ids, year: int | None 
     crimes, persons, geography = dataset.crimes, dataset.persons, dataset.geography
     suspects = person_homes(crimes, persons, sv_ids, roles=("suspect",), year=year)
     both = person_homes(crimes, persons, sv_ids, roles=("suspect", "victim"), year=year)
-    weights = weights or contiguity_weights(geography, islands=settings["hotspots"].get("islands", "nearest"))
+    weights = weights or weights_for(geography, settings)
     trauma = ambulance_counts(dataset.ambulance, lsoa_codes=weights.ids, year=year)
     base = layers["population"] if "population" in layers else None
     trauma_hot = hotspots(trauma, weights=weights, base=base, settings=settings)["hot"]
@@ -258,7 +258,7 @@ def sv_hotspot_history(dataset, *, sv_ids, year: int | None = None, settings: di
     >>> h[h["new"]].groupby("area").size()                      # doctest: +SKIP
     """
     from sna_lib.emerging import emerging_hotspots
-    from sna_lib.hotspots import contiguity_weights, index_settings
+    from sna_lib.hotspots import index_settings, weights_for
     from sna_lib.persistence import hotspots_by_year, persistence, wide
 
     config = dataset.config
@@ -267,7 +267,7 @@ def sv_hotspot_history(dataset, *, sv_ids, year: int | None = None, settings: di
     window = int(settings["persistence"]["window"])
     first = max(year - window + 1, int(getattr(config, "first_year", year - window + 1) or 0))
     years = list(range(first, year + 1))
-    weights = weights or contiguity_weights(dataset.geography, islands=settings["hotspots"].get("islands", "nearest"))
+    weights = weights or weights_for(dataset.geography, settings)
     crimes = dataset.crimes[["crime_id", "date", "lsoa_code"]]
     counts = pd.DataFrame({y: crimes_by_lsoa(crimes, sv_ids, lsoa_codes=weights.ids, year=y) for y in years})
     base = pd.DataFrame({y: lsoa_population(dataset.population, y).reindex(weights.ids, fill_value=0.0)

@@ -18,8 +18,24 @@ from sna_lib.hotspots.weights import SpatialWeights, contiguity_weights, geograp
 
 __all__ = [
     "DEFAULT_LEVELS", "SpatialWeights", "confidence_bins", "contiguity_weights", "geography_hash",
-    "gi_star", "gi_star_z", "hot_flag", "hotspots", "index_settings", "poisson_hotspots", "star_weights",
+    "gi_star", "gi_star_z", "hot_flag", "hotspots", "index_settings", "poisson_hotspots", "star_weights", "weights_for",
 ]
+
+
+def weights_for(geography, settings: dict[str, Any] | None = None) -> SpatialWeights:
+    """Queen weights of ``geography`` with the configured island rule and snap tolerance (cached).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"lsoa_code": ["a", "b"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)])
+    >>> weights_for(g).cardinalities.tolist()
+    [1, 1]
+    """
+    cfg = (settings or index_settings())["hotspots"]
+    return contiguity_weights(geography, islands=cfg.get("islands", "nearest"),
+                              tolerance=float(cfg.get("snap_tolerance", 0.0) or 0.0))
 
 
 def hotspots(values: pd.Series, *, weights: SpatialWeights | None = None, base: pd.Series | None = None,

@@ -24,7 +24,7 @@ from scipy.spatial import cKDTree
 
 from sna_lib.errors import DataValidationError, Problem
 
-_CACHE: dict[tuple[str, str], "SpatialWeights"] = {}
+_CACHE: dict[tuple[str, str, float], "SpatialWeights"] = {}
 _CACHE_MAX = 8
 
 
@@ -88,7 +88,7 @@ def geography_hash(geography) -> str:
     return digest.hexdigest()
 
 
-def contiguity_weights(geography, *, islands: str = "nearest") -> SpatialWeights:
+def contiguity_weights(geography, *, islands: str = "nearest", tolerance: float = 0.0) -> SpatialWeights:
     """Queen contiguity (shared edge or vertex) between LSOA polygons, cached by geography.
 
     Parameters
@@ -97,6 +97,10 @@ def contiguity_weights(geography, *, islands: str = "nearest") -> SpatialWeights
         one row per LSOA with ``lsoa_code`` and polygon ``geometry`` (projected CRS).
     islands : {"nearest", "keep"}
         how to treat LSOAs with no contiguous neighbour (see module docstring).
+    tolerance : float
+        treat polygons whose boundaries are within this distance (CRS units, metres for
+        EPSG:27700) as touching; 0 (default) needs a shared boundary point. Use a small value
+        (e.g. 1) for generalised boundaries that leave slivers between neighbours.
 
     Returns
     -------
@@ -118,11 +122,11 @@ def contiguity_weights(geography, *, islands: str = "nearest") -> SpatialWeights
     if codes.has_duplicates:
         dups = codes[codes.duplicated()].unique()[:10]
         raise DataValidationError([Problem("geography", "lsoa_code", None, f"duplicate LSOA code {c!r}") for c in dups])
-    key = (geography_hash(geography), islands)
+    key = (geography_hash(geography), islands, float(tolerance))
     if key in _CACHE:
         return _CACHE[key]
 
-    adjacency = _queen_adjacency(geography)
+    adjacency = _queen_adjacency(geography, tolerance)
     degree = np.asarray(adjacency.sum(axis=1)).ravel()
     isolated = np.flatnonzero(degree == 0)
     joined: list[tuple[str, str]] = []
@@ -145,20 +149,26 @@ def contiguity_weights(geography, *, islands: str = "nearest") -> SpatialWeights
     return weights
 
 
-def _queen_adjacency(geography) -> sparse.csr_array:
+def _queen_adjacency(geography, tolerance: float = 0.0) -> sparse.csr_array:
     """0/1 symmetric adjacency from shared boundary points (queen), via an STRtree."""
+    import shapely
+
     geoms = geography.geometry.values
     n = len(geoms)
-    # candidate pairs whose envelopes intersect, then exact "touches or overlaps boundary" test
-    left, right = geography.sindex.query(geoms, predicate="intersects")
+    boundaries = shapely.boundary(np.asarray(geoms))
+    if tolerance > 0:
+        left, right = geography.sindex.query(geoms, predicate="dwithin", distance=tolerance)
+    else:
+        # candidate pairs whose polygons intersect, then exact "boundaries share a point" test
+        left, right = geography.sindex.query(geoms, predicate="intersects")
     keep = left < right
     left, right = left[keep], right[keep]
     if len(left):
-        import shapely
-
-        boundaries = shapely.boundary(np.asarray(geoms))
-        touching = shapely.intersects(boundaries[left], boundaries[right])
-        left, right = left[touching], right[touching]
+        if tolerance > 0:
+            close = shapely.dwithin(boundaries[left], boundaries[right], tolerance)
+        else:
+            close = shapely.intersects(boundaries[left], boundaries[right])
+        left, right = left[close], right[close]
     data = np.ones(2 * len(left))
     adjacency = sparse.csr_array((data, (np.r_[left, right], np.r_[right, left])), shape=(n, n))
     adjacency.sum_duplicates()

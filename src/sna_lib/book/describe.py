@@ -100,7 +100,7 @@ def publish_table(df: pd.DataFrame, count_columns: Sequence[str], rate_pairs: Ma
 
     kw = {"area_level": area_level, "config": config, "assume_published_totals": assume_published_totals}
     mask = disclosure.suppression_mask(df, list(count_columns), **kw)
-    marker = disclosure.disclosure_rules(config).marker
+    marker = disclosure.Suppressed(disclosure.disclosure_rules(config).marker)
     out = disclosure.suppress_counts(df, list(count_columns), **kw)
     for rate, count_column in (rate_pairs or {}).items():
         hidden = mask[count_column].to_numpy(dtype=bool)
@@ -270,12 +270,12 @@ def publish_key_measures(km: pd.DataFrame, *, area_level: str, config: Any = Non
     rates = disclosure.suppress_rates(km, ["pct_change"], ["before"], output="numeric", **kw)
     rates = disclosure.suppress_rates(rates, ["pct_change"], ["after"], output="numeric", **kw)
     counts = disclosure.suppress_counts(km, ["before", "after"], **kw)
-    rules = disclosure.disclosure_rules(config)
+    marker = disclosure.Suppressed(disclosure.disclosure_rules(config).marker)
     withheld = rates["pct_change"].isna() & km["pct_change"].notna()
-    change = [rules.marker if w else ("–" if pd.isna(v) else f"{v:+,.0f}%")
+    change = [marker if w else ("–" if pd.isna(v) else f"{v:+,.0f}%")
               for v, w in zip(rates["pct_change"].tolist(), withheld.tolist())]
     both = km["before"].notna() & km["after"].notna()
-    significance = [rules.marker if w else (_yes_no(s) if b else "–")
+    significance = [marker if w else (_yes_no(s) if b else "–")
                     for s, w, b in zip(km["significance"].tolist(), withheld.tolist(), both.tolist())]
     return pd.DataFrame({
         "Table": km["table"].astype(str).to_numpy(),

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,83 @@ def open_data_dir() -> Path:
     if not path.is_dir():
         pytest.skip("real open data not present at ../shared/data/open")
     return path
+
+
+# ------------------------------------------------------------------------------ book fixtures
+# Owned by BOOK-INFRA. Tests using them are marked @pytest.mark.xdist_group("book") so that
+# `pytest -n 2 --dist loadgroup` builds the county book once, on one worker.
+
+
+@dataclass
+class BuiltBook:
+    """The county book built once per session from ``demo_dir``."""
+
+    result: object  # sna_lib.book.pipeline.BuildResult
+    build_dir: Path
+    data_dir: Path
+
+    @property
+    def published(self) -> dict:
+        return self.result.published
+
+    @property
+    def site(self) -> Path:
+        """The published county site (``<build_dir>/html``)."""
+        return Path(self.result.published["county"])
+
+
+@pytest.fixture(scope="session")
+def built_book(demo_dir, tmp_path_factory) -> BuiltBook:
+    """Build the county book (with area profiles) ONCE from the small demo county."""
+    from sna_lib.book.pipeline import build_book
+
+    build_dir = tmp_path_factory.mktemp("book_build")
+    result = build_book(demo_dir, area="county", build_dir=build_dir, workers=2)
+    assert result.ok, "county book failed:\n" + "\n".join(map(str, result.failures))
+    return BuiltBook(result=result, build_dir=build_dir, data_dir=demo_dir)
+
+
+TINY_NOTEBOOK_CELLS = [
+    ("markdown", "# Tiny page {glue:text}`tiny_label`", []),
+    ("code", 'area = "county"\ndata_dir = None\nbuild_dir = None\nreporting_year = None',
+     ["parameters", "remove-cell"]),
+    ("code", "from sna_lib.book import nbhelpers as nb\n"
+             "ctx = nb.setup(area, data_dir, build_dir, reporting_year)\n"
+             "if area in FAIL_AREAS:\n"
+             "    raise RuntimeError(f'deliberate failure for {area}')\n"
+             "_ = nb.glue_text('tiny_label', ctx.area_label)", ["remove-input"]),
+]
+
+
+def write_tiny_notebook(path: Path, fail_areas=()) -> Path:
+    """A minimal parameterised notebook; raises for the areas in ``fail_areas``."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    for i, (kind, source, tags) in enumerate(TINY_NOTEBOOK_CELLS):
+        source = source.replace("FAIL_AREAS", repr(tuple(fail_areas)))
+        cell = (nbformat.v4.new_markdown_cell(source) if kind == "markdown"
+                else nbformat.v4.new_code_cell(source, metadata={"tags": tags}))
+        cell["id"] = f"tiny-{i}"
+        nb.cells.append(cell)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def tiny_project(tmp_path, monkeypatch) -> Path:
+    """A minimal book project (index page, one section notebook, an area profile) used instead of
+    the repository's book via ``$SNA_PROJECT_DIR``: exercises the pipeline in seconds."""
+    project = tmp_path / "project"
+    (project / "book").mkdir(parents=True)
+    (project / "book" / "index.md").write_text("# Tiny book\n\nSee {doc}`/notebooks/01_tiny`.\n", encoding="utf-8")
+    (project / "_config.yml").write_text((REPO / "_config.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    (project / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/index\nchapters:\n"
+        "  - file: notebooks/01_tiny\n  - file: notebooks/area_profile\n", encoding="utf-8")
+    write_tiny_notebook(project / "notebooks" / "01_tiny.ipynb")
+    write_tiny_notebook(project / "notebooks" / "area_profile.ipynb")
+    monkeypatch.setenv("SNA_PROJECT_DIR", str(project))
+    return project

@@ -37,6 +37,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -83,13 +84,7 @@ KERNEL_NAME = "python3"
 _SRC = Path(__file__).resolve().parents[1]
 _REPO = _SRC.parents[1]
 
-# Code run in a fresh worker kernel once (imports paid once per worker) and before each notebook.
-_WARM_CODE = """
-import matplotlib
-matplotlib.use("module://matplotlib_inline.backend_inline")
-import sna_lib.book.nbhelpers, sna_lib.book.maps, sna_lib.book.charts
-import pandas, geopandas, numpy, seaborn, folium
-"""
+# Hidden first cell of every run: the kernel is shared by many notebooks in turn.
 _RESET_CODE = """
 %reset -f
 import os as _os, matplotlib.pyplot as _plt
@@ -271,9 +266,18 @@ def _tree_files(root: Path) -> list[Path]:
                   and not p.name.startswith(".") and p.suffix != ".pyc")
 
 
+_CODE_HASH: list[str] = []
+
+
 def _code_hash(hasher: _FileHashes) -> str:
-    """Hash of the whole ``sna_lib`` source (code, YAML definitions, reference CSVs, vendor JS)."""
-    return _json_key([[p.relative_to(_SRC).as_posix(), hasher(p)] for p in _tree_files(_SRC)])
+    """Hash of the whole ``sna_lib`` source (code, YAML definitions, reference CSVs, vendor JS).
+
+    Computed once per process: one build (or test session) uses one fingerprint of the code,
+    even if files are edited while it runs.
+    """
+    if not _CODE_HASH:
+        _CODE_HASH.append(_json_key([[p.relative_to(_SRC).as_posix(), hasher(p)] for p in _tree_files(_SRC)]))
+    return _CODE_HASH[0]
 
 
 def _data_hashes(data_dir: Path, hasher: _FileHashes) -> dict[str, str]:
@@ -446,47 +450,40 @@ def _plan(project: Path, areas: list[str], csps: list[str], data_hash: str, code
 
 
 class _WarmKernel:
-    """One Jupyter kernel reused for many notebooks (namespace reset in between)."""
+    """One Jupyter kernel reused for many notebooks.
+
+    Imports are paid by the first notebook only; before every notebook a hidden first cell
+    (:data:`_RESET_CODE`, tag ``sna-reset``) clears the namespace and moves to the run folder.
+    """
 
     def __init__(self, env: dict[str, str], cwd: Path):
         self.env = env
         self.cwd = cwd
         self.km = None
+        self.ipc_dir: Path | None = None
 
     def start(self) -> None:
         from jupyter_client.manager import KernelManager
 
         last: Exception | None = None
         for _attempt in range(2):  # retry once on kernel-start failures
-            km = KernelManager(kernel_name=KERNEL_NAME, transport="ipc")
+            # IPC sockets under an absolute private folder (kernel and client may have different cwds).
+            self.ipc_dir = Path(tempfile.mkdtemp(prefix="sna-kernel-"))
+            km = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(self.ipc_dir / "k"))
             try:
                 km.start_kernel(cwd=str(self.cwd), env=self.env)
                 self.km = km
-                self._run(_WARM_CODE, timeout=180)
+                if not km.is_alive():
+                    raise RuntimeError("kernel exited during start-up")
                 return
             except Exception as exc:  # noqa: BLE001 - kernel start failures are retried once
                 last = exc
+                self.km = km
                 self.shutdown()
         raise RuntimeError(f"kernel failed to start twice: {last}")
 
-    def _run(self, code: str, timeout: float) -> None:
-        kc = self.km.blocking_client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=timeout)
-            reply = kc.execute_interactive(code, timeout=timeout, store_history=False,
-                                           output_hook=lambda msg: None)
-            if reply["content"].get("status") != "ok":
-                content = reply["content"]
-                raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
-        finally:
-            kc.stop_channels()
-
     def alive(self) -> bool:
         return self.km is not None and self.km.is_alive()
-
-    def reset(self, cwd: Path) -> None:
-        self._run(_RESET_CODE.format(cwd=str(cwd)), timeout=60)
 
     def shutdown(self) -> None:
         if self.km is not None:
@@ -495,6 +492,21 @@ class _WarmKernel:
             except Exception:  # noqa: BLE001 - best effort on a dead kernel
                 pass
             self.km = None
+        if self.ipc_dir is not None:
+            shutil.rmtree(self.ipc_dir, ignore_errors=True)
+            self.ipc_dir = None
+
+
+def _input_notebook(source: Path, run_dir: Path) -> Path:
+    """Copy of ``source`` with the hidden reset cell first (namespace cleared, cwd = run dir)."""
+    nb = json.loads(source.read_text(encoding="utf-8"))
+    reset = {"cell_type": "code", "execution_count": None, "id": "sna-reset",
+             "metadata": {"tags": ["sna-reset", "remove-cell"]}, "outputs": [],
+             "source": _RESET_CODE.format(cwd=str(run_dir)).strip()}
+    nb["cells"] = [reset, *nb.get("cells", [])]
+    path = run_dir / ".input.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    return path
 
 
 def _clean_notebook(path: Path) -> None:
@@ -508,7 +520,7 @@ def _clean_notebook(path: Path) -> None:
     count = 0
     for cell in nb.get("cells", []):
         tags = set(cell.get("metadata", {}).get("tags", []))
-        if tags & {"parameters", "injected-parameters"}:
+        if tags & {"parameters", "injected-parameters", "sna-reset"}:
             continue
         meta = cell.get("metadata", {})
         meta.pop("papermill", None)
@@ -582,9 +594,9 @@ def _execute_jobs(jobs: list[_Job], *, project: Path, data_copy: Path, runs_dir:
                         if not kernel.alive():
                             kernel.shutdown()
                             kernel.start()
-                        kernel.reset(tmp)
+                        source = _input_notebook(project / f"{job.notebook}.ipynb", tmp)
                         pm.execute_notebook(
-                            str(project / f"{job.notebook}.ipynb"), str(tmp / "notebook.ipynb"),
+                            str(source), str(tmp / "notebook.ipynb"),
                             parameters={"area": job.area, "data_dir": str(data_copy),
                                         "reporting_year": job.reporting_year, "build_dir": str(tmp)},
                             kernel_name=KERNEL_NAME, km=kernel.km, progress_bar=False,
@@ -600,6 +612,7 @@ def _execute_jobs(jobs: list[_Job], *, project: Path, data_copy: Path, runs_dir:
                             break
                         kernel.shutdown()  # kernel died or never started: retry once on a new one
                 seconds = time.perf_counter() - started
+                (tmp / ".input.ipynb").unlink(missing_ok=True)
                 if error is None:
                     _clean_notebook(tmp / "notebook.ipynb")
                     n_err = _stderr_outputs(tmp / "notebook.ipynb")

@@ -194,6 +194,9 @@ def test_build_factor_layers_on_hand_dataset():
     assert (layers.loc[DA_BLOCK, "da_victim_homes_years_hot"] == 5).all()
     assert layers.loc[DA_BLOCK, "da_victim_homes_persistent"].all()
     assert layers.loc["X00", "da_victim_homes_years_hot"] == 0
+    # 13 DA victims a year (12 in the block + 1), all with known homes
+    assert layers.attrs["records"]["da_victim_homes"][2020] == {"read": 13, "used": 13, "rejected": {}}
+    assert layers.attrs["deprivation_county_share"] == pytest.approx((32 * 20 + 4 * 40) / 3600)
     assert layers.loc[HOT_BLOCK, "deprivation_high"].all() and not layers.loc["X55", "deprivation_high"]
     assert layers.loc["X50", "disorganisation"] == 22
     assert layers.loc[HOT_BLOCK, "class_a_possession_homes"].tolist() == [2, 2, 2, 2]

@@ -118,7 +118,9 @@ def test_index_on_demo_county(demo_dir):
     layers = build_factor_layers(ds, settings=settings)
     n = len(ds.geography)
     assert len(layers) == n and layers.index.is_unique
-    for rec in layers.attrs["records"].values():
+    records = dict(layers.attrs["records"])
+    records.update({f"da_{y}": r for y, r in records.pop("da_victim_homes").items()})
+    for rec in records.values():
         assert rec["read"] == rec["used"] + sum(rec["rejected"].values())
     res = risk_index(layers, settings)
     assert res["score"].between(0, 1).all()

@@ -430,8 +430,9 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
     parts.append(_hotspot_columns("sv_offences", offences_at, weights=weights, base=population, settings=settings))
 
     dep_cfg = settings["deprivation"]
-    parts.append(deprivation_layer(dataset.census_deprivation, lsoa_codes=codes, high_share=dep_cfg["high_share"],
-                                   statement_share=dep_cfg["statement_share"]))
+    deprivation = deprivation_layer(dataset.census_deprivation, lsoa_codes=codes, high_share=dep_cfg["high_share"],
+                                    statement_share=dep_cfg["statement_share"])
+    parts.append(deprivation)
 
     window = int(settings["persistence"]["window"])
     first_year = int(getattr(config, "first_year", year - window + 1) or (year - window + 1))
@@ -445,8 +446,10 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
     da_victims = persons[(persons["role"] == "victim").to_numpy(dtype=bool)]
     da_victims = da_victims[isin(da_victims["crime_id"], da_crimes["crime_id"])]
     all_da = np.ones(len(da_crimes), dtype=bool)
-    da_counts = pd.DataFrame({y: people_by_home(da_crimes, da_victims, all_da, lsoa_codes=codes, roles=("victim",),
-                                                year=y) for y in da_years})
+    da_by_year = {y: people_by_home(da_crimes, da_victims, all_da, lsoa_codes=codes, roles=("victim",), year=y)
+                  for y in da_years}
+    records["da_victim_homes"] = {y: counts.attrs["records"] for y, counts in da_by_year.items()}
+    da_counts = pd.DataFrame(da_by_year)
     da_hot = pd.DataFrame({y: r["hot"] for y, r in hotspots_by_year(
         da_counts, weights=weights, base=_population_by_year(dataset.population, da_years, codes),
         settings=settings).items()})
@@ -479,6 +482,7 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
     layers.index.name = "lsoa_code"
     layers.attrs["records"] = records
     layers.attrs["notes"] = notes
+    layers.attrs["deprivation_county_share"] = deprivation.attrs["county_share"]
     layers.attrs["da_years"] = (da_years[0], da_years[-1])
     layers.attrs["year"] = year
     layers.attrs["population_year"] = population.attrs.get("year_used", year)

@@ -142,6 +142,8 @@ def test_record_tables(rules):
     assert not tables(dataframe_html(10, ["date", "lsoa_code", "offence_code"]))
     assert not tables(dataframe_html(500, ["year", "offences", "rate"]))  # aggregate series
     assert tables('{"data": [{"person_id": "a1", "age": 17}]}')
+    # Sphinx's search index maps the *word* to page numbers: not a record
+    assert not tables('Search.setIndex({"terms": {"crime_id": 17, "person_id": [3, 4], "crimin": [1, 3]}})')
     assert not tables("<p>Each record has a crime_id and a person_id (see data/README.md).</p>")
     repr_text = pd.DataFrame({"date": range(60), "age": range(60), "sex": ["M"] * 60}).to_string()
     assert tables(f"<pre>{html.escape(repr_text)}</pre>")

@@ -559,7 +559,8 @@ def _find_html_tables(text: str, rules: LeakRules, where: str) -> list[Finding]:
     return out
 
 
-_JSON_ID_KEY = re.compile(r'"(crime_id|person_id|incident_id|call_id)"\s*:\s*(?:"[^"]+"|\d|\[)')
+# a record: the id field holding a (string) id; a number or list is e.g. Sphinx's search index
+_JSON_ID_KEY = re.compile(r'"(crime_id|person_id|incident_id|call_id)"\s*:\s*"[^"]+"')
 _ROWS_FOOTER = re.compile(r"\[(\d+) rows x (\d+) columns\]")
 _PRE = re.compile(r"<pre[^>]*>(.*?)</pre>", re.S | re.I)
 

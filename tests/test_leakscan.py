@@ -141,6 +141,7 @@ def test_record_tables(rules):
     assert tables(dataframe_html(11, ["date", "lsoa_code", "offence_code"]))  # > 10 record rows
     assert not tables(dataframe_html(10, ["date", "lsoa_code", "offence_code"]))
     assert not tables(dataframe_html(500, ["year", "offences", "rate"]))  # aggregate series
+    assert not tables(dataframe_html(40, ["age", "sex", "victims"]))      # a count table by age and sex
     assert tables('{"data": [{"person_id": "a1", "age": 17}]}')
     # Sphinx's search index maps the *word* to page numbers: not a record
     assert not tables('Search.setIndex({"terms": {"crime_id": 17, "person_id": [3, 4], "crimin": [1, 3]}})')

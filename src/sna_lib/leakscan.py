@@ -537,9 +537,15 @@ def _record_table(columns: Iterable[str], n_rows: int, rules: LeakRules) -> str 
     if ids and n_rows > 0:
         return f"columns {ids} with {n_rows} row(s)"
     record = sorted(cols & RECORD_COLUMNS)
-    if len(record) >= 2 and n_rows > rules.max_record_rows:
+    aggregate = any(_AGGREGATE_COLUMN.search(c) for c in cols)  # e.g. "age, sex, victims": a count table
+    if len(record) >= 2 and n_rows > rules.max_record_rows and not aggregate:
         return f"record-level columns {record} with {n_rows} rows"
     return None
+
+
+_AGGREGATE_COLUMN = re.compile(
+    r"(^n$|count|number|total|rate|share|per[ _]|percent|%|sum|mean|median|victims|suspects|offences|"
+    r"crimes|people|persons|incidents|calls|admissions|responses|harm)")
 
 
 def _find_html_tables(text: str, rules: LeakRules, where: str) -> list[Finding]:

@@ -250,7 +250,8 @@ def build_crimes(rng: np.random.Generator, profile: dict, geo: Geography, latent
         flags[flag] |= ~da_flag & (rng.random(n) < p[code])
 
     # chronological order (ties broken by a random key) so ids follow time
-    order = np.lexsort((rng.random(n), date))
+    tiebreak = rng.integers(0, 1 << 31, n, dtype=np.int64)
+    order = np.argsort((date.astype(np.int64) << 31) | tiebreak)
     return Crimes(offences=off, year=years_arr[order], date=date[order], code=code[order],
                   lsoa=lsoa[order], domestic_abuse=da_flag[order], public=public[order],
                   flags={k: v[order] for k, v in flags.items()})

@@ -80,9 +80,14 @@ def sample_index(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.nd
     >>> sample_index(np.array([0.0, 1.0]), 3, np.random.default_rng(0)).tolist()
     [1, 1, 1]
     """
-    cum = np.cumsum(weights, dtype=float)
-    u = rng.random(n) * cum[-1]
-    return np.minimum(np.searchsorted(cum, u, side="right"), len(weights) - 1)
+    weights = np.asarray(weights, dtype=float)
+    if n < 2000:
+        cum = np.cumsum(weights)
+        u = rng.random(n) * cum[-1]
+        return np.minimum(np.searchsorted(cum, u, side="right"), len(weights) - 1)
+    # many draws: multinomial counts then a shuffle (cache-friendly, O(len(weights) + n))
+    counts = rng.multinomial(n, weights / weights.sum())
+    return rng.permutation(np.repeat(np.arange(len(weights)), counts))
 
 
 def pick_without_replacement(weights: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:

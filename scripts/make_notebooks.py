@@ -722,16 +722,18 @@ def area_profile() -> list:
         """),
         code("""
         profile = describe.area_profile(ctx.dataset, ctx.area, definition="partnership")
+        chart = describe.profile_chart_data(profile, config=ctx.config)
         fig, ax = plt.subplots()
-        ax.plot(profile["year"], profile["rate_per_1000"], marker="o", color=OKABE_ITO[0], label=ctx.area_label)
-        ax.plot(profile["year"], profile["county_rate_per_1000"], marker="o", color=OKABE_ITO[5],
+        ax.plot(chart["year"], chart["rate_per_1000"], marker="o", color=OKABE_ITO[0], label=ctx.area_label)
+        ax.plot(chart["year"], chart["county_rate_per_1000"], marker="o", color=OKABE_ITO[5],
                 label=ctx.county_label)
-        ax.set(xlabel="Calendar year", ylabel="Offences per 1,000 residents")
+        ax.set(xlabel="Calendar year", ylabel="Offences per 1,000 residents", ylim=(0, None))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(frameon=False)
         sns.despine(ax=ax)
         nb.show_figure(fig, f"profile-trend-{ctx.area}", caption=f"Serious violence offences per 1,000 residents, "
-                       f"{ctx.area_label} and {ctx.county_label}.",
-                       alt=describe.trend_alt_text(profile, "year"), data=profile)
+                       f"{ctx.area_label} and {ctx.county_label}. Gaps: withheld to protect the people involved.",
+                       alt=describe.trend_alt_text(chart, "year"), data=chart)
         nb.show_table(describe.profile_table(profile, config=ctx.config), f"profile-table-{ctx.area}",
                       f"Serious violence in {ctx.area_label} by year");
         """),

@@ -30,6 +30,7 @@ __all__ = [
     "context_table",
     "publish_csp_table",
     "profile_table",
+    "profile_chart_data",
     "age_profile_sentence",
     "age_feature_marks",
     "age_profile_frame",
@@ -80,12 +81,13 @@ def crimes_in_year(crimes: pd.DataFrame, year: int) -> pd.DataFrame:
 
 def publish_table(df: pd.DataFrame, count_columns: Sequence[str], rate_pairs: Mapping[str, str] | None = None, *,
                   area_level: str, config: Any = None, assume_published_totals: bool = True,
-                  decimals: int = 1) -> pd.DataFrame:
+                  decimals: int | Mapping[str, int] = 1) -> pd.DataFrame:
     """Withhold small counts and every rate/share derived from a withheld count, with one pattern.
 
     ``rate_pairs`` maps each rate column to the count column it was computed from. Counts and
     rates are suppressed with the same pattern (:func:`sna_lib.disclosure.suppression_mask`),
-    so a visible rate can never reveal a hidden count. Returns text cells ready for
+    so a visible rate can never reveal a hidden count. ``decimals`` is one number for every
+    rate or a mapping rate column -> decimals (default 1). Returns text cells ready for
     ``nb.show_table``.
 
     Examples
@@ -104,7 +106,8 @@ def publish_table(df: pd.DataFrame, count_columns: Sequence[str], rate_pairs: Ma
     out = disclosure.suppress_counts(df, list(count_columns), **kw)
     for rate, count_column in (rate_pairs or {}).items():
         hidden = mask[count_column].to_numpy(dtype=bool)
-        out[rate] = pd.Series([marker if h else _format_rate(v, decimals) for v, h in zip(df[rate].tolist(), hidden)],
+        places = decimals.get(rate, 1) if isinstance(decimals, Mapping) else decimals
+        out[rate] = pd.Series([marker if h else _format_rate(v, places) for v, h in zip(df[rate].tolist(), hidden)],
                               index=df.index, dtype=object)
     return out
 
@@ -366,11 +369,15 @@ def publish_csp_table(table: pd.DataFrame, year: int, *, config: Any = None) -> 
     pairs = {"Share (%)": counts[0], f"Share change on {year - 1} (points)": counts[0],
              f"Rate {year}": counts[0], f"Rank {year}": counts[0],
              f"Rate {window}": counts[1], f"Rank {window}": counts[1]}
-    return publish_table(table, counts, pairs, area_level="csp", config=config, decimals=2)
+    places = {c: (2 if c.startswith("Rate") else 1) for c in pairs}
+    return publish_table(table, counts, pairs, area_level="csp", config=config, decimals=places)
 
 
 def profile_table(profile: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
-    """Page table for :func:`area_profile` with CSP-level disclosure control."""
+    """Page table for :func:`area_profile` with CSP-level disclosure control.
+
+    The CSP's rate and rank are withheld wherever its count is; the county rate is published.
+    """
     table = pd.DataFrame({
         "Year": profile["year"].astype(str).to_numpy(),
         "Offences": profile["offences"].astype("int64").to_numpy(),
@@ -378,8 +385,30 @@ def profile_table(profile: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
         "County per 1,000 residents": profile["county_rate_per_1000"].round(2).to_numpy(),
         "Rank among CSPs": profile["rank"].to_numpy(),
     })
-    return publish_table(table, ["Offences"], {"Per 1,000 residents": "Offences"}, area_level="csp",
-                         config=config, assume_published_totals=False, decimals=2)
+    return publish_table(table, ["Offences"], {"Per 1,000 residents": "Offences", "Rank among CSPs": "Offences"},
+                         area_level="csp", config=config, assume_published_totals=False, decimals=2)
+
+
+def profile_chart_data(profile: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
+    """Numbers safe to plot for :func:`area_profile`: the CSP rate is ``<NA>`` where its count is withheld.
+
+    Uses the same suppression pattern as :func:`profile_table`.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"year": [2022, 2023], "offences": [3, 40], "rate_per_1000": [0.3, 4.0],
+    ...                   "county_rate_per_1000": [1.0, 1.1], "rank": [5, 1]})
+    >>> profile_chart_data(p)["rate_per_1000"].tolist()
+    [<NA>, 4.0]
+    """
+    from sna_lib import disclosure
+
+    mask = disclosure.suppression_mask(profile, ["offences"], area_level="csp", config=config,
+                                       assume_published_totals=False)["offences"].to_numpy(dtype=bool)
+    rate = pd.array([pd.NA if h else float(v) for v, h in zip(profile["rate_per_1000"].tolist(), mask)],
+                    dtype="Float64")
+    return pd.DataFrame({"year": profile["year"].astype("int64").to_numpy(), "rate_per_1000": rate,
+                         "county_rate_per_1000": profile["county_rate_per_1000"].astype("float64").to_numpy()})
 
 
 # --------------------------------------------------------------------------- trends
@@ -580,7 +609,7 @@ def top_risk_table(index: pd.DataFrame, geography: pd.DataFrame, area: str) -> p
         "Neighbourhood": names.reindex(rows.index.astype(str)).to_numpy(),
         "LSOA code": rows.index.astype(str),
         "CSP": rows["area"].astype(str).to_numpy(),
-        "Score": rows["score"].round(3).to_numpy(),
+        "Score": [f"{v:.3f}" for v in rows["score"].astype(float).tolist()],
         "Rank in county": rows["rank"].to_numpy(),
     })
     return out.sort_values(["Rank in county", "LSOA code"], kind="mergesort").reset_index(drop=True)
@@ -613,11 +642,15 @@ def irr_table(result) -> pd.DataFrame:
     ci = [("–" if not (np.isfinite(lo) and np.isfinite(hi)) else f"{lo:.2f} to {hi:.2f}")
           for lo, hi in zip(rows["irr_low"].tolist(), rows["irr_high"].tolist())]
     return pd.DataFrame({
-        "Factor": [result.labels.get(t, t) for t in rows.index],
+        "Factor": [_sentence_case(result.labels.get(t, t)) for t in rows.index],
         "Incidence rate ratio": [f"{v:.2f}" if np.isfinite(v) and v < 1e6 else "–" for v in rows["irr"].tolist()],
         "95% interval": ci,
         "p-value": ["< 0.001" if p < 0.001 else f"{p:.3f}" for p in rows["p_value"].tolist()],
     })
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def moran_sentence(result) -> str:
@@ -641,7 +674,7 @@ def moran_sentence(result) -> str:
     elif p < 0.05:
         verdict = "residuals alternate between neighbouring areas more than chance would suggest."
     else:
-        verdict = "there is no evidence that the residuals cluster in space."
+        verdict = "there is no significant evidence (at the 5% level) that the residuals cluster in space."
     return f"Moran's I of the model's residuals is {moran['I']:.2f} ({ptext}): {verdict}" + tail
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import geopandas as gpd
@@ -112,6 +113,96 @@ def plant(data: Path) -> dict[str, list[str]]:
     return planted
 
 
+def break_rows(data: Path) -> dict[str, int]:
+    """Make a few rows break the contract and switch to ``on_error: reject``.
+
+    Returns the number of rows each file must report as rejected, worked out here from the
+    rows broken (including people linked to a rejected crime, which the contract rejects too).
+    """
+    import datetime as dt
+
+    import yaml
+
+    crimes_path, crimes = _table(data, "crimes")
+    persons_path, persons = _table(data, "persons")
+    asb_path, asb = _table(data, "asb")
+    bad_crimes = crimes.index[-3:]                      # dated before first_year
+    crimes.loc[bad_crimes, "date"] = dt.date(2009, 6, 1) if crimes_path.suffix == ".parquet" else "2009-06-01"
+    bad_crime_ids = set(crimes.loc[bad_crimes, "crime_id"])
+    linked = persons["crime_id"].isin(bad_crime_ids)
+    bad_people = [i for i in persons.index[::-1] if not linked[i]][:2]   # unknown sex code
+    persons.loc[bad_people, "sex"] = "X"
+    bad_asb = asb.index[5:9]                            # LSOA not in geography
+    asb.loc[bad_asb, "lsoa_code"] = "X01999999"
+    _write(crimes_path, crimes)
+    _write(persons_path, persons)
+    _write(asb_path, asb)
+    config_path = data / "config.yaml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["validation"] = {"on_error": "reject"}
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return {crimes_path.name: len(bad_crimes), persons_path.name: len(bad_people) + int(linked.sum()),
+            asb_path.name: len(bad_asb)}
+
+
+class _TableCells(HTMLParser):
+    """Rows of cell texts for every HTML table of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[str]]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self.tables:
+            self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def quality_table(site: Path) -> pd.DataFrame:
+    """The read/used/rejected table of the data-quality appendix, as numbers."""
+    pages = sorted(site.rglob("*data_quality*.html"))
+    assert pages, "no data-quality page in the book"
+    parser = _TableCells()
+    parser.feed(pages[0].read_text(encoding="utf-8"))
+    for rows in parser.tables:
+        header = [h.lower() for h in rows[0]] if rows else []
+        if {"file", "read", "used", "rejected"} <= set(header):
+            frame = pd.DataFrame(rows[1:], columns=header[: len(rows[1])] if rows[1:] else header)
+            for col in ("read", "used", "rejected"):
+                frame[col] = frame[col].str.replace(",", "").astype(int)
+            return frame.set_index("file")
+    raise AssertionError(f"no File/Read/Used/Rejected table on {pages[0].name}")
+
+
+def file_rows(path: Path) -> int:
+    """Data rows in an input file, counted independently of sna_lib."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_metadata(path).num_rows
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8") as handle:
+            return sum(1 for line in handle if line.strip()) - 1
+    return len(gpd.read_file(path))
+
+
 def _all(planted: dict[str, list[str]]) -> list[str]:
     return [c for values in planted.values() for c in values]
 
@@ -120,12 +211,25 @@ def _all(planted: dict[str, list[str]]) -> list[str]:
 def canary_data(demo_dir, tmp_path_factory):
     data = tmp_path_factory.mktemp("canary_data")
     shutil.copytree(demo_dir, data, dirs_exist_ok=True)
-    return data, plant(data)
+    planted = plant(data)
+    return data, planted, break_rows(data)
+
+
+@pytest.fixture(scope="module")
+def canary_book(canary_data, tmp_path_factory):
+    """The county book built from the planted (and partly broken) data."""
+    from sna_lib.book.pipeline import build_book
+
+    data = canary_data[0]
+    build_dir = tmp_path_factory.mktemp("canary_build")
+    result = build_book(data, area="county", build_dir=build_dir, workers=2)
+    assert result.ok, "\n".join(map(str, result.failures))
+    return result, build_dir
 
 
 def test_planted_canaries_are_detectable(canary_data):
     """The scanner finds every canary in the raw planted records: a clean book is not an accident."""
-    data, planted = canary_data
+    data, planted, _ = canary_data
     rules = rules_from_data_dir(data, canaries=_all(planted))
     crimes, persons = _table(data, "crimes")[1], _table(data, "persons")[1]
     planted_persons = persons["person_id"].isin(planted["person_id"]) | persons["crime_id"].isin(planted["crime_id"]) \
@@ -145,17 +249,14 @@ def test_planted_canaries_are_detectable(canary_data):
 
 @pytest.mark.book
 @pytest.mark.xdist_group("book")
-def test_no_canary_reaches_the_book_or_figures(canary_data, tmp_path_factory):
-    from sna_lib.book.pipeline import build_book
+def test_no_canary_reaches_the_book_or_figures(canary_data, canary_book, tmp_path_factory):
     from sna_lib.config import load_config
     from sna_lib.figures import export_figures
 
-    data, planted = canary_data
+    data, planted, _ = canary_data
+    result, build_dir = canary_book
     canaries = _all(planted)
     rules = rules_from_data_dir(data, canaries=canaries)
-    build_dir = tmp_path_factory.mktemp("canary_build")
-    result = build_book(data, area="county", build_dir=build_dir, workers=2)
-    assert result.ok, "\n".join(map(str, result.failures))
     site = Path(result.published["county"])
     assert (site / "index.html").is_file()
 
@@ -167,18 +268,54 @@ def test_no_canary_reaches_the_book_or_figures(canary_data, tmp_path_factory):
 
     site_report = scan_site(site, rules=rules)
     figures_report = scan_paths([figures], rules=rules, root=figures)
-    notebooks = sorted(site.rglob("*.ipynb"))
-    outputs = sum(len(c.get("outputs", [])) for nb in notebooks
+    # the executed notebooks the pages were rendered from (outputs hidden from readers included)
+    staged = sorted((build_dir / ".staging").rglob("*.ipynb"))
+    staged = [p for p in staged if "_build" not in p.parts]
+    notebook_report = scan_paths(staged, rules=rules, root=build_dir)
+    outputs = sum(len(c.get("outputs", [])) for nb in staged
                   for c in json.loads(nb.read_text(encoding="utf-8")).get("cells", []))
-    leaks = site_report.findings + figures_report.findings
+    leaks = site_report.findings + figures_report.findings + notebook_report.findings
     print(f"\ncanaries planted: {len(canaries)} "
           f"({', '.join(f'{k} {len(v)}' for k, v in planted.items())}); "
           f"also scanned for {len(rules.identifiers):,} record ids, {len(rules.id_patterns)} id formats, "
           f"incident coordinates and record tables\n"
-          f"book: {site_report.files_scanned} files ({site_report.bytes_scanned:,} bytes), "
-          f"{len(notebooks)} notebooks with {outputs} outputs; figures: {figures_report.files_scanned} exports "
+          f"book: {site_report.files_scanned} files ({site_report.bytes_scanned:,} bytes); executed notebooks: "
+          f"{len(staged)} with {outputs} outputs; figures: {figures_report.files_scanned} exports "
           f"for {len(areas)} areas\nleaks found: {len(leaks)}")
     for f in leaks[:40]:
         print(f"  LEAK {f}")
-    assert site_report.files_scanned > 10 and figures_report.files_scanned == 2 * len(areas)
+    assert site_report.files_scanned > 10 and len(staged) >= 10
+    assert figures_report.files_scanned == 2 * len(areas)
     assert leaks == []
+
+
+# ------------------------------------------------------------------------------ nothing lost
+
+def _check_reconciles(site: Path, data: Path, data_copy: Path | None, rejected: dict[str, int]) -> pd.DataFrame:
+    table = quality_table(site)
+    inputs = {p.name: p for p in sorted(data.iterdir()) if p.is_file() and p.name != "config.yaml"}
+    assert set(table.index) == set(inputs)  # every input file is accounted for
+    assert (table["read"] == table["used"] + table["rejected"]).all()
+    for name, path in inputs.items():
+        assert table.loc[name, "read"] == file_rows(path), name                   # nothing unread
+        assert table.loc[name, "rejected"] == rejected.get(name, 0), name         # exactly the bad rows
+        if data_copy is not None and (data_copy / f"{path.stem}.parquet").exists():
+            assert table.loc[name, "used"] == file_rows(data_copy / f"{path.stem}.parquet"), name  # what the book used
+    return table
+
+
+@pytest.mark.book
+@pytest.mark.xdist_group("book")
+def test_data_quality_appendix_reconciles_with_rejections(canary_data, canary_book):
+    data, _, rejected = canary_data
+    result, _ = canary_book
+    table = _check_reconciles(Path(result.published["county"]), data, result.run.data_copy, rejected)
+    assert table["rejected"].sum() == sum(rejected.values()) > 0
+    print(f"\ndata quality (hostile rows): {int(table['read'].sum()):,} read = {int(table['used'].sum()):,} used "
+          f"+ {int(table['rejected'].sum())} rejected, {len(table)} files")
+
+
+@pytest.mark.book
+@pytest.mark.xdist_group("book")
+def test_data_quality_appendix_reconciles_on_the_demo(built_book):
+    _check_reconciles(built_book.site, built_book.data_dir, built_book.result.run.data_copy, {})

@@ -1,0 +1,209 @@
+"""Offline maps: vendored Leaflet/d3 inlined, nothing fetched, polygons only, and they really draw.
+
+Unit tests render small folium maps. Browser tests screenshot the map of the built book's
+section page in headless chromium (skipped when chromium is absent) and measure how much of the
+map pane is coloured — a blank map (JavaScript not loaded) is all white.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import html as htmllib
+import re
+import shutil
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+geopandas = pytest.importorskip("geopandas")
+from shapely.geometry import Point, box  # noqa: E402
+
+from sna_lib.book.maps import (  # noqa: E402
+    FLAG_COLOURS,
+    MISSING_COLOUR,
+    SEQUENTIAL_COLOURS,
+    OfflineAssetError,
+    choropleth_map,
+    offline_html,
+)
+
+EXTERNAL_ASSET = re.compile(r"<(script|link)\b[^>]*\b(src|href)\s*=\s*[\"'](https?:)?//", re.I)
+VENDOR = resources.files("sna_lib").joinpath("vendor")
+
+
+def _squares(rates, crs=27700):
+    polys = [box(550_000 + 1000 * i, 200_000, 551_000 + 1000 * i, 201_000) for i in range(len(rates))]
+    return geopandas.GeoDataFrame(
+        {"lsoa_code": [f"X0100000{i}" for i in range(len(rates))],
+         "lsoa_name": [f"Area {i}" for i in range(len(rates))], "rate": rates},
+        geometry=polys, crs=crs)
+
+
+def test_vendored_files_match_their_recorded_hashes():
+    provenance = VENDOR.joinpath("PROVENANCE.md").read_text(encoding="utf-8")
+    recorded = dict((name, digest) for digest, name in re.findall(r"^([0-9a-f]{64})  (\S+)$", provenance, re.M))
+    assert set(recorded) == {"leaflet.js", "leaflet.css", "d3.v3.min.js"}
+    for name, digest in recorded.items():
+        assert hashlib.sha256(VENDOR.joinpath(name).read_bytes()).hexdigest() == digest, name
+
+
+def test_plain_folium_map_becomes_self_contained():
+    import folium
+
+    doc = offline_html(folium.Map(tiles=None, location=[51.7, 0.5], zoom_start=9))
+    assert not EXTERNAL_ASSET.search(doc)
+    for host in ("cdn.jsdelivr.net", "code.jquery.com", "cdnjs.cloudflare.com", "bootstrapcdn"):
+        assert host not in doc
+    leaflet = VENDOR.joinpath("leaflet.js").read_text(encoding="utf-8")
+    body = leaflet.split("//# sourceMappingURL")[0].strip()
+    assert body[-2000:] in doc  # the vendored library itself is inlined
+    assert "sourceMappingURL" not in doc
+
+
+def test_branca_colormap_gets_the_vendored_d3():
+    import branca.colormap
+    import folium
+
+    fmap = folium.Map(tiles=None, location=[51.7, 0.5], zoom_start=9)
+    branca.colormap.LinearColormap(["#ffffb2", "#bd0026"], vmin=0, vmax=1).add_to(fmap)
+    doc = offline_html(fmap)
+    assert not EXTERNAL_ASSET.search(doc)
+    assert "d3.v3.min.js (vendored" in doc
+
+
+def test_unvendored_plugin_is_refused_not_silently_broken():
+    import folium
+    from folium.plugins import Fullscreen
+
+    fmap = folium.Map(tiles=None, location=[51.7, 0.5], zoom_start=9)
+    Fullscreen().add_to(fmap)
+    with pytest.raises(OfflineAssetError, match="not vendored"):
+        offline_html(fmap)
+
+
+def test_choropleth_colours_legend_and_tooltip_by_hand():
+    # zero is its own class; the positive rates 1, 2, 10 split at their median (2) and max (10)
+    m = choropleth_map(_squares([0.0, 1.0, 2.0, 10.0, float("nan")]), "rate", title="Rate", classes=3)
+    doc = m.document
+    assert not EXTERNAL_ASSET.search(doc)
+    features = re.findall(r'"fill": "(#[0-9a-f]{6})".*?"lsoa_code": "(X\d+)"', doc)
+    fills = dict((code, fill) for fill, code in features)
+    lightest, middle, darkest = SEQUENTIAL_COLOURS[0], SEQUENTIAL_COLOURS[2], SEQUENTIAL_COLOURS[4]
+    assert fills == {"X01000000": lightest, "X01000001": middle, "X01000002": middle,
+                     "X01000003": darkest, "X01000004": MISSING_COLOUR}
+    legend = json.loads(re.search(r"div\.innerHTML = (\".*?\");", doc).group(1))
+    for label in ("0", "1.0 – 2.0", "10.0 – 10.0", "no data / suppressed"):
+        assert f"</span>{label}</div>" in legend
+    assert 'let fields = ["lsoa_name", "lsoa_code", "value"];' in doc
+    assert '"value": "10.0"' in doc and '"value": "no data / suppressed"' in doc
+
+
+def test_only_name_code_and_value_reach_the_page():
+    areas = _squares([1.0, 2.0])
+    areas["person_id"] = ["P-CANARY-1", "P-CANARY-2"]
+    areas["offences"] = [3, 4]
+    doc = choropleth_map(areas, "rate", title="Rate").document
+    assert "P-CANARY" not in doc and '"offences"' not in doc
+
+
+def test_flags_use_the_flag_palette():
+    areas = _squares([0, 0, 0])
+    areas["flag"] = ["hot", "cold", "not significant"]
+    doc = choropleth_map(areas, "flag", title="Hot spots", kind="flag").document
+    for colour in FLAG_COLOURS.values():
+        assert f'"fill": "{colour}"' in doc
+
+
+def test_points_are_never_mapped():
+    points = geopandas.GeoDataFrame({"lsoa_code": ["a"], "lsoa_name": ["a"], "rate": [1.0]},
+                                    geometry=[Point(550_000, 200_000)], crs=27700)
+    with pytest.raises(ValueError, match="never points"):
+        choropleth_map(points, "rate", title="Rate")
+    with pytest.raises(ValueError, match="projected CRS"):
+        choropleth_map(_squares([1.0]).to_crs(4326), "rate", title="Rate")
+
+
+def test_same_map_gives_identical_html():
+    a = choropleth_map(_squares([1.0, 5.0, 9.0]), "rate", title="Rate")
+    b = choropleth_map(_squares([1.0, 5.0, 9.0]), "rate", title="Rate")
+    assert a.document == b.document
+    assert a._repr_html_().startswith('<iframe class="sna-map" title="Rate" srcdoc="')
+
+
+# ------------------------------------------------------------------------------ in a browser
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.skip("chromium not installed (scripts/ensure-chromium.sh installs it)")
+    return path
+
+
+def _screenshot(page: Path, out: Path, tmp: Path, size: str = "1200,900"):
+    from PIL import Image
+
+    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={tmp / 'chromium-profile'}", "--virtual-time-budget=5000",
+           f"--screenshot={out}", f"--window-size={size}", page.as_uri()]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    return np.asarray(Image.open(out).convert("RGB")).astype(int)
+
+
+def _coloured_fraction(pixels: np.ndarray) -> float:
+    """Share of pixels that are clearly not white/near-white background."""
+    return float((pixels.min(axis=2) < 235).mean())
+
+
+def _palette_pixels(pixels: np.ndarray, colours) -> dict[str, int]:
+    counts = {}
+    for colour in colours:
+        rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+        counts[colour] = int((np.abs(pixels - rgb).max(axis=2) <= 6).sum())
+    return counts
+
+
+def _map_page(built_book, tmp_path: Path, *, break_it: bool = False) -> Path:
+    """The built section's map iframe alone on a page (top-left, 1000x480), exactly as built."""
+    raw = (built_book.site / "notebooks" / "03_what_is_sv.html").read_text(encoding="utf-8")
+    iframe = re.search(r'<iframe class="sna-map".*?</iframe>', raw, flags=re.S).group(0)
+    if break_it:  # negative control: the same map with its inlined Leaflet removed
+        iframe = re.sub(r"leaflet\.js \(vendored.*?&lt;/script&gt;", "&lt;/script&gt;", iframe, flags=re.S)
+    iframe = re.sub(r'style="[^"]*"', 'style="position:absolute;left:0;top:0;width:1000px;height:480px;border:0"',
+                    iframe)
+    page = tmp_path / ("broken.html" if break_it else "map.html")
+    page.write_text(f"<!doctype html><html><body style='margin:0;background:#fff'>{iframe}</body></html>",
+                    encoding="utf-8")
+    return page
+
+
+@pytest.mark.book
+@pytest.mark.browser
+@pytest.mark.xdist_group("book")
+def test_built_map_draws_offline_and_a_broken_one_would_be_caught(built_book, tmp_path):
+    shot = _screenshot(_map_page(built_book, tmp_path), tmp_path / "map.png", tmp_path)
+    pane = shot[20:460, 20:980]
+    fraction = _coloured_fraction(pane)
+    used = {c: n for c, n in _palette_pixels(pane, [*SEQUENTIAL_COLOURS, MISSING_COLOUR]).items() if n > 200}
+    print(f"\nmap pane: {fraction:.0%} coloured, palette colours drawn: {sorted(used)}")
+    assert fraction > 0.15
+    assert len(used) >= 3
+
+    blank = _screenshot(_map_page(built_book, tmp_path, break_it=True), tmp_path / "broken.png", tmp_path)
+    assert _coloured_fraction(blank[20:460, 20:980]) < 0.02  # the check does fail on a blank map
+
+
+@pytest.mark.book
+@pytest.mark.browser
+@pytest.mark.xdist_group("book")
+def test_map_renders_inside_the_real_page(built_book, tmp_path):
+    page = built_book.site / "notebooks" / "03_what_is_sv.html"
+    shot = _screenshot(page, tmp_path / "page.png", tmp_path, size="1200,6000")
+    drawn = _palette_pixels(shot, SEQUENTIAL_COLOURS)
+    print(f"\nmap colours in the page screenshot: {drawn}")
+    assert sum(drawn.values()) > 5_000

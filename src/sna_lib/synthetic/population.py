@@ -68,7 +68,7 @@ def build_census(rng: np.random.Generator, profile: dict, geo: Geography, latent
     codes = geo.frame["lsoa_code"].to_numpy()
     year = CENSUS_YEAR if CENSUS_YEAR in latent.years else latent.years[-1]
     z = latent.z[latent.year_index(year)]
-    dep = 0.85 * z + 0.5 * rng.standard_normal(len(z))
+    dep = 0.7 * z + 0.7 * rng.standard_normal(len(z))
     pop_year = population[population["year"] == year]
     by_lsoa = pop_year.groupby("lsoa_code", observed=False)["population"].sum().to_numpy()
     adults = pop_year[pop_year["age"] >= 16].groupby("lsoa_code", observed=False)["population"].sum().to_numpy()

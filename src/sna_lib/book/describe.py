@@ -27,6 +27,7 @@ __all__ = [
     "publish_table",
     "key_measure_row",
     "year_on_year",
+    "harm_impact_table",
     "context_table",
     "publish_csp_table",
     "profile_table",
@@ -409,6 +410,28 @@ def profile_chart_data(profile: pd.DataFrame, *, config: Any = None) -> pd.DataF
                     dtype="Float64")
     return pd.DataFrame({"year": profile["year"].astype("int64").to_numpy(), "rate_per_1000": rate,
                          "county_rate_per_1000": profile["county_rate_per_1000"].astype("float64").to_numpy()})
+
+
+def harm_impact_table(impact) -> pd.DataFrame:
+    """The reference SNA's harm panel (section 5) from ``harm.harm_impact``: numbers and CCHI-weighted equivalents.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> t = harm_impact_table(NS(offences=1100, offences_equivalent=14300, unique_suspects=626,
+    ...                          suspects_equivalent=8138, unique_victims=947, victims_equivalent=12311))
+    >>> t.values.tolist()[1]
+    ['Unique suspects', 626, 8138]
+    """
+    def eq(value):
+        return pd.NA if value is None else int(value)
+
+    return pd.DataFrame({
+        "Group": ["Serious violence offences", "Unique suspects", "Unique victims"],
+        "Number": [int(impact.offences), int(impact.unique_suspects), int(impact.unique_victims)],
+        "Harm-weighted equivalent": pd.array([eq(impact.offences_equivalent), eq(impact.suspects_equivalent),
+                                              eq(impact.victims_equivalent)], dtype="Int64"),
+    })
 
 
 # --------------------------------------------------------------------------- trends

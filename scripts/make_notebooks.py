@@ -482,9 +482,13 @@ def place_section() -> list:
         """),
         md("""
         {glue:text}`pl_new_hotspots` neighbourhoods were hotspots in {glue:text}`year` without
-        having been one in any of the previous four years. Serious violence is not a volume
-        crime, so hotspots vary more from year to year than they would for a volume crime; the
-        persistence map is the more reliable guide.
+        having been one in any of the previous four years ({numref}`tbl-new-hotspots`). Serious
+        violence is not a volume crime, so hotspots vary more from year to year than they would
+        for a volume crime; the persistence map is the more reliable guide.
+        """),
+        code("""
+        nb.show_table(describe.new_hotspots_by_csp(persistent, ctx.dataset.geography), "new-hotspots",
+                      f"Serious violence hotspot neighbourhoods in {year}, and new hotspots, by CSP")
 
         ## Hotspots in {glue:text}`year`
         """),
@@ -695,8 +699,20 @@ def community_voices() -> list:
         """),
         code("""
         themes = describe.survey_themes(ctx.dataset.community_survey, ctx.area)
-        nb.show_table(themes, "survey-themes", f"Themes raised in community surveys, {ctx.area_label}",
-                      count_columns=list(themes.columns[1:]));
+        years = list(themes.columns[1:])
+        if years:
+            chart = disclosure.suppress_counts(themes, years, area_level=ctx.area_level, config=ctx.config,
+                                               output="numeric")
+            fig, ax = plt.subplots(figsize=(8, 0.8 + 0.5 * len(chart)))
+            sns.barplot(data=chart, y="Theme", x=years[-1], color=OKABE_ITO[2], ax=ax)
+            ax.set(xlabel=f"Responses raising the theme, {years[-1]}", ylabel="")
+            sns.despine(ax=ax, left=True)
+            nb.show_figure(fig, "survey-latest", caption=f"Themes raised in the {years[-1]} community survey, "
+                           f"{ctx.area_label}.", alt=describe.survey_alt_text(chart, years[-1]),
+                           data=disclosure.suppress_counts(themes, years, area_level=ctx.area_level,
+                                                           config=ctx.config))
+        nb.show_table(themes, "survey-themes", f"Themes raised in community surveys by year, {ctx.area_label}",
+                      count_columns=years);
         """),
         md("""
         ## Using these findings

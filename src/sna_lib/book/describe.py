@@ -46,6 +46,7 @@ __all__ = [
     "map_frame",
     "flag_labels",
     "sv_persistence",
+    "new_hotspots_by_csp",
     "csp_table",
     "exclusions_by_year",
     "exclusions_alt_text",
@@ -55,6 +56,7 @@ __all__ = [
     "irr_table",
     "moran_sentence",
     "survey_themes",
+    "survey_alt_text",
     "area_profile",
 ]
 
@@ -556,6 +558,27 @@ def sv_persistence(dataset, year: int, *, sv_ids, settings: dict | None = None, 
     return out
 
 
+def new_hotspots_by_csp(persistent: pd.DataFrame, geography: pd.DataFrame) -> pd.DataFrame:
+    """Neighbourhoods that are hotspots now and new hotspots, by CSP (from :func:`sv_persistence`).
+
+    Counts are of neighbourhoods (LSOAs), not people. CSPs with none are listed with zeros.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"hot_now": [True, True, False], "new": [True, False, False]}, index=["a", "b", "c"])
+    >>> g = pd.DataFrame({"lsoa_code": ["a", "b", "c"], "area": ["N", "N", "S"]})
+    >>> new_hotspots_by_csp(p, g).values.tolist()
+    [['N', 2, 1], ['S', 0, 0]]
+    """
+    area = pd.Series(geography["area"].astype(str).to_numpy(), index=geography["lsoa_code"].astype(str))
+    frame = pd.DataFrame({"CSP": area.reindex(persistent.index.astype(str)).to_numpy(),
+                          "hot": persistent["hot_now"].astype(bool).to_numpy(),
+                          "new": persistent["new"].astype(bool).to_numpy()})
+    out = frame.groupby("CSP", sort=True)[["hot", "new"]].sum().reindex(sorted(set(area)), fill_value=0)
+    out = out.rename(columns={"hot": "Hotspot neighbourhoods", "new": "of which new"}).astype("int64")
+    return out.rename_axis("CSP").reset_index()
+
+
 def csp_table(csp_year: pd.DataFrame, csp_window: pd.DataFrame, year: int) -> pd.DataFrame:
     """CSP comparison for the page from two ``place.csp_breakdown`` results (year and window).
 
@@ -718,6 +741,18 @@ def survey_themes(community_survey: pd.DataFrame, area: str, county: str | None 
     table = table.sort_values(by=list(table.columns[::-1]), ascending=False, kind="mergesort")
     table.columns = [str(c) for c in table.columns]
     return table.rename_axis("Theme").reset_index().astype({c: "int64" for c in table.columns})
+
+
+def survey_alt_text(chart: pd.DataFrame, year: str) -> str:
+    """Alt text for the survey bar chart: every theme with its (published) count.
+
+    Examples
+    --------
+    >>> survey_alt_text(pd.DataFrame({"Theme": ["Lighting", "Clubs"], "2023": pd.array([9, None], dtype="Int64")}), "2023")
+    'Bar chart of responses raising each theme in 2023: Lighting 9; Clubs withheld.'
+    """
+    parts = [f"{t} {'withheld' if pd.isna(n) else f'{int(n):,}'}" for t, n in zip(chart["Theme"], chart[year])]
+    return f"Bar chart of responses raising each theme in {year}: " + "; ".join(parts) + "."
 
 
 # --------------------------------------------------------------------------- area profile

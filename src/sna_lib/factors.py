@@ -137,6 +137,34 @@ def select_crimes(crimes: pd.DataFrame, crime_ids, *, year: int | None = None) -
     return rows
 
 
+def linked_tables(crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, years=None):
+    """The crimes in ``crime_ids`` (optionally some years) and the person links to them, small.
+
+    Selecting by membership on the full tables once, before any other work, keeps the
+    layer and place functions fast on national-scale data (tens of millions of rows).
+
+    Returns
+    -------
+    (crimes, persons) : tuple of pandas.DataFrame
+        ``crime_id, date, lsoa_code`` and ``crime_id, person_id, role, home_lsoa``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> crimes = pd.DataFrame({"crime_id": ["a", "b"], "date": pd.to_datetime(["2022-01-01"] * 2),
+    ...                        "lsoa_code": ["x", "y"]})
+    >>> persons = pd.DataFrame({"crime_id": ["a", "b"], "person_id": ["p", "q"], "role": ["suspect"] * 2,
+    ...                         "home_lsoa": ["x", "x"]})
+    >>> [len(t) for t in linked_tables(crimes, persons, ["b"])]
+    [1, 1]
+    """
+    small = select_crimes(crimes[["crime_id", "date", "lsoa_code"]], crime_ids)
+    if years is not None:
+        small = small[small["date"].dt.year.isin(list(years)).to_numpy()]
+    links = persons.loc[isin(persons["crime_id"], small["crime_id"]), ["crime_id", "person_id", "role", "home_lsoa"]]
+    return small, links
+
+
 def person_homes(crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, roles=("suspect",),
                  year: int | None = None) -> pd.Series:
     """Home LSOA of each distinct person in ``roles`` on the given crimes (latest crime wins).
@@ -323,7 +351,7 @@ def drug_offence_ids(crimes: pd.DataFrame, offences_table: pd.DataFrame, *, flag
         codes |= set(offences_table.loc[offences_table[flag].astype(bool), "offence_code"].astype(str))
     elif not codes:
         raise ValueError(f"reference table has no column {flag!r} and no fallback codes were configured")
-    return pd.Index(crimes.loc[crimes["offence_code"].astype(str).isin(codes), "crime_id"])
+    return pd.Index(crimes.loc[isin(crimes["offence_code"], sorted(codes)), "crime_id"])
 
 
 def unemployment_layer(census_employment: pd.DataFrame, *, lsoa_codes: pd.Index, alpha: float) -> pd.DataFrame:
@@ -407,10 +435,9 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
         from sna_lib.classify import serious_violence_ids
 
         sv_ids = serious_violence_ids(dataset.crimes, definition)
-    # slice the big tables once: only the columns and roles the layers use
-    crimes = dataset.crimes[["crime_id", "date", "lsoa_code", "offence_code", "domestic_abuse"]]
-    persons = dataset.persons[["crime_id", "person_id", "role", "home_lsoa"]]
-    persons = persons[((persons["role"] == "suspect") | (persons["role"] == "victim")).to_numpy(dtype=bool)]
+    # select the small qualifying subsets of the big tables once (national scale: 10^7 rows)
+    crimes, persons = dataset.crimes, dataset.persons
+    sv_crimes, sv_persons = linked_tables(crimes, persons, sv_ids)
     if offences_table is None:
         from sna_lib.reference import offences
 
@@ -421,11 +448,12 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
     area = pd.Series(geography["area"].astype(str).to_numpy(), index=pd.Index(geography["lsoa_code"].astype(str)))
     parts = [pd.DataFrame({"area": area.reindex(codes).to_numpy(), "population": population.to_numpy()}, index=codes)]
 
-    suspects = people_by_home(crimes, persons, sv_ids, lsoa_codes=codes, year=year)
+    all_sv = np.ones(len(sv_crimes), dtype=bool)
+    suspects = people_by_home(sv_crimes, sv_persons, all_sv, lsoa_codes=codes, year=year)
     records["sv_suspect_homes"] = suspects.attrs["records"]
     parts.append(_hotspot_columns("sv_suspect_homes", suspects, weights=weights, base=population, settings=settings))
 
-    offences_at = crimes_by_lsoa(crimes, sv_ids, lsoa_codes=codes, year=year)
+    offences_at = crimes_by_lsoa(sv_crimes, all_sv, lsoa_codes=codes, year=year)
     records["sv_offences"] = offences_at.attrs["records"]
     parts.append(_hotspot_columns("sv_offences", offences_at, weights=weights, base=population, settings=settings))
 
@@ -441,10 +469,9 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
     if len(da_years) < window:
         notes.append(f"DA hot-spot persistence uses {len(da_years)} year(s) ({da_years[0]}-{year}), not {window}: "
                      f"the data start in {first_year}")
-    da_crimes = crimes.loc[crimes["domestic_abuse"].astype(bool).to_numpy(), ["crime_id", "date"]]
-    da_crimes = da_crimes[da_crimes["date"].dt.year.between(da_years[0], da_years[-1]).to_numpy()]
-    da_victims = persons[(persons["role"] == "victim").to_numpy(dtype=bool)]
-    da_victims = da_victims[isin(da_victims["crime_id"], da_crimes["crime_id"])]
+    in_window = (crimes["date"].dt.year.between(da_years[0], da_years[-1])).to_numpy()
+    da_mask = crimes["domestic_abuse"].astype(bool).to_numpy() & in_window
+    da_crimes, da_victims = linked_tables(crimes, persons, da_mask)
     all_da = np.ones(len(da_crimes), dtype=bool)
     da_by_year = {y: people_by_home(da_crimes, da_victims, all_da, lsoa_codes=codes, roles=("victim",), year=y)
                   for y in da_years}
@@ -470,7 +497,9 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
         spec = settings["drugs"][layer]
         ids = drug_offence_ids(crimes, offences_table, flag=spec.get("reference_flag", layer),
                                extra_codes=spec.get("codes", ()))
-        homes = people_by_home(crimes, persons, ids, lsoa_codes=codes, year=year)
+        drug_crimes, drug_persons = linked_tables(crimes, persons, ids, years=[year])
+        homes = people_by_home(drug_crimes, drug_persons, np.ones(len(drug_crimes), dtype=bool), lsoa_codes=codes,
+                               year=year)
         records[f"{layer}_homes"] = homes.attrs["records"]
         parts.append(_hotspot_columns(f"{layer}_homes", homes, weights=weights, base=population, settings=settings))
 

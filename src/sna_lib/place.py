@@ -23,7 +23,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from sna_lib.factors import crimes_by_lsoa, lsoa_population, person_homes, select_crimes
+from sna_lib.factors import crimes_by_lsoa, linked_tables, lsoa_population, person_homes, select_crimes
 
 AMBULANCE_TRAUMA = ("assault_sexual_assault", "stab_gunshot_penetrating_trauma")
 
@@ -217,7 +217,9 @@ def place_statements(dataset, layers: pd.DataFrame, *, sv_ids, year: int | None 
     year = int(year if year is not None else layers.attrs.get("year", dataset.config.reporting_year))
     window = int(settings["persistence"]["window"])
     window_years = list(range(year - window + 1, year + 1))
-    crimes, persons, geography = dataset.crimes, dataset.persons, dataset.geography
+    geography = dataset.geography
+    crimes, persons = linked_tables(dataset.crimes, dataset.persons, sv_ids)
+    sv_ids = np.ones(len(crimes), dtype=bool)            # every row of the slim table qualifies
     suspects = person_homes(crimes, persons, sv_ids, roles=("suspect",), year=year)
     both = person_homes(crimes, persons, sv_ids, roles=("suspect", "victim"), year=year)
     weights = weights or weights_for(geography, settings)
@@ -268,8 +270,9 @@ def sv_hotspot_history(dataset, *, sv_ids, year: int | None = None, settings: di
     first = max(year - window + 1, int(getattr(config, "first_year", year - window + 1) or 0))
     years = list(range(first, year + 1))
     weights = weights or weights_for(dataset.geography, settings)
-    crimes = dataset.crimes[["crime_id", "date", "lsoa_code"]]
-    counts = pd.DataFrame({y: crimes_by_lsoa(crimes, sv_ids, lsoa_codes=weights.ids, year=y) for y in years})
+    crimes = select_crimes(dataset.crimes[["crime_id", "date", "lsoa_code"]], sv_ids)
+    everything = np.ones(len(crimes), dtype=bool)
+    counts = pd.DataFrame({y: crimes_by_lsoa(crimes, everything, lsoa_codes=weights.ids, year=y) for y in years})
     base = pd.DataFrame({y: lsoa_population(dataset.population, y).reindex(weights.ids, fill_value=0.0)
                          for y in years})
     results = hotspots_by_year(counts, weights=weights, base=base, settings=settings)

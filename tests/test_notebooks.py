@@ -132,7 +132,7 @@ def test_static_check_catches_computation():
 
 # --------------------------------------------------------------------------- execution
 
-EXECUTED = ("04_key_measures", "06_people", "11_data_quality")
+EXECUTED = ("04_key_measures", "10_area_profile", "11_data_quality")
 ID_TOKEN = re.compile(r"\b[A-Za-z]+\d{4,}\b")
 
 
@@ -177,6 +177,7 @@ def csp_runs(demo_dir, tmp_path_factory):
             parameters={"area": csp, "data_dir": str(demo_dir), "build_dir": str(out_dir / "build")},
             kernel_name="python3", progress_bar=False, cwd=str(REPO))
         runs[name] = _read(target)
+    runs["downloads"] = out_dir / "build" / "downloads"
     persons = pd.read_parquet(demo_dir / "persons.parquet", columns=["crime_id", "person_id"])
     ids = set(persons["crime_id"].astype(str)) | set(persons["person_id"].astype(str))
     return csp, runs, ids
@@ -185,7 +186,8 @@ def csp_runs(demo_dir, tmp_path_factory):
 @pytest.mark.xdist_group("book")
 def test_notebooks_execute_for_a_csp_and_name_it(csp_runs):
     csp, runs, _ = csp_runs
-    for name, nb in runs.items():
+    for name in EXECUTED:
+        nb = runs[name]
         glued = _glued(nb)
         assert glued.get("area_label") == csp, name
         title = next(line for c in nb.cells if c.cell_type == "markdown"
@@ -196,7 +198,8 @@ def test_notebooks_execute_for_a_csp_and_name_it(csp_runs):
 @pytest.mark.xdist_group("book")
 def test_executed_notebooks_show_no_record_identifiers(csp_runs):
     _, runs, ids = csp_runs
-    for name, nb in runs.items():
+    for name in EXECUTED:
+        nb = runs[name]
         tokens = set(ID_TOKEN.findall(_output_text(nb)))
         leaked = sorted(tokens & ids)
         assert not leaked, f"{name} shows record identifiers {leaked[:5]}"
@@ -227,3 +230,22 @@ def test_key_measures_prose_matches_the_published_table(csp_runs, demo_dir):
     suppress_max = config.disclosure.suppress_max
     expected = "[c]" if 1 <= latest <= suppress_max else f"{latest:,}"
     assert glued["km_knife_after"] == expected
+
+
+@pytest.mark.xdist_group("book")
+def test_area_profile_chart_never_shows_a_withheld_rate(csp_runs):
+    """Where the table withholds a CSP's count, the chart data (CSV behind the figure) has no rate."""
+    import pandas as pd
+
+    csp, runs, _ = csp_runs
+    downloads = runs["downloads"]
+    slug = re.sub(r"[^a-z0-9]+", "-", csp.lower()).strip("-")
+    table = pd.read_csv(downloads / f"profile-table-{slug}.csv", dtype=str)
+    chart = pd.read_csv(downloads / f"profile-trend-{slug}.csv")
+    withheld = table["Offences"].eq("[c]").to_numpy()
+    assert withheld.any(), "the small demo county should have withheld CSP-year counts to check"
+    assert len(table) == len(chart)
+    assert chart["rate_per_1000"].isna().to_numpy()[withheld].all()
+    assert table["Rank among CSPs"].eq("[c]").to_numpy()[withheld].all()
+    shown = ~withheld & table["Offences"].ne("0").to_numpy()
+    assert chart["rate_per_1000"].notna().to_numpy()[shown].all()

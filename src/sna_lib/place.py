@@ -285,11 +285,11 @@ def sv_hotspot_history(dataset, *, sv_ids, year: int | None = None, settings: di
     if "gi_z" in results[year]:
         levels = sorted(settings["hotspots"].get("levels", (0.90, 0.95, 0.99)))
         level_bin = 1 + min(range(len(levels)), key=lambda i: abs(levels[i] - settings["hotspots"]["confidence"]))
-        share = settings["emerging"]
-        trend_alpha = share.get("trend_alpha") or (1 - settings["hotspots"]["confidence"])
+        em = settings["emerging"]
+        trend_alpha = em.get("trend_alpha") or (1 - settings["hotspots"]["confidence"])
         emerging = emerging_hotspots(wide(results, "gi_z"), wide(results, "bin"), confidence_bin=level_bin,
-                                     trend_alpha=trend_alpha, share=share.get("hot_share", 0.9),
-                                     rounding=share.get("share_rounding", "floor"))
+                                     trend_alpha=trend_alpha, share=em.get("hot_share", 0.9),
+                                     rounding=em.get("share_rounding", "floor"))
         out["category"] = emerging["category"]
     out.index.name = "lsoa_code"
     out.attrs["window"] = (years[0], year)

@@ -187,7 +187,8 @@ def _summarise(events: list[dict], visit: PageVisit) -> None:
             visit.requests.append(p["request"]["url"])
         elif method == "Network.webSocketCreated":
             visit.requests.append(p["url"])
-        elif method == "Network.responseReceived" and p["response"]["status"] >= 400:
+        elif (method == "Network.responseReceived" and p["response"]["status"] >= 400
+              and urlsplit(p["response"]["url"]).path != "/favicon.ico"):  # fetched by the browser itself
             visit.errors.append(f"HTTP {p['response']['status']} {p['response']['url']}")
         elif method == "Runtime.exceptionThrown":
             d = p["exceptionDetails"]
@@ -195,7 +196,8 @@ def _summarise(events: list[dict], visit: PageVisit) -> None:
         elif method == "Runtime.consoleAPICalled" and p["type"] in ("error", "assert"):
             args = " ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", []))
             visit.errors.append(f"console.{p['type']}: {args}")
-        elif method == "Log.entryAdded" and p["entry"]["level"] == "error":
+        elif (method == "Log.entryAdded" and p["entry"]["level"] == "error"
+              and urlsplit(p["entry"].get("url", "")).path != "/favicon.ico"):
             visit.errors.append(f"log: {p['entry'].get('text')} {p['entry'].get('url', '')}".strip())
 
 
@@ -221,6 +223,10 @@ def browser(tmp_path: Path):
 def visit(chrome: Chromium, session: str, url: str) -> PageVisit:
     """Load ``url``, wait for the load event and a quiet network, and summarise what happened."""
     result = PageVisit(url)
+    parts = urlsplit(url)
+    # every page as a reader's first visit: nothing remembered from earlier pages
+    chrome.send("Storage.clearDataForOrigin", {"origin": f"{parts.scheme}://{parts.netloc}",
+                                               "storageTypes": "all"}, session=session)
     start = len(chrome.events)
     nav = chrome.send("Page.navigate", {"url": url}, session=session)
     if nav.get("errorText"):
@@ -242,7 +248,9 @@ def visit(chrome: Chromium, session: str, url: str) -> PageVisit:
 
 
 def site_pages(site: Path) -> list[str]:
-    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    """Every page of a site; theme fragments under ``_static/`` etc. are assets, not pages."""
+    pages = (p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    return sorted(p for p in pages if not p.startswith("_"))
 
 
 # ------------------------------------------------------------------------------ checker self-test
@@ -281,24 +289,13 @@ def test_checker_sees_errors_and_external_requests(tmp_path):
 
 # ------------------------------------------------------------------------------ the built book
 
-def _site_dir(built_book) -> Path:
-    """The county book's HTML folder from the shared ``built_book`` fixture."""
-    if isinstance(built_book, (str, os.PathLike)):
-        path = Path(built_book)
-    elif hasattr(built_book, "published"):
-        path = Path(built_book.published["county"])
-    else:
-        path = Path(getattr(built_book, "html_dir", getattr(built_book, "site", built_book)))
-    return path / "html" if (path / "html" / "index.html").is_file() else path
-
-
 @pytest.mark.book
 @pytest.mark.browser
 @pytest.mark.xdist_group("book")
-def test_every_page_of_the_book_loads_cleanly(request, tmp_path):
+def test_every_page_of_the_book_loads_cleanly(built_book, tmp_path):
     if find_chromium() is None:
         pytest.skip("chromium not installed (scripts/ensure-chromium.sh installs it)")
-    site = _site_dir(request.getfixturevalue("built_book"))
+    site = built_book.site
     pages = site_pages(site)
     assert "index.html" in pages and len(pages) >= 5
     started = time.monotonic()

@@ -44,7 +44,16 @@ def build_layers(rng: np.random.Generator, profile: dict, geo: Geography, latent
 
     Examples
     --------
-    >>> # exercised end-to-end by tests/test_synthetic.py
+    >>> from sna_lib.synthetic.profile import load_profile, Scaled
+    >>> from sna_lib.synthetic.geography import build_geography
+    >>> from sna_lib.synthetic.latent import build_latent
+    >>> p = load_profile(); s = Scaled.from_profile(p, 0.05)
+    >>> geo = build_geography(np.random.default_rng(1), p, s)
+    >>> lat = build_latent(np.random.default_rng(2), p, s, geo)
+    >>> from sna_lib.synthetic.population import build_population
+    >>> _, totals = build_population(np.random.default_rng(3), p, geo, s.years)
+    >>> sorted(build_layers(np.random.default_rng(4), p, geo, lat, totals, 0.05))
+    ['ambulance', 'asb', 'fire']
     """
     cfg = profile["layers"]
     codes = pa.array(geo.frame["lsoa_code"].to_numpy().astype(str))

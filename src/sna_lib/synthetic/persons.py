@@ -309,6 +309,22 @@ def build_persons(rng: np.random.Generator, profile: dict, geo: Geography, laten
     """Generate the persons table; also move DA dwelling crimes to the victim's home LSOA.
 
     Returns the Arrow table and a small dict of internals (unique SV suspects per year).
+
+    Examples
+    --------
+    >>> from sna_lib.synthetic.profile import load_profile, Scaled
+    >>> from sna_lib.synthetic.geography import build_geography
+    >>> from sna_lib.synthetic.latent import build_latent
+    >>> p = load_profile(); s = Scaled.from_profile(p, 0.05)
+    >>> geo = build_geography(np.random.default_rng(1), p, s)
+    >>> lat = build_latent(np.random.default_rng(2), p, s, geo)
+    >>> from sna_lib.synthetic.population import build_population
+    >>> from sna_lib.synthetic.crime import build_crimes
+    >>> _, totals = build_population(np.random.default_rng(3), p, geo, s.years)
+    >>> crimes = build_crimes(np.random.default_rng(4), p, geo, lat, totals, s.years, 0.05)
+    >>> table, info = build_persons(np.random.default_rng(5), p, geo, lat, totals, crimes)
+    >>> table.column_names
+    ['crime_id', 'person_id', 'role', 'age', 'sex', 'home_lsoa', 'origin_area']
     """
     ctx = _Context(rng, profile, geo, latent, pop_totals, crimes)
     pp = ctx.people

@@ -33,7 +33,15 @@ def build_population(rng: np.random.Generator, profile: dict, geo: Geography,
 
     Examples
     --------
-    >>> # see tests/test_synthetic.py for checks on the generated table
+    >>> from sna_lib.synthetic.profile import load_profile, Scaled
+    >>> from sna_lib.synthetic.geography import build_geography
+    >>> from sna_lib.synthetic.latent import build_latent
+    >>> p = load_profile(); s = Scaled.from_profile(p, 0.05)
+    >>> geo = build_geography(np.random.default_rng(1), p, s)
+    >>> lat = build_latent(np.random.default_rng(2), p, s, geo)
+    >>> pop, totals = build_population(np.random.default_rng(3), p, geo, s.years)
+    >>> totals.shape, int(pop["age"].max())
+    ((10, 60), 90)
     """
     cfg = profile["population"]
     n = len(geo.x)
@@ -64,6 +72,19 @@ def build_census(rng: np.random.Generator, profile: dict, geo: Geography, latent
 
     Deprivation follows the latent surface (plus LSOA noise) through an ordinal logistic model,
     so deprived LSOAs co-locate with crime; unemployment history follows deprivation and age.
+
+    Examples
+    --------
+    >>> from sna_lib.synthetic.profile import load_profile, Scaled
+    >>> from sna_lib.synthetic.geography import build_geography
+    >>> from sna_lib.synthetic.latent import build_latent
+    >>> p = load_profile(); s = Scaled.from_profile(p, 0.05)
+    >>> geo = build_geography(np.random.default_rng(1), p, s)
+    >>> lat = build_latent(np.random.default_rng(2), p, s, geo)
+    >>> pop, _ = build_population(np.random.default_rng(3), p, geo, s.years)
+    >>> dep, emp = build_census(np.random.default_rng(4), p, geo, lat, pop)
+    >>> bool((dep.filter(like="deprived_").sum(axis=1) == dep["households"]).all())
+    True
     """
     codes = geo.frame["lsoa_code"].to_numpy()
     year = CENSUS_YEAR if CENSUS_YEAR in latent.years else latent.years[-1]

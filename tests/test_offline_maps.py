@@ -192,7 +192,7 @@ def test_built_map_draws_offline_and_a_broken_one_would_be_caught(built_book, tm
     used = {c: n for c, n in _palette_pixels(pane, [*SEQUENTIAL_COLOURS, MISSING_COLOUR]).items() if n > 200}
     print(f"\nmap pane: {fraction:.0%} coloured, palette colours drawn: {sorted(used)}")
     assert fraction > 0.15
-    assert len(used) >= 3
+    assert len(used) >= 3  # zero, withheld and at least one rate class
 
     blank = _screenshot(_map_page(built_book, tmp_path, break_it=True), tmp_path / "broken.png", tmp_path)
     assert _coloured_fraction(blank[20:460, 20:980]) < 0.02  # the check does fail on a blank map
@@ -204,6 +204,7 @@ def test_built_map_draws_offline_and_a_broken_one_would_be_caught(built_book, tm
 def test_map_renders_inside_the_real_page(built_book, tmp_path):
     page = built_book.site / "notebooks" / "03_what_is_sv.html"
     shot = _screenshot(page, tmp_path / "page.png", tmp_path, size="1200,6000")
-    drawn = _palette_pixels(shot, SEQUENTIAL_COLOURS)
+    drawn = _palette_pixels(shot, [*SEQUENTIAL_COLOURS, MISSING_COLOUR])
     print(f"\nmap colours in the page screenshot: {drawn}")
-    assert sum(drawn.values()) > 5_000
+    # legend swatches alone are ~200 px per colour; polygons make tens of thousands
+    assert sum(drawn.values()) > 20_000

@@ -432,7 +432,7 @@ def choropleth_map(
         layer.__geo_interface__,
         name=title,
         style_function=lambda feature: {
-            "fillColor": feature["properties"]["fill"], "fillOpacity": 0.85,
+            "fillColor": feature["properties"]["fill"], "fillOpacity": 1.0,
             "color": "#666666", "weight": 0.4,
         },
         highlight_function=lambda feature: {"weight": 2, "color": "#000000"},

@@ -119,6 +119,22 @@ def test_same_seed_gives_byte_identical_files_and_other_seed_differs(tmp_path, d
     assert _files_digest(c)["crimes.parquet"] != _files_digest(a)["crimes.parquet"]
 
 
+def test_never_overwrites_a_folder_of_real_data(tmp_path):
+    from sna_lib.errors import SnaError
+
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "crimes.csv").write_text("crime_id\n1\n")
+    (real / "config.yaml").write_text("county: Realshire\n")
+    with pytest.raises(SnaError):
+        generate_demo(real, scale=SCALE)
+    assert (real / "crimes.csv").read_text() == "crime_id\n1\n"
+    # an earlier demo in another format is replaced cleanly (one file per table)
+    demo = generate_demo(tmp_path / "demo", seed=1, scale=SCALE, fmt="csv")
+    generate_demo(demo, seed=1, scale=SCALE, fmt="parquet")
+    assert not list(demo.glob("*.csv")) and not list(demo.glob("*.geojson"))
+
+
 def test_bad_format_and_scale_are_rejected(tmp_path):
     with pytest.raises(ValueError):
         generate_demo(tmp_path, fmt="xlsx")

@@ -13,6 +13,8 @@ import pyarrow.parquet as pq
 import yaml
 from tqdm import tqdm
 
+from sna_lib.errors import SnaError
+
 from sna_lib.synthetic import aggregates
 from sna_lib.synthetic.crime import build_crimes, crimes_table
 from sna_lib.synthetic.geography import build_geography
@@ -77,12 +79,26 @@ def _write_geography(frame, path: Path, fmt: str) -> Path:
 
 
 def _clear_previous(out_dir: Path) -> None:
-    """Remove earlier generated tables so one stem never exists in two formats."""
-    for stem in TABLE_STEMS:
-        for ext in (".parquet", ".csv", ".geojson", ".gpkg"):
-            p = out_dir / f"{stem}{ext}"
-            if p.exists():
-                p.unlink()
+    """Remove an earlier *synthetic* county's tables so one stem never exists in two formats.
+
+    Refuses (``SnaError``) to touch a folder holding contract tables whose ``config.yaml`` is
+    missing or not marked ``synthetic: true``: that may be a partnership's real data.
+    """
+    existing = [out_dir / f"{stem}{ext}" for stem in TABLE_STEMS
+                for ext in (".parquet", ".csv", ".geojson", ".gpkg")
+                if (out_dir / f"{stem}{ext}").exists()]
+    if not existing:
+        return
+    config = out_dir / "config.yaml"
+    try:
+        synthetic = bool(yaml.safe_load(config.read_text(encoding="utf-8")).get("synthetic"))
+    except (OSError, yaml.YAMLError, AttributeError):
+        synthetic = False
+    if not synthetic:
+        raise SnaError(f"{out_dir} already holds data tables (e.g. {existing[0].name}) that are not a "
+                       "synthetic demo county; choose an empty folder for --out")
+    for path in existing:
+        path.unlink()
 
 
 def generate_demo(out_dir, *, seed: int = 2024, scale: float = 1.0, fmt: str = "parquet",
@@ -92,7 +108,8 @@ def generate_demo(out_dir, *, seed: int = 2024, scale: float = 1.0, fmt: str = "
     Parameters
     ----------
     out_dir : path-like
-        Folder to write (created if missing). Existing contract tables in it are replaced.
+        Folder to write (created if missing). Tables of an earlier synthetic county in it are
+        replaced; a folder with other (possibly real) data tables is refused with ``SnaError``.
     seed : int
         Random seed; the same seed, scale and format give byte-identical files.
     scale : float

@@ -249,3 +249,43 @@ def test_area_profile_chart_never_shows_a_withheld_rate(csp_runs):
     assert table["Rank among CSPs"].eq("[c]").to_numpy()[withheld].all()
     shown = ~withheld & table["Offences"].ne("0").to_numpy()
     assert chart["rate_per_1000"].notna().to_numpy()[shown].all()
+
+
+# --------------------------------------------------------------------------- the built county book
+
+SECTION_PAGES = ("01_key_findings", "02_wider_perspective", "03_what_is_sv", "04_key_measures", "05_trends",
+                 "06_people", "07_place", "08_risk_factors", "09_community_voices", "11_data_quality")
+
+
+@pytest.mark.xdist_group("book")
+def test_built_book_has_every_section_titled_with_the_area(built_book):
+    import html as html_lib
+
+    from sna_lib.config import load_config
+
+    config = load_config(built_book.data_dir)
+    pages = built_book.site / "notebooks"
+    for name in SECTION_PAGES:
+        text = html_lib.unescape((pages / f"{name}.html").read_text(encoding="utf-8"))
+        h1 = re.search(r"<h1>(.*?)</h1>", text, flags=re.S).group(1)
+        assert str(config.county) in re.sub(r"<[^>]+>", "", h1), name
+        assert "Traceback" not in text and "Error" not in re.sub(r"<[^>]+>", "", h1)
+    profiles = list((pages / "profiles").glob("*.html"))
+    assert len(profiles) == len(config.csps)
+    titles = {re.sub(r"<[^>]+>", "", re.search(r"<h1>(.*?)</h1>", p.read_text(encoding="utf-8"), re.S).group(1))
+              for p in profiles}
+    for csp in config.csps:
+        assert any(csp in t for t in titles), csp
+
+
+@pytest.mark.xdist_group("book")
+def test_place_and_risk_pages_draw_maps_not_points(built_book):
+    import html as html_lib
+
+    pages = built_book.site / "notebooks"
+    for name, expected in (("07_place", 2), ("08_risk_factors", 4)):
+        text = html_lib.unescape((pages / f"{name}.html").read_text(encoding="utf-8"))
+        assert text.count('class="sna-map"') >= expected, name
+        geometry_types = set(re.findall(r'"type":\s*"(\w+)"', text))
+        assert {"Polygon", "MultiPolygon"} & geometry_types, name
+        assert not {"Point", "MultiPoint"} & geometry_types, name

@@ -289,3 +289,13 @@ def test_place_and_risk_pages_draw_maps_not_points(built_book):
         geometry_types = set(re.findall(r'"type":\s*"(\w+)"', text))
         assert {"Polygon", "MultiPolygon"} & geometry_types, name
         assert not {"Point", "MultiPoint"} & geometry_types, name
+
+
+def test_committed_notebooks_match_the_generator():
+    """``scripts/make_notebooks.py`` is the source of the section notebooks (except 03)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_notebooks", REPO / "scripts" / "make_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0

@@ -31,6 +31,23 @@ TABLE_STEMS = ("geography", "population", "census_deprivation", "census_employme
 FORMATS = ("parquet", "csv")
 
 
+def _baselines(first_year: int) -> dict:
+    """The reference SNA's baselines, moved to the first generated year when data start later
+    (stress scale generates only the last few years of incident data).
+
+    Examples
+    --------
+    >>> _baselines(2014)["homicide_financial_year"], _baselines(2021)["knife_sv_calendar_year"]
+    ('2018/19', 2021)
+    """
+    knife, homicide_fy = 2020, 2018
+    if first_year > homicide_fy:
+        homicide_fy = first_year
+    return {"knife_sv_calendar_year": max(knife, first_year),
+            "homicide_financial_year": f"{homicide_fy}/{(homicide_fy + 1) % 100:02d}",
+            "hospital_financial_year": "2018/19"}
+
+
 def config_dict(profile: dict, scaled: Scaled) -> dict:
     """The ``config.yaml`` content for a generated county.
 
@@ -47,8 +64,7 @@ def config_dict(profile: dict, scaled: Scaled) -> dict:
         "reporting_year": int(profile["reporting_year"]),
         "first_year": int(scaled.years[0]),
         "rolling_end": dt.date.fromisoformat(str(profile["rolling_end"])),
-        "baselines": {"knife_sv_calendar_year": 2020, "homicide_financial_year": "2018/19",
-                      "hospital_financial_year": "2018/19"},
+        "baselines": _baselines(scaled.years[0]),
         "definitions": ["partnership", "home_office"],
         "disclosure": {"suppress_min": 1, "suppress_max": 7, "rounding": "none"},
         "hotspots": {"method": "gistar", "confidence": 0.95, "permutations": 999, "seed": 12345},

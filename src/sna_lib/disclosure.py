@@ -435,11 +435,16 @@ def _pick_secondary(candidates: Sequence[tuple[int, int]], values: np.ndarray, h
     return min(open_cells, key=lambda c: (values[c] == 0, values[c], c))
 
 
-def _mask_array(values: np.ndarray, missing: np.ndarray, rules: DisclosureRules, lines: _Lines) -> np.ndarray:
+def _mask_array(values: np.ndarray, missing: np.ndarray, rules: DisclosureRules, lines: _Lines,
+                fixed: np.ndarray | None = None) -> np.ndarray:
+    """Primary + secondary suppression; ``fixed`` cells are published whatever happens."""
+    fixed = np.zeros_like(missing) if fixed is None else fixed
+    unpickable = missing | fixed
     small = np.vectorize(rules.is_small, otypes=[bool])(values) if values.size else np.zeros_like(missing)
-    hidden = small & ~missing
+    hidden = small & ~unpickable
     if not hidden.any():
         return hidden
+    given_up: set[tuple[int, int]] = set()
     while True:
         # 1. line rule (iterated to a fixed point): no line may hold exactly one hidden cell
         changed = True
@@ -448,24 +453,24 @@ def _mask_array(values: np.ndarray, missing: np.ndarray, rules: DisclosureRules,
             for members, total in zip(lines.members, lines.total_cell):
                 line = list(members) + ([total] if total is not None else [])
                 if sum(bool(hidden[c]) for c in line) == 1:
-                    pick = _pick_secondary(line, values, hidden, missing)
+                    pick = _pick_secondary(line, values, hidden, unpickable)
                     if pick is not None:
                         hidden[pick] = True
                         changed = True
         # 2. audit against a full linear attack (combinations of lines, e.g. two hidden blocks
-        #    joined by one cell); hide one more cell next to each recoverable one and repeat
-        exposed = _recoverable(hidden, lines)
+        #    joined by one cell); hide one more cell next to a recoverable one and repeat
+        exposed = [c for c in _recoverable(hidden, lines) if c not in given_up]
         if not exposed:
             return hidden
-        r, c = exposed[0]
-        neighbours = [(r, j) for j in range(values.shape[1]) if j != c] + \
-                     [(i, c) for i in range(values.shape[0]) if i != r]
-        pick = _pick_secondary(neighbours, values, hidden, missing)
-        if pick is None:  # nothing left to hide beside it: hide everything still visible
-            pick = _pick_secondary(list(zip(*np.nonzero(~hidden))), values, hidden, missing)
-            if pick is None:
-                return hidden
-        hidden[pick] = True
+        cell = exposed[0]
+        neighbours = [m for members, total in zip(lines.members, lines.total_cell)
+                      if cell in members or cell == total
+                      for m in list(members) + ([total] if total is not None else []) if m != cell]
+        pick = _pick_secondary(neighbours, values, hidden, unpickable)
+        if pick is None:  # only published-anyway cells share its lines: nothing more can protect it
+            given_up.add(cell)
+        else:
+            hidden[pick] = True
 
 
 def _positions(df: pd.DataFrame, columns: list[Hashable], total_row: Hashable | None,
@@ -486,7 +491,7 @@ def _positions(df: pd.DataFrame, columns: list[Hashable], total_row: Hashable | 
 def suppression_mask(df: pd.DataFrame, count_columns: Sequence[Hashable], *, area_level: str,
                      config: Any = None, total_row: Hashable | None = None,
                      total_col: Hashable | None = None,
-                     assume_published_totals: bool = True) -> pd.DataFrame:
+                     assume_published_totals: bool = True, total_published: bool = False) -> pd.DataFrame:
     """Boolean frame (index × ``count_columns``): True where a count must be withheld.
 
     Primary suppression hides counts in ``suppress_min..suppress_max``. Secondary suppression
@@ -519,6 +524,13 @@ def suppression_mask(df: pd.DataFrame, count_columns: Sequence[Hashable], *, are
         does not show them (e.g. the county figure on another page), so secondary suppression
         protects against differencing with them too. Set False only for tables whose lines do
         not add up to anything published (say, rates or overlapping categories).
+    total_published : bool, default False
+        The ``total_row``/``total_col`` cells are published whatever this table shows (e.g. the
+        county figure, which is not suppressed, beside its CSPs): they are never withheld, so
+        secondary suppression uses other cells. To protect one figure across separately
+        published CSP pages, pass a frame with one row per CSP plus the county as
+        ``total_row``, one column per figure, ``assume_published_totals=False`` (different
+        figures do not add up) and ``total_published=True``.
 
     Returns
     -------
@@ -532,6 +544,13 @@ def suppression_mask(df: pd.DataFrame, count_columns: Sequence[Hashable], *, are
     >>> t = pd.DataFrame({"v": [3, 10, 12, 25]}, index=["A", "B", "C", "Total"])
     >>> suppression_mask(t, ["v"], area_level="csp", total_row="Total")["v"].tolist()
     [True, True, False, False]
+
+    One figure (homicides) on separate CSP pages, with the county figure published anyway:
+
+    >>> h = pd.DataFrame({"homicides": [1, 0, 12, 9, 22]}, index=["A", "B", "C", "D", "county"])
+    >>> suppression_mask(h, ["homicides"], area_level="csp", total_row="county",
+    ...                  assume_published_totals=False, total_published=True)["homicides"].tolist()
+    [True, False, False, True, False]
     """
     columns = list(count_columns)
     missing_cols = [c for c in columns if c not in df.columns]
@@ -549,13 +568,20 @@ def suppression_mask(df: pd.DataFrame, count_columns: Sequence[Hashable], *, are
             count = _as_count(v)
             values[i, j] = 0 if count is None else count
     lines = _lines(values.shape[0], values.shape[1], r_tot, c_tot, assume_published_totals)
-    hidden = _mask_array(values, missing, rules, lines)
+    fixed = np.zeros(values.shape, dtype=bool)
+    if total_published:
+        if r_tot is not None:
+            fixed[r_tot, :] = True
+        if c_tot is not None:
+            fixed[:, c_tot] = True
+    hidden = _mask_array(values, missing, rules, lines, fixed)
     return pd.DataFrame(hidden, index=df.index, columns=columns)
 
 
 def suppress_counts(df: pd.DataFrame, count_columns: Sequence[Hashable], *, area_level: str,
                     config: Any = None, total_row: Hashable | None = None,
                     total_col: Hashable | None = None, assume_published_totals: bool = True,
+                    total_published: bool = False,
                     output: Literal["text", "numeric"] = "text") -> pd.DataFrame:
     """The table ready to publish: small counts and their protectors withheld.
 
@@ -592,7 +618,8 @@ def suppress_counts(df: pd.DataFrame, count_columns: Sequence[Hashable], *, area
         raise ValueError(f"output must be 'text' or 'numeric', got {output!r}")
     rules = disclosure_rules(config)
     mask = suppression_mask(df, count_columns, area_level=area_level, config=rules, total_row=total_row,
-                            total_col=total_col, assume_published_totals=assume_published_totals)
+                            total_col=total_col, assume_published_totals=assume_published_totals,
+                            total_published=total_published)
     applies = rules.applies(area_level)
     marker = Suppressed(rules.marker)
     out = df.copy()
@@ -611,7 +638,8 @@ def suppress_counts(df: pd.DataFrame, count_columns: Sequence[Hashable], *, area
 def suppress_rates(df: pd.DataFrame, rate_columns: Sequence[Hashable], count_columns: Sequence[Hashable], *,
                    area_level: str, config: Any = None, total_row: Hashable | None = None,
                    total_col: Hashable | None = None, assume_published_totals: bool = True,
-                   decimals: int = 1, output: Literal["text", "numeric"] = "text") -> pd.DataFrame:
+                   total_published: bool = False, decimals: int = 1,
+                   output: Literal["text", "numeric"] = "text") -> pd.DataFrame:
     """Withhold every rate whose numerator count is withheld (primary or secondary).
 
     Parameters
@@ -647,7 +675,8 @@ def suppress_rates(df: pd.DataFrame, rate_columns: Sequence[Hashable], count_col
         raise ValueError(f"output must be 'text' or 'numeric', got {output!r}")
     rules = disclosure_rules(config)
     mask = suppression_mask(df, counts, area_level=area_level, config=rules, total_row=total_row,
-                            total_col=total_col, assume_published_totals=assume_published_totals)
+                            total_col=total_col, assume_published_totals=assume_published_totals,
+                            total_published=total_published)
     marker = Suppressed(rules.marker)
     out = df.copy()
     for rate_col, count_col in zip(rates, counts):

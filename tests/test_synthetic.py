@@ -148,6 +148,13 @@ def test_scale_keeps_all_csps_and_stress_scale_limits_years():
     big = Scaled.from_profile(PROFILE, 30)
     assert big.n_lsoas == 33000
     assert big.years == tuple(range(2024 - PROFILE["stress_years"], 2024))
+    # the stress county's config says where its data start, and its baselines lie inside them
+    from sna_lib.synthetic.generate import config_dict
+
+    cfg = config_dict(PROFILE, big)
+    assert cfg["first_year"] == big.years[0]
+    assert cfg["baselines"]["knife_sv_calendar_year"] in big.years
+    assert int(cfg["baselines"]["homicide_financial_year"][:4]) in big.years
 
 
 # --------------------------------------------------------------------------- volumes

@@ -150,11 +150,11 @@ def key_findings() -> list:
         features = people.age_profile_features(suspect_ages.counts, smooth=3 if ctx.area != "county" else 1)
         nb.glue_text("kf_age_sentence", describe.age_profile_sentence(features, "suspects"))
         under25 = people.share_under_age(persons, sv_ids, 25, role="suspect")
-        nb.glue_number("kf_under25", 100 * (under25.share or 0), kind="percent", count=under25.count)
+        nb.glue_number("kf_under25", describe.percent(under25.share), kind="percent", count=under25.count)
         under25_v = people.share_under_age(persons, sv_ids, 25, role="victim")
-        nb.glue_number("kf_under25_victims", 100 * (under25_v.share or 0), kind="percent", count=under25_v.count)
+        nb.glue_number("kf_under25_victims", describe.percent(under25_v.share), kind="percent", count=under25_v.count)
         da = people.domestic_abuse_link(persons, ctx.dataset.crimes, sv_ids, year)
-        nb.glue_number("kf_da_link", 100 * (da.share or 0), kind="percent", count=da.count)
+        nb.glue_number("kf_da_link", describe.percent(da.share), kind="percent", count=da.count)
         """),
         md("""
         ## Age is a key indicator
@@ -174,10 +174,10 @@ def key_findings() -> list:
         layers = factors.build_factor_layers(ctx.dataset, year, sv_ids=sv_all)
         statements = place.place_statements(ctx.dataset, layers, sv_ids=sv_all, year=year)
         dep = statements["suspects_above_average_deprivation"]
-        nb.glue_number("kf_deprivation", 100 * dep["share"], kind="percent", count=dep["in_flagged"],
+        nb.glue_number("kf_deprivation", describe.percent(dep["share"]), kind="percent", count=dep["in_flagged"],
                        area_level="county")
         dis = statements["suspects_victims_disorganisation"]
-        nb.glue_number("kf_disorganisation", 100 * dis["share"], kind="percent", count=dis["in_flagged"],
+        nb.glue_number("kf_disorganisation", describe.percent(dis["share"]), kind="percent", count=dis["in_flagged"],
                        area_level="county")
         """),
         md("""
@@ -413,9 +413,9 @@ def people_section() -> list:
         nb.show_table(table, "people-summary", f"Suspects and victims of serious violence, {ctx.area_label}, {year}",
                       count_columns=["Records", "People", "Repeat people", "Involved in previous five years"]);
         overlap = people.victim_suspect_overlap(persons, serious_violence_ids(crimes, "partnership"))
-        nb.glue_number("pp_overlap", 100 * (overlap.share_of_victims or 0), kind="percent", count=overlap.both)
+        nb.glue_number("pp_overlap", describe.percent(overlap.share_of_victims), kind="percent", count=overlap.both)
         da = people.domestic_abuse_link(persons, ctx.dataset.crimes, sv_ids, year)
-        nb.glue_number("pp_da_link", 100 * (da.share or 0), kind="percent", count=da.count)
+        nb.glue_number("pp_da_link", describe.percent(da.share), kind="percent", count=da.count)
         """),
         md("""
         Across all years of data, {glue:text}`pp_overlap` of victims of serious violence in
@@ -458,9 +458,9 @@ def place_section() -> list:
         layers = factors.build_factor_layers(ctx.dataset, year, sv_ids=sv_all)
         statements = place.place_statements(ctx.dataset, layers, sv_ids=sv_all, year=year)
         urban_nte = statements["urban_nte"]
-        nb.glue_number("pl_urban", 100 * urban_nte.loc["urban", "share"], kind="percent",
+        nb.glue_number("pl_urban", describe.percent(urban_nte.loc["urban", "share"]), kind="percent",
                        count=urban_nte.loc["urban", "crimes"], area_level="county")
-        nb.glue_number("pl_nte", 100 * urban_nte.loc["nte", "share"], kind="percent",
+        nb.glue_number("pl_nte", describe.percent(urban_nte.loc["nte", "share"]), kind="percent",
                        count=urban_nte.loc["nte", "crimes"], area_level="county")
         nb.glue_text("pl_window", f"{year - 4}–{year}")
         """),
@@ -521,7 +521,7 @@ def place_section() -> list:
         """),
         hidden("""
         overlap = statements["sv_trauma_overlap"]
-        nb.glue_number("pl_overlap_share", 100 * overlap["share"], kind="percent", count=overlap["both"],
+        nb.glue_number("pl_overlap_share", describe.percent(overlap["share"]), kind="percent", count=overlap["both"],
                        area_level="county")
         nb.glue_number("pl_sv_elevated", overlap["elevated"], area_level="county")
         """),
@@ -555,7 +555,7 @@ def risk_factors() -> list:
                           ("rf_da_persistent", "suspects_persistent_da"),
                           ("rf_disorganisation", "suspects_victims_disorganisation")):
             result = statements[name]
-            nb.glue_number(key, 100 * result["share"], kind="percent", count=result["in_flagged"], area_level="county")
+            nb.glue_number(key, describe.percent(result["share"]), kind="percent", count=result["in_flagged"], area_level="county")
         """),
         md("""
         ## Deprivation

@@ -24,6 +24,7 @@ import pandas as pd
 __all__ = [
     "KEY_MEASURE_CAPTIONS",
     "crimes_in_year",
+    "percent",
     "publish_table",
     "key_measure_row",
     "year_on_year",
@@ -80,6 +81,19 @@ def crimes_in_year(crimes: pd.DataFrame, year: int) -> pd.DataFrame:
     ['b']
     """
     return crimes[(crimes["date"].dt.year == int(year)).to_numpy(dtype=bool)]
+
+
+def percent(share: float | None) -> float | None:
+    """A proportion as a percentage, or ``None`` when there is nothing to divide (shown as "–").
+
+    Examples
+    --------
+    >>> percent(0.25), percent(None), percent(float("nan"))
+    (25.0, None, None)
+    """
+    if share is None or share is pd.NA or (isinstance(share, float) and np.isnan(share)):
+        return None
+    return 100.0 * float(share)
 
 
 def publish_table(df: pd.DataFrame, count_columns: Sequence[str], rate_pairs: Mapping[str, str] | None = None, *,

@@ -30,6 +30,7 @@ PARAMETERS = dedent('''\
 SETUP = dedent('''\
     import matplotlib.pyplot as plt
     import seaborn as sns
+    from IPython.display import Markdown, display
     from matplotlib.ticker import MaxNLocator
 
     from sna_lib import context, disclosure, factors, index_validation, measures, people, place, regression, risk_index
@@ -379,27 +380,30 @@ def people_section() -> list:
                                                smooth=3 if ctx.area != "county" else 1)
         nb.glue_text("pp_age_sentence", describe.age_profile_sentence(features, "suspects"))
         ages = describe.age_profile_frame(profiles)
-        chart = disclosure.suppress_counts(ages, ["Suspects", "Victims"], area_level=ctx.area_level,
-                                           config=ctx.config, output="numeric")
-        fig, ax = plt.subplots(figsize=(9, 4.5))
-        ax.plot(chart["Age"], chart["Suspects"], color=OKABE_ITO[0], marker=".", label="Suspects")
-        ax.plot(chart["Age"], chart["Victims"], color=OKABE_ITO[1], marker=".", label="Victims")
-        ax.set(xlabel="Age at offence", ylabel="People", xlim=(0, 80), ylim=(0, None))
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        for label, age in describe.age_feature_marks(features).items():
-            ax.axvline(age, color="#555555", linestyle=":", linewidth=1)
-            ax.annotate(f"{label} ({age})", (age, 1), xycoords=("data", "axes fraction"), rotation=90,
-                        va="top", ha="right", fontsize=9, color="#333333")
-        ax.legend(frameon=False)
-        sns.despine(ax=ax)
-        nb.show_figure(fig, "age-profile",
-                       caption=f"Suspects and victims of serious violence by age, {ctx.area_label}, {year}. "
-                               "Dotted lines mark where the suspects' curve begins its steep incline, peaks "
-                               "and levels off.",
-                       alt=f"Line chart of suspects and victims by single year of age. "
-                           f"{describe.age_profile_sentence(features, 'suspects')}",
-                       data=disclosure.suppress_counts(ages, ["Suspects", "Victims"], area_level=ctx.area_level,
-                                                       config=ctx.config))
+        if len(ages) == 0:
+            display(Markdown(f"*No suspects or victims of serious violence were recorded in {ctx.area_label} in {year}.*"))
+        else:
+            chart = disclosure.suppress_counts(ages, ["Suspects", "Victims"], area_level=ctx.area_level,
+                                               config=ctx.config, output="numeric")
+            fig, ax = plt.subplots(figsize=(9, 4.5))
+            ax.plot(chart["Age"], chart["Suspects"], color=OKABE_ITO[0], marker=".", label="Suspects")
+            ax.plot(chart["Age"], chart["Victims"], color=OKABE_ITO[1], marker=".", label="Victims")
+            ax.set(xlabel="Age at offence", ylabel="People", xlim=(0, 80), ylim=(0, None))
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            for label, age in describe.age_feature_marks(features).items():
+                ax.axvline(age, color="#555555", linestyle=":", linewidth=1)
+                ax.annotate(f"{label} ({age})", (age, 1), xycoords=("data", "axes fraction"), rotation=90,
+                            va="top", ha="right", fontsize=9, color="#333333")
+            ax.legend(frameon=False)
+            sns.despine(ax=ax)
+            nb.show_figure(fig, "age-profile",
+                           caption=f"Suspects and victims of serious violence by age, {ctx.area_label}, {year}. "
+                                   "Dotted lines mark where the suspects' curve begins its steep incline, peaks "
+                                   "and levels off.",
+                           alt=f"Line chart of suspects and victims by single year of age. "
+                               f"{describe.age_profile_sentence(features, 'suspects')}",
+                           data=disclosure.suppress_counts(ages, ["Suspects", "Victims"], area_level=ctx.area_level,
+                                                           config=ctx.config))
         """),
         md("""
         {glue:text}`pp_age_sentence` Serious violence does not only involve the young, but the

@@ -429,7 +429,7 @@ def choropleth_map(
         folium.Element("<style>.leaflet-container{background:#ffffff !important;}</style>"), name="sna_bg")
 
     folium.GeoJson(
-        layer.__geo_interface__,
+        _compact_geojson(layer),
         name=title,
         style_function=lambda feature: {
             "fillColor": feature["properties"]["fill"], "fillOpacity": 1.0,
@@ -447,7 +447,7 @@ def choropleth_map(
         outline = boundaries[["geometry"]].copy()
         outline["geometry"] = outline.geometry.simplify(simplify_tolerance, preserve_topology=True)
         folium.GeoJson(
-            outline.to_crs(4326).__geo_interface__,
+            _compact_geojson(outline.to_crs(4326)),
             name="boundaries",
             style_function=lambda feature: {"fillOpacity": 0, "color": BOUNDARY_COLOUR, "weight": 2},
             interactive=False,
@@ -456,6 +456,33 @@ def choropleth_map(
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     _add_legend(fmap, _legend_html(title, entries))
     return OfflineMap(offline_html(fmap), title=title, height=height)
+
+
+def _round_coords(coords, decimals: int):
+    if isinstance(coords, (list, tuple)) and coords and isinstance(coords[0], (int, float)):
+        return [round(float(c), decimals) for c in coords]
+    return [_round_coords(c, decimals) for c in coords]
+
+
+def _compact_geojson(frame, decimals: int = 5) -> dict:
+    """GeoJSON dict without per-feature bounding boxes, coordinates rounded (5 dp ≈ 1 m).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"a": [1]}, geometry=[box(0.123456789, 51.0, 0.2, 51.1)], crs=4326)
+    >>> f = _compact_geojson(g)["features"][0]
+    >>> "bbox" in f, f["geometry"]["coordinates"][0][0]
+    (False, [0.2, 51.0])
+    """
+    data = frame.to_geo_dict(show_bbox=False, drop_id=False)
+    for feature in data["features"]:
+        feature.pop("bbox", None)
+        geometry = feature.get("geometry")
+        if geometry and "coordinates" in geometry:
+            geometry["coordinates"] = _round_coords(geometry["coordinates"], decimals)
+    return data
 
 
 def _add_legend(fmap, legend: str) -> None:

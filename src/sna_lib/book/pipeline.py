@@ -550,21 +550,51 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _execute_jobs(jobs: list[_Job], *, project: Path, data_copy: Path, runs_dir: Path, workers: int,
-                  progress: bool, cell_timeout: int) -> tuple[list[RunRecord], list[Failure], list[str]]:
+def _split_cached(jobs: list[_Job], runs_dir: Path) -> tuple[list[RunRecord], list[_Job]]:
+    """Runs already in the cache (as records) and the jobs still to execute."""
+    cached, todo = [], []
+    for job in jobs:
+        run_dir = runs_dir / job.key
+        if (run_dir / "notebook.ipynb").is_file():
+            cached.append(RunRecord(job.area, job.notebook, job.key, run_dir, executed=False))
+        else:
+            todo.append(job)
+    return cached, todo
+
+
+def _order(todo: list[_Job], runs_dir: Path, book_order: Mapping[str, int]) -> list[_Job]:
+    """Execution order: jobs of earlier books first (so their books can be built while later
+    ones run), longest first within a book (last known duration of the notebook)."""
+    try:
+        durations = json.loads((runs_dir / "durations.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        durations = {}
+    return sorted(todo, key=lambda j: (book_order.get(j.key, 0), -float(durations.get(j.notebook, 0.0))))
+
+
+def _save_durations(records: list[RunRecord], runs_dir: Path) -> None:
+    path = runs_dir / "durations.json"
+    try:
+        durations = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        durations = {}
+    for r in records:
+        if r.executed:
+            durations[r.notebook] = round(r.seconds, 2)
+    path.write_text(json.dumps(durations, sort_keys=True, indent=1), encoding="utf-8")
+
+
+def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir: Path, workers: int,
+                  progress: bool, cell_timeout: int, on_done=None
+                  ) -> tuple[list[RunRecord], list[Failure], list[str]]:
+    """Execute ``todo`` in order on ``workers`` warm kernels; ``on_done(job, record_or_None)``
+    is called as each finishes (None = failed)."""
     import papermill as pm
     from tqdm.auto import tqdm
 
     records: list[RunRecord] = []
     failures: list[Failure] = []
     warnings: list[str] = []
-    todo: list[_Job] = []
-    for job in jobs:
-        run_dir = runs_dir / job.key
-        if (run_dir / "notebook.ipynb").is_file():
-            records.append(RunRecord(job.area, job.notebook, job.key, run_dir, executed=False))
-        else:
-            todo.append(job)
     if not todo:
         return records, failures, warnings
 
@@ -621,8 +651,9 @@ def _execute_jobs(jobs: list[_Job], *, project: Path, data_copy: Path, runs_dir:
                          "seconds": round(seconds, 2)}, sort_keys=True), encoding="utf-8")
                     shutil.rmtree(run_dir, ignore_errors=True)
                     os.replace(tmp, run_dir)
+                    record = RunRecord(job.area, job.notebook, job.key, run_dir, True, seconds)
                     with lock:
-                        records.append(RunRecord(job.area, job.notebook, job.key, run_dir, True, seconds))
+                        records.append(record)
                         if n_err:
                             warnings.append(f"{job.area}: {job.notebook}: {n_err} stderr output(s) (hidden in the book)")
                 else:
@@ -631,8 +662,11 @@ def _execute_jobs(jobs: list[_Job], *, project: Path, data_copy: Path, runs_dir:
                     failed.parent.mkdir(parents=True, exist_ok=True)
                     if tmp.exists():
                         os.replace(tmp, failed)
+                    record = None
                     with lock:
                         failures.append(Failure(job.area, job.notebook, error))
+                if on_done is not None:
+                    on_done(job, record)
                 bar.update(1)
                 job = next_job()
         finally:
@@ -645,6 +679,7 @@ def _execute_jobs(jobs: list[_Job], *, project: Path, data_copy: Path, runs_dir:
     for t in threads:
         t.join()
     bar.close()
+    _save_durations(records, runs_dir)
     return records, failures, warnings
 
 
@@ -694,17 +729,28 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
                     jobs, pages, hasher)
 
 
-def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int) -> RunResult:
+def _book_order(ctx: _Context) -> dict[str, int]:
+    order: dict[str, int] = {}
+    for page in ctx.pages:
+        order.setdefault(page.job.key, ctx.areas.index(page.book))
+    return order
+
+
+def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int, on_done=None,
+         on_cached=None) -> RunResult:
     started = time.perf_counter()
     runs_dir = ctx.cache / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
+    cached, todo = _split_cached(ctx.jobs, runs_dir)
+    if on_cached is not None:
+        on_cached(cached)
     records, failures, warnings = _execute_jobs(
-        ctx.jobs, project=ctx.project, data_copy=ctx.data_copy, runs_dir=runs_dir, workers=workers,
-        progress=progress, cell_timeout=cell_timeout)
+        _order(todo, runs_dir, _book_order(ctx)), project=ctx.project, data_copy=ctx.data_copy,
+        runs_dir=runs_dir, workers=workers, progress=progress, cell_timeout=cell_timeout, on_done=on_done)
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
-    return RunResult(records=records, failures=failures, data_copy=ctx.data_copy, warnings=warnings,
-                     seconds=time.perf_counter() - started)
+    return RunResult(records=[*cached, *records], failures=failures, data_copy=ctx.data_copy,
+                     warnings=warnings, seconds=time.perf_counter() - started)
 
 
 def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path | str = "book/_build",
@@ -958,41 +1004,77 @@ def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | 
     started = time.perf_counter()
     ctx = _prepare(data_dir, area, build_dir, overrides)
     prepared = time.perf_counter()
-    run = _run(ctx, workers, progress, cell_timeout)
-    result = BuildResult(run=run)
-    result.timings["prepare"] = prepared - started
-    result.timings["execute"] = run.seconds
 
-    records = {r.key: r for r in run.records}
-    failed_keys = {j.key for j in ctx.jobs if j.key not in records}
-    books_started = time.perf_counter()
-    buildable = []
-    for book_area in ctx.areas:
-        bad = sorted({p.job.notebook + ("" if p.job.area == book_area else f" ({p.job.area})")
-                      for p in ctx.pages if p.book == book_area and p.job.key in failed_keys})
-        if bad:
-            result.book_failures.append(Failure(book_area, "jupyter-book",
-                                                "not built: notebook(s) failed: " + ", ".join(bad)))
-            continue
-        buildable.append(book_area)
+    # Books are built as soon as all their notebooks are done, while later areas still execute.
+    book_keys = {a: {p.job.key for p in ctx.pages if p.book == a} for a in ctx.areas}
+    remaining = {a: set(keys) for a, keys in book_keys.items()}
+    failed_keys: set[str] = set()
+    done: dict[str, RunRecord] = {}
+    lock = threading.Lock()
+    pool = cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sna-book")
+    futures: dict[str, cf.Future] = {}
+    bar = tqdm(total=len(ctx.areas), desc="books", unit="book", disable=not progress, position=1)
 
-    bar = tqdm(total=len(buildable), desc="books", unit="book", disable=not progress)
-
-    def one(book_area: str) -> tuple[str, bool, str | None]:
-        staging, key = _assemble(ctx, book_area, records)
-        built, error = _build_one(ctx, book_area, staging, key, published_dir(ctx.build_dir, book_area))
-        return book_area, built, error
-
-    with cf.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for book_area, built, error in pool.map(one, buildable):
+    def build(book_area: str, records: dict[str, RunRecord]) -> tuple[bool, str | None]:
+        try:
+            staging, key = _assemble(ctx, book_area, records)
+            return _build_one(ctx, book_area, staging, key, published_dir(ctx.build_dir, book_area))
+        except Exception as exc:  # noqa: BLE001 - one book's failure must not stop the others
+            return True, f"{type(exc).__name__}: {exc}"
+        finally:
             bar.update(1)
+
+    def submit_ready() -> None:  # caller holds the lock
+        for book_area in ctx.areas:
+            if book_area in futures or remaining[book_area] or book_keys[book_area] & failed_keys:
+                continue
+            snapshot = {k: done[k] for k in book_keys[book_area]}
+            futures[book_area] = pool.submit(build, book_area, snapshot)
+
+    def on_cached(records: list[RunRecord]) -> None:
+        with lock:
+            for r in records:
+                done[r.key] = r
+                for keys in remaining.values():
+                    keys.discard(r.key)
+            submit_ready()
+
+    def on_done(job: _Job, record: RunRecord | None) -> None:
+        with lock:
+            if record is None:
+                failed_keys.add(job.key)
+            else:
+                done[job.key] = record
+            for keys in remaining.values():
+                keys.discard(job.key)
+            submit_ready()
+
+    try:
+        run = _run(ctx, workers, progress, cell_timeout, on_done=on_done, on_cached=on_cached)
+        executed_at = time.perf_counter()
+        result = BuildResult(run=run)
+        for book_area in ctx.areas:
+            bad = sorted({p.job.notebook + ("" if p.job.area == book_area else f" ({p.job.area})")
+                          for p in ctx.pages if p.book == book_area and p.job.key in failed_keys})
+            if bad:
+                bar.update(1)
+                result.book_failures.append(Failure(book_area, "jupyter-book",
+                                                    "not built: notebook(s) failed: " + ", ".join(bad)))
+        for book_area in ctx.areas:
+            if book_area not in futures:
+                continue
+            built, error = futures[book_area].result()
             if error:
                 result.book_failures.append(Failure(book_area, "jupyter-book", error))
                 continue
             (result.built if built else result.skipped).append(book_area)
             result.published[book_area] = published_dir(ctx.build_dir, book_area)
-    bar.close()
-    result.timings["books"] = time.perf_counter() - books_started
+    finally:
+        pool.shutdown(wait=True)
+        bar.close()
+    result.timings["prepare"] = prepared - started
+    result.timings["execute"] = run.seconds
+    result.timings["books_after_execute"] = time.perf_counter() - executed_at
     result.timings["total"] = time.perf_counter() - started
     if progress:
         _report(result)

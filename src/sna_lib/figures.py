@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -263,7 +264,48 @@ def _dependants(key: str) -> list[str]:
     return deps.get(last, [])
 
 
-def _apply_disclosure(figures: dict[str, Any], area: str, config: Any) -> dict[str, Any]:
+_FIGURES_CACHE: dict[int, tuple[Any, dict[str, Mapping[str, Any]]]] = {}
+
+
+def _figures_cache(dataset: Any) -> dict[str, Mapping[str, Any]]:
+    """Unsuppressed figures by area for one loaded dataset (so exporting every CSP from one
+    dataset computes each area once); forgets the previous dataset."""
+    entry = _FIGURES_CACHE.get(id(dataset))
+    if entry is None or entry[0]() is not dataset:
+        _FIGURES_CACHE.clear()
+        entry = (weakref.ref(dataset), {})
+        _FIGURES_CACHE[id(dataset)] = entry
+    return entry[1]
+
+
+def _hidden_across_areas(dataset: Any, area: str, figures: Mapping[str, Any]) -> set[str]:
+    """Counts of CSP ``area`` to withhold so no CSP's withheld count can be worked out as the
+    (published) county figure minus the other CSPs' exports: secondary suppression
+    (:func:`sna_lib.disclosure.suppression_mask`) over one frame of every CSP's counts."""
+    from sna_lib.disclosure import area_level_of, disclosure_rules, suppression_mask
+
+    rules = disclosure_rules(dataset.config)
+    if not rules.applies(area_level_of(area)):
+        return set()
+    csps = list(dataset.config.csps)
+    cache = _figures_cache(dataset)
+    for a in [*csps, "county"]:
+        if a not in cache:
+            cache[a] = figures if a == area else compute_figures(dataset, a)
+    by_area = {a: cache[a] for a in [*csps, "county"]}
+    keys = [k for k in sorted(_count_keys(figures))
+            if all(isinstance(by_area[a].get(k), (int, np.integer)) and not isinstance(by_area[a].get(k), bool)
+                   for a in by_area)]
+    if not keys:
+        return set()
+    frame = pd.DataFrame({k: [int(by_area[a][k]) for a in [*csps, "county"]] for k in keys}, index=[*csps, "county"])
+    mask = suppression_mask(frame, keys, area_level="csp", config=rules, total_row="county",
+                            assume_published_totals=False, total_published=True)
+    return {k for k in keys if bool(mask.loc[area, k])}
+
+
+def _apply_disclosure(figures: dict[str, Any], area: str, config: Any,
+                      also_hide: set[str] = frozenset()) -> dict[str, Any]:
     from sna_lib.disclosure import area_level_of, disclosure_rules
 
     rules = disclosure_rules(config)
@@ -273,7 +315,7 @@ def _apply_disclosure(figures: dict[str, Any], area: str, config: Any) -> dict[s
     out = dict(figures)
     for key in sorted(_count_keys(figures)):
         n = int(figures[key])
-        if rules.is_small(n):
+        if rules.is_small(n) or key in also_hide:
             out[key] = rules.marker
             for dep in _dependants(key):
                 if dep in out:
@@ -327,7 +369,8 @@ def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json"
         raise DataValidationError([Problem("config.yaml", "csps", None,
                                            f"unknown area {area!r}: use 'county' or one of "
                                            f"{', '.join(dataset.config.csps)}")])
-    figures = _apply_disclosure(compute_figures(dataset, area), area, dataset.config)
+    figures = compute_figures(dataset, area)
+    figures = _apply_disclosure(figures, area, dataset.config, _hidden_across_areas(dataset, area, figures))
     clean = {k: _format(v) for k, v in sorted(figures.items())}
     if fmt == "json":
         return json.dumps({"figures": clean}, sort_keys=True, indent=1, ensure_ascii=False) + "\n"

@@ -132,7 +132,7 @@ def key_findings() -> list:
         row = describe.key_measure_row(change, "Y", "partnership")
         nb.glue_text("kf_sv_before", row["before"])
         nb.glue_text("kf_sv_change", row["change"])
-        nb.glue_text("kf_sv_change_sig", row["significance"])
+        nb.glue_text("kf_sv_change_sig", row["significance_text"])
         """),
         md("""
         ## Serious violence this year
@@ -277,7 +277,7 @@ def key_measures() -> list:
         km = measures.key_measures(crimes, hospital, ctx.config)
         published = describe.publish_key_measures(km, area_level=ctx.area_level, config=ctx.config)
         knife = describe.key_measure_row(published, "A", "knife_sv")
-        for field in ("before", "after", "change", "significance", "period"):
+        for field in ("before", "after", "change", "significance_text", "period"):
             nb.glue_text(f"km_knife_{field}", knife[field])
         """),
         md("""
@@ -286,7 +286,7 @@ def key_measures() -> list:
         In the twelve months {glue:text}`km_knife_period` there were {glue:text}`km_knife_after`
         knife-enabled serious violence offences (excluding domestic abuse) in
         {glue:text}`area_label`, against {glue:text}`km_knife_before` in the previous twelve
-        months ({glue:text}`km_knife_change`; {glue:text}`km_knife_significance`).
+        months ({glue:text}`km_knife_change`; {glue:text}`km_knife_significance_text`).
         """),
         code("""
         for letter, caption in describe.KEY_MEASURE_CAPTIONS.items():
@@ -493,7 +493,8 @@ def place_section() -> list:
         code("""
         nb.show_table(describe.new_hotspots_by_csp(persistent, ctx.dataset.geography), "new-hotspots",
                       f"Serious violence hotspot neighbourhoods in {year}, and new hotspots, by CSP")
-
+        """),
+        md("""
         ## Hotspots in {glue:text}`year`
         """),
         code("""

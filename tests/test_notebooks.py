@@ -110,6 +110,8 @@ def test_notebook_cells_are_presentation_only(path):
         assert not bad, f"{path.name}: data manipulation {bad} belongs in sna_lib:\n{cell.source}"
         imported = _imported_modules(cell.source)
         assert not imported & set(FORBIDDEN_IMPORTS), f"{path.name} imports {imported}"
+        last = [line for line in cell.source.splitlines() if line.strip()][-1]
+        assert not last.lstrip().startswith("#"), f"{path.name}: Markdown leaked into a code cell:\n{cell.source}"
         # no boolean-mask filtering of record-level frames either (e.g. crimes[crimes.x == y])
         assert not re.search(r"\w+\[\s*\w+\[[^\]]+\]\s*(==|!=|<|>)", cell.source), cell.source
 

@@ -27,6 +27,7 @@ __all__ = [
     "percent",
     "publish_table",
     "key_measure_row",
+    "significance_text",
     "year_on_year",
     "harm_impact_table",
     "context_table",
@@ -150,10 +151,35 @@ def key_measure_row(published: pd.DataFrame, table: str, measure_id: str) -> dic
     """
     row = published[((published["Table"] == table) & (published["measure_id"] == measure_id)).to_numpy(dtype=bool)]
     if row.empty:
-        return {"before": "–", "after": "–", "change": "–", "significance": "–", "period": "–"}
+        return {"before": "–", "after": "–", "change": "–", "significance": "–", "significance_text": "–",
+                "period": "–"}
     r = row.iloc[0]
     return {"before": str(r["Before"]), "after": str(r["After"]), "change": str(r["% change"]),
-            "significance": str(r["Significant change?"]), "period": str(r["Period after"])}
+            "significance": str(r["Significant change?"]),
+            "significance_text": significance_text(str(r["Significant change?"])),
+            "period": str(r["Period after"])}
+
+
+def significance_text(cell: str) -> str:
+    """Prose for a published significance cell.
+
+    Examples
+    --------
+    >>> significance_text("No (p = 0.41)"), significance_text("Yes (p < 0.001)"), significance_text("[c]")
+    ('not statistically significant, p = 0.41', 'statistically significant, p < 0.001', 'significance withheld')
+    """
+    if cell.startswith("Yes"):
+        return "statistically significant" + _p_part(cell)
+    if cell.startswith("No"):
+        return "not statistically significant" + _p_part(cell)
+    if cell == "–":
+        return "no comparison possible"
+    return "significance withheld"
+
+
+def _p_part(cell: str) -> str:
+    inner = cell[cell.find("(") + 1:cell.rfind(")")] if "(" in cell else ""
+    return f", {inner}" if inner else ""
 
 
 # --------------------------------------------------------------------------- people

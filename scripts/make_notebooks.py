@@ -324,7 +324,7 @@ def trends() -> list:
             ax.plot(chart["Year"], chart[column], marker="o", color=OKABE_ITO[i], label=column)
         ax.set(xlabel="Calendar year", ylabel="Offences", ylim=(0, None))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend(frameon=False)
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=1)
         sns.despine(ax=ax)
         nb.show_figure(fig, "sv-trend", caption=f"Serious violence offences a year, {ctx.area_label}, "
                        f"{ctx.config.first_year}–{year}.",

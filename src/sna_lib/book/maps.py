@@ -464,8 +464,11 @@ def _round_coords(coords, decimals: int):
     return [_round_coords(c, decimals) for c in coords]
 
 
-def _compact_geojson(frame, decimals: int = 5) -> dict:
-    """GeoJSON dict without per-feature bounding boxes, coordinates rounded (5 dp ≈ 1 m).
+def _compact_geojson(frame, decimals: int = 7) -> dict:
+    """GeoJSON dict without per-feature bounding boxes, coordinates rounded (7 dp ≈ 1 cm).
+
+    7 decimal places is also the precision at which :mod:`sna_lib.leakscan` recognises
+    published boundary vertices, so maps pass the publication leak check.
 
     Examples
     --------

@@ -87,10 +87,11 @@ _REPO = _SRC.parents[1]
 # Hidden first cell of every run: the kernel is shared by many notebooks in turn.
 _RESET_CODE = """
 %reset -f
-import os as _os, matplotlib.pyplot as _plt
+import os as _os, warnings as _warnings, matplotlib.pyplot as _plt
 _plt.close("all")
 _os.chdir({cwd!r})
-del _os, _plt
+_warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm.auto without ipywidgets
+del _os, _warnings, _plt
 """
 
 
@@ -599,7 +600,7 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
         return records, failures, warnings
 
     env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-           "SNA_BOOK_BUILD": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+           "SNA_BOOK_BUILD": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "TQDM_DISABLE": "1"}
     queue = list(todo)
     lock = threading.Lock()
     bar = tqdm(total=len(todo), desc="notebooks", unit="nb", disable=not progress)
@@ -637,10 +638,12 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
                         break
                     except Exception as exc:  # noqa: BLE001 - isolate every notebook failure
                         error = _describe(exc)
-                        dead = not kernel.alive() or type(exc).__name__ in {"DeadKernelError", "RuntimeError"}
-                        if getattr(exc, "ename", None) or not dead or attempt == 1:
+                        if getattr(exc, "ename", None):  # the notebook itself raised: kernel is fine
                             break
-                        kernel.shutdown()  # kernel died or never started: retry once on a new one
+                        died = type(exc).__name__ == "DeadKernelError" or not kernel.alive()
+                        kernel.shutdown()  # timeouts, dead or unstartable kernels: a fresh one next
+                        if not died or attempt == 1:
+                            break  # retry once only when the kernel died under the notebook
                 seconds = time.perf_counter() - started
                 (tmp / ".input.ipynb").unlink(missing_ok=True)
                 if error is None:
@@ -707,7 +710,7 @@ class _Context:
 
 
 def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
-             overrides: Mapping[str, Mapping[str, Any]] | None) -> _Context:
+             overrides: Mapping[str, Mapping[str, Any]] | None, progress: bool = False) -> _Context:
     from sna_lib.config import load_config
 
     project = project_dir()
@@ -715,6 +718,8 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
     cache = build_dir / ".cache"
     hasher = _FileHashes(cache / "filehashes.json")
     code_hash = _code_hash(hasher)
+    if progress:
+        print(f"checking data in {data_dir} …", file=sys.stderr, flush=True)
     data_copy = prepare_data(data_dir, cache, hasher=hasher, code_hash=code_hash)
     config = load_config(data_copy)
     csps = list(config.csps)
@@ -795,7 +800,7 @@ def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path
     >>> result.ok, result.executed                                                     # doctest: +SKIP
     (True, 23)
     """
-    ctx = _prepare(data_dir, area, build_dir, overrides)
+    ctx = _prepare(data_dir, area, build_dir, overrides, progress)
     result = _run(ctx, workers, progress, cell_timeout)
     if progress:
         print(f"notebooks executed: {result.executed}, reused from cache: {result.cached}; "
@@ -1002,7 +1007,7 @@ def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | 
     from tqdm.auto import tqdm
 
     started = time.perf_counter()
-    ctx = _prepare(data_dir, area, build_dir, overrides)
+    ctx = _prepare(data_dir, area, build_dir, overrides, progress)
     prepared = time.perf_counter()
 
     # Books are built as soon as all their notebooks are done, while later areas still execute.

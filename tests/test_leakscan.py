@@ -186,3 +186,28 @@ def test_clean_fake_site_passes(tmp_path, rules):
     write(site, "downloads/by_csp.csv", "area,offences,rate_per_1000\nNorth,120,3.4512\nSouth,[c],[c]\n")
     write(site, "_static/app.js", "function f(){return [0.25, 0.5, 51.0];}")
     assert assert_clean(site, rules).files_scanned == 4
+
+
+def _rounded(coords, dp):
+    if isinstance(coords[0], (int, float)):
+        return [round(c, dp) for c in coords]
+    return [_rounded(c, dp) for c in coords]
+
+
+@pytest.mark.parametrize("dp", [4, 5, 6, 7, 12])
+def test_boundaries_at_any_precision_are_not_incidents(data_dir, rules, dp):
+    geo = gpd.read_parquet(data_dir / "geography.parquet")
+    wgs = geo.to_crs(4326)
+    features = [{"type": "Feature", "geometry": {"type": g["type"], "coordinates": _rounded(g["coordinates"], dp)}}
+                for g in (shape.__geo_interface__ for shape in wgs.geometry)]
+    outline = geo.dissolve(by="area").to_crs(4326).geometry  # CSP boundaries drawn over the LSOAs
+    features += [{"type": "Feature", "geometry": {"type": g["type"], "coordinates": _rounded(g["coordinates"], dp)}}
+                 for g in (shape.__geo_interface__ for shape in outline)]
+    minx, miny, maxx, maxy = wgs.total_bounds
+    page = (f"<script>var g = {json.dumps({'type': 'FeatureCollection', 'features': features})};"
+            f"map.fitBounds([[{miny}, {minx}], [{maxy}, {maxx}]]);</script>")
+    assert [f for f in scan_text(page, rules=rules) if f.kind == "coordinate"] == []
+    # an incident 37 m from the nearest label point, written at the same precision, is caught
+    point = gpd.GeoSeries.from_xy([570523.4], [205529.3], crs=27700).to_crs(4326)
+    incident = f"L.circleMarker([{round(point.y[0], dp)}, {round(point.x[0], dp)}])"
+    assert [f.kind for f in scan_text(page + incident, rules=rules)] == ["coordinate"]

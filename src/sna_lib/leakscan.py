@@ -44,7 +44,7 @@ import os
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
@@ -81,7 +81,6 @@ GB_BNG = (0.0, 0.0, 700_000.0, 1_300_000.0)
 BINARY_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".woff", ".woff2", ".ttf",
                              ".eot", ".otf", ".pdf", ".parquet", ".pyc", ".doctree", ".pickle", ".mo"})
 _LATLON_KEY_DP = 7  # allow-list precision for boundary coordinates in degrees (~1 cm)
-_BNG_KEY_DP = 2  # and in metres
 _MAX_DEPTH = 3
 
 
@@ -161,9 +160,16 @@ class LeakRules:
         Where incident coordinates would fall (degrees / metres). ``None`` skips that check.
     min_decimals : int
         Degrees with this many decimals or more are incident precision (4 dp ≈ 11 m).
-    allowed_lat, allowed_lon, allowed_x, allowed_y : frozenset of float
-        Published boundary vertex/centroid coordinates, rounded to 7 dp (degrees) / 2 dp
-        (metres); a pair whose both values are allowed is a boundary, not an incident.
+    allowed_points : mapping of int to frozenset of (lat, lon)
+        Published boundary points (polygon vertices of LSOAs, CSPs and the county, their
+        centroids, label points and bounding-box corners) rounded to each number of decimals
+        from ``min_decimals`` to 7: a pair written at that precision that is one of them is a
+        boundary, not an incident.
+    allowed_lat, allowed_lon : frozenset of float
+        The same points' latitudes/longitudes at 7 dp: at that precision a pair whose both
+        values are boundary values (e.g. a map's fitted bounds) is allowed too.
+    allowed_grid : frozenset of (int, int)
+        Boundary points in the geography's projected grid, to the metre.
     not_identifiers : frozenset of str
         Tokens never reported as identifiers (e.g. LSOA codes matching an id format).
     max_record_rows : int
@@ -176,10 +182,10 @@ class LeakRules:
     lonlat_bbox: tuple[float, float, float, float] | None = GB_LONLAT
     bng_bbox: tuple[float, float, float, float] | None = GB_BNG
     min_decimals: int = 4
+    allowed_points: Mapping[int, frozenset[tuple[float, float]]] = field(default_factory=dict)
     allowed_lat: frozenset[float] = frozenset()
     allowed_lon: frozenset[float] = frozenset()
-    allowed_x: frozenset[float] = frozenset()
-    allowed_y: frozenset[float] = frozenset()
+    allowed_grid: frozenset[tuple[int, int]] = frozenset()
     not_identifiers: frozenset[str] = frozenset()
     max_record_rows: int = 10
     min_identifier_length: int = 5
@@ -282,15 +288,16 @@ def rules_from_data_dir(data_dir: str | os.PathLike, *, canaries: Sequence[str] 
                 patterns.append(p)
 
     lonlat_bbox, bng_bbox = GB_LONLAT, GB_BNG
+    points: dict[int, set[tuple[float, float]]] = {}
     lat: set[float] = set()
     lon: set[float] = set()
-    xs: set[float] = set()
-    ys: set[float] = set()
+    grid: set[tuple[int, int]] = set()
     codes: set[str] = set()
     geo_path, _ = find_table_file(data, "geography", geo=True)
     geo = read_table(geo_path, geo=True).frame if geo_path is not None else None
     if geo is not None and getattr(geo, "crs", None) is not None and len(geo):
         import geopandas as gpd
+        import numpy as np
         import pandas as pd
 
         for column in ("lsoa_code", "lsoa_name", "area"):
@@ -299,23 +306,40 @@ def rules_from_data_dir(data_dir: str | os.PathLike, *, canaries: Sequence[str] 
         projected = geo if geo.crs.is_projected else geo.to_crs(27700)
         minx, miny, maxx, maxy = projected.total_bounds
         bng_bbox = (minx - margin_m, miny - margin_m, maxx + margin_m, maxy + margin_m)
-        wgs = projected.to_crs(4326)
         corners = gpd.GeoSeries.from_xy([bng_bbox[0], bng_bbox[2], bng_bbox[0], bng_bbox[2]],
                                         [bng_bbox[1], bng_bbox[1], bng_bbox[3], bng_bbox[3]],
                                         crs=projected.crs).to_crs(4326)
         lonlat_bbox = (float(corners.x.min()), float(corners.y.min()), float(corners.x.max()), float(corners.y.max()))
-        points = pd.concat([projected.geometry.centroid, projected.geometry.representative_point()])
-        for frame, pts, xset, yset, dp in ((projected, points, xs, ys, _BNG_KEY_DP),
-                                           (wgs, points.to_crs(4326), lon, lat, _LATLON_KEY_DP)):
-            coords = frame.geometry.get_coordinates()
-            xset.update(_round_keys(coords["x"], dp))
-            yset.update(_round_keys(coords["y"], dp))
-            xset.update(_round_keys(pts.x, dp))
-            yset.update(_round_keys(pts.y, dp))
+        # what maps draw: LSOAs, CSPs (dissolved) and the county outline, their labels and bounds
+        shapes = [projected.geometry]
+        if "area" in projected.columns:
+            shapes.append(projected[["area", "geometry"]].dissolve(by="area").geometry)
+        shapes.append(gpd.GeoSeries([projected.geometry.union_all()], crs=projected.crs))
+        for series in shapes:
+            for geoms in (series, series.to_crs(4326)):
+                coords = geoms.get_coordinates()
+                labels = pd.concat([geoms.centroid if geoms.crs.is_projected else series.centroid.to_crs(4326),
+                                    geoms.representative_point() if geoms.crs.is_projected
+                                    else series.representative_point().to_crs(4326)])
+                b = geoms.bounds
+                xs = np.concatenate([coords["x"], labels.x, b["minx"], b["maxx"], b["minx"], b["maxx"]])
+                ys = np.concatenate([coords["y"], labels.y, b["miny"], b["miny"], b["maxy"], b["maxy"]])
+                ok = np.isfinite(xs) & np.isfinite(ys)
+                xs, ys = xs[ok], ys[ok]
+                if geoms.crs.is_projected:
+                    grid.update(zip(np.rint(xs).astype(int).tolist(), np.rint(ys).astype(int).tolist()))
+                    continue
+                for d in range(1, _LATLON_KEY_DP + 1):
+                    points.setdefault(d, set()).update(zip((round(v, d) for v in ys.tolist()),
+                                                           (round(v, d) for v in xs.tolist())))
+                lat.update(_round_keys(ys, _LATLON_KEY_DP))
+                lon.update(_round_keys(xs, _LATLON_KEY_DP))
     return LeakRules(
         canaries=tuple(canaries), identifiers=frozenset(identifiers), id_patterns=tuple(patterns),
-        lonlat_bbox=lonlat_bbox, bng_bbox=bng_bbox, allowed_lat=frozenset(lat), allowed_lon=frozenset(lon),
-        allowed_x=frozenset(xs), allowed_y=frozenset(ys), not_identifiers=frozenset(codes),
+        lonlat_bbox=lonlat_bbox, bng_bbox=bng_bbox,
+        allowed_points={d: frozenset(v) for d, v in points.items() if d >= 1},
+        allowed_lat=frozenset(lat), allowed_lon=frozenset(lon), allowed_grid=frozenset(grid),
+        not_identifiers=frozenset(codes),
         max_record_rows=max_record_rows,
     )
 
@@ -443,16 +467,30 @@ _METRES = re.compile(r"(?<![\w.])\d{6,7}(?:\.\d+)?(?![\w.])")
 _GAP = re.compile(r"^[^\d]{1,30}$")
 
 
-def _pairs(pattern: re.Pattern, text: str) -> Iterable[tuple[re.Match, re.Match]]:
+def _pairs(pattern: re.Pattern, text: str, is_pair) -> Iterable[tuple[re.Match, re.Match]]:
+    """Adjacent numbers taken two at a time: once ``(a, b)`` is a coordinate pair, ``b`` does not
+    start the next pair (so ``[lon, lat], [lon, lat]`` never yields the spurious ``lat, lon``)."""
     previous = None
     for m in pattern.finditer(text):
-        if previous is not None and _GAP.match(text[previous.end(): m.start()]):
+        if previous is not None and _GAP.match(text[previous.end(): m.start()]) and is_pair(previous, m):
             yield previous, m
-        previous = m
+            previous = None
+        else:
+            previous = m
 
 
 def _decimals(token: str) -> int:
     return len(token.split(".", 1)[1]) if "." in token else 0
+
+
+def _boundary_latlon(lat: float, lon: float, decimals: int, rules: LeakRules) -> bool:
+    """Whether ``(lat, lon)``, written with ``decimals`` places, is a published boundary point:
+    a vertex/centroid/bounds corner at that precision, or (at 7+ dp) each value of one."""
+    d = min(decimals, _LATLON_KEY_DP)
+    if (round(lat, d), round(lon, d)) in rules.allowed_points.get(d, ()):
+        return True
+    return (decimals >= _LATLON_KEY_DP and round(lat, _LATLON_KEY_DP) in rules.allowed_lat
+            and round(lon, _LATLON_KEY_DP) in rules.allowed_lon)
 
 
 def _find_coordinates(text: str, rules: LeakRules, where: str) -> list[Finding]:
@@ -460,32 +498,38 @@ def _find_coordinates(text: str, rules: LeakRules, where: str) -> list[Finding]:
     seen: set[str] = set()
     if rules.lonlat_bbox is not None:
         min_lon, min_lat, max_lon, max_lat = rules.lonlat_bbox
-        for a, b in _pairs(_DEGREES, text):
+
+        def orientations(a: re.Match, b: re.Match) -> list[tuple[float, float]]:
+            va, vb = float(a.group(0)), float(b.group(0))
+            return [(lat, lon) for lat, lon in ((va, vb), (vb, va))
+                    if min_lat <= lat <= max_lat and min_lon <= lon <= max_lon]
+
+        # pairs are aligned on every in-county pair (0.474 is 0.4740 written short), but only
+        # pairs written at incident precision are judged
+        for a, b in _pairs(_DEGREES, text, lambda a, b: bool(orientations(a, b))):
             ta, tb = a.group(0), b.group(0)
-            if _decimals(ta) < rules.min_decimals or _decimals(tb) < rules.min_decimals:
+            decimals = min(_decimals(ta), _decimals(tb))
+            if max(_decimals(ta), _decimals(tb)) < rules.min_decimals:
                 continue
-            va, vb = float(ta), float(tb)
-            for lat, lon in ((va, vb), (vb, va)):
-                if min_lat <= lat <= max_lat and min_lon <= lon <= max_lon:
-                    if (round(lat, _LATLON_KEY_DP) in rules.allowed_lat
-                            and round(lon, _LATLON_KEY_DP) in rules.allowed_lon):
-                        break
-                    pair = f"{ta}, {tb}"
-                    if pair not in seen:
-                        seen.add(pair)
-                        out.append(Finding(where, "coordinate", pair, _context(text, a.start(), b.end())))
-                    break
+            if any(_boundary_latlon(lat, lon, decimals, rules) for lat, lon in orientations(a, b)):
+                continue
+            pair = f"{ta}, {tb}"
+            if pair not in seen:
+                seen.add(pair)
+                out.append(Finding(where, "coordinate", pair, _context(text, a.start(), b.end())))
     if rules.bng_bbox is not None:
         min_x, min_y, max_x, max_y = rules.bng_bbox
-        for a, b in _pairs(_METRES, text):
-            x, y = float(a.group(0)), float(b.group(0))
-            if min_x <= x <= max_x and min_y <= y <= max_y:
-                if round(x, _BNG_KEY_DP) in rules.allowed_x and round(y, _BNG_KEY_DP) in rules.allowed_y:
-                    continue
-                pair = f"{a.group(0)}, {b.group(0)}"
-                if pair not in seen:
-                    seen.add(pair)
-                    out.append(Finding(where, "coordinate", pair, _context(text, a.start(), b.end())))
+
+        def inside(a: re.Match, b: re.Match) -> bool:
+            return min_x <= float(a.group(0)) <= max_x and min_y <= float(b.group(0)) <= max_y
+
+        for a, b in _pairs(_METRES, text, inside):
+            if (round(float(a.group(0))), round(float(b.group(0)))) in rules.allowed_grid:
+                continue
+            pair = f"{a.group(0)}, {b.group(0)}"
+            if pair not in seen:
+                seen.add(pair)
+                out.append(Finding(where, "coordinate", pair, _context(text, a.start(), b.end())))
     return out
 
 

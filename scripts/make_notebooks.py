@@ -209,11 +209,11 @@ def wider_perspective() -> list:
         """),
         code("""
         in_year = describe.crimes_in_year(crimes, year)
-        volumes = describe.context_table(context.crime_volumes(in_year))
-        nb.show_table(describe.publish_table(volumes, ["Offences"], {"% of all crime": "Offences"},
-                                             area_level=ctx.area_level, config=ctx.config,
-                                             assume_published_totals=False),
-                      "crime-context", f"Serious violence in the context of all crime, {ctx.area_label}, {year}");
+        volumes = describe.publish_table(describe.context_table(context.crime_volumes(in_year)), ["Offences"],
+                                         {"% of all crime": "Offences"}, area_level=ctx.area_level,
+                                         config=ctx.config, assume_published_totals=False)
+        nb.show_table(volumes, "crime-context", f"Serious violence in the context of all crime, {ctx.area_label}, {year}")
+        display(Markdown(describe.withheld_note(volumes, ctx.config)))
         """),
         md("""
         The categories overlap — a knife robbery is violence, serious violence under both
@@ -228,12 +228,12 @@ def wider_perspective() -> list:
         violence, to show the scale of the overlapping remits.
         """),
         code("""
-        shares = describe.context_table(context.crime_shares(in_year, ctx.dataset.persons))
-        nb.show_table(describe.publish_table(shares, ["Offences"], {"% of all crime": "Offences"},
-                                             area_level=ctx.area_level, config=ctx.config,
-                                             assume_published_totals=False),
-                      "crime-remits", f"Domestic abuse, sexual offences and VAWG as a share of all crime, "
-                      f"{ctx.area_label}, {year}");
+        shares = describe.publish_table(describe.context_table(context.crime_shares(in_year, ctx.dataset.persons)),
+                                        ["Offences"], {"% of all crime": "Offences"}, area_level=ctx.area_level,
+                                        config=ctx.config, assume_published_totals=False)
+        nb.show_table(shares, "crime-remits", f"Domestic abuse, sexual offences and VAWG as a share of all crime, "
+                      f"{ctx.area_label}, {year}")
+        display(Markdown(describe.withheld_note(shares, ctx.config)))
         """),
         md("""
         ## People involved
@@ -244,10 +244,10 @@ def wider_perspective() -> list:
         previous five years.
         """),
         code("""
-        people_table = describe.people_repeats_table(ctx.dataset.persons, crimes, year)
-        nb.show_table(people_table, "people-repeats", f"Suspects and victims of serious violence, "
-                      f"{ctx.area_label}, {year}", count_columns=["Records", "People", "Repeat people",
-                                                                  "Involved in previous five years"]);
+        people_table = describe.publish_people_table(describe.people_repeats_table(ctx.dataset.persons, crimes, year),
+                                                     area_level=ctx.area_level, config=ctx.config)
+        nb.show_table(people_table, "people-repeats", f"Suspects and victims of serious violence, {ctx.area_label}, {year}")
+        display(Markdown(describe.withheld_note(people_table, ctx.config)))
         """),
         md("""
         While these numbers are small beside the population, the harm each offence does to
@@ -413,9 +413,10 @@ def people_section() -> list:
         ## Suspects and victims
         """),
         code("""
-        table = describe.people_repeats_table(persons, crimes, year)
-        nb.show_table(table, "people-summary", f"Suspects and victims of serious violence, {ctx.area_label}, {year}",
-                      count_columns=["Records", "People", "Repeat people", "Involved in previous five years"]);
+        table = describe.publish_people_table(describe.people_repeats_table(persons, crimes, year),
+                                              area_level=ctx.area_level, config=ctx.config)
+        nb.show_table(table, "people-summary", f"Suspects and victims of serious violence, {ctx.area_label}, {year}")
+        display(Markdown(describe.withheld_note(table, ctx.config)))
         overlap = people.victim_suspect_overlap(persons, serious_violence_ids(crimes, "partnership"))
         nb.glue_number("pp_overlap", describe.percent(overlap.share_of_victims), kind="percent", count=overlap.both)
         da = people.domestic_abuse_link(persons, ctx.dataset.crimes, sv_ids, year)
@@ -513,9 +514,11 @@ def place_section() -> list:
         change in their share since the year before.
         """),
         code("""
-        table = describe.csp_table(statements["csp_year"], statements["csp_window"], year)
-        nb.show_table(describe.publish_csp_table(table, year, config=ctx.config), "csp-rates",
-                      f"Serious violence by Community Safety Partnership, {year}");
+        table = describe.publish_csp_table(describe.csp_table(statements["csp_year"], statements["csp_window"], year),
+                                           year, config=ctx.config)
+        nb.show_table(table, "csp-rates", f"Serious violence by Community Safety Partnership, {year} "
+                      "(rates per 1,000 residents; rank 1 = highest rate)")
+        display(Markdown(describe.withheld_note(table, ctx.config)))
         """),
         md("""
         ## Ambulance call-outs for serious trauma
@@ -755,8 +758,9 @@ def area_profile() -> list:
         nb.show_figure(fig, f"profile-trend-{ctx.area}", caption=f"Serious violence offences per 1,000 residents, "
                        f"{ctx.area_label} and {ctx.county_label}. Gaps: withheld to protect the people involved.",
                        alt=describe.trend_alt_text(chart, "year"), data=chart)
-        nb.show_table(describe.profile_table(profile, config=ctx.config), f"profile-table-{ctx.area}",
-                      f"Serious violence in {ctx.area_label} by year");
+        table = describe.profile_table(profile, config=ctx.config)
+        nb.show_table(table, f"profile-table-{ctx.area}", f"Serious violence in {ctx.area_label} by year")
+        display(Markdown(describe.withheld_note(table, ctx.config)))
         """),
     ]
 

@@ -26,6 +26,7 @@ __all__ = [
     "crimes_in_year",
     "percent",
     "publish_table",
+    "withheld_note",
     "key_measure_row",
     "significance_text",
     "year_on_year",
@@ -38,6 +39,7 @@ __all__ = [
     "age_feature_marks",
     "age_profile_frame",
     "people_repeats_table",
+    "publish_people_table",
     "origin_table",
     "publish_key_measures",
     "key_measure_table",
@@ -128,6 +130,24 @@ def publish_table(df: pd.DataFrame, count_columns: Sequence[str], rate_pairs: Ma
         out[rate] = pd.Series([marker if h else _format_rate(v, places) for v, h in zip(df[rate].tolist(), hidden)],
                               index=df.index, dtype=object)
     return out
+
+
+def withheld_note(table: pd.DataFrame, config: Any = None) -> str:
+    """The suppression footnote when any cell of a published table is withheld, else ``""``.
+
+    Examples
+    --------
+    >>> from sna_lib.disclosure import Suppressed
+    >>> withheld_note(pd.DataFrame({"n": ["12"]}))
+    ''
+    >>> withheld_note(pd.DataFrame({"n": pd.Series([Suppressed("[c]")], dtype=object)})).startswith("[c]")
+    True
+    """
+    from sna_lib import disclosure
+
+    if any(disclosure.is_suppressed(v) for column in table.columns for v in table[column].tolist()):
+        return disclosure.suppression_note(config)
+    return ""
 
 
 def _format_rate(value: Any, decimals: int) -> str:
@@ -270,6 +290,24 @@ def people_repeats_table(persons: pd.DataFrame, crimes: pd.DataFrame, year: int,
         rows.append({"Role": label, "Records": c.records, "People": c.unique,
                      "Repeat people": c.repeat_people, "Involved in previous five years": prev.count})
     return pd.DataFrame(rows)
+
+
+def publish_people_table(table: pd.DataFrame, *, area_level: str, config: Any = None) -> pd.DataFrame:
+    """:func:`people_repeats_table` with small counts withheld (primary suppression only).
+
+    The columns are different measures of overlapping groups (records, people, repeat people,
+    people seen before), so neither rows nor columns add up to anything published: secondary
+    suppression along them would hide sound numbers without protecting anyone.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"Role": ["Suspects"], "Records": [70], "People": [61], "Repeat people": [5],
+    ...                   "Involved in previous five years": [12]})
+    >>> publish_people_table(t, area_level="csp").iloc[0].tolist()
+    ['Suspects', '70', '61', '[c]', '12']
+    """
+    counts = ["Records", "People", "Repeat people", "Involved in previous five years"]
+    return publish_table(table, counts, area_level=area_level, config=config, assume_published_totals=False)
 
 
 def origin_table(origins: pd.DataFrame) -> pd.DataFrame:

@@ -218,11 +218,12 @@ def id_format_patterns(values: Iterable[str], *, max_patterns: int = 5, coverage
     >>> id_format_patterns(["123456", "654321"])
     ()
     """
-    distinct = sorted({str(v) for v in values})
-    step = len(distinct) // 20_000 + 1  # an even, deterministic sample is plenty to learn formats
+    values = values if isinstance(values, list) else list(values)
+    sample = values[:: len(values) // 50_000 + 1]  # an even, deterministic sample is plenty
+    distinct = sorted({str(v) for v in sample})
     shapes: Counter[str] = Counter()
     total = 0
-    for value in distinct[::step]:
+    for value in distinct:
         text = str(value)
         total += 1
         parts = re.findall(r"\d+|\D+", text)
@@ -243,6 +244,19 @@ def id_format_patterns(values: Iterable[str], *, max_patterns: int = 5, coverage
 
 def _round_keys(values: Iterable[float], dp: int) -> frozenset[float]:
     return frozenset(round(float(v), dp) for v in values if math.isfinite(float(v)))
+
+
+def _id_columns(path: Path, columns: Sequence[str], read_table):
+    """Just the identifier columns of a table (Parquet: only those columns are read)."""
+    if path.suffix == ".parquet":
+        try:
+            import pyarrow.parquet as pq
+
+            present = [c for c in columns if c in pq.read_schema(path).names]
+            return pq.read_table(path, columns=present).to_pandas()
+        except Exception:  # noqa: BLE001 - fall back to the tolerant reader
+            pass
+    return read_table(path).frame
 
 
 def rules_from_data_dir(data_dir: str | os.PathLike, *, canaries: Sequence[str] = (), margin_m: float = 2000.0,
@@ -273,13 +287,14 @@ def rules_from_data_dir(data_dir: str | os.PathLike, *, canaries: Sequence[str] 
         path, _ = find_table_file(data, stem)
         if path is None:
             continue
-        frame = read_table(path).frame
+        frame = _id_columns(path, columns, read_table)
         if frame is None:
             continue
         for column in columns:
             if column in frame.columns:
-                values = [str(v).strip() for v in frame[column].dropna().tolist()]
-                identifiers.update(v for v in values if v)
+                stripped = frame[column].dropna().astype(str).str.strip()
+                values = stripped[stripped != ""].tolist()
+                identifiers.update(values)
                 by_column.setdefault(column, []).extend(values)
     patterns: list[str] = []
     for values in by_column.values():
@@ -329,7 +344,7 @@ def rules_from_data_dir(data_dir: str | os.PathLike, *, canaries: Sequence[str] 
                 if geoms.crs.is_projected:
                     grid.update(zip(np.rint(xs).astype(int).tolist(), np.rint(ys).astype(int).tolist()))
                     continue
-                for d in range(1, _LATLON_KEY_DP + 1):
+                for d in range(3, _LATLON_KEY_DP + 1):
                     points.setdefault(d, set()).update(zip((round(v, d) for v in ys.tolist()),
                                                            (round(v, d) for v in xs.tolist())))
                 lat.update(_round_keys(ys, _LATLON_KEY_DP))

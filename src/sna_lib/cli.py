@@ -29,7 +29,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from sna_lib.book.pipeline import run_notebooks
 
-    result = run_notebooks(Path(args.data), area=args.area, build_dir=Path(args.build_dir),
+    result = run_notebooks(Path(args.data).resolve(), area=args.area, build_dir=Path(args.build_dir).resolve(),
                            workers=args.workers, progress=True)
     return 0 if result.ok else 1
 
@@ -37,7 +37,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from sna_lib.book.pipeline import build_book
 
-    result = build_book(Path(args.data), area=args.area, build_dir=Path(args.build_dir),
+    result = build_book(Path(args.data).resolve(), area=args.area, build_dir=Path(args.build_dir).resolve(),
                         workers=args.workers, progress=True)
     return 0 if result.ok else 1
 

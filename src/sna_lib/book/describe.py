@@ -466,8 +466,28 @@ def profile_table(profile: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
         "County per 1,000 residents": profile["county_rate_per_1000"].round(2).to_numpy(),
         "Rank among CSPs": profile["rank"].to_numpy(),
     })
-    return publish_table(table, ["Offences"], {"Per 1,000 residents": "Offences", "Rank among CSPs": "Offences"},
-                         area_level="csp", config=config, assume_published_totals=False, decimals=2)
+    out = publish_table(table, ["Offences"], {"Per 1,000 residents": "Offences", "Rank among CSPs": "Offences"},
+                        area_level="csp", config=config, assume_published_totals=False, decimals=2)
+    from sna_lib import disclosure
+
+    hidden = _profile_withheld(profile, config)
+    marker = disclosure.Suppressed(disclosure.disclosure_rules(config).marker)
+    for column in ("Offences", "Per 1,000 residents", "Rank among CSPs"):
+        out[column] = pd.Series([marker if h else v for v, h in zip(out[column].tolist(), hidden)],
+                                index=out.index, dtype=object)
+    return out
+
+
+def _profile_withheld(profile: pd.DataFrame, config: Any) -> np.ndarray:
+    """Years whose CSP count is withheld: small, or hidden so that the county figure minus the
+    other CSPs' profiles cannot reveal another CSP's withheld count (``withheld_across_csps``)."""
+    from sna_lib import disclosure
+
+    mask = disclosure.suppression_mask(profile, ["offences"], area_level="csp", config=config,
+                                       assume_published_totals=False)["offences"].to_numpy(dtype=bool)
+    if "withheld_across_csps" in profile.columns:
+        mask = mask | profile["withheld_across_csps"].to_numpy(dtype=bool)
+    return mask
 
 
 def profile_chart_data(profile: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
@@ -482,10 +502,7 @@ def profile_chart_data(profile: pd.DataFrame, *, config: Any = None) -> pd.DataF
     >>> profile_chart_data(p)["rate_per_1000"].tolist()
     [<NA>, 4.0]
     """
-    from sna_lib import disclosure
-
-    mask = disclosure.suppression_mask(profile, ["offences"], area_level="csp", config=config,
-                                       assume_published_totals=False)["offences"].to_numpy(dtype=bool)
+    mask = _profile_withheld(profile, config)
     rate = pd.array([pd.NA if h else float(v) for v, h in zip(profile["rate_per_1000"].tolist(), mask)],
                     dtype="Float64")
     return pd.DataFrame({"year": profile["year"].astype("int64").to_numpy(), "rate_per_1000": rate,
@@ -840,9 +857,12 @@ def area_profile(dataset, area: str, *, definition: str = "partnership") -> pd.D
     """Serious violence per 1,000 residents by year for one CSP and the county, with the CSP's rank.
 
     Built from :func:`sna_lib.place.csp_breakdown` for each calendar year with population
-    data; columns ``year, offences, rate_per_1000, county_rate_per_1000, rank``.
+    data; columns ``year, offences, rate_per_1000, county_rate_per_1000, rank`` and
+    ``withheld_across_csps`` (the count must be withheld so that county minus the other CSPs'
+    profiles cannot reveal a withheld one; :func:`profile_table` honours it).
     """
     from sna_lib.classify import serious_violence_ids
+    from sna_lib.disclosure import suppression_mask
     from sna_lib.place import csp_breakdown
 
     config = dataset.config
@@ -854,7 +874,13 @@ def area_profile(dataset, area: str, *, definition: str = "partnership") -> pd.D
             continue
         b = csp_breakdown(dataset.crimes, ids, dataset.geography, dataset.population, years=[year])
         county_rate = 1000 * b["crimes"].sum() / b["population"].sum() if b["population"].sum() else np.nan
+        # every CSP's profile is published beside the county figure: secondary suppression across CSPs
+        counts = pd.DataFrame({"crimes": [int(v) for v in b["crimes"].tolist()] + [int(b["crimes"].sum())]},
+                              index=[*map(str, b.index), "\0county"])
+        across = suppression_mask(counts, ["crimes"], area_level="csp", config=config, total_row="\0county",
+                                  assume_published_totals=False, total_published=True)
         rows.append({"year": year, "offences": int(b.loc[area, "crimes"]),
                      "rate_per_1000": float(b.loc[area, "rate_per_1000"]),
-                     "county_rate_per_1000": float(county_rate), "rank": int(b.loc[area, "rank_rate"])})
+                     "county_rate_per_1000": float(county_rate), "rank": int(b.loc[area, "rank_rate"]),
+                     "withheld_across_csps": bool(across.loc[str(area), "crimes"])})
     return pd.DataFrame(rows)

@@ -17,9 +17,10 @@ through this module:
 Rules come from the ``disclosure`` section of the data folder's ``config.yaml``
 (``suppress_min`` 1, ``suppress_max`` 7, ``rounding`` none). Suppression applies below county
 level (``area_level`` other than ``"county"``); county-level and national figures are
-published as they are. Zero is never suppressed (a zero discloses nobody). Optional keys
-``marker`` (default ``"[c]"``, the ONS convention) and ``suppress_county`` (default false)
-are honoured when present.
+published as they are. Zero is never suppressed (a zero discloses nobody). The marker
+(default ``"[c]"``, the ONS convention) and ``suppress_county`` (default false) can be set
+through a mapping or :class:`DisclosureRules`; ``config.yaml`` currently accepts only
+``suppress_min``, ``suppress_max`` and ``rounding``.
 
 Examples
 --------

@@ -119,16 +119,24 @@ def key_findings() -> list:
         """),
         hidden("""
         harm = sv.harm_comparison(crimes, year, "partnership")
-        counts = harm.set_index("measure")
-        sv_n = int(counts.loc["Offences", "serious_violence"])
-        nb.glue_number("kf_sv_offences", sv_n)
-        nb.glue_number("kf_sv_share", counts.loc["Share of offences (%)", "serious_violence"],
-                       kind="percent", count=sv_n)
+        sv_n = int(harm.set_index("measure").loc["Offences", "serious_violence"])
+        sv_now = describe.sv_year_withheld(ctx.dataset, year, config=ctx.config)
+        sv_before = describe.sv_year_withheld(ctx.dataset, year, config=ctx.config, column_year=year - 1)
+        volumes_all = describe.tables_by_area(ctx.dataset, describe.context_volumes, year)
+        volumes = describe.publish_table(volumes_all[ctx.area], ["Offences"], {"% of all crime": "Offences"},
+                                         area_level=ctx.area_level, config=ctx.config, assume_published_totals=False,
+                                         also_withhold=describe.context_withheld(volumes_all, ctx.area, sv_now,
+                                                                                 config=ctx.config))
+        partnership = describe.context_row(volumes, "Serious violence (partnership)")
+        nb.glue_text("kf_sv_offences", partnership["Offences"])
+        nb.glue_text("kf_sv_share", partnership["% of all crime"] + "%")
         nb.glue_number("kf_harm_ratio", harm.attrs["harm_ratio"], kind="rate", count=sv_n)
 
-        trend = describe.annual_counts(crimes, ctx.config, ["partnership"])
-        change = describe.publish_key_measures(describe.year_on_year(trend, year), area_level=ctx.area_level,
-                                               config=ctx.config)
+        changes_all = describe.tables_by_area(ctx.dataset, describe.year_on_year_for, ctx.config, year)
+        change = describe.publish_key_measures(
+            changes_all[ctx.area], area_level=ctx.area_level, config=ctx.config,
+            also_withhold=describe.change_withheld(changes_all, ctx.area, ctx.area in sv_before,
+                                                   ctx.area in sv_now, config=ctx.config))
         row = describe.key_measure_row(change, "Y", "partnership")
         nb.glue_text("kf_sv_before", row["before"])
         nb.glue_text("kf_sv_change", row["change"])
@@ -208,10 +216,12 @@ def wider_perspective() -> list:
         definition beside those wider categories for {glue:text}`year`.
         """),
         code("""
-        in_year = describe.crimes_in_year(crimes, year)
-        volumes = describe.publish_table(describe.context_table(context.crime_volumes(in_year)), ["Offences"],
-                                         {"% of all crime": "Offences"}, area_level=ctx.area_level,
-                                         config=ctx.config, assume_published_totals=False)
+        sv_withheld = describe.sv_year_withheld(ctx.dataset, year, config=ctx.config)
+        volumes_all = describe.tables_by_area(ctx.dataset, describe.context_volumes, year)
+        volumes = describe.publish_table(volumes_all[ctx.area], ["Offences"], {"% of all crime": "Offences"},
+                                         area_level=ctx.area_level, config=ctx.config, assume_published_totals=False,
+                                         also_withhold=describe.context_withheld(volumes_all, ctx.area, sv_withheld,
+                                                                                 config=ctx.config))
         nb.show_table(volumes, "crime-context", f"Serious violence in the context of all crime, {ctx.area_label}, {year}")
         display(Markdown(describe.withheld_note(volumes, ctx.config)))
         """),
@@ -228,9 +238,11 @@ def wider_perspective() -> list:
         violence, to show the scale of the overlapping remits.
         """),
         code("""
-        shares = describe.publish_table(describe.context_table(context.crime_shares(in_year, ctx.dataset.persons)),
-                                        ["Offences"], {"% of all crime": "Offences"}, area_level=ctx.area_level,
-                                        config=ctx.config, assume_published_totals=False)
+        shares_all = describe.tables_by_area(ctx.dataset, describe.context_shares, year, ctx.dataset.persons)
+        shares = describe.publish_table(shares_all[ctx.area], ["Offences"], {"% of all crime": "Offences"},
+                                        area_level=ctx.area_level, config=ctx.config, assume_published_totals=False,
+                                        also_withhold=describe.context_withheld(shares_all, ctx.area, sv_withheld,
+                                                                                config=ctx.config))
         nb.show_table(shares, "crime-remits", f"Domestic abuse, sexual offences and VAWG as a share of all crime, "
                       f"{ctx.area_label}, {year}")
         display(Markdown(describe.withheld_note(shares, ctx.config)))
@@ -275,7 +287,10 @@ def key_measures() -> list:
         hidden("""
         hospital = ctx.dataset.hospital_admissions if ctx.area == "county" else None
         km = measures.key_measures(crimes, hospital, ctx.config)
-        published = describe.publish_key_measures(km, area_level=ctx.area_level, config=ctx.config)
+        km_all = describe.tables_by_area(ctx.dataset, describe.key_measures_for, ctx.config)
+        published = describe.publish_key_measures(
+            km, area_level=ctx.area_level, config=ctx.config,
+            also_withhold=describe.cross_csp_mask(km_all, ctx.area, ["before", "after"], config=ctx.config))
         knife = describe.key_measure_row(published, "A", "knife_sv")
         for field in ("before", "after", "change", "significance_text", "period"):
             nb.glue_text(f"km_knife_{field}", knife[field])
@@ -316,11 +331,18 @@ def trends() -> list:
         year's change.
         """),
         code("""
-        series = describe.annual_counts(crimes, ctx.config, [*ctx.config.definitions, "knife_enabled"])
-        chart = disclosure.suppress_counts(series, list(series.columns[1:]), area_level=ctx.area_level,
-                                           config=ctx.config, assume_published_totals=False, output="numeric")
+        definitions = [*ctx.config.definitions, "knife_enabled"]
+        series_all = describe.tables_by_area(ctx.dataset, describe.annual_counts_for, ctx.config, definitions)
+        withheld = describe.trend_withheld(
+            series_all, ctx.area, year, describe.sv_year_withheld(ctx.dataset, year, config=ctx.config),
+            describe.sv_year_withheld(ctx.dataset, year, config=ctx.config, column_year=year - 1), config=ctx.config)
+        series = series_all[ctx.area]
+        published = describe.publish_table(series, list(series.columns), area_level=ctx.area_level,
+                                           config=ctx.config, assume_published_totals=False,
+                                           also_withhold=withheld).reset_index()
+        chart = describe.published_numbers(published, list(series.columns))
         fig, ax = plt.subplots()
-        for i, column in enumerate(series.columns[1:]):
+        for i, column in enumerate(series.columns):
             ax.plot(chart["Year"], chart[column], marker="o", color=OKABE_ITO[i], label=column)
         ax.set(xlabel="Calendar year", ylabel="Offences", ylim=(0, None))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -328,9 +350,8 @@ def trends() -> list:
         sns.despine(ax=ax)
         nb.show_figure(fig, "sv-trend", caption=f"Serious violence offences a year, {ctx.area_label}, "
                        f"{ctx.config.first_year}–{year}.",
-                       alt=describe.trend_alt_text(chart, "Year"),
-                       data=disclosure.suppress_counts(series, list(series.columns[1:]), area_level=ctx.area_level,
-                                                       config=ctx.config, assume_published_totals=False))
+                       alt=describe.trend_alt_text(chart, "Year"), data=published)
+        display(Markdown(describe.withheld_note(published, ctx.config)))
         """),
         md("""
         ## Compared with elsewhere
@@ -514,8 +535,10 @@ def place_section() -> list:
         change in their share since the year before.
         """),
         code("""
-        table = describe.publish_csp_table(describe.csp_table(statements["csp_year"], statements["csp_window"], year),
-                                           year, config=ctx.config)
+        previous = place.csp_breakdown(ctx.dataset.crimes, sv_all, ctx.dataset.geography, ctx.dataset.population,
+                                       years=[year - 1])
+        table = describe.publish_csp_table(describe.csp_table(statements["csp_year"], statements["csp_window"], year,
+                                                              previous), year, config=ctx.config)
         nb.show_table(table, "csp-rates", f"Serious violence by Community Safety Partnership, {year} "
                       "(rates per 1,000 residents; rank 1 = highest rate)")
         display(Markdown(describe.withheld_note(table, ctx.config)))

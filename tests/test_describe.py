@@ -117,3 +117,45 @@ def test_area_profile_county_rate_is_total_offences_over_total_population(demo):
     latest = int(pop["year"][pop["year"] <= y].max())
     residents = pop.loc[pop["year"] == latest, "population"].sum()
     assert profile.loc[y, "county_rate_per_1000"] == pytest.approx(1000 * n / residents, rel=1e-9)
+
+
+def _hidden(value) -> bool:
+    return is_suppressed(value)
+
+
+def test_cross_csp_mask_never_leaves_a_single_withheld_csp(demo):
+    """County minus the other CSP books must not reveal a withheld count: 0 or >= 2 CSPs withheld per cell."""
+    year = demo.config.reporting_year
+    tables = describe.tables_by_area(demo, describe.context_volumes, year)
+    sv_now = describe.sv_year_withheld(demo, year, config=demo.config)
+    published = {
+        csp: describe.publish_table(tables[csp], ["Offences"], {"% of all crime": "Offences"}, area_level="csp",
+                                    config=demo.config, assume_published_totals=False,
+                                    also_withhold=describe.context_withheld(tables, csp, sv_now, config=demo.config))
+        for csp in demo.config.csps}
+    n_rows = len(tables["county"])
+    any_withheld = False
+    for row in range(n_rows):
+        hidden = [csp for csp in demo.config.csps if _hidden(published[csp]["Offences"].iloc[row])]
+        any_withheld |= bool(hidden)
+        assert len(hidden) != 1, (tables["county"]["Crime"].iloc[row], hidden)
+        for csp in hidden:                     # the share of a withheld count is withheld too
+            assert _hidden(published[csp]["% of all crime"].iloc[row])
+    assert any_withheld, "the small demo county should withhold something"
+
+
+def test_csp_books_withhold_their_sv_count_wherever_the_place_table_does(demo):
+    from sna_lib.classify import serious_violence_ids
+    from sna_lib.place import csp_breakdown
+
+    year = demo.config.reporting_year
+    ids = serious_violence_ids(demo, "partnership")
+    args = (demo.crimes, ids, demo.geography, demo.population)
+    table = describe.csp_table(csp_breakdown(*args, years=[year]), csp_breakdown(*args, years=range(year - 4, year + 1)),
+                               year, csp_breakdown(*args, years=[year - 1]))
+    page = describe.publish_csp_table(table, year, config=demo.config)
+    in_place_table = {c for c, v in zip(page["CSP"], page[f"Offences {year}"]) if _hidden(v)}
+    assert in_place_table == set(describe.sv_year_withheld(demo, year, config=demo.config))
+    previous_hidden = [_hidden(v) for v in page[f"Offences {year - 1}"]]
+    change = page[f"Share change on {year - 1} (points)"]
+    assert all(_hidden(c) for c, h in zip(change, previous_hidden) if h)

@@ -26,13 +26,28 @@ __all__ = [
     "crimes_in_year",
     "percent",
     "publish_table",
+    "tables_by_area",
+    "cross_csp_mask",
+    "context_withheld",
+    "context_row",
+    "change_withheld",
+    "context_volumes",
+    "context_shares",
+    "key_measures_for",
+    "year_on_year_for",
+    "annual_counts_for",
     "withheld_note",
     "key_measure_row",
     "significance_text",
     "year_on_year",
     "harm_impact_table",
     "context_table",
+    "csp_count_mask",
     "publish_csp_table",
+    "sv_year_withheld",
+    "row_mask",
+    "published_numbers",
+    "trend_withheld",
     "profile_table",
     "profile_chart_data",
     "age_profile_sentence",
@@ -101,14 +116,15 @@ def percent(share: float | None) -> float | None:
 
 def publish_table(df: pd.DataFrame, count_columns: Sequence[str], rate_pairs: Mapping[str, str] | None = None, *,
                   area_level: str, config: Any = None, assume_published_totals: bool = True,
-                  decimals: int | Mapping[str, int] = 1) -> pd.DataFrame:
+                  decimals: int | Mapping[str, int] = 1, also_withhold: pd.DataFrame | None = None) -> pd.DataFrame:
     """Withhold small counts and every rate/share derived from a withheld count, with one pattern.
 
     ``rate_pairs`` maps each rate column to the count column it was computed from. Counts and
     rates are suppressed with the same pattern (:func:`sna_lib.disclosure.suppression_mask`),
     so a visible rate can never reveal a hidden count. ``decimals`` is one number for every
     rate or a mapping rate column -> decimals (default 1). Returns text cells ready for
-    ``nb.show_table``.
+    ``nb.show_table``. ``also_withhold`` (bool, ``df``'s index × count columns, e.g. from
+    :func:`cross_csp_mask`) withholds further counts, and their rates, below county level.
 
     Examples
     --------
@@ -124,6 +140,13 @@ def publish_table(df: pd.DataFrame, count_columns: Sequence[str], rate_pairs: Ma
     mask = disclosure.suppression_mask(df, list(count_columns), **kw)
     marker = disclosure.Suppressed(disclosure.disclosure_rules(config).marker)
     out = disclosure.suppress_counts(df, list(count_columns), **kw)
+    if also_withhold is not None and disclosure.disclosure_rules(config).applies(area_level):
+        extra = also_withhold.reindex(index=df.index, columns=list(count_columns), fill_value=False).astype(bool)
+        mask = mask | extra
+        for column in count_columns:
+            hidden = mask[column].to_numpy(dtype=bool)
+            out[column] = pd.Series([marker if h else v for v, h in zip(out[column].tolist(), hidden)],
+                                    index=df.index, dtype=object)
     for rate, count_column in (rate_pairs or {}).items():
         hidden = mask[count_column].to_numpy(dtype=bool)
         places = decimals.get(rate, 1) if isinstance(decimals, Mapping) else decimals
@@ -148,6 +171,132 @@ def withheld_note(table: pd.DataFrame, config: Any = None) -> str:
     if any(disclosure.is_suppressed(v) for column in table.columns for v in table[column].tolist()):
         return disclosure.suppression_note(config)
     return ""
+
+
+def tables_by_area(dataset, build, *args, **kwargs) -> dict[str, pd.DataFrame]:
+    """``build(area_crimes, *args, **kwargs)`` for the county and for every CSP: ``{"county": …, csp: …}``.
+
+    ``build`` is one of this module's table builders taking an area's crimes first (for example
+    :func:`context_volumes`). The tables must have the same rows in the same order for every
+    area, so that :func:`cross_csp_mask` can compare them.
+    """
+    from sna_lib.book.sv_overview import area_crimes
+
+    return {area: build(area_crimes(dataset, area), *args, **kwargs) for area in ("county", *dataset.config.csps)}
+
+
+def cross_csp_mask(tables: Mapping[str, pd.DataFrame], area: str, count_columns: Sequence[str], *,
+                   config: Any = None) -> pd.DataFrame | None:
+    """Cells of ``area``'s table to withhold so that no CSP's withheld count can be recovered across books.
+
+    Every CSP book publishes its own counts and the county book their total, so a count withheld
+    in one CSP's book could be worked out as the county figure minus the other CSPs' books. For
+    each cell, the CSPs' values (with the county as a published total) are passed through
+    :func:`sna_lib.disclosure.suppression_mask`; a CSP withholds the cell whenever that
+    cross-CSP table withholds it (primary or secondary). Returns ``None`` for the county.
+
+    Examples
+    --------
+    >>> t = {"county": pd.DataFrame({"n": [40]}), "A": pd.DataFrame({"n": [3]}),
+    ...      "B": pd.DataFrame({"n": [12]}), "C": pd.DataFrame({"n": [25]})}
+    >>> [bool(cross_csp_mask(t, a, ["n"]).loc[0, "n"]) for a in ("A", "B", "C")]
+    [True, True, False]
+    """
+    from sna_lib import disclosure
+
+    if area == "county":
+        return None
+    csps = [a for a in tables if a != "county"]
+    own = tables[area]
+    out = pd.DataFrame(False, index=own.index, columns=list(count_columns))
+    for column in count_columns:
+        for position, label in enumerate(own.index):
+            values = [tables[c][column].iloc[position] for c in csps]
+            if any(v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) for v in values):
+                continue
+            frame = pd.DataFrame({"n": [*values, tables["county"][column].iloc[position]]},
+                                 index=[*csps, "__county__"])
+            mask = disclosure.suppression_mask(frame, ["n"], area_level="csp", config=config,
+                                               total_row="__county__")
+            out.loc[label, column] = bool(mask.loc[area, "n"])
+    return out
+
+
+def context_withheld(tables: Mapping[str, pd.DataFrame], area: str, sv_withheld: Iterable[str], *,
+                     config: Any = None) -> pd.DataFrame | None:
+    """Extra cells a CSP withholds in a context table (:func:`context_volumes` / :func:`context_shares`).
+
+    The cross-CSP pattern of every row (:func:`cross_csp_mask`), plus the partnership serious
+    violence row wherever the place section's CSP table withholds the CSP's count
+    (``sv_withheld``, from :func:`sv_year_withheld`). ``None`` for the county.
+    """
+    mask = cross_csp_mask(tables, area, ["Offences"], config=config)
+    if mask is None:
+        return None
+    own = tables[area]
+    if area in set(sv_withheld):
+        rows = own["Crime"].astype(str).str.startswith("Serious violence (partnership)").to_numpy()
+        mask.loc[rows, "Offences"] = True
+    return mask
+
+
+def context_row(published: pd.DataFrame, label: str) -> dict[str, str]:
+    """The published cells of the context-table row whose ``Crime`` starts with ``label``.
+
+    Examples
+    --------
+    >>> context_row(pd.DataFrame({"Crime": ["All crime", "Serious violence (partnership)"],
+    ...                           "Offences": ["900", "[c]"]}), "Serious violence")["Offences"]
+    '[c]'
+    """
+    rows = published[published["Crime"].astype(str).str.startswith(label).to_numpy(dtype=bool)]
+    return {str(k): str(v) for k, v in rows.iloc[0].items()} if len(rows) else {}
+
+
+def change_withheld(tables: Mapping[str, pd.DataFrame], area: str, before_hidden: bool, after_hidden: bool, *,
+                    config: Any = None) -> pd.DataFrame | None:
+    """Extra counts a CSP withholds in :func:`year_on_year_for` rows: cross-CSP pattern, plus the
+    previous/current year wherever the place section's CSP table withholds them. ``None`` for the county."""
+    mask = cross_csp_mask(tables, area, ["before", "after"], config=config)
+    if mask is None:
+        return None
+    if before_hidden:
+        mask["before"] = True
+    if after_hidden:
+        mask["after"] = True
+    return mask
+
+
+def context_volumes(crimes: pd.DataFrame, year: int) -> pd.DataFrame:
+    """:func:`context_table` of ``context.crime_volumes`` for ``year`` (builder for :func:`tables_by_area`)."""
+    from sna_lib import context
+
+    return context_table(context.crime_volumes(crimes_in_year(crimes, year)))
+
+
+def context_shares(crimes: pd.DataFrame, year: int, persons: pd.DataFrame) -> pd.DataFrame:
+    """:func:`context_table` of ``context.crime_shares`` for ``year`` (builder for :func:`tables_by_area`)."""
+    from sna_lib import context
+
+    return context_table(context.crime_shares(crimes_in_year(crimes, year), persons))
+
+
+def key_measures_for(crimes: pd.DataFrame, config: Any) -> pd.DataFrame:
+    """``measures.key_measures`` without hospital data (builder for :func:`tables_by_area`; CSP books
+    have no hospital rows, and the county's hospital rows are county-level figures)."""
+    from sna_lib.measures import key_measures
+
+    return key_measures(crimes, None, config)
+
+
+def year_on_year_for(crimes: pd.DataFrame, config: Any, year: int, definition: str = "partnership") -> pd.DataFrame:
+    """:func:`year_on_year` of one definition's annual counts (builder for :func:`tables_by_area`)."""
+    return year_on_year(annual_counts(crimes, config, [definition]), year)
+
+
+def annual_counts_for(crimes: pd.DataFrame, config: Any, definitions: Sequence[str]) -> pd.DataFrame:
+    """:func:`annual_counts` with the year as the index (builder for :func:`tables_by_area`)."""
+    return annual_counts(crimes, config, definitions).set_index("Year")
 
 
 def _format_rate(value: Any, decimals: int) -> str:
@@ -330,7 +479,8 @@ def origin_table(origins: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- key measures
 
 
-def publish_key_measures(km: pd.DataFrame, *, area_level: str, config: Any = None) -> pd.DataFrame:
+def publish_key_measures(km: pd.DataFrame, *, area_level: str, config: Any = None,
+                         also_withhold: pd.DataFrame | None = None) -> pd.DataFrame:
     """Key measures ready to publish: small counts withheld, and with them their % change and test.
 
     A change and its significance are withheld when either count is (a p-value from two small
@@ -351,11 +501,18 @@ def publish_key_measures(km: pd.DataFrame, *, area_level: str, config: Any = Non
     from sna_lib import disclosure
 
     kw = {"area_level": area_level, "config": config, "assume_published_totals": False}
-    rates = disclosure.suppress_rates(km, ["pct_change"], ["before"], output="numeric", **kw)
-    rates = disclosure.suppress_rates(rates, ["pct_change"], ["after"], output="numeric", **kw)
-    counts = disclosure.suppress_counts(km, ["before", "after"], **kw)
     marker = disclosure.Suppressed(disclosure.disclosure_rules(config).marker)
-    withheld = rates["pct_change"].isna() & km["pct_change"].notna()
+    mask = disclosure.suppression_mask(km, ["before", "after"], **kw)
+    if also_withhold is not None and disclosure.disclosure_rules(config).applies(area_level):
+        mask = mask | also_withhold.reindex(index=km.index, columns=["before", "after"], fill_value=False).astype(bool)
+    counts = disclosure.suppress_counts(km, ["before", "after"], **kw)
+    for column in ("before", "after"):
+        hidden = mask[column].to_numpy(dtype=bool)
+        counts[column] = pd.Series([marker if h else v for v, h in zip(counts[column].tolist(), hidden)],
+                                   index=km.index, dtype=object)
+    either = (mask["before"] | mask["after"]).to_numpy(dtype=bool)
+    withheld = pd.Series(either, index=km.index) & km["pct_change"].notna()
+    rates = pd.DataFrame({"pct_change": km["pct_change"].astype("float64").where(~withheld)})
     change = [marker if w else ("–" if pd.isna(v) else f"{v:+,.0f}%")
               for v, w in zip(rates["pct_change"].tolist(), withheld.tolist())]
     both = km["before"].notna() & km["after"].notna()
@@ -439,19 +596,124 @@ def context_table(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def csp_count_mask(table: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
+    """Counts to withhold in :func:`csp_table`: its own pattern (county totals published) united with
+    each count column's cross-CSP pattern, so CSP books that show their own figure can use the same cells.
+
+    Indexed like ``table`` (one row per CSP), columns = the ``Offences …`` columns.
+    """
+    from sna_lib import disclosure
+
+    counts = [c for c in table.columns if c.startswith("Offences")]
+    mask = disclosure.suppression_mask(table, counts, area_level="csp", config=config)
+    for column in counts:
+        values = table[column].tolist()
+        frame = pd.DataFrame({"n": [*values, int(np.nansum(np.asarray(values, dtype=float)))]},
+                             index=[*range(len(values)), "__county__"])
+        single = disclosure.suppression_mask(frame, ["n"], area_level="csp", config=config, total_row="__county__")
+        mask[column] = mask[column].to_numpy(dtype=bool) | single["n"].to_numpy(dtype=bool)[:-1]
+    return mask
+
+
 def publish_csp_table(table: pd.DataFrame, year: int, *, config: Any = None) -> pd.DataFrame:
     """:func:`csp_table` with CSP-level disclosure control on counts and everything derived from them.
 
-    Shares, changes in share, rates and ranks are withheld wherever their count is (a rank can
-    reveal a withheld zero).
+    Shares, rates and ranks are withheld wherever their count is (a rank can reveal a withheld
+    zero); the change in share wherever either year's count is (it reveals last year's share).
+    The pattern is :func:`csp_count_mask`, shared with the CSP books.
     """
+    from sna_lib import disclosure
+
     counts = [c for c in table.columns if c.startswith("Offences")]
-    window = counts[1].removeprefix("Offences ")
-    pairs = {"Share (%)": counts[0], f"Share change on {year - 1} (points)": counts[0],
-             f"Rate {year}": counts[0], f"Rank {year}": counts[0],
-             f"Rate {window}": counts[1], f"Rank {window}": counts[1]}
+    now, window = f"Offences {year}", counts[-1]
+    span = window.removeprefix("Offences ")
+    change = f"Share change on {year - 1} (points)"
+    pairs = {"Share (%)": now, change: now, f"Rate {year}": now, f"Rank {year}": now,
+             f"Rate {span}": window, f"Rank {span}": window}
     places = {c: (2 if c.startswith("Rate") else 1) for c in pairs}
-    return publish_table(table, counts, pairs, area_level="csp", config=config, decimals=places)
+    mask = csp_count_mask(table, config=config)
+    out = publish_table(table, counts, pairs, area_level="csp", config=config, decimals=places, also_withhold=mask)
+    previous = f"Offences {year - 1}"
+    if previous in counts:
+        marker = disclosure.Suppressed(disclosure.disclosure_rules(config).marker)
+        hidden = mask[previous].to_numpy(dtype=bool)
+        out[change] = pd.Series([marker if h else v for v, h in zip(out[change].tolist(), hidden)],
+                                index=out.index, dtype=object)
+    return out
+
+def sv_year_withheld(dataset, year: int, *, config: Any = None, definition: str = "partnership",
+                     column_year: int | None = None) -> frozenset[str]:
+    """CSPs whose serious-violence count is withheld in the place section's CSP table for ``year``.
+
+    ``column_year`` picks the table's column: ``year`` (default) or ``year - 1``. A CSP book
+    withholds its own count wherever that table does, so the county figure minus the other CSPs
+    cannot reveal a withheld count.
+    """
+    from sna_lib.classify import serious_violence_ids
+    from sna_lib.place import csp_breakdown
+
+    ids = serious_violence_ids(dataset, definition)
+    window = list(range(int(year) - 4, int(year) + 1))
+    single = csp_breakdown(dataset.crimes, ids, dataset.geography, dataset.population, years=[int(year)])
+    five = csp_breakdown(dataset.crimes, ids, dataset.geography, dataset.population, years=window)
+    previous = csp_breakdown(dataset.crimes, ids, dataset.geography, dataset.population, years=[int(year) - 1])
+    table = csp_table(single, five, int(year), previous)
+    mask = csp_count_mask(table, config=config)
+    hidden = mask[f"Offences {column_year if column_year is not None else year}"].to_numpy(dtype=bool)
+    return frozenset(str(c) for c, h in zip(table["CSP"], hidden) if h)
+
+
+def published_numbers(published: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Published text cells back to numbers for charts: withheld (``[c]``) and missing cells become ``<NA>``.
+
+    Examples
+    --------
+    >>> published_numbers(pd.DataFrame({"n": ["1,234", "[c]", "–"]}), ["n"])["n"].tolist()
+    [1234.0, <NA>, <NA>]
+    """
+    out = published.copy()
+    for column in columns:
+        text = pd.Series([str(v).replace(",", "") for v in published[column].tolist()], index=published.index)
+        out[column] = pd.to_numeric(text, errors="coerce").astype("Float64")
+    return out
+
+
+def trend_withheld(tables: Mapping[str, pd.DataFrame], area: str, year: int, sv_now: Iterable[str],
+                   sv_before: Iterable[str], *, config: Any = None) -> pd.DataFrame | None:
+    """Extra cells a CSP withholds in its annual series (:func:`annual_counts_for` tables).
+
+    Cross-CSP pattern of every year and definition, plus the partnership column for ``year`` and
+    ``year - 1`` wherever the place section's CSP table withholds them. ``None`` for the county.
+    """
+    own = tables[area]
+    mask = cross_csp_mask(tables, area, list(own.columns), config=config)
+    if mask is None:
+        return None
+    from sna_lib.classify import load_definition
+
+    partnership = load_definition("partnership").name
+    if partnership not in own.columns:
+        return mask
+    if area in set(sv_now) and year in own.index:
+        mask.loc[year, partnership] = True
+    if area in set(sv_before) and (year - 1) in own.index:
+        mask.loc[year - 1, partnership] = True
+    return mask
+
+
+def row_mask(table: pd.DataFrame, column: str, rows: Iterable[int], withhold: bool) -> pd.DataFrame:
+    """A bool mask over ``table`` withholding ``column`` in the given row positions when ``withhold``.
+
+    Examples
+    --------
+    >>> row_mask(pd.DataFrame({"n": [1, 2, 3]}), "n", [2], True)["n"].tolist()
+    [False, False, True]
+    """
+    mask = pd.DataFrame(False, index=table.index, columns=[column])
+    if withhold:
+        for position in rows:
+            mask.iloc[position, 0] = True
+    return mask
 
 
 def profile_table(profile: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
@@ -674,16 +936,21 @@ def new_hotspots_by_csp(persistent: pd.DataFrame, geography: pd.DataFrame) -> pd
     return out.rename_axis("CSP").reset_index()
 
 
-def csp_table(csp_year: pd.DataFrame, csp_window: pd.DataFrame, year: int) -> pd.DataFrame:
-    """CSP comparison for the page from two ``place.csp_breakdown`` results (year and window).
+def csp_table(csp_year: pd.DataFrame, csp_window: pd.DataFrame, year: int,
+              csp_previous: pd.DataFrame | None = None) -> pd.DataFrame:
+    """CSP comparison for the page from ``place.csp_breakdown`` results (year, window, previous year).
 
     Shares are percentages; the change in share is in percentage points; rates are per 1,000
     residents (over the whole window for the window columns); ranks are by rate, 1 = highest.
+    With ``csp_previous`` the previous year's offences are shown too, so that the change in
+    share can be withheld with either year's count.
     """
     start, end = csp_window.attrs.get("years", (year - 4, year))
     w = f"{start}–{end}"
-    return pd.DataFrame({
-        "CSP": csp_year.index.astype(str),
+    columns = {"CSP": csp_year.index.astype(str)}
+    if csp_previous is not None:
+        columns[f"Offences {year - 1}"] = csp_previous["crimes"].reindex(csp_year.index).astype("int64").to_numpy()
+    columns.update({
         f"Offences {year}": csp_year["crimes"].astype("int64").to_numpy(),
         "Share (%)": (100 * csp_year["share"]).round(1).to_numpy(),
         f"Share change on {year - 1} (points)": (100 * csp_year["share_change"]).round(1).to_numpy(),
@@ -693,7 +960,7 @@ def csp_table(csp_year: pd.DataFrame, csp_window: pd.DataFrame, year: int) -> pd
         f"Rate {w}": csp_window["rate_per_1000"].reindex(csp_year.index).round(2).to_numpy(),
         f"Rank {w}": csp_window["rank_rate"].reindex(csp_year.index).astype("Int64").to_numpy(),
     })
-
+    return pd.DataFrame(columns)
 
 # --------------------------------------------------------------------------- risk factors
 

@@ -538,7 +538,8 @@ def place_section() -> list:
         previous = place.csp_breakdown(ctx.dataset.crimes, sv_all, ctx.dataset.geography, ctx.dataset.population,
                                        years=[year - 1])
         table = describe.publish_csp_table(describe.csp_table(statements["csp_year"], statements["csp_window"], year,
-                                                              previous), year, config=ctx.config)
+                                                              previous), year, config=ctx.config,
+                                           masks=describe.sv_csp_masks(ctx.dataset, year, config=ctx.config))
         nb.show_table(table, "csp-rates", f"Serious violence by Community Safety Partnership, {year} "
                       "(rates per 1,000 residents; rank 1 = highest rate)")
         display(Markdown(describe.withheld_note(table, ctx.config)))

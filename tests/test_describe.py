@@ -153,9 +153,21 @@ def test_csp_books_withhold_their_sv_count_wherever_the_place_table_does(demo):
     args = (demo.crimes, ids, demo.geography, demo.population)
     table = describe.csp_table(csp_breakdown(*args, years=[year]), csp_breakdown(*args, years=range(year - 4, year + 1)),
                                year, csp_breakdown(*args, years=[year - 1]))
-    page = describe.publish_csp_table(table, year, config=demo.config)
+    masks = describe.sv_csp_masks(demo, year, config=demo.config)
+    page = describe.publish_csp_table(table, year, config=demo.config, masks=masks)
     in_place_table = {c for c, v in zip(page["CSP"], page[f"Offences {year}"]) if _hidden(v)}
     assert in_place_table == set(describe.sv_year_withheld(demo, year, config=demo.config))
     previous_hidden = [_hidden(v) for v in page[f"Offences {year - 1}"]]
     change = page[f"Share change on {year - 1} (points)"]
     assert all(_hidden(c) for c, h in zip(change, previous_hidden) if h)
+
+
+def test_window_total_is_withheld_with_any_of_its_years(demo):
+    """A CSP's five-year total must not be shown beside four shown years and one withheld year."""
+    year = demo.config.reporting_year
+    masks = describe.sv_csp_masks(demo, year, config=demo.config)
+    years = [c for c in masks.columns if c != "window"]
+    assert (masks["window"] == masks[years].any(axis=1)).all()
+    for y in years:                                   # never exactly one CSP withheld in a year
+        assert masks[y].sum() != 1
+    assert masks["window"].sum() != 1

@@ -42,6 +42,7 @@ __all__ = [
     "year_on_year",
     "harm_impact_table",
     "context_table",
+    "sv_csp_masks",
     "csp_count_mask",
     "publish_csp_table",
     "sv_year_withheld",
@@ -217,7 +218,8 @@ def cross_csp_mask(tables: Mapping[str, pd.DataFrame], area: str, count_columns:
             frame = pd.DataFrame({"n": [*values, tables["county"][column].iloc[position]]},
                                  index=[*csps, "__county__"])
             mask = disclosure.suppression_mask(frame, ["n"], area_level="csp", config=config,
-                                               total_row="__county__")
+                                               total_row="__county__", assume_published_totals=False,
+                                               total_published=True)
             out.loc[label, column] = bool(mask.loc[area, "n"])
     return out
 
@@ -596,31 +598,67 @@ def context_table(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def csp_count_mask(table: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
-    """Counts to withhold in :func:`csp_table`: its own pattern (county totals published) united with
-    each count column's cross-CSP pattern, so CSP books that show their own figure can use the same cells.
-
-    Indexed like ``table`` (one row per CSP), columns = the ``Offences …`` columns.
-    """
+def _across_csps(values: Sequence[Any], total: Any, config: Any) -> np.ndarray:
+    """Withheld CSPs for one figure published per CSP beside its (always published) county total."""
     from sna_lib import disclosure
 
-    counts = [c for c in table.columns if c.startswith("Offences")]
-    mask = disclosure.suppression_mask(table, counts, area_level="csp", config=config)
-    for column in counts:
-        values = table[column].tolist()
-        frame = pd.DataFrame({"n": [*values, int(np.nansum(np.asarray(values, dtype=float)))]},
-                             index=[*range(len(values)), "__county__"])
-        single = disclosure.suppression_mask(frame, ["n"], area_level="csp", config=config, total_row="__county__")
-        mask[column] = mask[column].to_numpy(dtype=bool) | single["n"].to_numpy(dtype=bool)[:-1]
+    frame = pd.DataFrame({"n": [*values, total]}, index=[*range(len(values)), "__county__"])
+    mask = disclosure.suppression_mask(frame, ["n"], area_level="csp", config=config, total_row="__county__",
+                                       assume_published_totals=False, total_published=True)
+    return mask["n"].to_numpy(dtype=bool)[:-1]
+
+
+def sv_csp_masks(dataset, year: int, *, config: Any = None, definition: str = "partnership",
+                 window: int = 5) -> pd.DataFrame:
+    """The one withholding pattern for per-CSP serious-violence counts in the window ending ``year``.
+
+    Index: CSPs; columns: each year of the window (withheld across CSPs beside the county total,
+    exactly as every CSP book publishes it) and ``"window"``: a CSP's window total is withheld
+    whenever any of its yearly counts is, so it cannot be used to work a withheld year out
+    (window minus the other years). Every page that shows these counts uses this pattern.
+    """
+    from sna_lib.classify import serious_violence_ids
+    from sna_lib.place import csp_breakdown
+
+    ids = serious_violence_ids(dataset, definition)
+    years = list(range(int(year) - window + 1, int(year) + 1))
+    out = {}
+    index = None
+    for y in years:
+        b = csp_breakdown(dataset.crimes, ids, dataset.geography, dataset.population, years=[y])
+        index = b.index.astype(str)
+        out[y] = _across_csps([int(v) for v in b["crimes"].tolist()], int(b["crimes"].sum()), config)
+    mask = pd.DataFrame(out, index=index)
+    mask["window"] = mask[years].any(axis=1)
     return mask
 
 
-def publish_csp_table(table: pd.DataFrame, year: int, *, config: Any = None) -> pd.DataFrame:
+def csp_count_mask(table: pd.DataFrame, *, config: Any = None, masks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Counts to withhold in :func:`csp_table`: the shared pattern of :func:`sv_csp_masks` when given,
+    else each count column withheld across CSPs beside its county total.
+
+    Indexed like ``table`` (one row per CSP), columns = the ``Offences …`` columns.
+    """
+    counts = [c for c in table.columns if c.startswith("Offences")]
+    mask = pd.DataFrame(False, index=table.index, columns=counts)
+    for column in counts:
+        label = column.removeprefix("Offences ")
+        if masks is not None:
+            key = int(label) if label.isdigit() else "window"
+            mask[column] = masks[key].reindex(table["CSP"].astype(str)).fillna(False).to_numpy(dtype=bool)
+        else:
+            values = [int(v) for v in table[column].tolist()]
+            mask[column] = _across_csps(values, sum(values), config)
+    return mask
+
+def publish_csp_table(table: pd.DataFrame, year: int, *, config: Any = None,
+                      masks: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`csp_table` with CSP-level disclosure control on counts and everything derived from them.
 
     Shares, rates and ranks are withheld wherever their count is (a rank can reveal a withheld
     zero); the change in share wherever either year's count is (it reveals last year's share).
-    The pattern is :func:`csp_count_mask`, shared with the CSP books.
+    The pattern is :func:`csp_count_mask` (pass ``masks`` from :func:`sv_csp_masks`), shared with
+    the CSP books.
     """
     from sna_lib import disclosure
 
@@ -631,8 +669,9 @@ def publish_csp_table(table: pd.DataFrame, year: int, *, config: Any = None) -> 
     pairs = {"Share (%)": now, change: now, f"Rate {year}": now, f"Rank {year}": now,
              f"Rate {span}": window, f"Rank {span}": window}
     places = {c: (2 if c.startswith("Rate") else 1) for c in pairs}
-    mask = csp_count_mask(table, config=config)
-    out = publish_table(table, counts, pairs, area_level="csp", config=config, decimals=places, also_withhold=mask)
+    mask = csp_count_mask(table, config=config, masks=masks)
+    out = publish_table(table, counts, pairs, area_level="csp", config=config, decimals=places, also_withhold=mask,
+                        assume_published_totals=False)
     previous = f"Offences {year - 1}"
     if previous in counts:
         marker = disclosure.Suppressed(disclosure.disclosure_rules(config).marker)
@@ -643,25 +682,15 @@ def publish_csp_table(table: pd.DataFrame, year: int, *, config: Any = None) -> 
 
 def sv_year_withheld(dataset, year: int, *, config: Any = None, definition: str = "partnership",
                      column_year: int | None = None) -> frozenset[str]:
-    """CSPs whose serious-violence count is withheld in the place section's CSP table for ``year``.
+    """CSPs whose serious-violence count is withheld (:func:`sv_csp_masks`) for ``column_year``
+    (default ``year``; ``year - 1`` for last year's count).
 
-    ``column_year`` picks the table's column: ``year`` (default) or ``year - 1``. A CSP book
-    withholds its own count wherever that table does, so the county figure minus the other CSPs
-    cannot reveal a withheld count.
+    A CSP book withholds its own count wherever the shared pattern does, so the county figure
+    minus the other CSPs cannot reveal a withheld count.
     """
-    from sna_lib.classify import serious_violence_ids
-    from sna_lib.place import csp_breakdown
-
-    ids = serious_violence_ids(dataset, definition)
-    window = list(range(int(year) - 4, int(year) + 1))
-    single = csp_breakdown(dataset.crimes, ids, dataset.geography, dataset.population, years=[int(year)])
-    five = csp_breakdown(dataset.crimes, ids, dataset.geography, dataset.population, years=window)
-    previous = csp_breakdown(dataset.crimes, ids, dataset.geography, dataset.population, years=[int(year) - 1])
-    table = csp_table(single, five, int(year), previous)
-    mask = csp_count_mask(table, config=config)
-    hidden = mask[f"Offences {column_year if column_year is not None else year}"].to_numpy(dtype=bool)
-    return frozenset(str(c) for c, h in zip(table["CSP"], hidden) if h)
-
+    masks = sv_csp_masks(dataset, year, config=config, definition=definition)
+    column = masks[int(column_year if column_year is not None else year)]
+    return frozenset(str(c) for c, h in column.items() if h)
 
 def published_numbers(published: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """Published text cells back to numbers for charts: withheld (``[c]``) and missing cells become ``<NA>``.

@@ -76,19 +76,26 @@ TINY_NOTEBOOK_CELLS = [
     ("code", "from sna_lib.book import nbhelpers as nb\n"
              "ctx = nb.setup(area, data_dir, build_dir, reporting_year)\n"
              "if area in FAIL_AREAS:\n"
-             "    raise RuntimeError(f'deliberate failure for {area}')\n"
+             "    FAILURE\n"
              "_ = nb.glue_text('tiny_label', ctx.area_label)", ["remove-input"]),
 ]
 
+#: What a tiny notebook does in a failing area.
+FAILURES = {
+    "raise": "raise RuntimeError(f'deliberate failure for {area}')",
+    "sleep": "import time; time.sleep(120)",
+    "die": "import os; os._exit(3)",
+}
 
-def write_tiny_notebook(path: Path, fail_areas=()) -> Path:
-    """A minimal parameterised notebook; raises for the areas in ``fail_areas``."""
+
+def write_tiny_notebook(path: Path, fail_areas=(), how: str = "raise") -> Path:
+    """A minimal parameterised notebook; fails for the areas in ``fail_areas`` (see ``FAILURES``)."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
     nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
     for i, (kind, source, tags) in enumerate(TINY_NOTEBOOK_CELLS):
-        source = source.replace("FAIL_AREAS", repr(tuple(fail_areas)))
+        source = source.replace("FAIL_AREAS", repr(tuple(fail_areas))).replace("FAILURE", FAILURES[how])
         cell = (nbformat.v4.new_markdown_cell(source) if kind == "markdown"
                 else nbformat.v4.new_code_cell(source, metadata={"tags": tags}))
         cell["id"] = f"tiny-{i}"

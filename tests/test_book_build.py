@@ -258,6 +258,23 @@ def test_failed_book_build_keeps_the_previous_site(tiny_project, demo_dir, tmp_p
     assert broken.executed == 0  # notebooks were cached; only the book step failed
 
 
+@pytest.mark.xdist_group("book")
+@pytest.mark.parametrize("how, message", [("sleep", "timed out"), ("die", "DeadKernelError")])
+def test_hung_or_dying_notebook_fails_alone_and_the_kernel_is_replaced(tiny_project, demo_dir, tmp_path,
+                                                                      how, message):
+    import yaml
+
+    from conftest import write_tiny_notebook
+
+    csps = yaml.safe_load((demo_dir / "config.yaml").read_text(encoding="utf-8"))["csps"]
+    write_tiny_notebook(tiny_project / "notebooks" / "01_tiny.ipynb", fail_areas=[csps[0]], how=how)
+    result = run_notebooks(demo_dir, area=csps[0], build_dir=tmp_path / "build", workers=1, cell_timeout=20)
+    assert [(f.area, f.notebook) for f in result.failures] == [(csps[0], "notebooks/01_tiny")]
+    assert message in result.failures[0].error
+    # one worker: the profile ran after the failure, on a fresh kernel
+    assert [(r.area, r.notebook) for r in result.records] == [(csps[0], "notebooks/area_profile")]
+
+
 def test_failure_str_names_area_and_notebook():
     assert str(Failure("Brackenford", "notebooks/05_trends", "KeyError: 'x'")) == \
         "Brackenford: notebooks/05_trends: KeyError: 'x'"

@@ -464,32 +464,38 @@ class _WarmKernel:
         self.ipc_dir: Path | None = None
 
     def start(self) -> None:
-        from jupyter_client.manager import KernelManager
+        # nbclient needs an *async* manager: with a blocking client its output polling blocks the
+        # event loop, so cell timeouts and dead kernels would never be noticed.
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
 
         last: Exception | None = None
         for _attempt in range(2):  # retry once on kernel-start failures
             # IPC sockets under an absolute private folder (kernel and client may have different cwds).
             self.ipc_dir = Path(tempfile.mkdtemp(prefix="sna-kernel-"))
-            km = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(self.ipc_dir / "k"))
+            km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(self.ipc_dir / "k"))
+            self.km = km
             try:
-                km.start_kernel(cwd=str(self.cwd), env=self.env)
-                self.km = km
-                if not km.is_alive():
+                run_sync(km.start_kernel)(cwd=str(self.cwd), env=self.env)
+                if not self.alive():
                     raise RuntimeError("kernel exited during start-up")
                 return
             except Exception as exc:  # noqa: BLE001 - kernel start failures are retried once
                 last = exc
-                self.km = km
                 self.shutdown()
         raise RuntimeError(f"kernel failed to start twice: {last}")
 
     def alive(self) -> bool:
-        return self.km is not None and self.km.is_alive()
+        from jupyter_core.utils import run_sync
+
+        return self.km is not None and bool(run_sync(self.km.is_alive)())
 
     def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
         if self.km is not None:
             try:
-                self.km.shutdown_kernel(now=True)
+                run_sync(self.km.shutdown_kernel)(now=True)
             except Exception:  # noqa: BLE001 - best effort on a dead kernel
                 pass
             self.km = None

@@ -211,3 +211,16 @@ def test_boundaries_at_any_precision_are_not_incidents(data_dir, rules, dp):
     point = gpd.GeoSeries.from_xy([570523.4], [205529.3], crs=27700).to_crs(4326)
     incident = f"L.circleMarker([{round(point.y[0], dp)}, {round(point.x[0], dp)}])"
     assert [f.kind for f in scan_text(page + incident, rules=rules)] == ["coordinate"]
+
+
+def test_boundary_point_with_trailing_zero_dropped_is_judged_at_full_precision():
+    # true vertex (51.73842404, 1.13736749): published at 7 dp as 51.7384240 / 1.1373675, which a
+    # JSON serialiser writes as "51.738424" / "1.1373675". Rounding the 7-dp value again to the
+    # shorter number's 6 dp gives 1.137368, not the vertex's 6-dp key 1.137367: the scanner must
+    # judge the pair at 7 dp, where it is a boundary point.
+    true_lat, true_lon = 51.73842404, 1.13736749
+    allowed = {d: frozenset({(round(true_lat, d), round(true_lon, d))}) for d in range(4, 8)}
+    rules = LeakRules(allowed_points=allowed)
+    assert scan_text("[[1.1373675, 51.738424]]", rules=rules) == []
+    # a genuinely different point written the same way is still caught
+    assert [f.kind for f in scan_text("[[1.1373612, 51.738424]]", rules=rules)] == ["coordinate"]

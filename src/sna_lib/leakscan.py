@@ -523,8 +523,10 @@ def _find_coordinates(text: str, rules: LeakRules, where: str) -> list[Finding]:
         # pairs written at incident precision are judged
         for a, b in _pairs(_DEGREES, text, lambda a, b: bool(orientations(a, b))):
             ta, tb = a.group(0), b.group(0)
-            decimals = min(_decimals(ta), _decimals(tb))
-            if max(_decimals(ta), _decimals(tb)) < rules.min_decimals:
+            # serialisers drop trailing zeros (51.7384240 -> 51.738424): the pair's precision is
+            # that of its longer number; judging at the shorter one would round twice
+            decimals = max(_decimals(ta), _decimals(tb))
+            if decimals < rules.min_decimals:
                 continue
             if any(_boundary_latlon(lat, lon, decimals, rules) for lat, lon in orientations(a, b)):
                 continue

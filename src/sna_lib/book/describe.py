@@ -37,6 +37,7 @@ __all__ = [
     "year_on_year_for",
     "annual_counts_for",
     "withheld_note",
+    "mask_text",
     "key_measure_row",
     "significance_text",
     "year_on_year",
@@ -299,6 +300,19 @@ def year_on_year_for(crimes: pd.DataFrame, config: Any, year: int, definition: s
 def annual_counts_for(crimes: pd.DataFrame, config: Any, definitions: Sequence[str]) -> pd.DataFrame:
     """:func:`annual_counts` with the year as the index (builder for :func:`tables_by_area`)."""
     return annual_counts(crimes, config, definitions).set_index("Year")
+
+
+def mask_text(text: str, hidden: bool, config: Any = None) -> str:
+    """``text``, or the suppression marker when ``hidden`` (a figure withheld by a cross-page pattern).
+
+    Examples
+    --------
+    >>> mask_text("1,234", False), mask_text("1,234", True)
+    ('1,234', '[c]')
+    """
+    from sna_lib import disclosure
+
+    return disclosure.Suppressed(disclosure.disclosure_rules(config).marker) if hidden else text
 
 
 def _format_rate(value: Any, decimals: int) -> str:

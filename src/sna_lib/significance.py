@@ -102,9 +102,14 @@ class CountComparison:
         'not significant (p = 0.42)'
         >>> compare_counts(1176, 1066).label()
         'significant (p = 0.02)'
+        >>> compare_counts(1184, 1050).label()   # below 0.01: three decimals, never "p = 0.00"
+        'significant (p = 0.005)'
         """
         word = "significant" if self.significant else "not significant"
-        p = "< 0.001" if self.p_value < 0.001 else f"= {self.p_value:.2f}"
+        if self.p_value < 0.001:
+            p = "< 0.001"
+        else:
+            p = f"= {self.p_value:.3f}" if self.p_value < 0.01 else f"= {self.p_value:.2f}"
         return f"{word} (p {p})"
 
 

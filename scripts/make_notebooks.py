@@ -256,8 +256,10 @@ def wider_perspective() -> list:
         previous five years.
         """),
         code("""
-        people_table = describe.publish_people_table(describe.people_repeats_table(ctx.dataset.persons, crimes, year),
-                                                     area_level=ctx.area_level, config=ctx.config)
+        people_all = describe.tables_by_area(ctx.dataset, describe.people_repeats_for, ctx.dataset.persons, year)
+        people_table = describe.publish_people_table(
+            people_all[ctx.area], area_level=ctx.area_level, config=ctx.config,
+            also_withhold=describe.cross_csp_mask(people_all, ctx.area, ["Records"], config=ctx.config))
         nb.show_table(people_table, "people-repeats", f"Suspects and victims of serious violence, {ctx.area_label}, {year}")
         display(Markdown(describe.withheld_note(people_table, ctx.config)))
         """),
@@ -434,8 +436,10 @@ def people_section() -> list:
         ## Suspects and victims
         """),
         code("""
-        table = describe.publish_people_table(describe.people_repeats_table(persons, crimes, year),
-                                              area_level=ctx.area_level, config=ctx.config)
+        people_all = describe.tables_by_area(ctx.dataset, describe.people_repeats_for, persons, year)
+        table = describe.publish_people_table(
+            people_all[ctx.area], area_level=ctx.area_level, config=ctx.config,
+            also_withhold=describe.cross_csp_mask(people_all, ctx.area, ["Records"], config=ctx.config))
         nb.show_table(table, "people-summary", f"Suspects and victims of serious violence, {ctx.area_label}, {year}")
         display(Markdown(describe.withheld_note(table, ctx.config)))
         overlap = people.victim_suspect_overlap(persons, serious_violence_ids(crimes, "partnership"))

@@ -31,6 +31,8 @@ __all__ = [
     "context_withheld",
     "context_row",
     "change_withheld",
+    "people_repeats_for",
+    "sv_groups_for",
     "context_volumes",
     "context_shares",
     "key_measures_for",
@@ -270,6 +272,21 @@ def change_withheld(tables: Mapping[str, pd.DataFrame], area: str, before_hidden
     return mask
 
 
+def people_repeats_for(crimes: pd.DataFrame, persons: pd.DataFrame, year: int) -> pd.DataFrame:
+    """:func:`people_repeats_table` with the area's crimes first (builder for :func:`tables_by_area`)."""
+    return people_repeats_table(persons, crimes, year)
+
+
+def sv_groups_for(crimes: pd.DataFrame, year: int, groups: Sequence[str], definition: str = "partnership") -> pd.DataFrame:
+    """Serious-violence offences in ``year`` for a fixed list of offence groups (zeros kept), so that
+    every area's table has the same rows (builder for :func:`tables_by_area`)."""
+    from sna_lib.book.sv_overview import sv_by_group
+
+    counts = sv_by_group(crimes, year, definition).set_index("offence_group")["offences"]
+    return pd.DataFrame({"offence_group": list(groups),
+                         "offences": [int(counts.get(g, 0)) for g in groups]})
+
+
 def context_volumes(crimes: pd.DataFrame, year: int) -> pd.DataFrame:
     """:func:`context_table` of ``context.crime_volumes`` for ``year`` (builder for :func:`tables_by_area`)."""
     from sna_lib import context
@@ -457,12 +474,14 @@ def people_repeats_table(persons: pd.DataFrame, crimes: pd.DataFrame, year: int,
     return pd.DataFrame(rows)
 
 
-def publish_people_table(table: pd.DataFrame, *, area_level: str, config: Any = None) -> pd.DataFrame:
+def publish_people_table(table: pd.DataFrame, *, area_level: str, config: Any = None,
+                         also_withhold: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`people_repeats_table` with small counts withheld (primary suppression only).
 
     The columns are different measures of overlapping groups (records, people, repeat people,
     people seen before), so neither rows nor columns add up to anything published: secondary
-    suppression along them would hide sound numbers without protecting anyone.
+    suppression along them would hide sound numbers without protecting anyone. Records do add
+    up across CSPs; pass their cross-CSP pattern as ``also_withhold`` (:func:`cross_csp_mask`).
 
     Examples
     --------
@@ -472,7 +491,8 @@ def publish_people_table(table: pd.DataFrame, *, area_level: str, config: Any = 
     ['Suspects', '70', '61', '[c]', '12']
     """
     counts = ["Records", "People", "Repeat people", "Involved in previous five years"]
-    return publish_table(table, counts, area_level=area_level, config=config, assume_published_totals=False)
+    return publish_table(table, counts, area_level=area_level, config=config, assume_published_totals=False,
+                         also_withhold=also_withhold)
 
 
 def origin_table(origins: pd.DataFrame) -> pd.DataFrame:

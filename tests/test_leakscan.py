@@ -224,3 +224,14 @@ def test_boundary_point_with_trailing_zero_dropped_is_judged_at_full_precision()
     assert scan_text("[[1.1373675, 51.738424]]", rules=rules) == []
     # a genuinely different point written the same way is still caught
     assert [f.kind for f in scan_text("[[1.1373612, 51.738424]]", rules=rules)] == ["coordinate"]
+
+
+def test_boundary_point_rounded_half_the_other_way_is_a_boundary():
+    # 0.34381445 is written 0.3438145 by one writer and 0.3438144 by another: both are the vertex
+    true_lat, true_lon = 51.73842404, 0.34381445
+    allowed = {d: frozenset({(round(true_lat, d), round(true_lon, d))}) for d in range(4, 8)}
+    rules = LeakRules(allowed_points=allowed)
+    for written in ("0.3438145", "0.3438144"):
+        assert scan_text(f"[[{written}, 51.738424]]", rules=rules) == [], written
+    # two units away (about 2 cm) is no longer the vertex
+    assert [f.kind for f in scan_text("[[0.3438147, 51.738424]]", rules=rules)] == ["coordinate"]

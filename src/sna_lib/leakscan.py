@@ -502,10 +502,18 @@ def _boundary_latlon(lat: float, lon: float, decimals: int, rules: LeakRules) ->
     """Whether ``(lat, lon)``, written with ``decimals`` places, is a published boundary point:
     a vertex/centroid/bounds corner at that precision, or (at 7+ dp) each value of one."""
     d = min(decimals, _LATLON_KEY_DP)
-    if (round(lat, d), round(lon, d)) in rules.allowed_points.get(d, ()):
+    # writers round halves differently (0.34381445 -> 0.3438145 or 0.3438144): a point one unit
+    # in the last written place from a boundary point (about 1 cm at 7 dp) is that point
+    step = 10.0 ** -d
+    near_lat = [round(lat + k * step, d) for k in (0, -1, 1)]
+    near_lon = [round(lon + k * step, d) for k in (0, -1, 1)]
+    allowed = rules.allowed_points.get(d, ())
+    if any((a, b) in allowed for a in near_lat for b in near_lon):
         return True
-    return (decimals >= _LATLON_KEY_DP and round(lat, _LATLON_KEY_DP) in rules.allowed_lat
-            and round(lon, _LATLON_KEY_DP) in rules.allowed_lon)
+    if decimals < _LATLON_KEY_DP:
+        return False
+    return (any(a in rules.allowed_lat for a in near_lat)
+            and any(b in rules.allowed_lon for b in near_lon))
 
 
 def _find_coordinates(text: str, rules: LeakRules, where: str) -> list[Finding]:

@@ -268,7 +268,7 @@ def test_hung_or_dying_notebook_fails_alone_and_the_kernel_is_replaced(tiny_proj
 
     csps = yaml.safe_load((demo_dir / "config.yaml").read_text(encoding="utf-8"))["csps"]
     write_tiny_notebook(tiny_project / "notebooks" / "01_tiny.ipynb", fail_areas=[csps[0]], how=how)
-    result = run_notebooks(demo_dir, area=csps[0], build_dir=tmp_path / "build", workers=1, cell_timeout=20)
+    result = run_notebooks(demo_dir, area=csps[0], build_dir=tmp_path / "build", workers=1, cell_timeout=10)
     assert [(f.area, f.notebook) for f in result.failures] == [(csps[0], "notebooks/01_tiny")]
     assert message in result.failures[0].error
     # one worker: the profile ran after the failure, on a fresh kernel

@@ -13,9 +13,9 @@ import pytest
 COMMANDS = ("demo-data", "validate", "run", "build", "figures")
 
 
-def sna(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+def sna(*args: str, env: dict | None = None, timeout: int = 600, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "sna_lib.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})
+                          timeout=timeout, env={**os.environ, **(env or {})}, cwd=cwd)
 
 
 def test_help_lists_every_command_quickly():
@@ -66,8 +66,10 @@ def test_run_names_the_failing_notebook_and_exits_non_zero(tiny_project, demo_di
 
     csp = yaml.safe_load((demo_dir / "config.yaml").read_text(encoding="utf-8"))["csps"][1]
     write_tiny_notebook(tiny_project / "notebooks" / "01_tiny.ipynb", fail_areas=[csp])
-    proc = sna("run", "--data", str(demo_dir), "--area", csp, "--build-dir", str(tmp_path / "build"),
-               env={"SNA_PROJECT_DIR": str(tiny_project)})
+    (tmp_path / "data").symlink_to(demo_dir)
+    # relative --data and --build-dir (as `make book` passes them): kernels run elsewhere
+    proc = sna("run", "--data", "data", "--area", csp, "--build-dir", "build",
+               env={"SNA_PROJECT_DIR": str(tiny_project)}, cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert f"FAILED {csp}: notebooks/01_tiny: RuntimeError: deliberate failure for {csp}" in proc.stderr
     assert "notebooks executed: 1" in proc.stderr  # the area profile still ran

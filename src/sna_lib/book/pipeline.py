@@ -719,8 +719,10 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
              overrides: Mapping[str, Mapping[str, Any]] | None, progress: bool = False) -> _Context:
     from sna_lib.config import load_config
 
-    project = project_dir()
-    build_dir = Path(build_dir)
+    project = project_dir().resolve()
+    # Absolute paths: kernels run each notebook in its own run folder.
+    build_dir = Path(build_dir).resolve()
+    data_dir = Path(data_dir).resolve()
     cache = build_dir / ".cache"
     hasher = _FileHashes(cache / "filehashes.json")
     code_hash = _code_hash(hasher)

@@ -111,7 +111,9 @@ def tiny_project(tmp_path, monkeypatch) -> Path:
     the repository's book via ``$SNA_PROJECT_DIR``: exercises the pipeline in seconds."""
     project = tmp_path / "project"
     (project / "book").mkdir(parents=True)
-    (project / "book" / "index.md").write_text("# Tiny book\n\nSee {doc}`/notebooks/01_tiny`.\n", encoding="utf-8")
+    (project / "book" / "index.md").write_text(
+        "# Tiny book\n\nSee {doc}`/notebooks/01_tiny`. "
+        "Area (glued across pages): {glue:text}`/notebooks/01_tiny.ipynb::tiny_label:s`.\n", encoding="utf-8")
     (project / "_config.yml").write_text((REPO / "_config.yml").read_text(encoding="utf-8"), encoding="utf-8")
     (project / "_toc.yml").write_text(
         "format: jb-book\nroot: book/index\nchapters:\n"

@@ -18,13 +18,13 @@ and then::
     nb.provenance_stamp()
 
 Numbers in prose come from :func:`glue_number` (through :mod:`sna_lib.disclosure`), never typed
-by hand. Use ``{glue:text}`key``` on the same page and ``{glue:text}`path/to/page.ipynb::key:s```
-from another page (the ``:s`` format is required there).
+by hand. Use ``{glue:text}`key``` on the same page and
+``{glue:text}`/notebooks/03_what_is_sv.ipynb::sv_offences:s``` from any other page (path from the
+book root with the suffix; the ``:s`` format is required there).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -123,7 +123,12 @@ def _county_label(config) -> str:
 
 
 def _load(data_dir: Path):
-    """Load (and memoise per process) the dataset; validated copies skip re-validation."""
+    """Load the dataset; a validated copy is loaded once per kernel and then shared.
+
+    The book pipeline runs many notebooks in turn on one kernel. Sharing the *same* Dataset
+    object lets library caches keyed on the dataset (e.g. per-area figures) serve every notebook
+    of the run. Notebooks are presentation only and must treat it as read-only.
+    """
     from sna_lib.dataset import load_dataset
 
     marker = data_dir / VALIDATED_MARKER
@@ -134,11 +139,7 @@ def _load(data_dir: Path):
     if key not in _DATASETS:
         _DATASETS.clear()
         _DATASETS[key] = load_dataset(data_dir, validate=False)
-    cached = _DATASETS[key]
-    # Shallow copies: pandas copy-on-write keeps the memoised frames safe from notebook edits.
-    frames = {f.name: getattr(cached, f.name) for f in dataclasses.fields(cached)}
-    copies = {k: (v.copy(deep=False) if isinstance(v, pd.DataFrame) else v) for k, v in frames.items()}
-    return type(cached)(**copies)
+    return _DATASETS[key]
 
 
 def setup(area: str = "county", data_dir: str | os.PathLike | None = None,

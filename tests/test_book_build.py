@@ -246,7 +246,7 @@ def test_failed_book_build_keeps_the_previous_site(tiny_project, demo_dir, tmp_p
     site = published_dir(build, csp)
     assert good.published[csp] == site and (site / "index.html").is_file()
     assert "Tiny page" in _text(site / "notebooks" / "01_tiny.html")
-    assert f"Area (glued across pages): {csp}." in _text(site / "book" / "index.html")
+    assert f"Area (glued across pages): {csp} ." in _text(site / "book" / "index.html")
     before = (site / "index.html").read_bytes()
 
     # a broken cross-reference is a Sphinx warning, and warnings are errors

@@ -223,7 +223,7 @@ def wider_perspective() -> list:
                                          also_withhold=describe.context_withheld(volumes_all, ctx.area, sv_withheld,
                                                                                  config=ctx.config))
         nb.show_table(volumes, "crime-context", f"Serious violence in the context of all crime, {ctx.area_label}, {year}")
-        display(Markdown(describe.withheld_note(volumes, ctx.config)))
+        nb.show_note(describe.withheld_note(volumes, ctx.config))
         """),
         md("""
         The categories overlap — a knife robbery is violence, serious violence under both
@@ -245,7 +245,7 @@ def wider_perspective() -> list:
                                                                                 config=ctx.config))
         nb.show_table(shares, "crime-remits", f"Domestic abuse, sexual offences and VAWG as a share of all crime, "
                       f"{ctx.area_label}, {year}")
-        display(Markdown(describe.withheld_note(shares, ctx.config)))
+        nb.show_note(describe.withheld_note(shares, ctx.config))
         """),
         md("""
         ## People involved
@@ -261,7 +261,7 @@ def wider_perspective() -> list:
             people_all[ctx.area], area_level=ctx.area_level, config=ctx.config,
             also_withhold=describe.cross_csp_mask(people_all, ctx.area, ["Records"], config=ctx.config))
         nb.show_table(people_table, "people-repeats", f"Suspects and victims of serious violence, {ctx.area_label}, {year}")
-        display(Markdown(describe.withheld_note(people_table, ctx.config)))
+        nb.show_note(describe.withheld_note(people_table, ctx.config))
         """),
         md("""
         While these numbers are small beside the population, the harm each offence does to
@@ -353,7 +353,7 @@ def trends() -> list:
         nb.show_figure(fig, "sv-trend", caption=f"Serious violence offences a year, {ctx.area_label}, "
                        f"{ctx.config.first_year}–{year}.",
                        alt=describe.trend_alt_text(chart, "Year"), data=published)
-        display(Markdown(describe.withheld_note(published, ctx.config)))
+        nb.show_note(describe.withheld_note(published, ctx.config))
         """),
         md("""
         ## Compared with elsewhere
@@ -441,7 +441,7 @@ def people_section() -> list:
             people_all[ctx.area], area_level=ctx.area_level, config=ctx.config,
             also_withhold=describe.cross_csp_mask(people_all, ctx.area, ["Records"], config=ctx.config))
         nb.show_table(table, "people-summary", f"Suspects and victims of serious violence, {ctx.area_label}, {year}")
-        display(Markdown(describe.withheld_note(table, ctx.config)))
+        nb.show_note(describe.withheld_note(table, ctx.config))
         overlap = people.victim_suspect_overlap(persons, serious_violence_ids(crimes, "partnership"))
         nb.glue_number("pp_overlap", describe.percent(overlap.share_of_victims), kind="percent", count=overlap.both)
         da = people.domestic_abuse_link(persons, ctx.dataset.crimes, sv_ids, year)
@@ -546,7 +546,7 @@ def place_section() -> list:
                                            masks=describe.sv_csp_masks(ctx.dataset, year, config=ctx.config))
         nb.show_table(table, "csp-rates", f"Serious violence by Community Safety Partnership, {year} "
                       "(rates per 1,000 residents; rank 1 = highest rate)")
-        display(Markdown(describe.withheld_note(table, ctx.config)))
+        nb.show_note(describe.withheld_note(table, ctx.config))
         """),
         md("""
         ## Ambulance call-outs for serious trauma
@@ -788,7 +788,7 @@ def area_profile() -> list:
                        alt=describe.trend_alt_text(chart, "year"), data=chart)
         table = describe.profile_table(profile, config=ctx.config)
         nb.show_table(table, f"profile-table-{ctx.area}", f"Serious violence in {ctx.area_label} by year")
-        display(Markdown(describe.withheld_note(table, ctx.config)))
+        nb.show_note(describe.withheld_note(table, ctx.config))
         """),
     ]
 

@@ -155,6 +155,16 @@ def test_every_page_has_provenance_footer_and_synthetic_banner(built_book):
 
 @pytest.mark.book
 @pytest.mark.xdist_group("book")
+def test_no_page_shows_a_python_object_repr(built_book):
+    # an output with no displayable form (e.g. an empty Markdown note) renders as its repr
+    for page in _pages(built_book.site):
+        raw = htmllib.unescape(page.read_text(encoding="utf-8"))
+        found = re.findall(r"<(?:IPython|pandas|matplotlib|folium|sna_lib)\.[\w.]+ object(?: at 0x[0-9a-f]+)?>", raw)
+        assert not found, f"{page.name}: {found[:3]}"
+
+
+@pytest.mark.book
+@pytest.mark.xdist_group("book")
 def test_page_sizes_are_sane(built_book):
     sizes = {p.relative_to(built_book.site).as_posix(): p.stat().st_size for p in _pages(built_book.site)}
     total = sum(f.stat().st_size for f in built_book.site.rglob("*") if f.is_file())

@@ -288,6 +288,16 @@ def _display_markdown(text: str) -> None:
     display(Markdown(text))
 
 
+def show_note(text: str) -> None:
+    """Show a Markdown note (e.g. a suppression footnote) on the page; show nothing when empty.
+
+    An empty ``Markdown("")`` has no Markdown representation, so the book would print its
+    plain-text repr (``<IPython.core.display.Markdown object>``) instead.
+    """
+    if text and text.strip():
+        _display_markdown(text)
+
+
 def show_table(df: pd.DataFrame, name: str, caption: str, *, count_columns=None, total_row=None,
                area_level: str | None = None, max_rows: int = 60) -> pd.DataFrame:
     """Suppress small counts, show the table with a caption and a CSV download link.

@@ -171,3 +171,25 @@ def test_window_total_is_withheld_with_any_of_its_years(demo):
     for y in years:                                   # never exactly one CSP withheld in a year
         assert masks[y].sum() != 1
     assert masks["window"].sum() != 1
+
+
+def test_tables_by_area_builds_each_area_once_per_dataset_and_returns_copies(demo_dir):
+    from sna_lib.book import describe
+    from sna_lib.dataset import load_dataset
+
+    dataset = load_dataset(demo_dir, validate=False)
+    calls = []
+
+    def build(crimes, year):
+        calls.append(year)
+        return pd.DataFrame({"n": [len(crimes)]})
+
+    first = describe.tables_by_area(dataset, build, 2023)
+    areas = ("county", *dataset.config.csps)
+    assert len(calls) == len(areas)
+    first["county"].loc[0, "n"] = -1          # a caller changing its copy…
+    again = describe.tables_by_area(dataset, build, 2023)
+    assert len(calls) == len(areas)          # …served from the memo, not rebuilt
+    assert again["county"].loc[0, "n"] == len(dataset.crimes)  # …and the memo is untouched
+    describe.tables_by_area(dataset, build, 2022)  # other arguments are other tables
+    assert len(calls) == 2 * len(areas)

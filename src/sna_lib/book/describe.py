@@ -186,7 +186,41 @@ def tables_by_area(dataset, build, *args, **kwargs) -> dict[str, pd.DataFrame]:
     """
     from sna_lib.book.sv_overview import area_crimes
 
-    return {area: build(area_crimes(dataset, area), *args, **kwargs) for area in ("county", *dataset.config.csps)}
+    memo = _area_tables_memo(dataset)
+    key = (getattr(build, "__module__", ""), getattr(build, "__qualname__", repr(build)),
+           tuple(_memo_key(a) for a in args), tuple(sorted((k, _memo_key(v)) for k, v in kwargs.items())))
+    if key not in memo:
+        tables = {area: build(area_crimes(dataset, area), *args, **kwargs)
+                  for area in ("county", *dataset.config.csps)}
+        # the arguments are kept alive with the tables, so an identity in the key is never re-used
+        memo[key] = (args, kwargs, tables)
+    return {area: table.copy() for area, table in memo[key][2].items()}
+
+
+_AREA_TABLES: dict[int, tuple[Any, dict]] = {}
+
+
+def _area_tables_memo(dataset) -> dict:
+    """Tables already built for every area from this loaded dataset. Every book notebook of a
+    kernel shares one dataset, so each CSP book re-uses the all-area tables instead of rebuilding
+    them (otherwise the work grows with the square of the number of CSPs)."""
+    import weakref
+
+    entry = _AREA_TABLES.get(id(dataset))
+    if entry is None or entry[0]() is not dataset:
+        _AREA_TABLES.clear()
+        entry = (weakref.ref(dataset), {})
+        _AREA_TABLES[id(dataset)] = entry
+    return entry[1]
+
+
+def _memo_key(value):
+    """A hashable stand-in for an argument: the value itself, or the object's identity."""
+    try:
+        hash(value)
+    except TypeError:
+        return ("id", id(value))
+    return value
 
 
 def cross_csp_mask(tables: Mapping[str, pd.DataFrame], area: str, count_columns: Sequence[str], *,

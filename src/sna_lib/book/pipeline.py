@@ -391,7 +391,7 @@ def _is_text_notebook(path: Path) -> bool:
 
 
 def notebook_file(project: Path, name: str) -> Path | None:
-    """The source file of notebook page ``name``: MyST Markdown (jupytext) or ``.ipynb``.
+    r"""The source file of notebook page ``name``: MyST Markdown (jupytext) or ``.ipynb``.
 
     Examples
     --------

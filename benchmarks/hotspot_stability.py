@@ -1,0 +1,152 @@
+"""Are Gi* hot-spot flags stable across permutation seeds? And what does numba buy?
+
+For each permutation count, the serious-violence offence layer of every year of the
+persistence window is hot-spotted twice, under two seeds, with the library's own
+:func:`sna_lib.persistence.hotspots_by_year` (esda conditional permutation), and compared:
+
+``flag agreement``       share of LSOAs with the same hot flag under both seeds, per year
+                         (goal >= 98 % in every year)
+``years-hot agreement``  share of LSOAs with the same number of years hot in the window
+                         (goal >= 95 %)
+
+The analytical (normal-approximation) hot count of each year is printed beside them.
+``--numba-compare`` times one Gi* call in this process (numba as installed: the first call
+includes numba's JIT compilation) and in a child process with numba hidden, so the ratio is
+measured in the same run.
+
+Usage::
+
+    sna demo-data --out /tmp/demo1 --scale 1 --seed 7
+    python benchmarks/hotspot_stability.py --data /tmp/demo1 --permutations 999 --permutations 9999 \\
+        --numba-compare --json /tmp/stability.json
+
+Nothing here runs in the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+import pandas as pd
+
+FLAG_GOAL = 0.98
+YEARS_GOAL = 0.95
+
+
+def sv_counts(data_dir: str, year: int | None):
+    from sna_lib.classify import serious_violence_ids
+    from sna_lib.dataset import load_dataset
+    from sna_lib.factors import crimes_by_lsoa, lsoa_population
+    from sna_lib.hotspots import index_settings, weights_for
+
+    ds = load_dataset(data_dir, validate=False)
+    settings = index_settings(ds.config)
+    year = int(year or ds.config.reporting_year)
+    window = int(settings["persistence"]["window"])
+    years = list(range(year - window + 1, year + 1))
+    weights = weights_for(ds.geography, settings)
+    sv = serious_violence_ids(ds)
+    counts = pd.DataFrame({y: crimes_by_lsoa(ds.crimes, sv, lsoa_codes=weights.ids, year=y) for y in years})
+    base = pd.DataFrame({y: lsoa_population(ds.population, y).reindex(weights.ids, fill_value=0.0) for y in years})
+    return counts, base, weights, settings
+
+
+def run(counts, base, weights, settings, *, permutations: int, seed: int, inference: str = "permutation"):
+    from sna_lib.persistence import hotspots_by_year, persistence, wide
+
+    s = {**settings, "hotspots": {**settings["hotspots"], "permutations": permutations, "seed": seed,
+                                  "inference": inference, "method": "gistar"}}
+    start = time.perf_counter()
+    results = hotspots_by_year(counts, weights=weights, base=base, settings=s)
+    seconds = time.perf_counter() - start
+    hot = wide(results, "hot")
+    return hot, persistence(hot, window=hot.shape[1])["years_hot"], wide(results, "p_value"), seconds
+
+
+def stability(counts, base, weights, settings, permutations: int, seeds: tuple[int, int]) -> dict:
+    hot_a, years_a, p_a, t_a = run(counts, base, weights, settings, permutations=permutations, seed=seeds[0])
+    hot_b, years_b, p_b, t_b = run(counts, base, weights, settings, permutations=permutations, seed=seeds[1])
+    flag = {int(y): float((hot_a[y] == hot_b[y]).mean()) for y in hot_a.columns}
+    return {
+        "permutations": permutations, "seeds": list(seeds), "lsoas": int(len(hot_a)),
+        "flag_agreement": flag, "flag_agreement_min": min(flag.values()),
+        "flips": {int(y): int((hot_a[y] != hot_b[y]).sum()) for y in hot_a.columns},
+        "years_hot_agreement": float((years_a == years_b).mean()),
+        "years_hot_changed": int((years_a != years_b).sum()),
+        "hot": {int(y): [int(hot_a[y].sum()), int(hot_b[y].sum())] for y in hot_a.columns},
+        "meets_goal": bool(min(flag.values()) >= FLAG_GOAL and (years_a == years_b).mean() >= YEARS_GOAL),
+        "seconds_per_layer_year": (t_a + t_b) / (2 * hot_a.shape[1]),
+    }
+
+
+def time_one_call(data_dir: str, permutations: int) -> dict:
+    """Seconds for the first and a repeated Gi* call (the first includes any JIT compilation)."""
+    counts, base, weights, settings = sv_counts(data_dir, None)
+    from sna_lib.hotspots import gi_star
+
+    import esda.crand
+
+    layer = counts[counts.columns[-1]]
+    out = {"numba": esda.crand.njit.__module__.startswith("numba")}
+    for label in ("first", "repeat"):
+        start = time.perf_counter()
+        gi_star(layer, weights, permutations=permutations, seed=1)
+        out[label] = time.perf_counter() - start
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True, help="contract data folder (e.g. sna demo-data --scale 1)")
+    parser.add_argument("--year", type=int, default=None)
+    parser.add_argument("--permutations", type=int, action="append")
+    parser.add_argument("--seeds", type=int, nargs=2, default=(12345, 54321))
+    parser.add_argument("--numba-compare", action="store_true")
+    parser.add_argument("--time-only", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args(argv)
+
+    if args.time_only is not None:              # child process of --numba-compare
+        print(json.dumps(time_one_call(args.data, args.time_only)))
+        return 0
+
+    counts, base, weights, settings = sv_counts(args.data, args.year)
+    report = {"data": args.data, "years": [int(y) for y in counts.columns], "runs": []}
+    analytical, *_ = run(counts, base, weights, settings, permutations=0, seed=0, inference="analytical")
+    report["analytical_hot"] = {int(y): int(analytical[y].sum()) for y in analytical.columns}
+    print(f"{len(counts):,} LSOAs, years {report['years'][0]}-{report['years'][-1]}; "
+          f"normal-approximation hot counts {report['analytical_hot']}")
+    for permutations in args.permutations or [999, 9999]:
+        res = stability(counts, base, weights, settings, permutations, tuple(args.seeds))
+        report["runs"].append(res)
+        print(f"P={permutations:>6}: flag agreement min {res['flag_agreement_min']:.2%} "
+              f"(flips per year {res['flips']}), years-hot agreement {res['years_hot_agreement']:.2%} "
+              f"({res['years_hot_changed']} LSOAs change), hot per year {res['hot']}, "
+              f"{res['seconds_per_layer_year']:.2f} s per layer-year -> "
+              f"{'meets' if res['meets_goal'] else 'MISSES'} the goal")
+    if args.numba_compare:
+        permutations = max(args.permutations or [9999])
+        with_numba = time_one_call(args.data, permutations)
+        hide_numba = ("import runpy, sys; sys.modules['numba'] = None; sys.argv = sys.argv[1:]; "
+                      "runpy.run_path(sys.argv[0], run_name='__main__')")
+        child = subprocess.run([sys.executable, "-c", hide_numba, __file__, "--data", args.data,
+                                "--time-only", str(permutations)], capture_output=True, text=True, check=True)
+        without = json.loads(child.stdout.strip().splitlines()[-1])
+        report["numba"] = {"permutations": permutations, "with": with_numba, "without": without,
+                           "repeat_speedup": without["repeat"] / with_numba["repeat"],
+                           "first_call_ratio": without["first"] / with_numba["first"]}
+        print(f"one Gi* call, P={permutations}: numba first {with_numba['first']:.2f} s (incl. JIT), repeat "
+              f"{with_numba['repeat']:.2f} s; without numba first {without['first']:.2f} s, repeat "
+              f"{without['repeat']:.2f} s -> repeat speed-up x{report['numba']['repeat_speedup']:.1f}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(report, fh, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -176,3 +176,12 @@ def test_config_is_hashable_by_content(tmp_path):
     assert first == again and hash(first) == hash(again) and {first: 1}[again] == 1
     other = load_config(write(tmp_path, MINIMAL + "risk_index: {weights: {deprivation: 3}}\n"))
     assert other != first
+
+
+def test_risk_index_method_is_checked(tmp_path):
+    found = problems(tmp_path, MINIMAL + "risk_index: {method: hunch}\n")
+    assert [(p.column, "'score' or 'model'" in p.reason) for p in found] == [("risk_index.method", True)]
+    cfg = load_config(write(tmp_path, MINIMAL + "risk_index: {method: model, model: {family: poisson}}\n"))
+    s = index_settings(cfg)
+    assert s["risk_index"]["method"] == "model" and s["risk_index"]["model"]["family"] == "poisson"
+    assert "sv_offences" in s["risk_index"]["model"]["predictors"]       # defaults merged key by key

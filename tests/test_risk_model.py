@@ -54,3 +54,32 @@ def test_bad_family_and_no_varying_predictor():
         fit_predictive_model(layers, y, spec(family="gaussian"))
     with pytest.raises(ValueError, match="varies"):
         fit_predictive_model(layers, y, spec(predictors={"const_col": {}}))
+
+
+def test_configured_index_switches_the_top_share_to_the_model():
+    from sna_lib.hotspots import index_settings
+    from sna_lib.risk_model import configured_index
+
+    rng = np.random.default_rng(5)
+    n = 200
+    codes = [f"E{i:04d}" for i in range(n)]
+    x = rng.normal(size=n)
+
+    def layers(seed):
+        y = np.random.default_rng(seed).poisson(np.exp(0.5 + x))
+        return pd.DataFrame({"x": x, "population": 1000.0, "sv_offences": y, "flag": np.arange(n) < 10,
+                             "area": np.where(np.arange(n) < 100, "North", "South")}, index=codes)
+
+    settings = index_settings({"risk_index": {"method": "model", "tie_rule": "stable"}})
+    settings["risk_index"]["factors"] = {"flag": {"column": "flag", "normalisation": "flag", "weight": 1.0}}
+    settings["risk_index"]["model"] = {"family": "poisson", "predictors": {"x": {}}}
+    res = configured_index(layers(2), settings, previous_layers=layers(1))
+    assert res.attrs["method"] == "model" and res["top_county"].sum() == 10
+    # the model's top 10 are the 10 highest x (the planted risk), not the 10 flagged LSOAs
+    assert set(res.index[res["top_county"]]) == set(pd.Series(x, index=codes).nlargest(10).index)
+    assert res.loc[res["top_county"], "rank"].max() == 10
+    assert res.groupby("area")["top_csp"].sum().tolist() == [5, 5]
+    with pytest.raises(ValueError, match="previous year"):
+        configured_index(layers(2), settings)
+    settings["risk_index"]["method"] = "score"
+    assert configured_index(layers(2), settings)["top_county"].sum() == 10     # the flagged ten

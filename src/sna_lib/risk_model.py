@@ -161,3 +161,46 @@ def _config(settings: Mapping | None) -> Mapping:
 
         settings = index_settings()
     return settings["risk_index"]["model"]
+
+
+def configured_index(layers: pd.DataFrame, settings: Mapping | None = None, *,
+                     previous_layers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The risk index with its top share chosen by ``risk_index.method``.
+
+    ``score`` (default): :func:`sna_lib.risk_index.risk_index` unchanged. ``model``: the same
+    frame (components and score kept for the map), plus ``predicted_sv`` (the fitted model's
+    expected SV next year, trained on ``previous_layers`` → this year's ``sv_offences``), with
+    ``rank``, ``top_county`` and ``top_csp`` taken from ``predicted_sv`` under the same share
+    and tie rule. ``attrs["method"]`` says which was used.
+
+    Examples
+    --------
+    >>> idx = configured_index(layers_2023, settings, previous_layers=layers_2022)   # doctest: +SKIP
+    """
+    from sna_lib.risk_index import risk_index, select_top
+
+    if settings is None:
+        from sna_lib.hotspots import index_settings
+
+        settings = index_settings()
+    cfg = settings["risk_index"]
+    method = cfg.get("method", "score")
+    out = risk_index(layers, settings)
+    out.attrs["method"] = method
+    if method == "score":
+        return out
+    if method != "model":
+        raise ValueError(f"risk_index.method must be 'score' or 'model', not {method!r}")
+    if previous_layers is None:
+        raise ValueError("risk_index.method 'model' needs the previous year's layers to fit the model")
+    share, rule = float(cfg.get("top_share", 0.05)), cfg.get("tie_rule", "at_most")
+    predicted = predicted_next_year(previous_layers, layers["sv_offences"], layers, settings)
+    out["predicted_sv"] = predicted
+    out["rank"] = predicted.round(10).rank(ascending=False, method="min").astype("Int64")
+    out["top_county"] = select_top(predicted, share=share, tie_rule=rule)
+    out["top_csp"] = False
+    for _, group in out.groupby("area", sort=True):
+        out.loc[group.index, "top_csp"] = select_top(predicted[group.index], share=share, tie_rule=rule)
+    out["top_csp"] = out["top_csp"].astype(bool)
+    out.attrs["selected"] = int(out["top_county"].sum())
+    return out

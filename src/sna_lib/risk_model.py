@@ -204,3 +204,21 @@ def configured_index(layers: pd.DataFrame, settings: Mapping | None = None, *,
     out["top_csp"] = out["top_csp"].astype(bool)
     out.attrs["selected"] = int(out["top_county"].sum())
     return out
+
+
+def index_for_year(dataset, layers: pd.DataFrame, settings: Mapping | None = None, *, sv_ids=None) -> pd.DataFrame:
+    """:func:`configured_index` for ``layers``' year, building the previous year's layers only
+    when ``risk_index.method`` is ``model``.
+
+    Examples
+    --------
+    >>> index = index_for_year(ds, build_factor_layers(ds, 2023), settings, sv_ids=ids)   # doctest: +SKIP
+    """
+    from sna_lib.factors import build_factor_layers
+    from sna_lib.hotspots import index_settings
+
+    settings = settings or index_settings(dataset.config)
+    previous = None
+    if settings["risk_index"].get("method", "score") == "model":
+        previous = build_factor_layers(dataset, int(layers.attrs["year"]) - 1, sv_ids=sv_ids, settings=settings)
+    return configured_index(layers, settings, previous_layers=previous)

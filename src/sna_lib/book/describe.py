@@ -76,9 +76,12 @@ __all__ = [
     "series_label",
     "top_risk_table",
     "validation_table",
+    "hotspot_method",
     "baseline_comparison_table",
     "baseline_sentence",
     "tie_sentence",
+    "risk_top_notes",
+    "comparison_notes",
     "irr_table",
     "moran_sentence",
     "survey_themes",
@@ -1015,6 +1018,33 @@ def sv_persistence(dataset, year: int, *, sv_ids, settings: dict | None = None, 
     return out
 
 
+def hotspot_method(settings: dict) -> str:
+    """The hot-spot method, inference, permutations and seed in words, for captions and prose.
+
+    Examples
+    --------
+    >>> from sna_lib.hotspots import index_settings
+    >>> hotspot_method(index_settings())
+    'Getis–Ord Gi* at 95% confidence; conditional permutation test, 9,999 permutations, seed 12345'
+    >>> hotspot_method(index_settings({"hotspots": {"inference": "analytical", "fdr": True}}))
+    'Getis–Ord Gi* at 95% confidence; normal approximation (as ArcGIS); false-discovery-rate corrected'
+    >>> hotspot_method(index_settings({"hotspots": {"method": "poisson"}}))
+    'Poisson probability against the population, upper tail p ≤ 0.05'
+    """
+    cfg = settings["hotspots"]
+    confidence = float(cfg["confidence"])
+    if cfg.get("method", "gistar") == "poisson":
+        alpha = cfg.get("poisson_alpha") or (1 - confidence)
+        return f"Poisson probability against the population, upper tail p ≤ {alpha:.2g}"
+    permutations = int(cfg.get("permutations", 0) or 0)
+    if cfg.get("inference", "permutation") == "analytical" or permutations <= 0:
+        inference = "normal approximation (as ArcGIS)"
+    else:
+        inference = f"conditional permutation test, {permutations:,} permutations, seed {int(cfg['seed'])}"
+    text = f"Getis–Ord Gi* at {confidence:.0%} confidence; {inference}"
+    return text + ("; false-discovery-rate corrected" if cfg.get("fdr") else "")
+
+
 def new_hotspots_by_csp(persistent: pd.DataFrame, geography: pd.DataFrame) -> pd.DataFrame:
     """Neighbourhoods that are hotspots now and new hotspots, by CSP (from :func:`sv_persistence`).
 
@@ -1104,9 +1134,11 @@ def series_label(name: str) -> str:
 
 
 def top_risk_table(index: pd.DataFrame, geography: pd.DataFrame, area: str) -> pd.DataFrame:
-    """Top-scoring LSOAs of ``risk_index.risk_index``: county-wide selection, or the CSP's own top share.
+    """Top-ranked LSOAs of ``risk_index.risk_index`` / ``risk_model.configured_index``: county-wide
+    selection, or the CSP's own top share.
 
-    Columns ``Neighbourhood, LSOA code, CSP, Score, Rank in county`` sorted by rank.
+    Columns ``Neighbourhood, LSOA code, CSP, Score, Rank in county`` (plus ``Predicted offences
+    next year`` when the fitted model chose them) sorted by rank.
     """
     flag = "top_county" if area == "county" else "top_csp"
     rows = index[index[flag].to_numpy(dtype=bool)]
@@ -1120,6 +1152,8 @@ def top_risk_table(index: pd.DataFrame, geography: pd.DataFrame, area: str) -> p
         "Score": [f"{v:.3f}" for v in rows["score"].astype(float).tolist()],
         "Rank in county": rows["rank"].to_numpy(),
     })
+    if "predicted_sv" in rows:
+        out.insert(4, "Predicted offences next year", [f"{v:.1f}" for v in rows["predicted_sv"].astype(float).tolist()])
     return out.sort_values(["Rank in county", "LSOA code"], kind="mergesort").reset_index(drop=True)
 
 
@@ -1146,7 +1180,7 @@ def validation_table(validation: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-METHOD_LABELS = {"risk_index": "the risk index", "model": "the fitted model"}
+METHOD_LABELS = {"risk_index": "the risk index", "model": "the fitted model", "score": "the risk index score"}
 
 
 def _with_interval(value: float, interval, scale: float = 1.0, digits: int = 1) -> str:
@@ -1247,6 +1281,47 @@ def tie_sentence(tie: dict) -> str:
     return (f"{tie['tied']:,} neighbourhoods share the score at the cut-off for the top {tie['k']:,} of "
             f"{tie['n']:,}, and only {tie['above']:,} score higher. The tie rule ({rule}) {effect}, so "
             f"{tie['selected']:,} neighbourhoods are selected rather than {tie['k']:,}.")
+
+
+def risk_top_notes(index: pd.DataFrame, settings: dict, area: str) -> dict:
+    """Sentences on how the top share was chosen and what the tie rule did (county or one CSP).
+
+    Returns ``{"method": ..., "ties": ..., "tie": tie_summary}``.
+    """
+    from sna_lib.risk_index import tie_summary
+
+    cfg = settings["risk_index"]
+    share = float(cfg.get("top_share", 0.05))
+    model = index.attrs.get("method") == "model"
+    ranked = index["predicted_sv"] if model else index["score"]
+    if area != "county":
+        ranked = ranked[(index["area"] == area).to_numpy(dtype=bool)]
+    tie = tie_summary(ranked, share=share, tie_rule=cfg.get("tie_rule", "at_most"))
+    how = ("the fitted model's predicted serious violence for next year (`risk_index.method: model`)" if model
+           else "score (`risk_index.method: score`)")
+    return {"method": f"The top {share:.0%} of neighbourhoods are chosen by {how}; they are mapped and listed below.",
+            "ties": tie_sentence(tie), "tie": tie}
+
+
+def comparison_notes(summary: pd.DataFrame, run, configured: str) -> dict:
+    """Sentences for the index-vs-baseline section (``index_validation.index_vs_baseline``).
+
+    Returns ``area_basis`` (what the PAI divides by), one verdict sentence per method and ``best``
+    (which method captured more, and which one the page's top share uses).
+    """
+    out = {"area_basis": ("the county's land area" if run.area_basis == "land area"
+                          else "all neighbourhoods (no land areas in the geography)")}
+    for method in summary.index:
+        out[method] = baseline_sentence(summary, method)
+    if len(summary) > 1:
+        order = sorted(summary.index, key=lambda m: -float(summary.loc[m, "capture"]))
+        best, other = order[0], order[1]
+        out["best"] = (f"Of the two, {METHOD_LABELS.get(best, best)} captured more "
+                       f"({100 * summary.loc[best, 'capture']:.1f}% against {100 * summary.loc[other, 'capture']:.1f}%); "
+                       f"the top share on this page uses {METHOD_LABELS.get(configured, configured)}.")
+    else:
+        out["best"] = ""
+    return out
 
 
 def irr_table(result) -> pd.DataFrame:

@@ -321,3 +321,22 @@ def test_snap_tolerance_bridges_slivers():
     g = gpd.GeoDataFrame({"lsoa_code": ["a", "b"]}, geometry=[box(0, 0, 100, 100), box(100.5, 0, 200, 100)])
     assert contiguity_weights(g, islands="keep").cardinalities.tolist() == [0, 0]
     assert contiguity_weights(g, islands="keep", tolerance=1.0).cardinalities.tolist() == [1, 1]
+
+
+def test_results_are_memoised_per_input_and_setting(monkeypatch):
+    from sna_lib.hotspots import gistar
+
+    g = grid(10)
+    w = contiguity_weights(g)
+    x = planted_values(10, seed=8)
+    calls = []
+    real = gistar.conditional_p
+    monkeypatch.setattr(gistar, "conditional_p", lambda *a, **k: calls.append(k["seed"]) or real(*a, **k))
+    a = gi_star(x, w, permutations=99, seed=11)
+    a.loc[a.index[0], "hot"] = not a.loc[a.index[0], "hot"]          # callers get copies
+    b = gi_star(x.copy(), w, permutations=99, seed=11)
+    assert calls == [11]
+    assert b.loc[b.index[0], "hot"] != a.loc[a.index[0], "hot"]
+    gi_star(x, w, permutations=99, seed=12)
+    gi_star(x + 1.0, w, permutations=99, seed=11)
+    assert calls == [11, 12, 11]

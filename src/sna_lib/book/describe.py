@@ -1268,19 +1268,25 @@ def tie_sentence(tie: dict) -> str:
     --------
     >>> tie_sentence({"n": 1100, "k": 55, "selected": 3, "above": 3, "tied": 60, "straddles": True,
     ...               "tie_rule": "at_most", "tie_groups": [(0.5, 60)]})
-    '60 neighbourhoods share the score at the cut-off for the top 55 of 1,100, and only 3 score higher. The tie rule (at_most: never split a tied group) leaves the tied group out, so 3 neighbourhoods are selected rather than 55.'
+    '60 neighbourhoods share the score at the cut-off for the top 55 of 1,100, and only 3 score higher. The tie rule (at_most: never split a tied group) leaves the tied group out, so 3 neighbourhoods are selected rather than 55. Among the highest-ranked, 1 group of neighbourhoods shares a score (the largest has 60).'
     """
     rules = {"at_most": "at_most: never split a tied group", "include_ties": "include_ties: keep the whole tied group",
              "stable": "stable: break ties by neighbourhood code"}
     rule = rules.get(tie["tie_rule"], tie["tie_rule"])
+    groups = tie.get("tie_groups") or []
+    within = ""
+    if groups:
+        many = len(groups) > 1
+        within = (f" Among the highest-ranked, {len(groups):,} group{'s' if many else ''} of neighbourhoods "
+                  f"share{'' if many else 's'} a score (the largest has {max(size for _, size in groups):,}).")
     if tie["tied"] <= 1 or not tie["straddles"]:
         return (f"No tied group crosses the cut-off for the top {tie['k']:,} of {tie['n']:,} neighbourhoods: "
-                f"{tie['selected']:,} are selected.")
+                f"{tie['selected']:,} are selected.{within}")
     effect = {"at_most": "leaves the tied group out", "include_ties": "takes the whole tied group",
               "stable": "takes part of the tied group, in code order"}.get(tie["tie_rule"], "resolves the tie")
     return (f"{tie['tied']:,} neighbourhoods share the score at the cut-off for the top {tie['k']:,} of "
             f"{tie['n']:,}, and only {tie['above']:,} score higher. The tie rule ({rule}) {effect}, so "
-            f"{tie['selected']:,} neighbourhoods are selected rather than {tie['k']:,}.")
+            f"{tie['selected']:,} neighbourhoods are selected rather than {tie['k']:,}.{within}")
 
 
 def risk_top_notes(index: pd.DataFrame, settings: dict, area: str) -> dict:

@@ -2,7 +2,7 @@
 
 For each permutation count, the serious-violence offence layer of every year of the
 persistence window is hot-spotted twice, under two seeds, with the library's own
-:func:`sna_lib.persistence.hotspots_by_year` (esda conditional permutation), and compared:
+:func:`sna_lib.index.persistence.hotspots_by_year` (esda conditional permutation), and compared:
 
 ``flag agreement``       share of LSOAs with the same hot flag under both seeds, per year
                          (goal >= 98 % in every year)
@@ -54,10 +54,10 @@ YEARS_GOAL = 0.95
 
 
 def sv_counts(data_dir: str, year: int | None):
-    from sna_lib.classify import serious_violence_ids
-    from sna_lib.dataset import load_dataset
-    from sna_lib.factors import crimes_by_lsoa, lsoa_population
-    from sna_lib.hotspots import index_settings, weights_for
+    from sna_lib.measures.classify import serious_violence_ids
+    from sna_lib.data.dataset import load_dataset
+    from sna_lib.index.factors import crimes_by_lsoa, lsoa_population
+    from sna_lib.index.hotspots import index_settings, weights_for
 
     ds = load_dataset(data_dir, validate=False)
     settings = index_settings(ds.config)
@@ -72,7 +72,7 @@ def sv_counts(data_dir: str, year: int | None):
 
 
 def run(counts, base, weights, settings, *, permutations: int, seed: int, inference: str = "permutation"):
-    from sna_lib.persistence import hotspots_by_year, persistence, wide
+    from sna_lib.index.persistence import hotspots_by_year, persistence, wide
 
     s = {**settings, "hotspots": {**settings["hotspots"], "permutations": permutations, "seed": seed,
                                   "inference": inference, "method": "gistar"}}
@@ -104,7 +104,7 @@ def time_one_call(data_dir: str, permutations: int, repeats: int = 3) -> dict:
     counts, base, weights, settings = sv_counts(data_dir, None)
     import esda.crand
 
-    from sna_lib.hotspots import gi_star
+    from sna_lib.index.hotspots import gi_star
 
     layer = counts[counts.columns[-1]]
     out = {"numba": esda.crand.njit.__module__.startswith("numba")}

@@ -1,6 +1,6 @@
 """Risk index and fitted model against the same-size naive baseline, pooled over years.
 
-Runs :func:`sna_lib.index_validation.index_vs_baseline` on a contract data folder and prints
+Runs :func:`sna_lib.index.validation.index_vs_baseline` on a contract data folder and prints
 the pooled capture rate and PAI with their 95% LSOA-bootstrap intervals, the verdicts, the
 per-year table and what the tie rule did each year.
 
@@ -41,8 +41,8 @@ def main(argv=None) -> int:
 
     import pandas as pd
 
-    from sna_lib.dataset import load_dataset
-    from sna_lib.index_validation import index_vs_baseline
+    from sna_lib.data.dataset import load_dataset
+    from sna_lib.index.validation import index_vs_baseline
 
     start = time.perf_counter()
     summary, run = index_vs_baseline(load_dataset(args.data, validate=False))

@@ -9,7 +9,7 @@ import pytest
 
 from sna_lib.config import Config, load_config, parse_config
 from sna_lib.errors import DataValidationError
-from sna_lib.hotspots import index_settings
+from sna_lib.index.hotspots import index_settings
 
 MINIMAL = "county: Tinyshire\ncsps: [North, South]\nreporting_year: 2023\nfirst_year: 2014\n"
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from sna_lib.hotspots import (
+from sna_lib.index.hotspots import (
     confidence_bins,
     contiguity_weights,
     gi_star,
@@ -200,8 +200,8 @@ def test_conditional_p_matches_exact_enumeration():
 
     from scipy import sparse
 
-    from sna_lib.hotspots.gistar import conditional_p
-    from sna_lib.hotspots.weights import SpatialWeights
+    from sna_lib.index.hotspots.gistar import conditional_p
+    from sna_lib.index.hotspots.weights import SpatialWeights
 
     n = 8
     adjacency = np.zeros((n, n))
@@ -324,7 +324,7 @@ def test_snap_tolerance_bridges_slivers():
 
 
 def test_results_are_memoised_per_input_and_setting(monkeypatch):
-    from sna_lib.hotspots import gistar
+    from sna_lib.index.hotspots import gistar
 
     g = grid(10)
     w = contiguity_weights(g)

@@ -9,7 +9,7 @@ import pytest
 
 import numpy as np
 
-from sna_lib.index_validation import (
+from sna_lib.index.validation import (
     ValidationRun,
     compare_to_baselines,
     evaluate_selection,
@@ -143,7 +143,7 @@ def test_verdict_on_a_planted_winner_and_loser():
 
 def test_model_selection_beats_noisy_last_year_counts_on_planted_risk():
     """A persistent latent risk x drives SV; last year's counts are a noisy proxy of it."""
-    from sna_lib.hotspots import index_settings
+    from sna_lib.index.hotspots import index_settings
 
     rng = np.random.default_rng(3)
     n = 1000

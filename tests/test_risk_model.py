@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sna_lib.risk_model import fit_predictive_model
+from sna_lib.index.risk_model import fit_predictive_model
 
 
 def planted(n=1500, seed=0):
@@ -57,8 +57,8 @@ def test_bad_family_and_no_varying_predictor():
 
 
 def test_configured_index_switches_the_top_share_to_the_model():
-    from sna_lib.hotspots import index_settings
-    from sna_lib.risk_model import configured_index
+    from sna_lib.index.hotspots import index_settings
+    from sna_lib.index.risk_model import configured_index
 
     rng = np.random.default_rng(5)
     n = 200

@@ -8,11 +8,11 @@ A count GLM of LSOA serious-violence offences with a log-population offset::
 
 fitted on pairs (layers of year ``t − 1``, SV offences of year ``t``) and applied to the layers
 of year ``t`` to predict year ``t + 1``. Training therefore uses nothing later than year ``t``:
-validated this way (:mod:`sna_lib.index_validation`) the model is strictly out of time.
+validated this way (:mod:`sna_lib.index.validation`) the model is strictly out of time.
 
 Predictors (``risk_index.model.predictors`` in ``index.yaml``) are factor-layer columns with the
-transforms of :func:`sna_lib.regression.design_matrix`, previous SV offences included.
-``family`` is ``negative_binomial`` (α by maximum likelihood, as :mod:`sna_lib.regression`) or
+transforms of :func:`sna_lib.index.regression.design_matrix`, previous SV offences included.
+``family`` is ``negative_binomial`` (α by maximum likelihood, as :mod:`sna_lib.index.regression`) or
 ``poisson``. ``penalty > 0`` fits a ridge-regularised GLM (``statsmodels``
 ``fit_regularized``, ``L1_wt = 0``) on predictors standardised with the training mean and
 standard deviation; the NB α is then the unpenalised estimate. Predictors that do not vary in
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sna_lib.regression import design_matrix
+from sna_lib.index.regression import design_matrix
 
 FAMILIES = ("negative_binomial", "poisson")
 
@@ -80,12 +80,12 @@ def fit_predictive_model(layers: pd.DataFrame, outcome: pd.Series, settings: Map
     Parameters
     ----------
     layers : pandas.DataFrame
-        factor layers of the earlier year (:func:`sna_lib.factors.build_factor_layers`) with
+        factor layers of the earlier year (:func:`sna_lib.index.factors.build_factor_layers`) with
         ``population``.
     outcome : pandas.Series
         SV offences per LSOA of the following year.
     settings : mapping, optional
-        :func:`sna_lib.hotspots.index_settings`; reads ``risk_index.model``.
+        :func:`sna_lib.index.hotspots.index_settings`; reads ``risk_index.model``.
 
     Examples
     --------
@@ -157,7 +157,7 @@ def predicted_next_year(train_layers: pd.DataFrame, train_outcome: pd.Series, la
 
 def _config(settings: Mapping | None) -> Mapping:
     if settings is None:
-        from sna_lib.hotspots import index_settings
+        from sna_lib.index.hotspots import index_settings
 
         settings = index_settings()
     return settings["risk_index"]["model"]
@@ -167,7 +167,7 @@ def configured_index(layers: pd.DataFrame, settings: Mapping | None = None, *,
                      previous_layers: pd.DataFrame | None = None) -> pd.DataFrame:
     """The risk index with its top share chosen by ``risk_index.method``.
 
-    ``score`` (default): :func:`sna_lib.risk_index.risk_index` unchanged. ``model``: the same
+    ``score`` (default): :func:`sna_lib.index.risk_index.risk_index` unchanged. ``model``: the same
     frame (components and score kept for the map), plus ``predicted_sv`` (the fitted model's
     expected SV next year, trained on ``previous_layers`` → this year's ``sv_offences``), with
     ``rank``, ``top_county`` and ``top_csp`` taken from ``predicted_sv`` under the same share
@@ -177,10 +177,10 @@ def configured_index(layers: pd.DataFrame, settings: Mapping | None = None, *,
     --------
     >>> idx = configured_index(layers_2023, settings, previous_layers=layers_2022)   # doctest: +SKIP
     """
-    from sna_lib.risk_index import risk_index, select_top
+    from sna_lib.index.risk_index import risk_index, select_top
 
     if settings is None:
-        from sna_lib.hotspots import index_settings
+        from sna_lib.index.hotspots import index_settings
 
         settings = index_settings()
     cfg = settings["risk_index"]
@@ -214,8 +214,8 @@ def index_for_year(dataset, layers: pd.DataFrame, settings: Mapping | None = Non
     --------
     >>> index = index_for_year(ds, build_factor_layers(ds, 2023), settings, sv_ids=ids)   # doctest: +SKIP
     """
-    from sna_lib.factors import build_factor_layers
-    from sna_lib.hotspots import index_settings
+    from sna_lib.index.factors import build_factor_layers
+    from sna_lib.index.hotspots import index_settings
 
     settings = settings or index_settings(dataset.config)
     previous = None

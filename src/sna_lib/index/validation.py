@@ -16,7 +16,7 @@ on the SV offences recorded in year ``t+1`` (strictly out of time):
 Selections (:func:`selections_for_year`):
 
 * ``risk_index`` — the configured risk score's top share (configured tie rule);
-* ``model`` — the fitted predictive model's top share (:mod:`sna_lib.risk_model`), trained on
+* ``model`` — the fitted predictive model's top share (:mod:`sna_lib.index.risk_model`), trained on
   (year ``t−1`` layers → year ``t`` SV), so it too uses nothing after year ``t``;
 * ``last_year_hotspots`` — LSOAs that were year-``t`` SV hot spots;
 * ``last_year_top_counts`` / ``last_year_top_counts_model`` — the naive baseline: exactly as
@@ -37,8 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sna_lib.factors import build_factor_layers, crimes_by_lsoa, lsoa_population
-from sna_lib.risk_index import risk_index, select_top, tie_summary
+from sna_lib.index.factors import build_factor_layers, crimes_by_lsoa, lsoa_population
+from sna_lib.index.risk_index import risk_index, select_top, tie_summary
 
 
 def evaluate_selection(selected: pd.Series, outcome: pd.Series, outcome_hot: pd.Series | None = None, *,
@@ -200,7 +200,7 @@ def selections_for_year(layers: pd.DataFrame, settings: Mapping, *, previous_lay
     layers : pandas.DataFrame
         year-``t`` factor layers.
     settings : mapping
-        :func:`sna_lib.hotspots.index_settings`.
+        :func:`sna_lib.index.hotspots.index_settings`.
     previous_layers : pandas.DataFrame, optional
         year-``t−1`` layers; the ``model`` selection (fitted on them → year-``t``
         ``sv_offences``) is added when given.
@@ -209,10 +209,10 @@ def selections_for_year(layers: pd.DataFrame, settings: Mapping, *, previous_lay
     -------
     (selections, ties, predicted)
         boolean frame (one column per selection, see the module notes), the
-        :func:`sna_lib.risk_index.tie_summary` of each ranked method, and the model's predicted
+        :func:`sna_lib.index.risk_index.tie_summary` of each ranked method, and the model's predicted
         year-``t+1`` SV (``None`` without ``previous_layers``).
     """
-    from sna_lib.risk_model import predicted_next_year
+    from sna_lib.index.risk_model import predicted_next_year
 
     cfg = settings["risk_index"]
     share, rule = float(cfg.get("top_share", 0.05)), cfg.get("tie_rule", "at_most")
@@ -260,7 +260,7 @@ class ValidationRun:
     outcomes : dict
         year → year-``t+1`` SV offences per LSOA.
     ties : dict
-        year → method → :func:`sna_lib.risk_index.tie_summary`.
+        year → method → :func:`sna_lib.index.risk_index.tie_summary`.
     area : pandas.Series or None
         LSOA land areas used by the PAI (``None``: LSOA counts).
     """
@@ -293,14 +293,14 @@ def validation_run(dataset, years: Iterable[int] | None = None, *, sv_ids=None, 
     >>> run = validation_run(ds, [2021, 2022])   # doctest: +SKIP
     >>> run.table.query("selection == 'risk_index'")[["year", "capture_rate", "pai"]]   # doctest: +SKIP
     """
-    from sna_lib.hotspots import hotspots, index_settings, weights_for
+    from sna_lib.index.hotspots import hotspots, index_settings, weights_for
 
     config = dataset.config
     settings = settings or index_settings(config)
     years = sorted(int(y) for y in (years if years is not None else default_years(config, settings, model=model)))
     weights = weights or weights_for(dataset.geography, settings)
     if sv_ids is None:
-        from sna_lib.classify import serious_violence_ids
+        from sna_lib.measures.classify import serious_violence_ids
 
         sv_ids = serious_violence_ids(dataset.crimes)
     area = lsoa_areas(dataset.geography)
@@ -425,7 +425,7 @@ def index_vs_baseline(dataset, years: Iterable[int] | None = None, *, settings: 
     >>> summary, run = index_vs_baseline(ds)     # doctest: +SKIP
     >>> summary[["capture", "baseline_capture", "verdict"]]   # doctest: +SKIP
     """
-    from sna_lib.hotspots import index_settings
+    from sna_lib.index.hotspots import index_settings
 
     settings = settings or index_settings(dataset.config)
     run = validation_run(dataset, years, settings=settings, model=model, **kwargs)

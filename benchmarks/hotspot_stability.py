@@ -46,6 +46,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 
@@ -173,8 +174,7 @@ def main(argv=None) -> int:
               f"{cmp['with']['repeat']:.2f} s; without numba first {cmp['without']['first']:.2f} s, repeat "
               f"{cmp['without']['repeat']:.2f} s -> repeat speed-up x{cmp['repeat_speedup']:.1f}")
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(report, fh, indent=2)
+        Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0
 
 

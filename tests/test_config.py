@@ -37,7 +37,7 @@ def test_minimal_config_gets_documented_defaults(tmp_path):
     assert cfg.definitions == ("partnership", "home_office")
     assert (cfg.disclosure.suppress_min, cfg.disclosure.suppress_max, cfg.disclosure.rounding) == (1, 7, None)
     assert (cfg.hotspots.method, cfg.hotspots.confidence, cfg.hotspots.permutations, cfg.hotspots.seed) == (
-        "gistar", 0.95, 9999, 12345)
+        "gistar", 0.95, 999, 12345)
     assert cfg.hotspots.permutations == index_settings()["hotspots"]["permutations"]   # one default
     assert cfg.risk_index.top_share == 0.05
     assert dict(cfg.disorganisation_weights) == {"asb": 1, "deliberate_fire": 2, "arson_not_endangering_life": 3,
@@ -70,7 +70,7 @@ def test_rolling_end_extends_the_data_period(tmp_path):
 def test_partial_sections_keep_other_defaults(tmp_path):
     cfg = load_config(write(tmp_path, MINIMAL + "hotspots: {method: poisson}\ndisorganisation_weights: {asb: 1.5}\n"
                                                "validation: {on_error: reject}\n"))
-    assert (cfg.hotspots.method, cfg.hotspots.permutations) == ("poisson", 9999)
+    assert (cfg.hotspots.method, cfg.hotspots.permutations) == ("poisson", 999)
     assert cfg.disorganisation_weights["asb"] == 1.5 and cfg.disorganisation_weights["arson_endangering_life"] == 5
     assert cfg.validation.on_error == "reject"
 

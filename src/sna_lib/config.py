@@ -106,7 +106,7 @@ class Hotspots(_MapLike):
 
     method: str = "gistar"
     confidence: float = 0.95
-    permutations: int = 9999
+    permutations: int = 999
     seed: int = 12345
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -349,7 +349,7 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
     >>> cfg = parse_config({"county": "Demo", "csps": ["A", "B"], "reporting_year": 2023,
     ...                     "first_year": 2014, "hotspots": {"method": "poisson"}})
     >>> cfg.hotspots.method, cfg.hotspots.permutations, cfg.definitions
-    ('poisson', 9999, ('partnership', 'home_office'))
+    ('poisson', 999, ('partnership', 'home_office'))
     """
     data_dir = Path(data_dir)
     out = _Collector()

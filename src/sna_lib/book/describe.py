@@ -1025,7 +1025,7 @@ def hotspot_method(settings: dict) -> str:
     --------
     >>> from sna_lib.index.hotspots import index_settings
     >>> hotspot_method(index_settings())
-    'Getis–Ord Gi* at 95% confidence; conditional permutation test, 9,999 permutations, seed 12345'
+    'Getis–Ord Gi* at 95% confidence; conditional permutation test, 999 permutations, seed 12345'
     >>> hotspot_method(index_settings({"hotspots": {"inference": "analytical", "fdr": True}}))
     'Getis–Ord Gi* at 95% confidence; normal approximation (as ArcGIS); false-discovery-rate corrected'
     >>> hotspot_method(index_settings({"hotspots": {"method": "poisson"}}))

@@ -1,0 +1,207 @@
+"""Importer unit tests on hand-made inputs (tests/open_fixtures.py); no shared data needed."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import shutil
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from pyproj import Geod
+
+import open_fixtures as fx
+from sna_lib.cli import main
+from sna_lib.dataset import load_dataset
+from sna_lib.errors import DataValidationError
+from sna_lib.importers.nonresidential import flag_non_residential
+from sna_lib.importers.police_uk import import_police_uk
+from sna_lib.validate import validate_dir
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("open-inputs")
+    kw = fx.write_inputs(root / "in")
+    fx.write_street_dir(root / "street")
+    return root, kw
+
+
+@pytest.fixture(scope="module")
+def imported(inputs, tmp_path_factory):
+    root, kw = inputs
+    out = tmp_path_factory.mktemp("open-out") / "testshire"
+    result = import_police_uk(out, street=[root / "street"], **kw)
+    return result, out
+
+
+def test_every_row_is_used_or_rejected_with_its_reason(imported):
+    result, out = imported
+    assert result.read == fx.EXPECTED["read"]
+    assert result.used == {"crimes": fx.EXPECTED["crimes"], "asb": fx.EXPECTED["asb"]}
+    assert dict(result.rejected) == fx.EXPECTED["rejected"]
+    assert result.reconciles()
+    log = pd.read_csv(out / "import_log.csv")
+    assert int(log["rows"].sum()) == fx.EXPECTED["read"]
+    by_reason = log[log["outcome"] == "rejected"].groupby("reason")["rows"].sum().to_dict()
+    assert by_reason == fx.EXPECTED["rejected"]
+
+
+def test_rejections_name_file_column_and_row(imported):
+    result, _ = imported
+    where = {(p.file, p.column, p.row) for p in result.examples}
+    assert ("2020-01-testshire-street.csv", "LSOA code", 4) in where        # no location
+    assert ("2020-01-testshire-street.csv", "Crime type", 7) in where       # made-up crime type
+    assert ("2020-01-testshire-street.csv", "Month", 8) in where            # wrong month
+    assert ("2020-01-testshire-street.csv", None, 10) in where              # ragged row
+    assert ("2020-02-testshire-street.csv", "Crime ID", 1) in where         # c1 again
+
+
+def test_output_validates_and_loads_at_open_level(imported):
+    _, out = imported
+    report = validate_dir(out)
+    assert report.ok, report.render()
+    ds = load_dataset(out)
+    assert ds.data_level == "open"
+    assert sorted(ds.crimes["crime_id"]) == ["c1", "c10", "c11", "c2", "c8", "c9"]
+    assert ds.crimes.set_index("crime_id").loc["c11", "category"] == "violence_and_sexual_offences"
+    assert (ds.crimes["date"] == ds.crimes["month"]).all()
+    assert ds.asb["incident_id"].tolist() == ["2020-01-asb-000003", "2020-02-asb-000003"]
+    assert ds.config.csps == ("Alpha", "Beta") and ds.config.definitions == ("open_data_proxy",)
+    assert ds.geography.set_index("lsoa_code")["area"].to_dict() == {
+        "E01900001": "Alpha", "E01900002": "Alpha", "E01900003": "Beta", "E01900004": "Beta"}
+
+
+def test_missing_month_is_recorded(imported):
+    _, out = imported
+    ds = load_dataset(out)
+    assert ds.config.coverage.first_month == "2020-01" and ds.config.coverage.last_month == "2020-04"
+    assert ds.config.coverage.missing_months == ("2020-03",)
+    assert sorted(ds.crimes["month"].dt.strftime("%Y-%m").unique()) == ["2020-01", "2020-02", "2020-04"]
+
+
+def test_boundaries_reprojected_and_islands_kept(imported, inputs):
+    _, out = imported
+    geo = gpd.read_parquet(out / "geography.parquet").set_index("lsoa_code")
+    assert geo.crs.to_epsg() == 27700
+    island = geo.loc["E01900004", "geometry"]
+    assert island.geom_type == "MultiPolygon" and len(island.geoms) == 2
+    # independent check: geodesic area of the WGS84 rings (pyproj Geod) vs planar BNG area
+    geod = Geod(ellps="WGS84")
+    for code, (kind, coords) in fx.SHAPES.items():
+        if code == "E01900005":
+            continue
+        polys = coords if kind == "MultiPolygon" else [coords]
+        geodesic = sum(abs(geod.polygon_area_perimeter(*zip(*p[0]))[0]) for p in polys)
+        assert geo.loc[code, "geometry"].area == pytest.approx(geodesic, rel=0.002)
+
+
+def test_population_from_nearest_estimate_with_tie_to_earlier(imported):
+    _, out = imported
+    pop = pd.read_parquet(out / "population.parquet")
+    assert set(pop["year"]) == {2020} and set(pop["estimate_year"]) == {2019}  # 2019 and 2021 equally near
+    per_lsoa = pop.groupby("lsoa_code")["population"].sum().to_dict()
+    assert per_lsoa == {c: 91 * n for c, n in fx.POP_PER_AGE[2019].items() if c != "E01900005"}
+    assert "mid-2019" in (out / "PROVENANCE.md").read_text(encoding="utf-8")
+
+
+def test_ts011_moved_to_2011_lsoas_through_the_lookup(imported):
+    _, out = imported
+    dep = pd.read_csv(out / "census_deprivation.csv").set_index("lsoa_code")
+    for code, counts in fx.TS011_EXPECTED.items():
+        assert dep.loc[code, [f"deprived_{k}" for k in range(5)]].tolist() == counts
+        assert dep.loc[code, "households"] == sum(counts)
+    # the merged 2021 LSOA's households are kept in total
+    assert dep.loc[["E01900003", "E01900004"], "households"].sum() == sum(fx.TS011["E01900013"])
+
+
+def test_imd_imported(imported):
+    _, out = imported
+    imd = pd.read_csv(out / "imd.csv").set_index("lsoa_code")
+    assert imd.loc["E01900003", "imd_rank"] == 300 and imd.loc["E01900003", "imd_decile"] == 3
+    assert imd.loc["E01900003", "income_rank"] == 7
+
+
+def _digests(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_folder_zip_and_gz_inputs_give_identical_bytes(inputs, imported, tmp_path):
+    root, kw = inputs
+    _, out = imported
+    fx.write_street_dir(tmp_path / "gz", gz=True)
+    zipped = fx.write_street_zip(tmp_path / "download.zip")
+    from_gz = import_police_uk(tmp_path / "a", street=[tmp_path / "gz"], validate=False, **kw)
+    from_zip = import_police_uk(tmp_path / "b", street=[zipped], validate=False, **kw)
+    assert from_gz.reconciles() and from_zip.reconciles()
+    assert _digests(tmp_path / "a") == _digests(out) == _digests(tmp_path / "b")
+
+
+def test_single_gz_files_can_be_given(inputs, tmp_path):
+    root, kw = inputs
+    files = []
+    for month in fx.STREET:
+        path = tmp_path / f"{month}-testshire-street.csv.gz"
+        path.write_bytes(gzip.compress(fx.street_text(month).encode()))
+        files.append(path)
+    result = import_police_uk(tmp_path / "out", street=files, validate=False, **kw)
+    assert result.used == {"crimes": 6, "asb": 2}
+
+
+def test_month_given_twice_is_refused(inputs, tmp_path):
+    root, kw = inputs
+    zipped = fx.write_street_zip(tmp_path / "download.zip")
+    with pytest.raises(DataValidationError, match="given twice"):
+        import_police_uk(tmp_path / "out", street=[root / "street", zipped], **kw)
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_reports_a_broken_street_file_without_traceback(inputs, tmp_path, capsys):
+    root, kw = inputs
+    street = tmp_path / "street" / "2020-01"
+    street.mkdir(parents=True)
+    (street / "2020-01-testshire-street.csv").write_text("Crime ID,Month,Location\nx,2020-01,y\n", encoding="utf-8")
+    args = ["import", "police-uk", "--street", str(tmp_path / "street"), "--boundaries", str(kw["boundaries"]),
+            "--lookup", *map(str, kw["lookups"]), "--population", *map(str, kw["population"]),
+            "--census", str(kw["census"]), "--force", "testshire", "--out", str(tmp_path / "out")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "2020-01-testshire-street.csv" in err and "lsoacode" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_imports_and_unknown_force_is_an_error(inputs, tmp_path, capsys):
+    root, kw = inputs
+    base = ["import", "police-uk", "--street", str(root / "street"), "--boundaries", str(kw["boundaries"]),
+            "--lookup", *map(str, kw["lookups"]), "--population", *map(str, kw["population"]),
+            "--census", str(kw["census"]), "--out", str(tmp_path / "out")]
+    assert main(base + ["--force", "Testshire"]) == 0
+    assert "street rows read 15 = crimes 6 + ASB 2 + rejected 7" in capsys.readouterr().out
+    assert main(base + ["--force", "nowhere"]) == 2
+    assert "force 'nowhere' is not in the lookup" in capsys.readouterr().err
+
+
+def test_refuses_to_overwrite_a_folder_that_is_not_an_import(inputs, tmp_path):
+    root, kw = inputs
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(Exception, match="not an earlier police.uk import"):
+        import_police_uk(tmp_path / "out", street=[root / "street"], **kw)
+    assert (tmp_path / "out" / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.parametrize("at_site, other, flagged", [(50, 50, True), (49, 0, False), (60, 61, False), (100, 0, True)])
+def test_non_residential_rule_thresholds(at_site, other, flagged):
+    crimes = pd.DataFrame({"lsoa_code": ["A"] * (at_site + other),
+                           "location": ["On or near Airport/Airfield"] * at_site + ["On or near Mill Lane"] * other})
+    out = flag_non_residential(crimes, pd.Index(["A", "B"]))
+    assert out["non_residential"].tolist() == [flagged, False]
+    if flagged:
+        assert "Airport/Airfield" in out.loc[0, "non_residential_reason"]
+
+
+def test_non_residential_ignores_town_centre_sites():
+    crimes = pd.DataFrame({"lsoa_code": ["A"] * 100, "location": ["On or near Shopping Area"] * 100})
+    assert not flag_non_residential(crimes, pd.Index(["A"]))["non_residential"].any()

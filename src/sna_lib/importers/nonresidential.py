@@ -5,8 +5,8 @@ Rule (documented in ``data/README.md``): an LSOA is **non-residential** when at 
 snap points of a site type in :data:`SITES` — places whose users are almost all visitors,
 passengers or inmates rather than the residents a per-resident rate divides by — and at least
 :data:`MIN_RECORDS` records are there. Stansted Airport (E01022090, "On or near
-Airport/Airfield") is the Essex case: 70 % of the LSOA's crime records, and 589 of
-Uttlesford's 673 possession-of-weapons offences in 2018. Town centres, shopping centres and
+Airport/Airfield") is the Essex case: 70 % of the LSOA's crime records; in 2018 the LSOA holds
+659 of Uttlesford's 673 possession-of-weapons offences, 589 of them at the airport itself. Town centres, shopping centres and
 hospitals are not flagged: they have residents and their rates are a real feature of the place.
 """
 

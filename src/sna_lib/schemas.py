@@ -111,6 +111,7 @@ class TableSpec:
     dated: bool = False
     sums: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)
     min_rows: int = 0
+    derived: tuple[str, ...] = ()  # columns the loader derives (a copy in a file is ignored, no warning)
 
     def column(self, name: str) -> ColumnSpec:
         """Return the spec of column ``name``."""
@@ -254,13 +255,13 @@ _OPEN_OVERRIDES: dict[str, TableSpec] = {
             _col("crime_id", "id", unique=True), _col("month", "month"),
             _col("category", "code", allowed=CATEGORY_CODES), _LSOA,
             _col("location", "text", required=False, nullable=True),
-        ), key=("crime_id",), dated=True, min_rows=1),
+        ), key=("crime_id",), dated=True, min_rows=1, derived=("date",)),
         TableSpec("asb", (
             _col("incident_id", "id", unique=True), _col("month", "month"), _LSOA,
             _col("location", "text", required=False, nullable=True),
-        ), key=("incident_id",), required=False, dated=True),
-        dataclasses.replace(TABLES["census_employment"], required=False),
-        dataclasses.replace(TABLES["persons"], required=False),
+        ), key=("incident_id",), required=False, dated=True, derived=("date",)),
+        dataclasses.replace(TABLES["census_employment"], required=False, min_rows=0),
+        dataclasses.replace(TABLES["persons"], required=False, min_rows=0),
     )
 }
 OPEN_TABLES: dict[str, TableSpec] = {name: _OPEN_OVERRIDES.get(name, spec) for name, spec in TABLES.items()}

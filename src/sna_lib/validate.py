@@ -198,7 +198,7 @@ def _column_problems(raw: RawTable, spec: TableSpec, warnings: list[Problem]) ->
     present = [c for c in frame.columns if c != "geometry" or not spec.geo]
     expected = spec.names
     missing = [c for c in expected if c not in present and spec.column(c).required]
-    extra = [c for c in present if c not in expected]
+    extra = [c for c in present if c not in expected and c not in spec.derived]
     problems = []
     for col in missing:
         hint = ""

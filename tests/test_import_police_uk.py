@@ -205,3 +205,16 @@ def test_non_residential_rule_thresholds(at_site, other, flagged):
 def test_non_residential_ignores_town_centre_sites():
     crimes = pd.DataFrame({"lsoa_code": ["A"] * 100, "location": ["On or near Shopping Area"] * 100})
     assert not flag_non_residential(crimes, pd.Index(["A"]))["non_residential"].any()
+
+
+def test_source_reconciliation_table_and_validate_summary(imported):
+    from sna_lib.data_level import source_reconciliation
+
+    _, out = imported
+    table = source_reconciliation(load_dataset(out).import_log).set_index("source_file")
+    assert table.loc["All files", ["read", "used_crimes", "used_asb", "rejected"]].tolist() == [15, 6, 2, 7]
+    jan = table.loc["2020-01-testshire-street.csv"]
+    assert (jan["read"], jan["used_crimes"], jan["used_asb"], jan["rejected"]) == (10, 3, 1, 6)
+    assert jan["rejected: LSOA outside the force area"] == 1
+    text = validate_dir(out).render()
+    assert "Source rows (import_log): read 15 = crimes 6 + ASB 2 + rejected 7" in text

@@ -128,3 +128,22 @@ def test_open_definition_rejects_full_level_keys():
         parse_definition({"id": "x", "name": "X", "data_level": "open", "categories": ["robery"],
                           "require_any_flag": ["knife"]})
     assert sorted(p.column for p in info.value.problems) == ["categories", "require_any_flag"]
+
+
+def test_unavailable_parts_name_the_missing_data(tmp_path):
+    from sna_lib.data_level import available, unavailable
+
+    ds = load_dataset(_folder(tmp_path))
+    missing = unavailable(ds)
+    assert {"harm", "people", "serious_violence_definitions", "knife_and_weapon_measures", "domestic_abuse",
+            "employment", "imd", "fire"} <= set(missing)
+    assert "asb" not in missing and "proxy_serious_violence" not in missing
+    assert available(ds, "asb") and available(ds, "proxy_serious_violence") and not available(ds, "harm")
+    assert "Home Office offence code" in missing["harm"] and "person records" in missing["people"]
+
+
+def test_full_level_book_never_asks_for_the_open_proxy(demo_dir):
+    from sna_lib.data_level import unavailable
+
+    ds = load_dataset(demo_dir, validate=False)
+    assert "proxy_serious_violence" not in unavailable(ds) and "harm" not in unavailable(ds)

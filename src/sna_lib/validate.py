@@ -113,6 +113,7 @@ class ValidationReport:
     row_problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     quality: DataQuality = field(default_factory=DataQuality)
+    sources: pd.DataFrame | None = None  # import_log reconciliation (sna_lib.data_level.source_reconciliation)
 
     @property
     def problems(self) -> list[Problem]:
@@ -150,6 +151,13 @@ class ValidationReport:
             lines.append(f"  {'file':<{width}}{'read':>10}{'used':>10}{'rejected':>10}  reasons")
             for row in frame.itertuples(index=False):
                 lines.append(f"  {row.file:<{width}}{row.read:>10,}{row.used:>10,}{row.rejected:>10,}  {row.reasons}")
+        if self.sources is not None and len(self.sources):
+            total = self.sources.iloc[-1]
+            lines.append(f"\nSource rows (import_log): read {total['read']:,} = crimes {total['used_crimes']:,} + "
+                         f"ASB {total['used_asb']:,} + rejected {total['rejected']:,}")
+            for col in self.sources.columns:
+                if col.startswith("rejected: "):
+                    lines.append(f"  {col}: {int(total[col]):,}")
         return "\n".join(lines) + "\n"
 
 
@@ -469,6 +477,10 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
                 quality.used, quality.rejected = 0, quality.read
     if checks:
         report.structural.extend(_import_log_problems(tables, report.quality))
+    if len(tables.get("import_log", ())):
+        from sna_lib.data_level import source_reconciliation
+
+        report.sources = source_reconciliation(tables["import_log"])
     # the import log describes source files, not records of this folder: not a quality row
     report.quality.files.pop("import_log", None)
     return _Run(report, config, tables)

@@ -100,7 +100,7 @@ def source_reconciliation(import_log: pd.DataFrame) -> pd.DataFrame:
     >>> log = pd.DataFrame({"source_file": ["f", "f", "f"], "table": ["crimes", "asb", "crimes"],
     ...                     "month": ["2018-01"] * 3, "outcome": ["used", "used", "rejected"],
     ...                     "reason": ["used", "used", "no location"], "rows": [5, 2, 1]})
-    >>> source_reconciliation(log).iloc[-1][["read", "used_crimes", "used_asb", "rejected"]].tolist()
+    >>> [int(v) for v in source_reconciliation(log).iloc[-1][["read", "used_crimes", "used_asb", "rejected"]]]
     [8, 5, 2, 1]
     """
     if import_log.empty:

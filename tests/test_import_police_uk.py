@@ -218,3 +218,48 @@ def test_source_reconciliation_table_and_validate_summary(imported):
     assert jan["rejected: LSOA outside the force area"] == 1
     text = validate_dir(out).render()
     assert "Source rows (import_log): read 15 = crimes 6 + ASB 2 + rejected 7" in text
+
+
+def test_2021_boundaries_take_2011_coded_records_through_the_lookup(inputs, tmp_path):
+    """2021 boundaries + 2021 population/census; police.uk rows still coded to 2011 LSOAs."""
+    import json
+
+    from shapely.geometry import box, mapping
+    from shapely.ops import unary_union
+
+    root, kw = inputs
+    sq = {c: box(*(lambda r: (r[0][0], r[0][1], r[2][0], r[2][1]))(coords[0])) for c, (kind, coords) in fx.SHAPES.items()
+          if kind == "Polygon"}
+    island = [box(0.51, 51.71, 0.52, 51.72), box(0.60, 51.60, 0.602, 51.602)]
+    shapes21 = {"E01900001": sq["E01900001"], "E01900011": box(0.51, 51.70, 0.515, 51.71),
+                "E01900012": box(0.515, 51.70, 0.52, 51.71),
+                "E01900013": unary_union([sq["E01900003"], *island]), "E01900005": sq["E01900005"]}
+    features = [{"type": "Feature", "properties": {"LSOA21CD": c, "LSOA21NM": c}, "geometry": mapping(g)}
+                for c, g in shapes21.items()]
+    (tmp_path / "lsoa21.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    ages = [str(a) for a in range(90)] + ["90+"]
+    lines = ["lsoa21_code,total_population," + ",".join(ages)] + [f"{c},91," + ",".join(["1"] * 91) for c in shapes21]
+    (tmp_path / "sape_mid2021_lsoa21.csv").write_text("\n".join(lines) + "\n")
+    street = tmp_path / "street" / "2021-06"
+    street.mkdir(parents=True)
+    rows = [fx._row("k1", "2021-06", "E01900001", "Robbery"),                               # unchanged
+            fx._row("k2", "2021-06", "E01900002", "Robbery", lon="0.512", lat="51.705"),    # split → E01900011
+            fx._row("k3", "2021-06", "E01900002", "Robbery", lon="0.518", lat="51.705"),    # split → E01900012
+            fx._row("k4", "2021-06", "E01900002", "Robbery", lon="0.505", lat="51.705"),    # split, lies in 001
+            fx._row("k5", "2021-06", "E01900004", "Drugs"),                                 # merged → E01900013
+            fx._row("k6", "2021-06", "E01900005", "Drugs")]                                 # other force
+    (street / "2021-06-testshire-street.csv").write_text(fx.HEADER + "\n" + "\n".join(rows) + "\n")
+    lines = ["lsoa21_code,households_number_deprivation_dimensions,count"] + [
+        f"{c},{k},1" for c in shapes21 for k in range(5)]
+    (tmp_path / "ts011.csv").write_text("\n".join(lines) + "\n")
+    result = import_police_uk(tmp_path / "out", street=[tmp_path / "street"], boundaries=tmp_path / "lsoa21.geojson",
+                              lookups=kw["lookups"], population=[tmp_path / "sape_mid2021_lsoa21.csv"],
+                              census=tmp_path / "ts011.csv", force="testshire")
+    ds = load_dataset(tmp_path / "out")
+    assert ds.crimes.set_index("crime_id")["lsoa_code"].to_dict() == {
+        "k1": "E01900001", "k2": "E01900011", "k3": "E01900012", "k5": "E01900013"}
+    assert dict(result.rejected) == {"2011 LSOA split in 2021: the location is in none of its 2021 LSOAs": 1,
+                                     "LSOA outside the force area": 1}
+    assert ds.geography.set_index("lsoa_code")["area"].to_dict() == {
+        "E01900001": "Alpha", "E01900011": "Alpha", "E01900012": "Alpha", "E01900013": "Beta"}
+    assert ds.geography.set_index("lsoa_code").geometry["E01900013"].geom_type == "MultiPolygon"

@@ -55,6 +55,38 @@ R_NO_LOCATION = "no location: police.uk gives no LSOA for this record"
 R_OUTSIDE = "LSOA outside the force area"
 R_UNKNOWN_LSOA = "LSOA code is not in the ONS lookup"
 R_DUPLICATE = "duplicate Crime ID"
+R_SPLIT = "2011 LSOA split in 2021: the location is in none of its 2021 LSOAs"
+
+
+@dataclass
+class _Recode:
+    """2011-coded records onto 2021 boundaries: a 2011 LSOA with one 2021 successor maps to it
+    (``single``); a split one (``split``: LSOA11 → its LSOA21s) is placed by its coordinates."""
+
+    single: dict[str, str] = field(default_factory=dict)
+    split: dict[str, set[str]] = field(default_factory=dict)
+    shapes: gpd.GeoDataFrame | None = None
+
+    def apply(self, frame: pd.DataFrame) -> pd.Series:
+        code = frame["lsoa_code"]
+        if not self.single and not self.split:
+            return code
+        code = code.map(lambda c: self.single.get(c, c))
+        is_split = code.isin(list(self.split))
+        if is_split.any() and self.shapes is not None:
+            rows = frame[is_split]
+            lon = pd.to_numeric(rows["longitude"], errors="coerce")
+            lat = pd.to_numeric(rows["latitude"], errors="coerce")
+            points = gpd.GeoDataFrame({"row": rows.index}, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+            points = points[lon.notna().to_numpy() & lat.notna().to_numpy()].to_crs(self.shapes.crs)
+            hit = gpd.sjoin(points, self.shapes[["lsoa_code", "geometry"]], predicate="within", how="inner")
+            hit = hit.drop_duplicates("row").set_index("row")["lsoa_code"]
+            placed = pd.Series(pd.NA, index=rows.index, dtype="object")
+            placed.loc[hit.index] = hit.to_numpy()
+            ok = [isinstance(p, str) and p in self.split[c] for c, p in zip(code[is_split], placed)]
+            code = code.copy()
+            code.loc[is_split] = np.where(ok, placed.astype("str"), "split:" + code[is_split])
+        return code
 
 
 @dataclass
@@ -205,7 +237,7 @@ def _reject(state: _Street, file: StreetFile, table: str, reason: str, rows: np.
 
 
 def _read_month(file: StreetFile, state: _Street, known: pd.Series, national: pd.Index,
-                map_code: dict[str, str]) -> None:
+                recode: _Recode) -> None:
     """Classify every row of one street file as crime, ASB or rejected (first failing rule)."""
     data = file.read_bytes()
     frame, raw = read_street(file, data)
@@ -230,10 +262,9 @@ def _read_month(file: StreetFile, state: _Street, known: pd.Series, national: pd
     rule(bad_type, R_CRIME_TYPE, "Crime type", frame["crime_type"].map(repr))
     rule((frame["month"] != file.month).to_numpy(), R_MONTH, "Month",
          frame["month"].map(lambda m: f"{m!r} in a file for {file.month}"))
-    code = frame["lsoa_code"]
-    if map_code:
-        code = code.map(lambda c: map_code.get(c, c))
+    code = recode.apply(frame)
     rule((code == "").to_numpy(), R_NO_LOCATION, "LSOA code")
+    rule(code.str.startswith("split:").to_numpy(), R_SPLIT, "LSOA code", code.str.removeprefix("split:"))
     inside = known.index.get_indexer(code) >= 0
     in_lookup = national.get_indexer(code) >= 0
     rule(~inside & in_lookup, R_OUTSIDE, "LSOA code", code + " " + frame["lsoa_name"].map(repr))
@@ -395,15 +426,15 @@ def import_police_uk(out_dir: Path | str, *, street: list[str | Path], boundarie
     missing = sorted(set(_months_between(months[0], months[-1])) - set(months))
     known = mine.set_index("lsoa_code")["area"]
     national = pd.Index(lsoa_lad["lsoa"])
-    map_code: dict[str, str] = {}
+    recode = _Recode()
     if vintage == "2021" and changes is not None:
-        # 2011-coded records on 2021 boundaries: a 2011 LSOA with a single 2021 successor maps to it
-        single = changes.groupby("lsoa11")["lsoa21"].agg(list)
-        map_code = {k: v[0] for k, v in single.items() if len(v) == 1}
-        national = national.union(pd.Index(list(map_code)))
+        successors = changes.groupby("lsoa11")["lsoa21"].agg(list)
+        recode = _Recode(single={k: v[0] for k, v in successors.items() if len(v) == 1},
+                         split={k: set(v) for k, v in successors.items() if len(v) > 1}, shapes=shapes)
+        national = national.union(pd.Index(list(successors.index)))
     state = _Street()
     for i, file in enumerate(found.files, 1):
-        _read_month(file, state, known, national, map_code)
+        _read_month(file, state, known, national, recode)
         say(f"street file {i}/{len(found.files)}: {file.name} ({state.read:,} rows read so far)")
     crimes = pd.concat(state.crimes, ignore_index=True)
     asb = pd.concat(state.asb, ignore_index=True)

@@ -14,11 +14,11 @@ from pyproj import Geod
 
 import open_fixtures as fx
 from sna_lib.cli import main
-from sna_lib.dataset import load_dataset
+from sna_lib.data.dataset import load_dataset
 from sna_lib.errors import DataValidationError
 from sna_lib.importers.nonresidential import flag_non_residential
 from sna_lib.importers.police_uk import import_police_uk
-from sna_lib.validate import validate_dir
+from sna_lib.data.validate import validate_dir
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +208,7 @@ def test_non_residential_ignores_town_centre_sites():
 
 
 def test_source_reconciliation_table_and_validate_summary(imported):
-    from sna_lib.data_level import source_reconciliation
+    from sna_lib.data.data_level import source_reconciliation
 
     _, out = imported
     table = source_reconciliation(load_dataset(out).import_log).set_index("source_file")

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from sna_lib.classify import classify, load_definition, parse_definition
-from sna_lib.dataset import load_dataset
+from sna_lib.measures.classify import classify, load_definition, parse_definition
+from sna_lib.data.dataset import load_dataset
 from sna_lib.errors import DataValidationError
-from sna_lib.validate import validate_dir
+from sna_lib.data.validate import validate_dir
 
 CONFIG = """county: Openshire
 data_level: open
@@ -131,7 +131,7 @@ def test_open_definition_rejects_full_level_keys():
 
 
 def test_unavailable_parts_name_the_missing_data(tmp_path):
-    from sna_lib.data_level import available, unavailable
+    from sna_lib.data.data_level import available, unavailable
 
     ds = load_dataset(_folder(tmp_path))
     missing = unavailable(ds)
@@ -143,7 +143,7 @@ def test_unavailable_parts_name_the_missing_data(tmp_path):
 
 
 def test_full_level_book_never_asks_for_the_open_proxy(demo_dir):
-    from sna_lib.data_level import unavailable
+    from sna_lib.data.data_level import unavailable
 
     ds = load_dataset(demo_dir, validate=False)
     assert "proxy_serious_violence" not in unavailable(ds) and "harm" not in unavailable(ds)

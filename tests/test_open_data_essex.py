@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sna_lib.dataset import load_dataset
+from sna_lib.data.dataset import load_dataset
 from sna_lib.importers.lookup import CspLookup, lsoa_lads
 from sna_lib.importers.police_uk import force_lsoas, import_police_uk
-from sna_lib.periods import Coverage, label_period
-from sna_lib.validate import validate_dir
+from sna_lib.data.periods import Coverage, label_period
+from sna_lib.data.validate import validate_dir
 
 ESSEX_CSPS = ("Basildon", "Braintree", "Brentwood", "Castle Point", "Chelmsford", "Colchester", "Epping Forest",
               "Harlow", "Maldon", "Rochford", "Southend-on-Sea", "Tendring", "Thurrock", "Uttlesford")

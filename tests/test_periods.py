@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sna_lib.periods import Coverage, calendar_periods, comparable, label_period, rolling_windows
+from sna_lib.data.periods import Coverage, calendar_periods, comparable, label_period, rolling_windows
 
 ESSEX = Coverage("2018-01", "2019-02", ("2018-08", "2018-09"))
 

@@ -134,7 +134,7 @@ class Coverage(_MapLike):
 
     ``missing_months`` lie between ``first_month`` and ``last_month`` and have no records at all
     (e.g. a police.uk month that was not published or not downloaded); a record dated in one
-    is a problem. See :mod:`sna_lib.periods` for labelling periods that span a gap.
+    is a problem. See :mod:`sna_lib.data.periods` for labelling periods that span a gap.
     """
 
     first_month: str | None = None

@@ -42,7 +42,7 @@ from sna_lib.importers.lookup import CspLookup, Force, classify_lookup, lsoa_cha
 from sna_lib.importers.nonresidential import flag_non_residential
 from sna_lib.importers.population import build_population
 from sna_lib.importers.street import Found, StreetFile, find_street_files, read_street
-from sna_lib.schemas import POLICE_UK_CATEGORIES
+from sna_lib.data.schemas import POLICE_UK_CATEGORIES
 
 ASB = "Anti-social behaviour"
 MAX_LISTED = 20
@@ -397,7 +397,7 @@ def import_police_uk(out_dir: Path | str, *, street: list[str | Path], boundarie
     county : str, optional
         Heading name; default the force area name.
     validate : bool
-        Check the written folder with :func:`sna_lib.validate.validate_dir` (default True).
+        Check the written folder with :func:`sna_lib.data.validate.validate_dir` (default True).
 
     Returns
     -------
@@ -490,7 +490,7 @@ def import_police_uk(out_dir: Path | str, *, street: list[str | Path], boundarie
         result.seconds = time.perf_counter() - t0
         (tmp / "PROVENANCE.md").write_text(_provenance(result, state.digests, sources), encoding="utf-8")
         if validate:
-            from sna_lib.validate import validate_dir
+            from sna_lib.data.validate import validate_dir
 
             report = validate_dir(tmp)
             if not report.ok:

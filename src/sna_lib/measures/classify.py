@@ -17,7 +17,7 @@ reason), ``location_types`` (subset of ``dwelling, public``; absent = any),
 ``exclude_domestic_abuse`` (bool, default false).
 
 Open-data definitions (``data_level: open``) select police.uk crime categories instead:
-``categories`` (codes from :data:`sna_lib.schemas.POLICE_UK_CATEGORIES`) with ``id``,
+``categories`` (codes from :data:`sna_lib.data.schemas.POLICE_UK_CATEGORIES`) with ``id``,
 ``name``, ``short_name``, ``description`` and ``proxy_note``; no offence, flag, location or
 domestic-abuse keys (police.uk publishes none of them). The reason is ``included`` or
 ``excluded: category``.
@@ -234,7 +234,7 @@ def _parse_open_definition(raw: dict, source: str) -> Definition:
     >>> d.data_level, d.categories
     ('open', ('robbery',))
     """
-    from sna_lib.schemas import CATEGORY_CODES
+    from sna_lib.data.schemas import CATEGORY_CODES
 
     problems: list[Problem] = []
     for key in sorted(set(raw) - _OPEN_KEYS):

@@ -263,3 +263,74 @@ def test_2021_boundaries_take_2011_coded_records_through_the_lookup(inputs, tmp_
     assert ds.geography.set_index("lsoa_code")["area"].to_dict() == {
         "E01900001": "Alpha", "E01900011": "Alpha", "E01900012": "Alpha", "E01900013": "Beta"}
     assert ds.geography.set_index("lsoa_code").geometry["E01900013"].geom_type == "MultiPolygon"
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "shp.zip"])
+def test_geopackage_and_zipped_shapefile_boundaries_give_the_same_geography(inputs, imported, tmp_path, fmt):
+    import zipfile as zf
+
+    root, kw = inputs
+    _, out = imported
+    frame = gpd.read_file(kw["boundaries"])
+    if fmt == "gpkg":
+        path = tmp_path / "lsoa.gpkg"
+        frame.to_file(path, driver="GPKG")
+    else:
+        frame.to_file(tmp_path / "lsoa.shp")
+        path = tmp_path / "lsoa.zip"
+        with zf.ZipFile(path, "w") as archive:
+            for part in tmp_path.glob("lsoa.*"):
+                if part.suffix != ".zip":
+                    archive.write(part, part.name)
+    import_police_uk(tmp_path / "out", street=[root / "street"], validate=False, **{**kw, "boundaries": path})
+    got = gpd.read_parquet(tmp_path / "out" / "geography.parquet").set_index("lsoa_code")
+    want = gpd.read_parquet(out / "geography.parquet").set_index("lsoa_code")
+    assert got.index.tolist() == want.index.tolist() and got.crs.to_epsg() == 27700
+    # GeoPackage layers promote Polygon to MultiPolygon: compare the shapes, not the type
+    assert all(got.geometry.normalize().geom_equals(want.geometry.normalize()))
+    assert got.geometry.area.tolist() == pytest.approx(want.geometry.area.tolist(), rel=1e-9)
+
+
+def test_self_intersecting_boundary_is_repaired_to_a_valid_polygon(inputs, tmp_path):
+    import json
+
+    root, kw = inputs
+    data = json.loads(kw["boundaries"].read_text())
+    # a bow-tie ring for E01900001: two triangles touching at the centre
+    data["features"][0]["geometry"] = {"type": "Polygon", "coordinates": [
+        [[0.50, 51.70], [0.51, 51.71], [0.51, 51.70], [0.50, 51.71], [0.50, 51.70]]]}
+    path = tmp_path / "bowtie.geojson"
+    path.write_text(json.dumps(data))
+    result = import_police_uk(tmp_path / "out", street=[root / "street"], **{**kw, "boundaries": path})
+    geo = gpd.read_parquet(tmp_path / "out" / "geography.parquet").set_index("lsoa_code")
+    shape = geo.loc["E01900001", "geometry"]
+    assert shape.is_valid and shape.geom_type == "MultiPolygon" and len(shape.geoms) == 2
+    assert result.reconciles()
+
+
+def test_qs119_at_2011_lsoas_is_used_as_published(inputs, tmp_path):
+    root, kw = inputs
+    counts = {"E01900001": [5, 4, 3, 2, 1], "E01900002": [1, 1, 1, 1, 1], "E01900003": [0, 0, 0, 0, 9],
+              "E01900004": [2, 0, 2, 0, 2], "E01900005": [9, 9, 9, 9, 9]}
+    lines = ["lsoa11_code,households_number_deprivation_dimensions,count,proportion"] + [
+        f"{c},{k},{n},0.2" for c, row in counts.items() for k, n in enumerate(row)]
+    path = tmp_path / "qs119.csv.gz"
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    result = import_police_uk(tmp_path / "out", street=[root / "street"], **{**kw, "census": path})
+    dep = pd.read_csv(tmp_path / "out" / "census_deprivation.csv").set_index("lsoa_code")
+    assert dep.index.tolist() == ["E01900001", "E01900002", "E01900003", "E01900004"]
+    for code in dep.index:
+        assert dep.loc[code, [f"deprived_{k}" for k in range(5)]].tolist() == counts[code]
+    assert any("used as published" in m for m in result.methods)
+
+
+def test_census_with_a_bad_count_names_file_column_and_row(inputs, tmp_path):
+    root, kw = inputs
+    text = kw["census"].read_text().splitlines()
+    text[3] = text[3].replace(",3,", ",three,")  # data row 3
+    path = tmp_path / "ts011.csv"
+    path.write_text("\n".join(text) + "\n")
+    with pytest.raises(DataValidationError) as info:
+        import_police_uk(tmp_path / "out", street=[root / "street"], **{**kw, "census": path})
+    problem = info.value.problems[0]
+    assert (problem.file, problem.column, problem.row) == ("ts011.csv", "count", 3)

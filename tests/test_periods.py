@@ -58,3 +58,17 @@ def test_coverage_from_months_finds_gaps():
     assert (cov.first, cov.last, cov.missing) == ("2018-01", "2018-03", ("2018-02",))
     with pytest.raises(ValueError):
         Coverage.from_months([])
+
+
+def test_monthly_counts_leave_missing_months_empty_not_zero():
+    import pandas as pd
+
+    from sna_lib.data.periods import monthly_counts, window_total
+
+    dates = pd.Series(pd.to_datetime(["2018-07-01", "2018-07-01", "2018-10-01", "2019-02-01"]))
+    counts = monthly_counts(dates, ESSEX)
+    assert len(counts) == 14 and counts.index[0] == "2018-01" and counts.index[-1] == "2019-02"
+    assert counts["2018-07"] == 2 and counts["2018-01"] == 0
+    assert counts[["2018-08", "2018-09"]].isna().all() and int(counts.isna().sum()) == 2
+    year = label_period("2018-01", "2018-12", ESSEX)
+    assert window_total(counts, year) == 3 and year.present == 10

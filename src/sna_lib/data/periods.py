@@ -161,6 +161,47 @@ def rolling_windows(coverage: Coverage, length: int = 12) -> list[PeriodLabel]:
     return out
 
 
+def monthly_counts(dates: pd.Series, coverage: Coverage) -> pd.Series:
+    """Records per month over ``first … last``; a missing month is ``<NA>``, never 0.
+
+    Parameters
+    ----------
+    dates : Series of datetime64
+        One date (or first-of-month) per record, e.g. ``crimes["date"]`` filtered to an area.
+    coverage : Coverage
+
+    Returns
+    -------
+    Series (``Int64``) indexed by ``YYYY-MM`` strings.
+
+    Examples
+    --------
+    >>> cov = Coverage("2018-01", "2018-04", ("2018-03",))
+    >>> monthly_counts(pd.Series(pd.to_datetime(["2018-01-01", "2018-01-01", "2018-04-01"])), cov).tolist()
+    [2, 0, <NA>, 1]
+    """
+    months = [str(p) for p in _months(coverage.first, coverage.last)]
+    counts = dates.dt.to_period("M").astype("str").value_counts().reindex(months, fill_value=0).astype("Int64")
+    counts[[m for m in months if m in set(coverage.missing)]] = pd.NA
+    counts.index.name = "month"
+    return counts
+
+
+def window_total(counts: pd.Series, label: PeriodLabel) -> int:
+    """Sum of :func:`monthly_counts` over the months of ``label`` that have data (read it with
+    ``label.text``: an incomplete period's total covers only its ``present`` months).
+
+    Examples
+    --------
+    >>> cov = Coverage("2018-01", "2018-04", ("2018-03",))
+    >>> counts = monthly_counts(pd.Series(pd.to_datetime(["2018-01-01", "2018-04-01"])), cov)
+    >>> window_total(counts, label_period("2018-01", "2018-04", cov))
+    2
+    """
+    months = [str(p) for p in _months(label.start, label.end)]
+    return int(counts.reindex(months).dropna().sum())
+
+
 def calendar_periods(coverage: Coverage, freq: str = "Q") -> list[PeriodLabel]:
     """Calendar quarters (``"Q"``) or years (``"Y"``) touching the coverage, each labelled.
 

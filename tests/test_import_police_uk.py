@@ -334,3 +334,33 @@ def test_census_with_a_bad_count_names_file_column_and_row(inputs, tmp_path):
         import_police_uk(tmp_path / "out", street=[root / "street"], **{**kw, "census": path})
     problem = info.value.problems[0]
     assert (problem.file, problem.column, problem.row) == ("ts011.csv", "count", 3)
+
+
+def test_hostile_street_cells_are_rejected_or_neutralised(inputs, tmp_path):
+    root, kw = inputs
+    street = tmp_path / "street" / "2020-05"
+    street.mkdir(parents=True)
+    rows = [fx._row("=HYPERLINK(\"http://x\")", "2020-05", "E01900001", "Robbery"),      # formula id: rejected
+            fx._row("a" * 65, "2020-05", "E01900001", "Robbery"),                          # too long: rejected
+            fx._row("h1", "2020-05", "E01900001", "Robbery", location="=cmd|' /C calc'!A0"),  # kept, text blanked
+            fx._row("h2", "2020-05", "E01900002", "Drugs", location="@SUM(A1)")]           # kept, text blanked
+    (street / "2020-05-testshire-street.csv").write_text(fx.HEADER + "\n" + "\n".join(rows) + "\n")
+    result = import_police_uk(tmp_path / "out", street=[tmp_path / "street"], **kw)
+    assert result.rejected == {"Crime ID is not a police.uk id (over 64 characters, or starts like a spreadsheet "
+                               "formula)": 2}
+    crimes = load_dataset(tmp_path / "out").crimes.set_index("crime_id")
+    assert crimes.index.tolist() == ["h1", "h2"] and crimes["location"].isna().all()
+    assert any("2 police.uk location texts" in m for m in result.methods)
+
+
+def test_formula_in_a_boundary_name_is_an_input_error(inputs, tmp_path):
+    import json
+
+    root, kw = inputs
+    data = json.loads(kw["boundaries"].read_text())
+    data["features"][1]["properties"]["LSOA11NM"] = "=1+1"
+    path = tmp_path / "lsoa.geojson"
+    path.write_text(json.dumps(data))
+    with pytest.raises(DataValidationError) as info:
+        import_police_uk(tmp_path / "out", street=[root / "street"], **{**kw, "boundaries": path})
+    assert (info.value.problems[0].file, info.value.problems[0].column) == ("lsoa.geojson", "lsoa_name")

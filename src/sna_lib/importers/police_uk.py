@@ -42,7 +42,7 @@ from sna_lib.importers.lookup import CspLookup, Force, classify_lookup, lsoa_cha
 from sna_lib.importers.nonresidential import flag_non_residential
 from sna_lib.importers.population import build_population
 from sna_lib.importers.street import Found, StreetFile, find_street_files, read_street
-from sna_lib.data.schemas import POLICE_UK_CATEGORIES
+from sna_lib.data.schemas import POLICE_UK_CATEGORIES, looks_like_formula
 
 ASB = "Anti-social behaviour"
 MAX_LISTED = 20
@@ -55,6 +55,7 @@ R_NO_LOCATION = "no location: police.uk gives no LSOA for this record"
 R_OUTSIDE = "LSOA outside the force area"
 R_UNKNOWN_LSOA = "LSOA code is not in the ONS lookup"
 R_DUPLICATE = "duplicate Crime ID"
+R_BAD_ID = "Crime ID is not a police.uk id (over 64 characters, or starts like a spreadsheet formula)"
 R_SPLIT = "2011 LSOA split in 2021: the location is in none of its 2021 LSOAs"
 
 
@@ -218,6 +219,7 @@ class _Street:
     rejected: Counter = field(default_factory=Counter)
     read: int = 0
     seen_ids: dict[str, tuple[str, int]] = field(default_factory=dict)
+    blanked_locations: int = 0
     digests: dict[str, str] = field(default_factory=dict)
 
 
@@ -274,6 +276,9 @@ def _read_month(file: StreetFile, state: _Street, known: pd.Series, national: pd
     given = frame["crime_id"].to_numpy(dtype=object)
     ids = np.where(is_asb, file.month + "-asb-" + numbers,
                    np.where(given == "", file.month + "-" + numbers, given)).astype(object)
+    given_series = frame["crime_id"]
+    bad_id = ((given_series.str.len() > 64) | looks_like_formula(given_series)).to_numpy() & ~is_asb
+    rule(bad_id, R_BAD_ID, "Crime ID", given_series.str.slice(0, 40).map(repr))
     dup = np.zeros(len(frame), dtype=bool)
     dup_detail = np.full(len(frame), "", dtype=object)
     seen = state.seen_ids
@@ -288,8 +293,11 @@ def _read_month(file: StreetFile, state: _Street, known: pd.Series, national: pd
     rule(dup, R_DUPLICATE, "Crime ID", pd.Series(dup_detail, index=frame.index))
     ids = pd.Series(ids, index=frame.index, dtype="str")
 
-    used = pd.DataFrame({"month": file.month, "lsoa_code": code, "location": frame["location"].where(
-        frame["location"] != "")}, index=frame.index)
+    location = frame["location"]
+    unsafe = (looks_like_formula(location) | (location.str.len() > 500)).to_numpy()
+    state.blanked_locations += int((unsafe & ok).sum())
+    location = location.where((location != "") & ~unsafe)
+    used = pd.DataFrame({"month": file.month, "lsoa_code": code, "location": location}, index=frame.index)
     crimes = used[ok & ~is_asb].assign(crime_id=ids[ok & ~is_asb], category=category[ok & ~is_asb])
     asb = used[ok & is_asb].assign(incident_id=ids[ok & is_asb])
     state.crimes.append(crimes[["crime_id", "month", "category", "lsoa_code", "location"]])
@@ -297,6 +305,15 @@ def _read_month(file: StreetFile, state: _Street, known: pd.Series, national: pd
     for t, part in (("crimes", crimes), ("asb", asb)):
         state.log.append({"source_file": file.name, "table": t, "month": file.month, "outcome": "used",
                           "reason": "used", "rows": len(part)})
+
+
+def _refuse_formulas(values: pd.Series, file: str, column: str) -> None:
+    """Names written into the folder must not run as spreadsheet formulas (the contract refuses them)."""
+    bad = looks_like_formula(values.astype("str")).to_numpy()
+    if bad.any():
+        raise DataValidationError([Problem(file, column, None, f"{values.iloc[i]!r} starts like a spreadsheet "
+                                                               "formula (=, +, -, @); refused")
+                                   for i in np.flatnonzero(bad)[:10]])
 
 
 def _months_between(first: str, last: str) -> list[str]:
@@ -419,6 +436,8 @@ def import_police_uk(out_dir: Path | str, *, street: list[str | Path], boundarie
     lsoa_lad = _lsoa_lad(vintage, lad, lad_vintage, changes)
     mine = force_lsoas(csp, lsoa_lad, the_force)
     shapes = boundaries_mod.subset(shapes, pd.Index(mine["lsoa_code"]), Path(boundaries).name)
+    _refuse_formulas(shapes["lsoa_name"], Path(boundaries).name, "lsoa_name")
+    _refuse_formulas(pd.Series(the_force.csps), csp.file, "csp24_name")
     say(f"boundaries: {len(shapes):,} LSOA {vintage} polygons of the force, reprojected to EPSG:27700")
 
     found: Found = find_street_files(street, the_force.slug)
@@ -444,6 +463,9 @@ def import_police_uk(out_dir: Path | str, *, street: list[str | Path], boundarie
                           examples=state.examples, months=months, missing_months=missing,
                           skipped_files={"files of other forces": found.other_forces,
                                          "outcomes / stop-and-search / other files": found.other_kinds})
+    if state.blanked_locations:
+        result.methods.append(f"location: {state.blanked_locations:,} police.uk location texts that start like a "
+                              "spreadsheet formula (or exceed 500 characters) were left empty; the records are kept")
     codes = pd.Index(mine["lsoa_code"])
     data_years = sorted({int(m[:4]) for m in months})
     people, chosen = build_population([Path(p) for p in population], codes, data_years)

@@ -106,7 +106,7 @@ class Hotspots(_MapLike):
 
     method: str = "gistar"
     confidence: float = 0.95
-    permutations: int = 999
+    permutations: int = 9999
     seed: int = 12345
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -407,7 +407,7 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
     >>> cfg = parse_config({"county": "Demo", "csps": ["A", "B"], "reporting_year": 2023,
     ...                     "first_year": 2014, "hotspots": {"method": "poisson"}})
     >>> cfg.hotspots.method, cfg.hotspots.permutations, cfg.definitions
-    ('poisson', 999, ('partnership', 'home_office'))
+    ('poisson', 9999, ('partnership', 'home_office'))
     """
     data_dir = Path(data_dir)
     out = _Collector()
@@ -542,6 +542,8 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
             r_kw["top_share"] = float(sec["top_share"])
         else:
             out.add("risk_index.top_share", f"must be a share above 0 and at most 1, got {sec['top_share']!r}")
+    if "method" in sec and sec["method"] not in ("score", "model"):
+        out.add("risk_index.method", f"must be 'score' or 'model', got {sec['method']!r}")
     if sec.get("weights") is not None:
         w = _weights(sec["weights"], "risk_index.weights", out)
         if w is not None:

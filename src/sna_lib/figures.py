@@ -158,9 +158,11 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
         f[base + ".repeat_people"] = pc.repeat_people
         history = isin_mask(sv_all_county["crime_id"], sv_year_ids) | (
             sv_all_county["date"].dt.year < year).to_numpy(dtype=bool)
-        prev = previous_involvement(persons_all, sv_all_county[history], year, role)
+        prev = previous_involvement(persons_all, sv_all_county[history], year, role,
+                                    lookback_years=int(cfg.people.previous_years))
         f[base + ".previous_five_years"] = prev.count
         f[base + ".previous_five_years_pct"] = _pct(prev.share)
+        f[base + ".previous_window"] = prev.window
 
     # ---- section 5: harm (reporting year)
     with warnings.catch_warnings(record=True) as caught:
@@ -208,13 +210,23 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
     f["section11.suspects.origin.outside_county_pct"] = (100.0 * outside / known) if known else None
     for _, r in origins[origins["place"] == "outside county"].iterrows():
         f[f"section11.suspects.origin.by_area.{_slug(r['origin_area'])}"] = int(r["people"])
-    ov = victim_suspect_overlap(persons_sv, sv_year_ids)
+    people_cfg = cfg.people
+    if int(people_cfg.overlap_years) == 1:
+        ov = victim_suspect_overlap(persons_sv, sv_year_ids, crimes=crimes_area, year=year)
+    else:
+        sv_area = crimes_area[sv_mask_area]
+        ov = victim_suspect_overlap(persons_area, sv_area["crime_id"], crimes=sv_area, year=year,
+                                    window_years=int(people_cfg.overlap_years))
     f["section11.overlap.victims_also_suspects"] = ov.both
     f["section11.overlap.pct_of_victims"] = _pct(ov.share_of_victims)
     f["section11.overlap.pct_of_suspects"] = _pct(ov.share_of_suspects)
-    da = domestic_abuse_link(persons_all, crimes_all, sv_year_ids, year, "suspect")
+    f["section11.overlap.window"] = ov.window
+    da = domestic_abuse_link(persons_all, crimes_all, sv_year_ids, year, "suspect",
+                             window_years=int(people_cfg.da_link_years),
+                             include_reporting_year=bool(people_cfg.da_link_include_reporting_year))
     f["section11.suspects.domestic_abuse_link"] = da.count
     f["section11.suspects.domestic_abuse_link_pct"] = _pct(da.share)
+    f["section11.suspects.domestic_abuse_link_window"] = da.window
     return f
 
 

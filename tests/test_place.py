@@ -136,3 +136,12 @@ def test_sv_hotspot_history_new_and_persistent():
     assert str(hist.loc["X55", "category"]) == "new hotspot"
     assert str(hist.loc["X00", "category"]).endswith("hotspot")
     assert hist.loc["X55", "area"] == "East"
+
+
+def test_people_in_areas_beside_residents_share():
+    homes = pd.Series(["a", "b", "b", "c", None], dtype="string")
+    flag = pd.Series({"a": True, "b": True, "c": False})
+    res = people_in_areas(homes, flag, pd.Series({"a": 100.0, "b": 300.0, "c": 600.0}))
+    # 3 of 4 suspects vs 400 of 1,000 residents: ratio 0.75 / 0.4
+    assert res["residents_share"] == pytest.approx(0.4) and res["ratio"] == pytest.approx(1.875)
+    assert res["ratio_low"] < 1.875 < res["ratio_high"] and "Clopper" in res["ratio_method"]

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from scipy import stats
 
-__all__ = ["CountComparison", "compare_counts", "pct_change", "round_half_away"]
+__all__ = ["CountComparison", "compare_counts", "pct_change", "round_half_away", "clopper_pearson",
+           "ShareVsBaseline", "share_vs_baseline"]
 
 
 def round_half_away(x: float, ndigits: int = 0) -> float:
@@ -161,3 +162,87 @@ def compare_counts(before: int, after: int, *, exposure_before: float = 1.0, exp
     high = ci.high / (1 - ci.high) * scale if ci.high < 1 else None
     pval = float(min(1.0, test.pvalue))
     return CountComparison(before, after, ratio, low, high, pval, pval < alpha, alpha, method)
+
+
+def clopper_pearson(count: int, of: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact (Clopper–Pearson) confidence interval for the proportion ``count / of``.
+
+    The bounds are beta quantiles: ``Beta(a/2; k, n-k+1)`` and ``Beta(1-a/2; k+1, n-k)``
+    (0 and 1 at the edges). Conservative: coverage is at least ``confidence``.
+
+    Examples
+    --------
+    >>> tuple(round(x, 4) for x in clopper_pearson(7, 20))
+    (0.1539, 0.5922)
+    >>> clopper_pearson(0, 10)[0], clopper_pearson(10, 10)[1]
+    (0.0, 1.0)
+    """
+    if of <= 0 or count < 0 or count > of:
+        raise ValueError(f"need 0 <= count <= of and of > 0, got {count} of {of}")
+    alpha = 1.0 - confidence
+    low = 0.0 if count == 0 else float(stats.beta.ppf(alpha / 2, count, of - count + 1))
+    high = 1.0 if count == of else float(stats.beta.ppf(1 - alpha / 2, count + 1, of - count))
+    return low, high
+
+
+@dataclass(frozen=True)
+class ShareVsBaseline:
+    """A share of people beside the same share of all residents (see :func:`share_vs_baseline`)."""
+
+    count: int
+    of: int
+    share: float | None
+    baseline_count: float
+    baseline_of: float
+    baseline_share: float | None
+    ratio: float | None
+    ratio_low: float | None
+    ratio_high: float | None
+    confidence: float
+    method: str
+
+    def to_dict(self) -> dict:
+        """Plain dictionary (for export)."""
+        from dataclasses import asdict
+
+        return asdict(self)
+
+
+SHARE_VS_BASELINE_METHOD = (
+    "ratio of the share to the residents' share; {pct:g} % interval: exact Clopper–Pearson interval "
+    "of the share divided by the residents' share (a census count, treated as fixed)"
+)
+
+
+def share_vs_baseline(count: int, of: int, baseline_count: float, baseline_of: float,
+                      confidence: float = 0.95) -> ShareVsBaseline:
+    """Share of people with a property beside the share of all residents, their ratio and its CI.
+
+    E.g. "60.6 % of suspects live in deprived neighbourhoods" against the 41.1 % of residents
+    who do: ratio 1.47. The residents' share is a census count of the whole population, so its
+    sampling error is negligible; the interval is the exact Clopper–Pearson interval of the
+    people's share (:func:`clopper_pearson`) divided by the residents' share.
+
+    Parameters
+    ----------
+    count, of : int
+        People with the property and people with a known value (e.g. suspects with a known home).
+    baseline_count, baseline_of : float
+        Residents with the property and all residents.
+
+    Examples
+    --------
+    >>> r = share_vs_baseline(606, 1000, 411, 1000)
+    >>> round(r.ratio, 3), round(r.ratio_low, 3), round(r.ratio_high, 3)
+    (1.474, 1.399, 1.549)
+    """
+    pct = round(confidence * 100, 6)
+    method = SHARE_VS_BASELINE_METHOD.format(pct=pct)
+    share = count / of if of else None
+    base = baseline_count / baseline_of if baseline_of else None
+    if share is None or not base:
+        return ShareVsBaseline(int(count), int(of), share, baseline_count, baseline_of, base, None, None, None,
+                               confidence, method)
+    low, high = clopper_pearson(int(count), int(of), confidence)
+    return ShareVsBaseline(int(count), int(of), share, baseline_count, baseline_of, base, share / base,
+                           low / base, high / base, confidence, method)

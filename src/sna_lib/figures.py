@@ -33,7 +33,7 @@ from sna_lib.classify import Definition, load_definition, load_definitions, qual
 from sna_lib.context import crime_shares, crime_volumes
 from sna_lib.errors import DataValidationError, Problem
 from sna_lib.harm import MissingHarmWeightWarning, harm_impact
-from sna_lib.measures import key_measures
+from sna_lib.measures import area_population_by_year, key_measures, significance_method
 from sna_lib.people import (
     age_profile,
     age_profile_features,
@@ -175,10 +175,13 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
 
     # ---- section 8: key measures Tables A-E
     hospital = dataset.hospital_admissions if area == "county" else None
-    for _, r in key_measures(crimes_area, hospital, cfg).iterrows():
+    population = area_population_by_year(getattr(dataset, "population", None), dataset.geography, area)
+    km = key_measures(crimes_area, hospital, cfg, population_by_year=population)
+    f["section8.significance_method"] = significance_method(km)
+    for _, r in km.iterrows():
         base = f"section8.table_{r['table']}.{r['measure_id']}"
         for col in ("before_period", "after_period", "before", "after", "pct_change", "p_value",
-                    "significant", "note"):
+                    "significant", "note", "method", "p_value_holm", "significant_holm"):
             value = r[col]
             if col == "pct_change" and not _isna(value):
                 value = int(value)  # published as a whole percentage

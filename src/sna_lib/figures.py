@@ -32,6 +32,7 @@ import pandas as pd
 from sna_lib.classify import Definition, load_definition, load_definitions, qualifying_mask
 from sna_lib.context import crime_shares, crime_volumes
 from sna_lib.errors import DataValidationError, Problem
+from sna_lib.cchi import weights_for_config, weights_label
 from sna_lib.harm import MissingHarmWeightWarning, harm_impact
 from sna_lib.measures import area_population_by_year, key_measures, significance_method
 from sna_lib.people import (
@@ -45,7 +46,6 @@ from sna_lib.people import (
     share_under_age,
     victim_suspect_overlap,
 )
-from sna_lib.reference import offences
 
 __all__ = ["compute_figures", "export_figures", "filter_area", "primary_definition"]
 
@@ -128,7 +128,11 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
     primary = primary_definition(cfg)
     f["meta.sv_definition"] = primary.id
     f["meta.definitions"] = ";".join(definitions)
-    f["meta.harm_weights_basis"] = ";".join(sorted(set(offences()["cchi_basis"].astype(str))))
+    harm_table, harm_lacking = weights_for_config(cfg)
+    f["meta.harm_weights_basis"] = ";".join(sorted(set(harm_table["cchi_basis"].astype(str))))
+    f["meta.harm_weights"] = weights_label(harm_table)
+    f["meta.harm_weights_fallback_codes"] = (";".join(harm_lacking)
+                                             if getattr(cfg.harm, "cchi_workbook", None) else None)
     volume_defs: dict[str, Any] = {"All serious violence": "home_office", "Serious violence (partnership)": primary}
     for d in definitions.values():
         if d.id not in ("home_office", primary.id):
@@ -167,7 +171,7 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
     # ---- section 5: harm (reporting year)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MissingHarmWeightWarning)
-        h = harm_impact(crimes_year[sv_mask_area[in_year]], crimes_year, persons_year)
+        h = harm_impact(crimes_year[sv_mask_area[in_year]], crimes_year, persons_year, harm_table)
     for key, value in h.to_dict().items():
         f["section5.harm." + key] = value
     f["section5.harm.missing_weight_warning"] = "; ".join(sorted({str(w.message) for w in caught})) or None
@@ -266,10 +270,13 @@ def _dependants(key: str) -> list[str]:
         "records": [stem + ".repeat_within_year_pct"], "unique": [stem + ".previous_five_years_pct"],
         "repeat_records": [stem + ".repeat_within_year_pct"],
         "previous_five_years": [stem + ".previous_five_years_pct"],
-        "offences": [stem + ".offences_equivalent"], "unique_suspects": [stem + ".suspects_equivalent"],
-        "unique_victims": [stem + ".victims_equivalent"],
-        "before": [stem + ".pct_change", stem + ".p_value", stem + ".significant"],
-        "after": [stem + ".pct_change", stem + ".p_value", stem + ".significant"],
+        "offences": [stem + ".offences_equivalent", stem + ".offences_equivalent_exact"],
+        "unique_suspects": [stem + ".suspects_equivalent", stem + ".suspects_equivalent_exact"],
+        "unique_victims": [stem + ".victims_equivalent", stem + ".victims_equivalent_exact"],
+        "before": [stem + ".pct_change", stem + ".p_value", stem + ".significant", stem + ".p_value_holm",
+                   stem + ".significant_holm"],
+        "after": [stem + ".pct_change", stem + ".p_value", stem + ".significant", stem + ".p_value_holm",
+                  stem + ".significant_holm"],
         "under_25": [stem + ".under_25_pct", stem + ".aged_25_plus_pct"],
         "known_age": [stem + ".under_25_pct", stem + ".aged_25_plus_pct"],
         "outside_county": [stem + ".outside_county_pct"],

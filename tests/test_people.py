@@ -164,6 +164,7 @@ def planted_curve(peak: float, dip: bool) -> pd.Series:
     return pd.Series(lam, index=ages)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("peak,dip", [(70, False), (90, True), (200, True), (200, False)])
 def test_age_features_recover_planted_curve_under_poisson_noise(peak, dip):
     truth = planted_curve(peak, dip)
@@ -185,6 +186,7 @@ def test_age_features_recover_planted_curve_under_poisson_noise(peak, dip):
         assert share(lambda f: f.dips == ()) >= 0.9
 
 
+@pytest.mark.slow
 def test_age_features_old_rule_was_fooled_by_noise():
     """The unsmoothed 3 %-of-peak rule put the demo's plateau at 45; the hinge fit does not."""
     rng = np.random.default_rng(5)

@@ -57,6 +57,8 @@ __all__ = [
     "age_profile_sentence",
     "age_feature_marks",
     "age_profile_frame",
+    "single_years_withheld",
+    "age_band_table",
     "people_repeats_table",
     "publish_people_table",
     "origin_table",
@@ -450,6 +452,52 @@ def age_profile_sentence(features, who: str = "suspects") -> str:
     if features.plateau_start is not None:
         text += f", then levels off from about age {features.plateau_start}"
     return text + "."
+
+
+def single_years_withheld(profiles: Mapping[str, Any], *, area_level: str, config: Any = None) -> bool:
+    """Whether any single-year count of these age profiles would be withheld at ``area_level``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace as NS
+    >>> p = {"suspect": NS(counts=pd.Series([3, 12], index=[15, 16]))}
+    >>> single_years_withheld(p, area_level="csp"), single_years_withheld(p, area_level="county")
+    (True, False)
+    """
+    from sna_lib.disclosure import disclosure_rules
+
+    rules = disclosure_rules(config)
+    if not rules.applies(area_level):
+        return False
+    return any(rules.is_small(int(n)) for prof in profiles.values() for n in prof.counts.to_numpy())
+
+
+def age_band_table(profiles: Mapping[str, Any], *, config: Any = None) -> pd.DataFrame:
+    """Disclosure-safe age bands per role (``Role, Age band, People``; see ``people.age_bands``).
+
+    Each role's bands hold at least ``suppress_max + 1`` people.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace as NS
+    >>> p = {"suspect": NS(counts=pd.Series([3, 9, 2, 2, 5], index=range(14, 19)))}
+    >>> age_band_table(p).values.tolist()
+    [['Suspects', '14–15', 12], ['Suspects', '16+', 9]]
+    """
+    from sna_lib.disclosure import disclosure_rules
+    from sna_lib.people import age_bands
+
+    size = disclosure_rules(config).suppress_max + 1
+    parts = []
+    for role, prof in profiles.items():
+        bands = age_bands(prof.counts, size)
+        parts.append(pd.DataFrame({"Role": f"{role.capitalize()}s", "Age band": bands["band"].astype(str),
+                                   "People": bands["count"].astype("int64")}))
+    if not parts:
+        return pd.DataFrame({"Role": [], "Age band": [], "People": []})
+    return pd.concat(parts, ignore_index=True)
 
 
 def age_feature_marks(features) -> dict[str, int]:

@@ -220,7 +220,7 @@ def test_age_bands_survive_disclosure_and_partition():
     assert bands["age_from"].iloc[0] == 13 and bands["age_to"].iloc[-1] == 24
     assert (bands["age_from"].iloc[1:].to_numpy() == bands["age_to"].iloc[:-1].to_numpy() + 1).all()
     # by hand: 1+2+9 = 12 | 12 | 6+3 = 9, then 4 left over (< 8) joins the last band: 13
-    assert bands["band"].tolist() == ["13–15", "16", "17+"] and bands["count"].tolist() == [12, 12, 13]
+    assert bands["band"].tolist() == ["up to 15", "16", "17+"] and bands["count"].tolist() == [12, 12, 13]
     small = age_bands(pd.Series([1, 2], index=[30, 31]), 8)
     assert small.values.tolist() == [["30–31", 30, 31, 3]]
     with pytest.raises(ValueError):

@@ -600,7 +600,8 @@ def age_bands(counts: pd.Series, min_count: int) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``band`` (label, e.g. ``"14–15"``, last ``"50+"``), ``age_from``, ``age_to``, ``count``.
+        ``band`` (label, e.g. ``"14–15"``; the first ``"up to 13"`` and the last ``"50+"``, so
+        labels never give the youngest or oldest age), ``age_from``, ``age_to``, ``count``.
         One band holding everything when the total is below ``min_count`` (its count is then
         itself small and suppressed as usual).
 
@@ -608,7 +609,7 @@ def age_bands(counts: pd.Series, min_count: int) -> pd.DataFrame:
     --------
     >>> import pandas as pd
     >>> age_bands(pd.Series([3, 9, 2, 2, 5, 1, 1], index=range(14, 21)), 8).values.tolist()
-    [['14–15', 14, 15, 12], ['16+', 16, 20, 11]]
+    [['up to 15', 14, 15, 12], ['16+', 16, 20, 11]]
     """
     if min_count < 1:
         raise ValueError("min_count must be at least 1")
@@ -634,8 +635,13 @@ def age_bands(counts: pd.Series, min_count: int) -> pd.DataFrame:
             bands.append([start, int(full.index.max()), total])
     rows = []
     for i, (a, b, n) in enumerate(bands):
-        last = i == len(bands) - 1
-        label = f"{a}+" if last and len(bands) > 1 and b > a else (str(a) if a == b else f"{a}–{b}")
+        # open-ended end bands: their labels never reveal the youngest or oldest person's age
+        if i == len(bands) - 1 and len(bands) > 1 and b > a:
+            label = f"{a}+"
+        elif i == 0 and len(bands) > 1 and b > a:
+            label = f"up to {b}"
+        else:
+            label = str(a) if a == b else f"{a}–{b}"
         rows.append((label, a, b, n))
     out = pd.DataFrame(rows, columns=["band", "age_from", "age_to", "count"])
     out["band"] = out["band"].astype("string")

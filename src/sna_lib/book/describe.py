@@ -484,7 +484,7 @@ def age_band_table(profiles: Mapping[str, Any], *, config: Any = None) -> pd.Dat
     >>> from types import SimpleNamespace as NS
     >>> p = {"suspect": NS(counts=pd.Series([3, 9, 2, 2, 5], index=range(14, 19)))}
     >>> age_band_table(p).values.tolist()
-    [['Suspects', '14–15', 12], ['Suspects', '16+', 9]]
+    [['Suspects', 'up to 15', 12], ['Suspects', '16+', 9]]
     """
     from sna_lib.disclosure import disclosure_rules
     from sna_lib.people import age_bands

@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sna_lib.cchi import code_weights, contract_code, official_table, read_workbook, weights_label
+from sna_lib.measures.cchi import code_weights, contract_code, official_table, read_workbook, weights_label
 from sna_lib.errors import DataValidationError
-from sna_lib.harm import harm_equivalent, harm_equivalent_exact, harm_impact
+from sna_lib.measures.harm import harm_equivalent, harm_equivalent_exact, harm_impact
 from sna_lib.reference import offences
 
 REPO = Path(__file__).resolve().parents[1]

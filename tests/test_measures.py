@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sna_lib.config import Config
-from sna_lib.measures import (
+from sna_lib.measures.key_measures import (
     calendar_year,
     count_in_period,
     financial_year,
@@ -173,7 +173,7 @@ def test_tables_use_overdispersion_from_monthly_series(config):
     assert row["method"].startswith("quasi-Poisson")
     assert row["dispersion"] == pytest.approx(fit.scale, rel=1e-9)
     assert row["p_value"] == pytest.approx(fit.pvalues[1], rel=1e-6)
-    from sna_lib.significance import compare_counts
+    from sna_lib.measures.significance import compare_counts
     assert row["p_value"] > compare_counts(int(yb.sum()), int(ya.sum())).p_value   # honest: wider
 
 
@@ -198,7 +198,7 @@ def test_population_exposure_changes_the_rate_comparison(config):
 
 
 def test_holm_adjustment_and_page_method(crimes, hospital, config):
-    from sna_lib.measures import significance_method
+    from sna_lib.measures.key_measures import significance_method
 
     t = key_measures(crimes, hospital, config)
     raw = t["p_value"].astype(float).to_numpy()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sna_lib.significance import compare_counts, pct_change, round_half_away
+from sna_lib.measures.significance import compare_counts, pct_change, round_half_away
 
 
 def two_sided_equal_exposure(before: int, after: int) -> float:
@@ -85,7 +85,7 @@ def test_property_matches_hand_binomial_and_is_symmetric(a, b):
 def test_clopper_pearson_matches_statsmodels_and_beats_wilson():
     from statsmodels.stats.proportion import proportion_confint
 
-    from sna_lib.significance import clopper_pearson
+    from sna_lib.measures.significance import clopper_pearson
 
     for k, n in ((0, 10), (3, 10), (7, 20), (606, 1000), (10, 10)):
         low, high = proportion_confint(k, n, alpha=0.05, method="beta")
@@ -115,7 +115,7 @@ def test_rate_ratio_interval_is_exact_conditional():
 def test_share_vs_baseline_independent():
     from statsmodels.stats.proportion import proportion_confint
 
-    from sna_lib.significance import share_vs_baseline
+    from sna_lib.measures.significance import share_vs_baseline
 
     r = share_vs_baseline(60, 99, 41_100, 100_000)
     low, high = proportion_confint(60, 99, method="beta")

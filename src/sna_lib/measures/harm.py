@@ -3,7 +3,7 @@
 Each crime's harm is the weight (days) of its Home Office offence code, from the offence table:
 by default :func:`sna_lib.reference.offences` (sna-book estimates re-derived from Sentencing
 Council starting points by the CCHI's method, never to be called the Cambridge index), or the
-official CCHI where the user supplies the workbook (:mod:`sna_lib.cchi`). Results name the
+official CCHI where the user supplies the workbook (:mod:`sna_lib.measures.cchi`). Results name the
 weights used (``HarmImpact.weights``). A crime whose code is unknown or has no weight gets NA
 harm, is left out of totals and means, and is reported with a :class:`MissingHarmWeightWarning`
 naming the codes: never counted silently as zero harm.
@@ -29,9 +29,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from sna_lib.people import isin_mask
+from sna_lib.measures.people import isin_mask
 from sna_lib.reference import offences
-from sna_lib.significance import round_half_away
+from sna_lib.measures.significance import round_half_away
 
 __all__ = [
     "MissingHarmWeightWarning",
@@ -267,7 +267,7 @@ def harm_impact(subset: pd.DataFrame, all_crimes: pd.DataFrame, persons: pd.Data
     def exact(n: int) -> int | None:
         return harm_equivalent_exact(n, ratio) if ratio is not None else None
 
-    from sna_lib.cchi import weights_label
+    from sna_lib.measures.cchi import weights_label
 
     return HarmImpact(
         mean_harm_all=a.mean, mean_harm_subset=s.mean, harm_ratio=ratio, harm_ratio_rounded=rounded,

@@ -392,7 +392,7 @@ def serious_violence_ids(dataset: Any, definition: str | Path | Definition = "pa
     Parameters
     ----------
     dataset : Dataset or pandas.DataFrame
-        A :class:`sna_lib.dataset.Dataset` (its ``crimes`` are used) or a crimes frame.
+        A :class:`sna_lib.data.dataset.Dataset` (its ``crimes`` are used) or a crimes frame.
     definition : str, Path or Definition
         Definition id or path; default the partnership definition.
     year : int, optional

@@ -13,23 +13,18 @@ fi
 export SNA_SHARED_DIR=${SNA_SHARED_DIR:-$(cd .. && pwd)/shared}
 rm -rf mutants
 "$VENV/bin/mutmut" run --max-children "${MAX_CHILDREN:-2}" || true
-"$VENV/bin/mutmut" results --all true > build/mutation-results.txt 2>/dev/null || "$VENV/bin/mutmut" results > build/mutation-results.txt || true
 "$VENV/bin/python" - <<'PY'
-import collections, pathlib, re
-text = pathlib.Path("build/mutation-results.txt").read_text()
-status = collections.Counter()
-by_module = collections.defaultdict(collections.Counter)
-for line in text.splitlines():
-    m = re.match(r"\s*(\S+?)__mutmut_\d+: (\w[\w ]*)$", line)
-    if m:
-        module = m.group(1).split(".x")[0].split(".xǁ")[0]
-        status[m.group(2)] += 1
-        by_module[module.rsplit(".", 1)[0] if "." in module else module][m.group(2)] += 1
-killed = status["killed"]
-scored = killed + status["survived"] + status["timeout"]
-for mod, c in sorted(by_module.items()):
-    s = c["killed"] + c["survived"] + c["timeout"]
-    print(f"{mod:40s} killed {c['killed']:4d} / {s:4d}" + (f"  ({c['killed'] / s:.0%})" if s else ""))
-print(dict(status))
-print(f"mutation score: {killed}/{scored} = {killed / scored:.1%}" if scored else "no mutants scored")
+# score from mutmut's per-file metadata: exit 1 = killed, 0 = survived, 33 = no test ran it,
+# 36 = timeout (counted as killed by mutmut; here as not killed, to be strict)
+import collections, glob, json
+total = collections.Counter()
+for path in sorted(glob.glob("mutants/src/**/*.py.meta", recursive=True)):
+    codes = json.load(open(path)).get("exit_code_by_key", {})
+    c = collections.Counter("pending" if v is None else v for v in codes.values())
+    total += c
+    done = c[1] + c[0] + c[36]
+    print(f"{path[len('mutants/src/'):-5]:45s} killed {c[1]:4d} / {done:4d}" + (f"  ({c[1] / done:.0%})" if done else ""))
+done = total[1] + total[0] + total[36]
+print({str(k): v for k, v in total.items()})
+print(f"mutation score: {total[1]}/{done} = {total[1] / done:.1%}" if done else "no mutants scored")
 PY

@@ -507,6 +507,8 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
             r_kw["top_share"] = float(sec["top_share"])
         else:
             out.add("risk_index.top_share", f"must be a share above 0 and at most 1, got {sec['top_share']!r}")
+    if "method" in sec and sec["method"] not in ("score", "model"):
+        out.add("risk_index.method", f"must be 'score' or 'model', got {sec['method']!r}")
     if sec.get("weights") is not None:
         w = _weights(sec["weights"], "risk_index.weights", out)
         if w is not None:

@@ -459,6 +459,7 @@ class _Job:
     notebook: str  # toc path, e.g. notebooks/03_what_is_sv
     reporting_year: int | None
     key: str
+    as_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -477,9 +478,13 @@ def _plan(project: Path, areas: list[str], csps: list[str], data_hash: str, code
 
     def job(area: str, nb: str) -> _Job:
         year = (overrides.get(area) or {}).get("reporting_year")
-        key = _json_key({"v": PIPELINE_VERSION, "notebook": nb, "notebook_sha": nb_hash[nb], "area": area,
-                         "reporting_year": year, "data": data_hash, "code": code_hash})[:24]
-        return jobs.setdefault(key, _Job(area, nb, year, key))
+        as_of = (overrides.get(area) or {}).get("as_of")
+        params = {"v": PIPELINE_VERSION, "notebook": nb, "notebook_sha": nb_hash[nb], "area": area,
+                  "reporting_year": year, "data": data_hash, "code": code_hash}
+        if as_of is not None:
+            params["as_of"] = as_of
+        key = _json_key(params)[:24]
+        return jobs.setdefault(key, _Job(area, nb, year, key, as_of))
 
     for area in areas:
         for nb in notebooks:
@@ -678,7 +683,8 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
                         pm.execute_notebook(
                             str(source), str(tmp / "notebook.ipynb"),
                             parameters={"area": job.area, "data_dir": str(data_copy),
-                                        "reporting_year": job.reporting_year, "build_dir": str(tmp)},
+                                        "reporting_year": job.reporting_year, "build_dir": str(tmp),
+                                        "as_of": job.as_of},
                             kernel_name=KERNEL_NAME, km=kernel.km, progress_bar=False,
                             request_save_on_cell_execute=False, execution_timeout=cell_timeout,
                             log_output=False,
@@ -700,7 +706,7 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
                     n_err = _stderr_outputs(tmp / "notebook.ipynb")
                     (tmp / "run.json").write_text(json.dumps(
                         {"area": job.area, "notebook": job.notebook, "reporting_year": job.reporting_year,
-                         "seconds": round(seconds, 2)}, sort_keys=True), encoding="utf-8")
+                         "as_of": job.as_of, "seconds": round(seconds, 2)}, sort_keys=True), encoding="utf-8")
                     shutil.rmtree(run_dir, ignore_errors=True)
                     os.replace(tmp, run_dir)
                     record = RunRecord(job.area, job.notebook, job.key, run_dir, True, seconds)
@@ -756,10 +762,13 @@ class _Context:
     jobs: list[_Job]
     pages: list[_Page]
     hasher: _FileHashes
+    rolling_end: str | None = None  # end of the rolling 12 months of this run (--as-of)
+    reporting_year: int | None = None
 
 
 def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
-             overrides: Mapping[str, Mapping[str, Any]] | None, progress: bool = False) -> _Context:
+             overrides: Mapping[str, Mapping[str, Any]] | None, progress: bool = False,
+             period: Mapping[str, Any] | None = None) -> _Context:
     from sna_lib.config import load_config
 
     project = project_dir().resolve()
@@ -775,14 +784,33 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
     config = load_config(data_copy)
     csps = list(config.csps)
     areas = _resolve_areas(area, csps)
+    overrides = dict(overrides or {})
+    period_config = config
+    if period:
+        from sna_lib.period import apply_period
+
+        period_config = apply_period(config, **period)  # a bad --reporting-year / --as-of fails first
+        for name in ("county", *csps):
+            overrides[name] = {**period, **(overrides.get(name) or {})}
     data_hash = _json_key(_data_hashes(Path(data_dir), hasher))
-    jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides or {})
+    jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides)
     hasher.save()
     from sna_lib.book.nbhelpers import _county_label
 
     label = _county_label(config)
     return _Context(project, build_dir, cache, data_copy, csps, label, bool(config.synthetic), areas,
-                    jobs, pages, hasher)
+                    jobs, pages, hasher, str(period_config.rolling_end), int(period_config.reporting_year))
+
+
+def _period(reporting_year: int | None, as_of: str | None) -> dict[str, Any]:
+    period: dict[str, Any] = {}
+    if reporting_year is not None:
+        period["reporting_year"] = int(reporting_year)
+    if as_of is not None:
+        from sna_lib.period import as_of_label, parse_as_of
+
+        period["as_of"] = as_of_label(parse_as_of(as_of))
+    return period
 
 
 def _book_order(ctx: _Context) -> dict[str, int]:
@@ -812,7 +840,8 @@ def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int, on_done
 def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path | str = "book/_build",
                   workers: int = 2, progress: bool = False,
                   overrides: Mapping[str, Mapping[str, Any]] | None = None,
-                  cell_timeout: int = DEFAULT_CELL_TIMEOUT) -> RunResult:
+                  cell_timeout: int = DEFAULT_CELL_TIMEOUT, reporting_year: int | None = None,
+                  as_of: str | None = None) -> RunResult:
     """Validate the data once and execute every notebook for ``area`` (cached, in parallel).
 
     Parameters
@@ -831,6 +860,10 @@ def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path
     overrides : mapping, optional
         Per-area parameter overrides, e.g. ``{"Basildon": {"reporting_year": 2022}}``; only
         the runs whose parameters change are re-executed.
+    reporting_year, as_of : optional
+        The run's period for every area (``as_of`` = ``"YYYY-MM"``, the last month of the
+        rolling 12 months); see :func:`sna_lib.period.apply_period`. Passed to the notebooks as
+        papermill parameters.
     cell_timeout : int
         Seconds one cell may run before the notebook fails.
 
@@ -851,7 +884,7 @@ def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path
     >>> result.ok, result.executed                                                     # doctest: +SKIP
     (True, 23)
     """
-    ctx = _prepare(data_dir, area, build_dir, overrides, progress)
+    ctx = _prepare(data_dir, area, build_dir, overrides, progress, _period(reporting_year, as_of))
     result = _run(ctx, workers, progress, cell_timeout)
     if progress:
         print(f"notebooks executed: {result.executed}, reused from cache: {result.cached}; "
@@ -887,7 +920,7 @@ def _book_config(project: Path, ctx: _Context, area: str) -> dict:
     sphinx["extra_extensions"] = extensions
     html = config.setdefault("html", {})
     info = json.loads((ctx.data_copy / PROVENANCE_FILE).read_text(encoding="utf-8"))
-    footer = (f"Data as at {info.get('data_as_at')} · sna-book {info.get('version')} · "
+    footer = (f"Data as at {ctx.rolling_end or info.get('data_as_at')} · sna-book {info.get('version')} · "
               f"sna_lib {info.get('code')}" + (f" · git {info['git']}" if info.get("git") else ""))
     html["extra_footer"] = f'<p class="sna-provenance">{footer}</p>'
     if ctx.synthetic:
@@ -1030,13 +1063,18 @@ def published_dir(build_dir: Path | str, area: str) -> Path:
 def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | str = "book/_build",
                workers: int = 2, progress: bool = False,
                overrides: Mapping[str, Mapping[str, Any]] | None = None,
-               cell_timeout: int = DEFAULT_CELL_TIMEOUT) -> BuildResult:
+               cell_timeout: int = DEFAULT_CELL_TIMEOUT, reporting_year: int | None = None,
+               as_of: str | None = None, pdf: bool = False, workbooks: bool = True) -> BuildResult:
     """Execute the notebooks and build + publish the HTML book(s) for ``area``.
 
     Parameters
     ----------
-    data_dir, area, build_dir, workers, progress, overrides, cell_timeout
+    data_dir, area, build_dir, workers, progress, overrides, cell_timeout, reporting_year, as_of
         As for :func:`run_notebooks`. ``area="all"`` builds the county book and one book per CSP.
+    pdf : bool
+        Also print each published book to ``<html>/../pdf/<slug>.pdf`` (:mod:`sna_lib.book.pdf`).
+    workbooks : bool
+        Also write each book's Excel workbook of its published tables (:mod:`sna_lib.book.workbook`).
 
     Returns
     -------
@@ -1058,7 +1096,7 @@ def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | 
     from tqdm.auto import tqdm
 
     started = time.perf_counter()
-    ctx = _prepare(data_dir, area, build_dir, overrides, progress)
+    ctx = _prepare(data_dir, area, build_dir, overrides, progress, _period(reporting_year, as_of))
     prepared = time.perf_counter()
 
     # Books are built as soon as all their notebooks are done, while later areas still execute.

@@ -1032,6 +1032,21 @@ _LEAK_RULES: dict[str, Any] = {}
 _LEAK_RULES_LOCK = threading.Lock()
 
 
+def _publish_extras(ctx: _Context, area: str, key: str, *, pdf: bool, workbooks: bool,
+                    timings: dict[str, float]) -> list[str]:
+    """PDF and Excel workbook of the published book (:mod:`sna_lib.book.publications`)."""
+    from sna_lib.book.publications import write_publications
+    from sna_lib.config import load_config
+    from sna_lib.disclosure import suppression_note
+
+    config = _book_config(ctx.project, ctx, area)
+    banner = config.get("html", {}).get("announcement")
+    return write_publications(published_dir(ctx.build_dir, area), ctx.build_dir, area_slug(area), key=key,
+                              title=config["title"], banner=banner,
+                              suppression_note=suppression_note(load_config(ctx.data_copy)),
+                              pdf=pdf, workbook=workbooks, timings=timings)
+
+
 def _leak_check(data_copy: Path):
     """Publication safety net: a site holding record ids, incident coordinates or record-level
     tables from the data (see :mod:`sna_lib.leakscan`) is refused and the previous site kept."""
@@ -1107,12 +1122,18 @@ def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | 
     lock = threading.Lock()
     pool = cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sna-book")
     futures: dict[str, cf.Future] = {}
+    extra_timings: dict[str, float] = {}
     bar = tqdm(total=len(ctx.areas), desc="books", unit="book", disable=not progress, position=1)
 
     def build(book_area: str, records: dict[str, RunRecord]) -> tuple[bool, str | None]:
         try:
             staging, key = _assemble(ctx, book_area, records)
-            return _build_one(ctx, book_area, staging, key, published_dir(ctx.build_dir, book_area))
+            built, error = _build_one(ctx, book_area, staging, key, published_dir(ctx.build_dir, book_area))
+            if error is None and (pdf or workbooks):
+                errors = _publish_extras(ctx, book_area, key, pdf=pdf, workbooks=workbooks,
+                                         timings=extra_timings)
+                error = "; ".join(errors) or None
+            return built, error
         except Exception as exc:  # noqa: BLE001 - one book's failure must not stop the others
             return True, f"{type(exc).__name__}: {exc}"
         finally:
@@ -1170,6 +1191,7 @@ def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | 
     result.timings["execute"] = run.seconds
     result.timings["books_after_execute"] = time.perf_counter() - executed_at
     result.timings["total"] = time.perf_counter() - started
+    result.timings.update(extra_timings)
     if progress:
         _report(result)
     return result
@@ -1182,5 +1204,9 @@ def _report(result: BuildResult) -> None:
           f"{result.timings.get('total', 0):.1f} s", file=out)
     for area_name, path in result.published.items():
         print(f"  {area_name}: {path / 'index.html'}", file=out)
+    for kind in ("pdf", "workbook"):
+        spent = [v for k, v in result.timings.items() if k.startswith(kind + ":")]
+        if spent:
+            print(f"{kind}s written: {len(spent)} in {sum(spent):.1f} s (see publications/)", file=out)
     for failure in result.failures:
         print(f"FAILED {failure}", file=out)

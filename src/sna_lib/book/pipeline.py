@@ -764,6 +764,7 @@ class _Context:
     hasher: _FileHashes
     rolling_end: str | None = None  # end of the rolling 12 months of this run (--as-of)
     reporting_year: int | None = None
+    snapshots: dict[str, Any] = field(default_factory=dict)  # area -> this month's published figures
 
 
 def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
@@ -964,6 +965,8 @@ def _assemble(ctx: _Context, area: str, records: dict[str, RunRecord]) -> tuple[
     pages = [p for p in ctx.pages if p.book == area]
     for p in pages:
         _stage_notebook(records[p.job.key].run_dir, staging, p.page, expected)
+    if (narrative / "what_changed.md").is_file():  # monthly refresh (sna_lib.book.changes)
+        _write_if_changed(staging / "book" / "what_changed.md", _what_changed(ctx, area, pages, records).encode("utf-8"))
 
     toc = _load_yaml(project / "_toc.yml")
     profile_pages = [p.page for p in pages if is_profile_notebook(p.job.notebook)]
@@ -988,6 +991,33 @@ def _assemble(ctx: _Context, area: str, records: dict[str, RunRecord]) -> tuple[
         digest.update(f.relative_to(staging).as_posix().encode() + b"\0")
         digest.update(_sha256_file(f).encode())
     return staging, digest.hexdigest()
+
+
+_CHANGES_LOCK = threading.Lock()
+
+
+def _what_changed(ctx: _Context, area: str, pages: list[_Page], records: dict[str, RunRecord]) -> str:
+    """This month's "What changed" page; the snapshot to keep is remembered in ``ctx.snapshots``."""
+    from sna_lib.book.changes import HISTORY_FILES, monthly_page
+
+    downloads = {}
+    for name, notebook in HISTORY_FILES.items():
+        page = next((p for p in pages if p.job.area == area and p.job.notebook.endswith(notebook)), None)
+        downloads[name] = records[page.job.key].run_dir / "downloads" / name if page else None
+    label = ctx.county_label if area == "county" else area
+    with _CHANGES_LOCK:  # figures are computed (and cached) once per dataset for all areas
+        text, snap = monthly_page(ctx.build_dir, ctx.data_copy, area, label, reporting_year=ctx.reporting_year,
+                                  rolling_end=ctx.rolling_end, downloads=downloads)
+    ctx.snapshots[area] = snap
+    return text
+
+
+def _keep_snapshot(ctx: _Context, area: str) -> None:
+    from sna_lib.book.changes import snapshot
+
+    snap = ctx.snapshots.get(area)
+    if snap:
+        snapshot(snap["folder"], snap["figures"], snap["downloads"])
 
 
 def _jupyter_book() -> list[str]:
@@ -1129,6 +1159,8 @@ def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | 
         try:
             staging, key = _assemble(ctx, book_area, records)
             built, error = _build_one(ctx, book_area, staging, key, published_dir(ctx.build_dir, book_area))
+            if error is None:
+                _keep_snapshot(ctx, book_area)  # this month's published figures, for next month's page
             if error is None and (pdf or workbooks):
                 errors = _publish_extras(ctx, book_area, key, pdf=pdf, workbooks=workbooks,
                                          timings=extra_timings)

@@ -765,6 +765,7 @@ class _Context:
     rolling_end: str | None = None  # end of the rolling 12 months of this run (--as-of)
     reporting_year: int | None = None
     snapshots: dict[str, Any] = field(default_factory=dict)  # area -> this month's published figures
+    partnership: dict[str, str] = field(default_factory=dict)  # book/<name> -> partnership's own page
 
 
 def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
@@ -799,8 +800,12 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
     from sna_lib.book.nbhelpers import _county_label
 
     label = _county_label(config)
+    from sna_lib.book.partnership_content import partnership_pages
+
+    partnership = partnership_pages(data_copy, project / "book")  # bad YAML fails here, before any run
     return _Context(project, build_dir, cache, data_copy, csps, label, bool(config.synthetic), areas,
-                    jobs, pages, hasher, str(period_config.rolling_end), int(period_config.reporting_year))
+                    jobs, pages, hasher, str(period_config.rolling_end), int(period_config.reporting_year),
+                    partnership=partnership)
 
 
 def _period(reporting_year: int | None, as_of: str | None) -> dict[str, Any]:
@@ -961,6 +966,10 @@ def _assemble(ctx: _Context, area: str, records: dict[str, RunRecord]) -> tuple[
             continue
         _write_if_changed(staging / rel, f.read_bytes())
         expected.add(staging / rel)
+
+    for name, text in ctx.partnership.items():  # the partnership's own words replace the defaults
+        _write_if_changed(staging / "book" / name, text.encode("utf-8"))
+        expected.add(staging / "book" / name)
 
     pages = [p for p in ctx.pages if p.book == area]
     for p in pages:

@@ -156,9 +156,9 @@ def test_pdf_map_page_shows_the_static_choropleth(pub_book, tmp_path):
 def test_screen_shows_the_interactive_map_and_print_the_static_one(pub_book):
     build, result = pub_book
     page = (Path(result.published["county"]) / "notebooks" / "01_pub.html").read_text(encoding="utf-8")
-    assert 'class="sna-map sna-screen-only"' in page
+    assert '<iframe class="sna-map"' in page
     assert 'class="sna-print-only sna-static"' in page and "data:image/png;base64," in page
-    assert "@media print{.sna-print-only{display:block !important}" in page
+    assert "@media print{.sna-print-only{display:block !important}.sna-screen-only,iframe.sna-map{display:none" in page
 
 
 def test_workbook_holds_every_published_csv_as_numbers_and_neutralised_text(pub_book):

@@ -61,7 +61,7 @@ _SOURCE_MAP = re.compile(r"^\s*//[#@] sourceMappingURL=.*$", re.M)
 
 #: Interactive content is for screens; its static twin (PNG) is for print (PDF) and no-JS readers.
 PRINT_CSS = ("<style>.sna-print-only{display:none}@media print{.sna-print-only{display:block !important}"
-             ".sna-screen-only{display:none !important}}</style>")
+             ".sna-screen-only,iframe.sna-map{display:none !important}}</style>")
 
 
 def static_img(png: bytes, alt: str) -> str:
@@ -265,13 +265,13 @@ class OfflineMap:
 
     def _repr_html_(self) -> str:
         frame = (
-            f'<iframe class="sna-map sna-screen-only" title="{html.escape(self.title, quote=True)}" '
+            f'<iframe class="sna-map" title="{html.escape(self.title, quote=True)}" '
             f'srcdoc="{html.escape(self.document, quote=True)}" '
             f'style="width:100%;height:{int(self.height)}px;border:1px solid #ccc;"></iframe>'
         )
         if self.static_png is None:
             return frame
-        return PRINT_CSS + frame + static_img(self.static_png, f"Map (static, for print): {self.title}")
+        return frame + PRINT_CSS + static_img(self.static_png, f"Map (static, for print): {self.title}")
 
     @property
     def size_bytes(self) -> int:

@@ -35,7 +35,7 @@ def test_guide_is_in_the_annex_and_linked_from_the_readme():
     assert {"file": "book/analyst_guide"} in annex["chapters"]
     assert "book/analyst_guide.md" in (REPO / "README.md").read_text(encoding="utf-8")
     for recipe in ("JupyterLab", "table or a chart", "local serious-violence definition", "disclosure thresholds",
-                   "Build one CSP", "monthly refresh", "official harm workbook", "police.uk"):
+                   "Build one CSP", "monthly refresh", "official harm workbook", "sna import police-uk"):
         assert recipe in GUIDE
     assert "cron" in GUIDE.lower() and "workflow" in GUIDE.lower()
 

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.xdist_group("book")]
 
 
 def _count(demo_dir, definition, start, end):
-    from sna_lib.classify import qualifying_mask
+    from sna_lib.measures.classify import qualifying_mask
 
     crimes = pd.read_parquet(demo_dir / "crimes.parquet")
     dates = pd.to_datetime(crimes["date"]).dt.date

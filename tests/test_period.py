@@ -83,7 +83,7 @@ def test_apply_period_refuses_periods_outside_the_data(kwargs, message):
 
 def _rolling_count(demo_dir: Path, definition: str, start: dt.date, end: dt.date) -> int:
     """Independent count: the definition's offence codes, in dates [start, end]."""
-    from sna_lib.classify import qualifying_mask
+    from sna_lib.measures.classify import qualifying_mask
 
     crimes = pd.read_parquet(demo_dir / "crimes.parquet")
     dates = pd.to_datetime(crimes["date"]).dt.date

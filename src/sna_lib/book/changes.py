@@ -47,7 +47,7 @@ def history_dir(build_dir: Path | str, as_of: str) -> Path:
 
 def published_figures(dataset, area: str) -> dict[str, Any]:
     """The published (disclosure-controlled) figures of ``area``, exactly as ``sna figures`` exports them."""
-    from sna_lib import figures as fig
+    from sna_lib.publication import figures as fig
 
     values = fig.compute_figures(dataset, area)
     values = fig._apply_disclosure(values, area, dataset.config, fig._hidden_across_areas(dataset, area, values))
@@ -95,7 +95,7 @@ def figure_changes(before: dict[str, Any], after: dict[str, Any], *, marker: str
     >>> t["significant"].tolist()
     [True, None, None]
     """
-    from sna_lib.significance import compare_counts
+    from sna_lib.measures.significance import compare_counts
 
     rows = []
     for key in sorted(set(before) & set(after)):
@@ -207,7 +207,7 @@ def _period_dataset(data_copy: Path, reporting_year: int | None, rolling_end: st
     import dataclasses
     import datetime as dt
 
-    from sna_lib.dataset import load_dataset
+    from sna_lib.data.dataset import load_dataset
     from sna_lib.period import apply_period
 
     key = f"{data_copy}|{reporting_year}|{rolling_end}"
@@ -226,7 +226,7 @@ def monthly_page(build_dir: Path, data_copy: Path, area: str, area_label: str, *
 
     ``downloads`` maps each :data:`HISTORY_FILES` name to this run's published CSV.
     """
-    from sna_lib.disclosure import disclosure_rules
+    from sna_lib.publication.disclosure import disclosure_rules
     from sna_lib.period import previous_month
 
     dataset = _period_dataset(data_copy, reporting_year, rolling_end)

@@ -63,7 +63,7 @@ def monthly_counts(dataset, *, definition: str = "partnership") -> pd.DataFrame:
         Index: CSPs (config order); columns: every month (``pd.Period``) of those two years,
         whole years (months after ``rolling_end`` included, for the disclosure check).
     """
-    from sna_lib.classify import serious_violence_ids
+    from sna_lib.measures.classify import serious_violence_ids
 
     config = dataset.config
     end = pd.Period(config.rolling_end, freq="M")
@@ -96,7 +96,7 @@ def monthly_publishable(counts: pd.DataFrame, yearly_withheld: dict[str, bool], 
     >>> monthly_publishable(c, {"A": False, "B": False, "C": False, "D": False})
     {'A': False, 'B': False, 'C': True, 'D': True}
     """
-    from sna_lib.disclosure import disclosure_rules
+    from sna_lib.publication.disclosure import disclosure_rules
 
     rules = disclosure_rules(config)
     values = counts.to_numpy()

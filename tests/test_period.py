@@ -18,6 +18,7 @@ import yaml
 import pytest
 
 from sna_lib.config import Config
+from conftest import myst_notebook
 from sna_lib.period import PeriodError, apply_period, parse_as_of, previous_month
 
 REPO = Path(__file__).resolve().parents[1]
@@ -112,33 +113,12 @@ def test_bad_as_of_is_a_clear_error_not_a_traceback(demo_dir, tmp_path):
         assert not (tmp_path / "b" / ".cache" / "runs").exists()
 
 
-PERIOD_NOTEBOOK = """---
-jupytext:
-  formats: md:myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-# Period {glue:text}`period`
-
-```{code-cell}
-:tags: [parameters, remove-cell]
-
-area = "county"
-data_dir = None
-build_dir = None
-reporting_year = None
-as_of = None
-```
-
-```{code-cell}
+PERIOD_NOTEBOOK = myst_notebook('Period {glue:text}`period`', """```{code-cell}
 from sna_lib.book import nbhelpers as nb
 ctx = nb.setup(area, data_dir, build_dir, reporting_year, as_of)
 print("PERIOD", ctx.reporting_year, ctx.config.rolling_end, ctx.dataset.config.rolling_end)
 ```
-"""
+""")
 
 
 @pytest.mark.xdist_group("book")

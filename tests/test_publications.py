@@ -12,34 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import myst_notebook
 from sna_lib.book.maps import SEQUENTIAL_COLOURS
 
 pytestmark = [pytest.mark.xdist_group("book")]
 
 HOSTILE = ["=HYPERLINK(\"http://x.test\",\"click\")", "+1+2", "-3 people", "@SUM(A1)", "\tTAB", "\rCR"]
 
-PUB_NOTEBOOK = """---
-jupytext:
-  formats: md:myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-# Tiny publication page {glue:text}`tiny_label`
-
-```{code-cell}
-:tags: [parameters, remove-cell]
-
-area = "county"
-data_dir = None
-build_dir = None
-reporting_year = None
-as_of = None
-```
-
-```{code-cell}
+PUB_NOTEBOOK = myst_notebook('Tiny publication page {glue:text}`tiny_label`', """```{code-cell}
 :tags: [remove-input]
 
 import matplotlib.pyplot as plt
@@ -58,7 +38,7 @@ geo = ctx.dataset.geography.copy()
 geo["rate"] = np.linspace(1.0, 9.0, len(geo))
 nb.show_map(geo, "rate", title="Tiny rate per 1,000", name="tiny-map");
 ```
-""".replace("HOSTILE", repr(HOSTILE))
+""").replace("HOSTILE", repr(HOSTILE))
 
 
 @pytest.fixture(scope="module")

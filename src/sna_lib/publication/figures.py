@@ -365,7 +365,8 @@ def _format(value: Any) -> Any:
     return str(value)
 
 
-def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json") -> str:
+def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json", *,
+                   reporting_year: int | None = None, as_of: str | None = None) -> str:
     """Every figure of sections 3, 5, 8 and 11 for ``area`` as deterministic text.
 
     Parameters
@@ -377,6 +378,8 @@ def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json"
     fmt : {"json", "csv"}
         JSON object ``{"figures": {...}}`` with sorted keys, or CSV ``figure,value`` rows sorted
         by figure. Floats carry four decimals; missing values are ``null`` / empty.
+    reporting_year, as_of : optional
+        The period (see :func:`sna_lib.period.apply_period`); default from ``config.yaml``.
 
     Returns
     -------
@@ -387,6 +390,13 @@ def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json"
     from sna_lib.data.dataset import load_dataset
 
     dataset = load_dataset(Path(data_dir))
+    if reporting_year is not None or as_of is not None:
+        import dataclasses
+
+        from sna_lib.period import apply_period
+
+        dataset = dataclasses.replace(dataset, config=apply_period(dataset.config, reporting_year=reporting_year,
+                                                                   as_of=as_of))
     if area != "county" and area not in dataset.config.csps:
         raise DataValidationError([Problem("config.yaml", "csps", None,
                                            f"unknown area {area!r}: use 'county' or one of "

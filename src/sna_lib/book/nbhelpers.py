@@ -47,11 +47,15 @@ __all__ = [
     "context",
     "glue_number",
     "glue_text",
+    "glue_value",
     "show_table",
     "show_figure",
     "show_map",
     "provenance_stamp",
     "provenance",
+    "open_store",
+    "published_text",
+    "show_published",
     "code_fingerprint",
 ]
 
@@ -79,7 +83,11 @@ class BookContext:
         Heading text: the county name (``"Demoshire (synthetic)"`` for demo data) or the CSP name.
     area_level : str
         ``"county"`` or ``"csp"`` — the level disclosure rules are applied at.
-    dataset : sna_lib.dataset.Dataset
+    config : sna_lib.config.Config
+        The data folder's configuration (no records).
+    store : sna_lib.publication.store.PublishedStore
+        The disclosure-controlled published tables: the only numbers a notebook may show
+        (:meth:`table`, :meth:`value`, :meth:`text`).
     reporting_year : int
     data_dir : Path
     downloads_dir : Path
@@ -91,21 +99,63 @@ class BookContext:
     area: str
     area_label: str
     area_level: str
-    dataset: Any
+    config: Any
+    store: Any
     reporting_year: int
     data_dir: Path
     downloads_dir: Path
     quality: pd.DataFrame
 
     @property
-    def config(self):
-        """The data folder's :class:`sna_lib.config.Config`."""
-        return self.dataset.config
+    def dataset(self):
+        """The loaded records — for notebooks not yet migrated to the store (07, 08, …).
+
+        Section notebooks that read only :attr:`store` never touch this; a test runs them with
+        the records absent (see ``tests/test_notebooks.py``).
+        """
+        return _load(self.data_dir)
 
     @property
     def county_label(self) -> str:
         """County name, marked ``(synthetic)`` for generated demo data."""
-        return _county_label(self.dataset.config)
+        return _county_label(self.config)
+
+    def table(self, name: str, area: str | None = None) -> pd.DataFrame:
+        """Published table ``name`` of this area (or ``area``) as the text the book prints:
+        rows × columns of ``"1,234"``, ``"12.5"``, the marker (``"[c]"``) or ``"–"`` (no data)."""
+        return self.store.table(name, area or self.area, display=True)
+
+    def value(self, name: str, row: Any, column: str, area: str | None = None):
+        """One published number (or the suppression marker) of this area (or ``area``)."""
+        return self.store.value(name, area or self.area, str(row), column)
+
+    def text(self, name: str, row: Any, column: str, area: str | None = None) -> str:
+        """One published cell as the text the book prints (``"1,234"``, ``"12.5"``, ``"[c]"``, ``"–"``)."""
+        return published_text(self.store, name, area or self.area, row, column)
+
+    def numbers(self, name: str, area: str | None = None) -> pd.DataFrame:
+        """:meth:`table` as numbers for charts: withheld and missing cells are ``NaN``."""
+        table = self.store.table(name, area or self.area)
+        return table.apply(lambda column: pd.to_numeric(column.map(_number_or_nan), errors="coerce"))
+
+    def percent(self, name: str, row: Any, column: str, area: str | None = None) -> str:
+        """:meth:`text` with a ``%`` sign, unless withheld or missing.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace as NS
+        >>> ctx = BookContext("county", "C", "county", None, NS(text=lambda *a: "12.5"), 2023, Path("."), Path("."),
+        ...                   pd.DataFrame())
+        >>> ctx.percent("t", "r", "c")
+        '12.5%'
+        """
+        text = self.text(name, row, column, area=area)
+        return text if text == "–" or is_withheld(text, self.config) else text + "%"
+
+    def labels(self, name: str, area: str | None = None) -> dict:
+        """Text that goes with a table's numbers (period labels, notes), from the store's provenance."""
+        entry = self.store.provenance.get("text", {}).get(name, {})
+        return entry.get(area or self.area, entry) if isinstance(entry, dict) else {}
 
     def lsoa_codes(self) -> pd.Index:
         """LSOA codes inside this area (all of them for the county)."""
@@ -113,6 +163,31 @@ class BookContext:
         if self.area == "county":
             return pd.Index(geo["lsoa_code"])
         return pd.Index(geo.loc[geo["area"] == self.area, "lsoa_code"])
+
+
+def _number_or_nan(value: Any) -> float:
+    if isinstance(value, str):
+        return float("nan")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def is_withheld(value: Any, config: Any = None) -> bool:
+    """True for a withheld cell: a :class:`~sna_lib.disclosure.Suppressed` or the marker text."""
+    from sna_lib import disclosure
+
+    return disclosure.is_suppressed(value) or (isinstance(value, str) and
+                                               value == disclosure.disclosure_rules(config).marker)
+
+
+def published_text(store, table: str, area: str, row: Any, column: str) -> str:
+    """The display text of one published cell (marker for a hidden one)."""
+    if hasattr(store, "text"):
+        return str(store.text(table, area, str(row), column))
+    frame = store.table(table, area, display=True)
+    return str(frame.loc[str(row), column])
 
 
 def _county_label(config) -> str:
@@ -175,15 +250,18 @@ def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
     'Demoshire (synthetic)'
     """
     global _ACTIVE
+    from sna_lib.config import load_config
+    from sna_lib.disclosure import area_level_of
+
     if data_dir is None:
         data_dir = os.environ.get("SNA_DATA_DIR")
     if data_dir is None:
         raise ValueError("data_dir is required (or set SNA_DATA_DIR)")
     data_path = Path(data_dir)
-    dataset = _load(data_path)
-    config = dataset.config
+    config = load_config(data_path)
     if area != "county" and area not in config.csps:
         raise ValueError(f"area must be 'county' or one of {list(config.csps)}, got {area!r}")
+    store = open_store(data_path)
     year = int(reporting_year) if reporting_year is not None else int(config.reporting_year)
     out = Path(build_dir) if build_dir is not None else Path(tempfile.mkdtemp(prefix="sna-nb-"))
     downloads = out / "downloads"
@@ -192,21 +270,51 @@ def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
     if quality_file.is_file():
         quality = pd.DataFrame(json.loads(quality_file.read_text(encoding="utf-8")))
     else:
-        quality = dataset.quality.to_frame()
+        quality = _load(data_path).quality.to_frame()
     charts.apply_style()
-    from sna_lib.disclosure import area_level_of
 
     _ACTIVE = BookContext(
         area=area,
         area_label=_county_label(config) if area == "county" else area,
         area_level=area_level_of(area),
-        dataset=dataset,
+        config=config,
+        store=store,
         reporting_year=year,
         data_dir=data_path,
         downloads_dir=downloads,
         quality=quality,
     )
     return _ACTIVE
+
+
+_STORES: dict[tuple[str, str], Any] = {}
+
+
+def open_store(data_dir: str | os.PathLike) -> Any:
+    """The published store of a data folder, opened once per kernel.
+
+    The pipeline writes it beside its validated copy (``<data>/published``). A plain data
+    folder (a notebook opened by hand) has none: the publication stage is then run once for
+    this kernel into a temporary folder, so the notebook still reads only published tables.
+    """
+    from sna_lib.publication.compute import STORE_DIR, store_module
+
+    PublishedStore = store_module().PublishedStore
+
+    data_path = Path(data_dir)
+    marker = data_path / VALIDATED_MARKER
+    stamp = marker.read_text(encoding="utf-8").strip() if marker.is_file() else ""
+    key = (str(data_path.resolve()), stamp)
+    if key not in _STORES:
+        folder = data_path / STORE_DIR
+        if not folder.is_dir():
+            from sna_lib.publication.compute import run_publication
+
+            folder = Path(tempfile.mkdtemp(prefix="sna-store-")) / STORE_DIR
+            run_publication(_load(data_path), folder)
+        _STORES.clear()
+        _STORES[key] = PublishedStore(folder)
+    return _STORES[key]
 
 
 def context() -> BookContext:
@@ -343,6 +451,30 @@ def show_table(df: pd.DataFrame, name: str, caption: str, *, count_columns=None,
     return table
 
 
+def glue_value(key: str, table: str, row: Any, column: str, *, area: str | None = None) -> str:
+    """Glue one published cell's text under ``key`` (``{glue:text}`key``` in prose); returns it."""
+    return glue_text(key, context().text(table, row, column, area=area))
+
+
+def show_published(table: pd.DataFrame, name: str, caption: str, *, max_rows: int = 60) -> pd.DataFrame:
+    """Show a table built from published cells (``ctx.table(...)``, reshaped with pandas as wished)
+    with its caption, CSV download and — when any cell is withheld — the suppression note.
+
+    Nothing is suppressed here: the store already holds only publishable values. Returns the
+    table as shown.
+    """
+    from sna_lib import disclosure
+
+    ctx = context()
+    shown = table.reset_index() if (table.index.name is not None or isinstance(table.index, pd.MultiIndex)) \
+        else table.reset_index(drop=True)
+    hidden = any(is_withheld(v, ctx.config) for c in shown.columns for v in shown[c].tolist())
+    note = disclosure.suppression_note(ctx.config) if hidden else None
+    _display_markdown(charts.table_markdown(shown, name, caption=caption, out_dir=ctx.downloads_dir,
+                                            note=note, max_rows=max_rows))
+    return shown
+
+
 def show_figure(fig, name: str, *, caption: str, alt: str, data: pd.DataFrame) -> None:
     """Show a matplotlib/seaborn figure as a numbered figure with alt text and CSV download."""
     ctx = context()
@@ -429,9 +561,9 @@ def provenance(data_dir: str | os.PathLike | None = None) -> dict:
         for f in sorted(path.rglob("*")):
             if f.is_file():
                 files[f.relative_to(path).as_posix()] = hashlib.sha256(f.read_bytes()).hexdigest()
-    config = ctx.config if ctx else None
+    store_info = ctx.store.provenance if ctx is not None and ctx.store is not None else {}
     return {
-        "data_as_at": str(config.rolling_end) if config is not None else None,
+        "data_as_at": store_info.get("data_as_at"),
         "inputs": files,
         "version": __version__,
         "code": code_fingerprint(),

@@ -339,13 +339,19 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _FileHa
     quality = dataset.quality.to_frame()
     (tmp / QUALITY_FILE).write_text(quality.to_json(orient="records", indent=1), encoding="utf-8")
     from sna_lib import __version__
+    from sna_lib.publication.compute import STORE_DIR, data_period, run_publication
 
+    # the publication stage: every published number, county + all CSPs, disclosure-controlled once
+    git = git_commit()
+    run_publication(dataset, tmp / STORE_DIR, inputs=inputs, code=code_hash[:12], git=git)
+    period = data_period(dataset)
     provenance = {
-        "data_as_at": str(dataset.config.rolling_end),
+        "data_as_at": period["last_date"],
+        **period,
         "inputs": inputs,
         "version": __version__,
         "code": code_hash[:12],
-        "git": git_commit(),
+        "git": git,
     }
     (tmp / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=1, sort_keys=True), encoding="utf-8")
     (tmp / VALIDATED_MARKER).write_text(key + "\n", encoding="utf-8")

@@ -157,12 +157,50 @@ class BookContext:
         entry = self.store.provenance.get("text", {}).get(name, {})
         return entry.get(area or self.area, entry) if isinstance(entry, dict) else {}
 
+    def boundaries(self, area: str | None = None):
+        """LSOA polygons of this area (or ``area``; all for the county): ``lsoa_code, lsoa_name,
+        area, geometry`` — the published boundaries, read without loading any records."""
+        geo = _boundaries(self.data_dir)
+        area = area or self.area
+        if area != "county":
+            geo = geo[(geo["area"] == area).to_numpy(dtype=bool)]
+        return geo.reset_index(drop=True)
+
+    def map_frame(self, name: str, column: str, area: str | None = None):
+        """:meth:`boundaries` joined to one column of a published LSOA table (rows = LSOA codes),
+        as numbers for a choropleth (withheld = NaN, drawn grey)."""
+        geo = self.boundaries(area)
+        areas = [area or self.area] if (area or self.area) != "county" else list(self.config.csps)
+        values = pd.concat([self.numbers(name, a)[column] for a in areas])
+        out = geo.copy()
+        out[column] = values.reindex(pd.Index(out["lsoa_code"].astype(str))).to_numpy(dtype="float64")
+        return out
+
     def lsoa_codes(self) -> pd.Index:
         """LSOA codes inside this area (all of them for the county)."""
         geo = self.dataset.geography
         if self.area == "county":
             return pd.Index(geo["lsoa_code"])
         return pd.Index(geo.loc[geo["area"] == self.area, "lsoa_code"])
+
+
+_BOUNDARIES: dict[str, Any] = {}
+
+
+def _boundaries(data_dir: Path):
+    """LSOA boundaries (no records) from the data folder, read once per kernel."""
+    key = str(Path(data_dir).resolve())
+    if key not in _BOUNDARIES:
+        parquet = Path(data_dir) / "geography.parquet"
+        if parquet.is_file():
+            import geopandas
+
+            geo = geopandas.read_parquet(parquet, columns=["lsoa_code", "lsoa_name", "area", "geometry"])
+        else:
+            geo = _load(Path(data_dir)).geography[["lsoa_code", "lsoa_name", "area", "geometry"]]
+        _BOUNDARIES.clear()
+        _BOUNDARIES[key] = geo
+    return _BOUNDARIES[key]
 
 
 def _number_or_nan(value: Any) -> float:
@@ -495,9 +533,7 @@ def show_map(areas, value_column: str, *, title: str, name: str | None = None, c
 
     ctx = context()
     if isinstance(boundaries, str) and boundaries == "csp":
-        geo = ctx.dataset.geography
-        if ctx.area != "county":
-            geo = geo[geo["area"] == ctx.area]
+        geo = ctx.boundaries()
         boundaries = geo[["area", "geometry"]].dissolve(by="area").reset_index()
     offline = choropleth_map(areas, value_column, title=title, kind=kind, boundaries=boundaries, **kwargs)
     display(offline)

@@ -587,14 +587,13 @@ def _people_tables(b: CellBuilder, prep: Prepared, sv: Mapping[str, _Table], dat
     head = sv["headline"]
     for area in areas:
         ratio = b._cells[head.id(area, "reporting_year", "harm_ratio")]["value"]
-        rounded = round(ratio, 1) if not math.isnan(ratio) else math.nan
         for row, src in (("offences", head.id(area, "reporting_year", "sv")),
                          ("suspects", summary.id(area, "suspect", "people")),
                          ("victims", summary.id(area, "victim", "people"))):
             n = int(b._cells[src]["value"])
             own = impact.count(area, row, "number", n)
             b.same(own, src)
-            eq = harm_equivalent(n, rounded) if not math.isnan(rounded) else None
+            eq = harm_equivalent(n, ratio) if not math.isnan(ratio) else None
             impact.derived(area, row, "equivalent", eq, [own, head.id(area, "reporting_year", "sv"),
                                                          head.id(area, "reporting_year", "all_crime")], decimals=0)
 
@@ -660,6 +659,54 @@ def _place_profile(b: CellBuilder, prep: Prepared, dataset, annual: _Table) -> N
             if area != COUNTY:
                 t.derived(area, y, "rank", float(order[area]), [c], decimals=0)
     t.across(years, ["offences"])
+    _lsoa_rates(b, prep, dataset, annual, t)
+
+
+def _lsoa_rates(b: CellBuilder, prep: Prepared, dataset, annual: _Table, profile: _Table,
+                window: int = 5) -> None:
+    """Serious violence per 1,000 residents a year by LSOA over the last ``window`` years (maps).
+
+    Cells are published under the LSOA's CSP (so small counts are suppressed) with the CSP's
+    window total = the sum of its LSOAs = the sum of its yearly counts; the county window total
+    is the sum of the CSPs'.
+    """
+    from sna_lib.book.sv_overview import population_in
+
+    year = prep.year
+    crimes = prep.crimes
+    years = list(range(year - window + 1, year + 1))
+    in_window = crimes[(crimes["sv"] & (crimes["year"] > year - window) & (crimes["year"] <= year)).to_numpy()]
+    lsoa_of = dataset.crimes["lsoa_code"].astype("string")
+    codes = lsoa_of[crimes.index[(crimes["sv"] & (crimes["year"] > year - window) & (crimes["year"] <= year))
+                                 .to_numpy()]]
+    counts = codes.value_counts()
+    pop = population_in(dataset.population, year)
+    geo = dataset.geography
+    label = f"window:{years[0]}-{years[-1]}"
+    t = _Table(b, "place.lsoa_rate", prep)
+    windows = {}
+    for area in prep.csps:
+        lsoas = sorted(geo.loc[(geo["area"] == area).to_numpy(dtype=bool), "lsoa_code"].astype(str).tolist())
+        ids = []
+        for code in lsoas:
+            n = int(counts.get(code, 0))
+            c = t.count(area, code, "offences", n)
+            ids.append(c)
+            p = t.exempt(area, code, "population", int(pop.get(code, 0)), reason="resident population (ONS estimate)",
+                         decimals=0)
+            t.derived(area, code, "rate_per_1000", _ratio(n, float(pop.get(code, 0)), 1000 / window) if
+                      pop.get(code, 0) else math.nan, [c, p], op="ratio", scale=1000 / window, decimals=2)
+        total = sum(int(counts.get(code, 0)) for code in lsoas)
+        windows[area] = profile.count(area, label, "offences", total)
+        if ids:
+            b.additive(total=windows[area], parts=ids)
+        yearly = [annual.id(area, y, prep.primary) for y in years if (area, str(y), prep.primary) in annual.ids]
+        if len(yearly) == window:
+            b.additive(total=windows[area], parts=yearly)
+    county_total = sum(profile.values[(a, label, "offences")] for a in prep.csps)
+    if len(in_window) == county_total:
+        windows[COUNTY] = profile.count(COUNTY, label, "offences", county_total)
+        profile.across([label], ["offences"])
 
 
 # --------------------------------------------------------------------------- provenance

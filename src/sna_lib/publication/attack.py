@@ -13,13 +13,18 @@ to within half its last digit, so ``share = 100 a / b`` gives
 withheld. With rounding configured, a published count ``r`` is only known to lie in
 ``[r - base/2, r + base/2)``.
 
-A withheld cell is **safe** when the attacker cannot narrow it inside the suppression range:
-the interval ``[lo, hi]`` contains the whole range (``1..7`` by default, i.e. ``lo <= 1`` and
-``hi >= 7``), or it excludes the range entirely (the attacker learns only that the cell is not
-small, e.g. a secondary cell known to lie in ``40..53``, or a withheld zero). Cells at levels
-where small counts may be published (the county, unless ``suppress_county``) are always safe.
-The attacker never reads the value of a withheld cell; the defender's true values, when
-present, serve only as a starting feasible point (a witness) to save solver calls.
+A withheld cell that needs protection is **safe** when the attacker cannot narrow it inside
+the suppression range: the interval ``[lo, hi]`` contains the whole range (``1..7`` by
+default, i.e. ``lo <= 1`` and ``hi >= 7``), or excludes it entirely (the attacker learns only
+that the cell is not small). Protection is needed by every withheld count whose true value is
+in the range at a level where the rules apply (the primary cells); a secondary cell of 150
+known to lie in ``3..300`` discloses nobody. When the true values are not available (an attack
+on a published store, where withheld values are absent) every withheld count below county is
+judged (``judge="all"`` forces that too), which is stricter. Cells at levels where small counts
+may be published (the county, unless ``suppress_county``) are never judged.
+The attacker never reads the value of a withheld cell except to tell which cells need
+protection; the defender's true values, when present, also serve as a starting feasible point
+(a witness) that saves solver calls.
 
 The problem splits into connected components of the graph joining unknown cells that share a
 relation; each component is a small independent integer program.
@@ -100,6 +105,13 @@ class _Component:
     integer: np.ndarray  # 1 = integer variable
     lb: np.ndarray
     ub: np.ndarray
+    _split: tuple | None = None
+
+    def split(self) -> tuple:
+        """``(A_ub, b_ub, A_eq, b_eq)`` for :func:`scipy.optimize.linprog`."""
+        if self._split is None:
+            self._split = _split(self)
+        return self._split
 
 
 class Attacker:
@@ -119,7 +131,10 @@ class Attacker:
     rules : DisclosureRules or config, optional
     """
 
-    def __init__(self, cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None) -> None:
+    def __init__(self, cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
+                 judge: str = "small") -> None:
+        if judge not in ("small", "all"):
+            raise ValueError(f"judge must be 'small' or 'all', got {judge!r}")
         self.rules = disclosure_rules(rules)
         self.cells = cells.reset_index(drop=True)
         self.ids = self.cells["cell_id"].astype(str).to_numpy()
@@ -129,6 +144,8 @@ class Attacker:
         self.is_count = self.kind == "count"
         self.applies = np.array([self.rules.applies(lv) for lv in self.cells["level"].astype(str)], dtype=bool)
         self.raw = self.cells["value"].to_numpy(dtype="float64")
+        small = np.array([math.isnan(v) or self.rules.is_small(int(v)) for v in self.raw], dtype=bool)
+        self.judged = self.is_count & self.applies & (small if judge == "small" else True)
         rows, cols, coefs, lo, hi, gate = [], [], [], [], [], []
 
         def add(members: Sequence[tuple[str, float]], low: float, high: float, g: int) -> None:
@@ -253,28 +270,91 @@ class Attacker:
                     ub[j] = math.ceil(r + base / 2) - 1
         return _Component(cols, a, lo, hi, integer, lb, ub)
 
+    def _lp(self, comp: _Component, c: np.ndarray, lb: np.ndarray, ub: np.ndarray):
+        """LP relaxation (HiGHS): the optimum, or None when infeasible."""
+        a_ub, b_ub, a_eq, b_eq = comp.split()
+        lp = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=np.column_stack([lb, ub]),
+                     method="highs")
+        if lp.status == 2:
+            return None
+        if lp.status != 0:
+            raise RuntimeError(f"linear program failed ({lp.message}) near cell {self.ids[comp.cols[0]]}")
+        return lp.x
+
+    def _milp(self, comp: _Component, c: np.ndarray, lb: np.ndarray, ub: np.ndarray, *,
+              time_limit: float = 30.0, gap: float | None = None):
+        """Integer program: (status, x) with status "ok", "infeasible" or "unknown" (no answer in time)."""
+        cons = [LinearConstraint(comp.a, comp.lo, comp.hi)] if len(comp.lo) else []
+        options = {"time_limit": time_limit, "presolve": True}
+        if gap is not None:
+            options["mip_rel_gap"] = gap
+        res = milp(c, integrality=comp.integer, bounds=Bounds(lb, ub), constraints=cons, options=options)
+        if res.x is not None and res.status in (0, 1):
+            x = np.where(comp.integer == 1, np.round(res.x), res.x)
+            return ("ok" if res.status == 0 else "feasible"), x
+        if res.status == 2:
+            return "infeasible", None
+        return "unknown", None
+
+    def _integral(self, comp: _Component, x: np.ndarray) -> bool:
+        ints = comp.integer == 1
+        return bool(np.all(np.abs(x[ints] - np.round(x[ints])) < 1e-7))
+
+    def _contradiction(self, comp: _Component) -> ValueError:
+        return ValueError("the published values contradict the declared relations "
+                          f"(cells {', '.join(self.ids[comp.cols][:5])} …)")
+
     def _solve(self, comp: _Component, j: int, sign: float) -> tuple[float, np.ndarray | None, bool]:
-        """Optimum of ``sign * x_j`` (min for +1), its solution and whether it is exact."""
+        """Optimum of ``x_j`` (min for sign +1, max for -1), a solution, and whether it is exact.
+
+        The LP relaxation comes first; an integral LP optimum is the integer optimum. Otherwise
+        the integer program decides; if it does not finish, the LP value (rounded inwards) is
+        returned as an outer bound, with ``exact`` False (never enough to claim safety).
+        """
         c = np.zeros(len(comp.cols))
         c[j] = sign
-        bounds = Bounds(comp.lb, comp.ub)
-        cons = [LinearConstraint(comp.a, comp.lo, comp.hi)] if len(comp.lo) else []
-        res = milp(c, integrality=comp.integer, bounds=bounds, constraints=cons,
-                   options={"time_limit": 20.0, "presolve": True})
-        if res.status == 0 and res.x is not None:
-            x = np.where(comp.integer == 1, np.round(res.x), res.x)
+        x = self._lp(comp, c, comp.lb, comp.ub)
+        if x is None:
+            raise self._contradiction(comp)
+        if self._integral(comp, x):
+            x = np.where(comp.integer == 1, np.round(x), x)
             return float(x[j]), x, True
-        if res.status == 2:
-            raise ValueError("the published values contradict the declared relations "
-                             f"(cells {', '.join(self.ids[comp.cols][:5])} …)")
-        # no integer optimum in time: the LP relaxation is an outer bound (never claims safety)
-        a_ub, b_ub, a_eq, b_eq = _split(comp)
-        lp = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
-                     bounds=list(zip(comp.lb, comp.ub)), method="highs")
-        if lp.status != 0:
-            raise ValueError(f"attack could not bound cell {self.ids[comp.cols[j]]}: {lp.message}")
-        value = float(lp.x[j])
+        status, xi = self._milp(comp, c, comp.lb, comp.ub)
+        if status == "ok":
+            return float(xi[j]), xi, True
+        if status == "infeasible":
+            raise self._contradiction(comp)
+        value = float(x[j])
         return (math.ceil(value - _TOL) if sign > 0 else math.floor(value + _TOL)), None, False
+
+    def _reaches(self, comp: _Component, j: int, bound: float, sign: float,
+                 relaxed: bool = False) -> tuple[bool | None, np.ndarray | None]:
+        """Can ``x_j <= bound`` (sign +1) or ``x_j >= bound`` (sign -1) hold? With a witness if so.
+
+        ``None`` when the integer program gave no answer in time (callers treat it as unsafe).
+        ``relaxed`` answers from the LP relaxation alone (an optimistic attacker-free answer
+        used by control's first phase; never the final word).
+        """
+        c = np.zeros(len(comp.cols))
+        c[j] = sign
+        x = self._lp(comp, c, comp.lb, comp.ub)
+        if x is None:
+            raise self._contradiction(comp)
+        if (x[j] - bound) * sign > _TOL:
+            return False, None  # even the relaxation cannot get there
+        if self._integral(comp, x):
+            return True, np.where(comp.integer == 1, np.round(x), x)
+        if relaxed:
+            return True, None
+        lb, ub = comp.lb.copy(), comp.ub.copy()
+        if sign > 0:
+            ub[j] = min(ub[j], bound)
+        else:
+            lb[j] = max(lb[j], bound)
+        status, xi = self._milp(comp, np.zeros(len(comp.cols)), lb, ub)
+        if status in ("ok", "feasible"):
+            return True, xi
+        return (False if status == "infeasible" else None), None
 
     def _witness(self, comp: _Component) -> np.ndarray | None:
         """The true values, when they are known and satisfy the component's constraints."""
@@ -286,55 +366,115 @@ class Attacker:
         ok &= np.all(x >= comp.lb - 1e-9) and np.all(x <= comp.ub + 1e-9)
         return x if ok else None
 
+    def _batch(self, comp: _Component, targets: Sequence[int], side: str, relaxed: bool = False) -> np.ndarray | None:
+        """One integer program pushing all ``targets`` past the range at once (a witness).
+
+        ``side="lo"`` minimises the total excess over the range's lower end,
+        ``sum(max(x_j - low, 0))``; ``side="hi"`` maximises ``sum(min(x_j, high))``. Either
+        optimum is a feasible point, so every target it places beyond the range is decided.
+        """
+        low, high = max(self.rules.suppress_min, 1), self.rules.suppress_max
+        n, k = len(comp.cols), len(targets)
+        aux = np.zeros((k, n + k))
+        for r, j in enumerate(targets):
+            aux[r, j] = 1.0
+            aux[r, n + r] = -1.0
+        base = np.hstack([comp.a, np.zeros((len(comp.lo), k))])
+        a = np.vstack([base, aux])
+        c = np.concatenate([np.zeros(n), np.ones(k)])
+        if side == "lo":  # x_j - z_j <= low, z_j >= 0, min sum z
+            lo = np.concatenate([comp.lo, np.full(k, -np.inf)])
+            hi = np.concatenate([comp.hi, np.full(k, float(low))])
+            lb = np.concatenate([comp.lb, np.zeros(k)])
+            ub = np.concatenate([comp.ub, np.full(k, _BIG)])
+        else:  # x_j - y_j >= 0, 0 <= y_j <= high, max sum y
+            c = -c
+            lo = np.concatenate([comp.lo, np.zeros(k)])
+            hi = np.concatenate([comp.hi, np.full(k, np.inf)])
+            lb = np.concatenate([comp.lb, np.zeros(k)])
+            ub = np.concatenate([comp.ub, np.full(k, float(high))])
+        integer = np.concatenate([comp.integer, np.zeros(k, dtype=np.int8)])
+        big = _Component(comp.cols, a, lo, hi, integer, lb, ub)
+        x = self._lp(big, c, lb, ub)
+        if x is None:
+            raise self._contradiction(comp)
+        if self._integral(big, x):
+            return np.where(comp.integer == 1, np.round(x[:n]), x[:n])
+        status, xi = self._milp(big, c, lb, ub, time_limit=10.0, gap=0.5)
+        return xi[:n] if status in ("ok", "feasible") else None
+
     def _component_intervals(self, cols: np.ndarray, hidden: np.ndarray, known: np.ndarray,
-                             exact: bool, act: "_ActiveRows", touch: np.ndarray
-                             ) -> dict[int, tuple[float, float, bool, bool]]:
+                             exact: bool, act: "_ActiveRows", touch: np.ndarray, judge: np.ndarray,
+                             relaxed: bool = False) -> dict[int, tuple[float, float, bool, bool]]:
         comp = self._build(cols, hidden, known, act, touch)
-        targets = [j for j in np.argsort(self.ids[cols], kind="stable")
-                   if hidden[cols[j]] and self.is_count[cols[j]]]
+        order = [j for j in np.argsort(self.ids[cols], kind="stable")
+                 if hidden[cols[j]] and self.is_count[cols[j]]]
         low, high = max(self.rules.suppress_min, 1), self.rules.suppress_max
         wmin = np.full(len(cols), np.inf)
         wmax = np.full(len(cols), -np.inf)
-        seed = None if exact else self._witness(comp)
-        if seed is not None:
-            wmin, wmax = seed.copy(), seed.copy()
+
+        def seen(x: np.ndarray | None) -> None:  # in place: _decide holds the same arrays
+            if x is not None:
+                np.minimum(wmin, x, out=wmin)
+                np.maximum(wmax, x, out=wmax)
 
         def solve(j: int, sign: float) -> tuple[float, bool]:
-            nonlocal wmin, wmax
             value, x, is_exact = self._solve(comp, j, sign)
-            if x is not None:
-                wmin, wmax = np.minimum(wmin, x), np.maximum(wmax, x)
+            seen(x)
             return value, is_exact
 
+        judged = [j for j in order if judge[cols[j]]]
+        if not exact:
+            seen(self._witness(comp))
+            for side in ("lo", "hi"):  # decide as many cells as possible per solver call
+                while True:
+                    todo = [j for j in judged if (wmin[j] > low if side == "lo" else wmax[j] < high)]
+                    if not todo:
+                        break
+                    before = (wmin[todo] <= low) if side == "lo" else (wmax[todo] >= high)
+                    seen(self._batch(comp, todo, side, relaxed))
+                    after = (wmin[todo] <= low) if side == "lo" else (wmax[todo] >= high)
+                    if not (after & ~before).any():
+                        break
         out: dict[int, tuple[float, float, bool, bool]] = {}
-        for j in targets:
+        for j in order:
             cell = int(cols[j])
-            judged = bool(self.applies[cell])
-            # each side is a reachable value (witness), an outer bound (LP) or both (exact)
-            lo, lo_reach, lo_outer, lo_exact = wmin[j], bool(np.isfinite(wmin[j])), False, False
-            if exact or not judged or not (lo_reach and lo <= low):
-                lo, lo_reach = solve(j, 1.0)
-                lo_outer = True
-                lo_exact = lo_reach
-            hi, hi_reach, hi_outer, hi_exact = wmax[j], bool(np.isfinite(wmax[j])), False, False
-            above = lo_outer and lo > high
-            lower_ok = lo_reach and lo <= low
-            if exact or not judged or (lower_ok and not (hi_reach and hi >= high)):
-                hi, hi_reach = solve(j, -1.0)
-                hi_outer = True
-                hi_exact = hi_reach
-            elif not hi_reach:
-                hi = math.nan
-            if hi >= _BIG - 0.5:
-                hi = math.inf
-            below = hi_outer and hi < low
-            contains = lower_ok and hi_reach and hi >= high
-            safe = (not judged) or above or below or contains
-            out[cell] = (float(lo), float(hi), bool(safe), bool(lo_exact and hi_exact))
+            is_judged = bool(judge[cell])
+            if exact:
+                lo, lo_exact = solve(j, 1.0)
+                hi, hi_exact = solve(j, -1.0)
+                hi = math.inf if hi >= _BIG - 0.5 else hi
+                ok = lo_exact and hi_exact and is_safe(lo, hi, self.rules)
+                out[cell] = (float(lo), float(hi), bool(ok or not is_judged), bool(lo_exact and hi_exact))
+                continue
+            safe = True
+            if is_judged:
+                safe = self._decide(comp, j, wmin, wmax, seen, relaxed)
+            hi = math.inf if wmax[j] >= _BIG - 0.5 else wmax[j]
+            out[cell] = (float(wmin[j]), float(hi), bool(safe), False)
         return out
 
+    def _decide(self, comp: _Component, j: int, wmin: np.ndarray, wmax: np.ndarray, seen,
+                relaxed: bool = False) -> bool:
+        """Fast safety decision for one cell: feasibility questions instead of optima."""
+        low, high = max(self.rules.suppress_min, 1), self.rules.suppress_max
+
+        def reaches(bound: float, sign: float) -> bool | None:
+            ok, x = self._reaches(comp, j, bound, sign, relaxed)
+            seen(x)
+            return ok
+
+        lower_ok = wmin[j] <= low or reaches(low, 1.0)
+        if not lower_ok:
+            # cannot go down to the range's bottom: safe only if it cannot enter the range at all
+            return reaches(high, 1.0) is False
+        if wmax[j] >= high or reaches(high, -1.0):
+            return True
+        return reaches(low, -1.0) is False  # stuck below the range (a withheld zero)
+
     def intervals(self, hidden: np.ndarray, *, exact: bool = False,
-                  only: Iterable[np.ndarray] | None = None) -> pd.DataFrame:
+                  only: Iterable[np.ndarray] | None = None, skip: np.ndarray | None = None,
+                  relaxed: bool = False) -> pd.DataFrame:
         """Attack with ``hidden`` (bool per cell) withheld; one row per withheld count cell.
 
         Parameters
@@ -347,6 +487,12 @@ class Attacker:
             feasible point is reported as that point (the true interval is at least as wide).
         only : iterable of component arrays, optional
             Restrict to these components (from :meth:`components`).
+        skip : ndarray of bool, optional
+            Cells already shown safe with fewer cells withheld: withholding more only widens
+            every interval, so they are reported safe without solving (control's rounds).
+        relaxed : bool
+            Decide from the LP relaxation where the integer answer would need an integer
+            program (optimistic; control's first phase only, never an audit).
         """
         hidden = np.asarray(hidden, dtype=bool)
         known = np.nan_to_num(self._known_values(hidden), nan=0.0)
@@ -354,13 +500,15 @@ class Attacker:
         index = np.flatnonzero(self._active(hidden))
         csr = self.m[index]
         act = _ActiveRows(index, csr, csr.tocsc())
+        judge = self.judged if skip is None else self.judged & ~np.asarray(skip, dtype=bool)
         records = []
         for cols in comps:
             touch = np.unique(np.concatenate([csc_rows(act.csc, c) for c in cols]))
-            key = (tuple(cols.tolist()), tuple(hidden[cols].tolist()), tuple(act.index[touch].tolist()), exact)
+            key = (tuple(cols.tolist()), tuple(hidden[cols].tolist()), tuple(judge[cols].tolist()),
+                   tuple(act.index[touch].tolist()), exact, relaxed)
             result = self._cache.get(key)
             if result is None:
-                result = self._component_intervals(cols, hidden, known, exact, act, touch)
+                result = self._component_intervals(cols, hidden, known, exact, act, touch, judge, relaxed)
                 self._cache[key] = result
             for cell, (lo, hi, safe, ex) in result.items():
                 records.append((self.ids[cell], lo, hi, safe, ex))
@@ -388,7 +536,8 @@ def _split(comp: _Component):
     return a_ub, (np.array(ub_rhs) if ub_rows else None), (a_eq if len(b_eq) else None), (b_eq if len(b_eq) else None)
 
 
-def attack(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *, exact: bool = True) -> pd.DataFrame:
+def attack(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *, exact: bool = True,
+           judge: str = "small") -> pd.DataFrame:
     """Interval attack on a controlled publication: ``[cell_id, lo, hi, safe, exact]`` per withheld count.
 
     Parameters
@@ -401,6 +550,8 @@ def attack(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *, e
     exact : bool, default True
         Exact integer bounds for every withheld count; ``False`` decides safety with fewer
         solver calls (``lo``/``hi`` are then values shown reachable, ``exact`` False).
+    judge : {"small", "all"}
+        Which withheld counts must be safe: those whose true value is small (or unknown), or all.
 
     Returns
     -------
@@ -428,6 +579,6 @@ def attack(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *, e
     """
     if "published" not in cells.columns:
         raise KeyError("attack needs a 'published' column: run control() first (or read a published store)")
-    attacker = Attacker(cells, relations, rules)
+    attacker = Attacker(cells, relations, rules, judge=judge)
     hidden = ~cells["published"].to_numpy(dtype=bool)
     return attacker.intervals(hidden, exact=exact)

@@ -388,26 +388,29 @@ def declare_frame(builder: CellBuilder, df: pd.DataFrame, *, table: str, area: s
         raise KeyError(f"table {table} ({area}): total_row {total_row!r} must label exactly one row")
     if not df.index.is_unique:
         raise ValueError(f"table {table} ({area}): row labels must be unique")
-    ids = pd.DataFrame(index=df.index, columns=list(df.columns), dtype=object)
-    for label in df.index:
-        row = df.loc[label]
+    columns = {c: df[c].tolist() for c in df.columns}
+    ids: dict[Any, dict[str, str]] = {}
+    for i, label in enumerate(df.index):
+        got = ids[label] = {}
         for column in counts:
-            ids.loc[label, column] = builder.count(table=table, area=area, row=label, column=column, value=row[column])
+            got[column] = builder.count(table=table, area=area, row=label, column=column, value=columns[column][i])
         for column, reason in exempt.items():
-            ids.loc[label, column] = builder.exempt(table=table, area=area, row=label, column=column,
-                                                    value=row[column], reason=reason)
+            got[column] = builder.exempt(table=table, area=area, row=label, column=column,
+                                         value=columns[column][i], reason=reason)
         for column, spec in derived.items():
             spec = {"of": list(spec)} if not isinstance(spec, Mapping) else dict(spec)
-            of = [ids.loc[label, c] for c in spec.pop("of")]
-            ids.loc[label, column] = builder.derived(table=table, area=area, row=label, column=column,
-                                                    value=row[column], of=of, **spec)
+            of = [got[c] for c in spec.pop("of")]
+            got[column] = builder.derived(table=table, area=area, row=label, column=column,
+                                          value=columns[column][i], of=of, **spec)
     inner_rows = [r for r in df.index if total_row is None or r != total_row]
     if total_col is not None:
         parts = [c for c in counts if c != total_col]
         for label in df.index:
             if parts:
-                builder.additive(total=ids.loc[label, total_col], parts=[ids.loc[label, c] for c in parts])
+                builder.additive(total=ids[label][total_col], parts=[ids[label][c] for c in parts])
     if total_row is not None and inner_rows:
         for column in counts:
-            builder.additive(total=ids.loc[total_row, column], parts=[ids.loc[r, column] for r in inner_rows])
+            builder.additive(total=ids[total_row][column], parts=[ids[r][column] for r in inner_rows])
+    ids = pd.DataFrame([[ids[label][c] for c in df.columns] for label in df.index], index=df.index,
+                       columns=list(df.columns), dtype=object)
     return ids

@@ -170,6 +170,47 @@ def _finish(cells: pd.DataFrame, hidden: np.ndarray, why: np.ndarray, rules: Dis
     return out
 
 
+def _cheapest(candidates, full, pickable, county, raw, ids, taken=(), incidence=None) -> int | None:
+    """The cell to withhold next among ``candidates``: most relations with withheld cells
+    first (``incidence``: it closes the most routes, e.g. the corner of a 2 × 2 × 2 block across
+    areas), then CSP before county, non-zero first, smallest value, then ``cell_id``."""
+    best, best_key = None, None
+    for c in candidates:
+        if full[c] or not pickable[c] or c in taken:
+            continue
+        key = (-(0 if incidence is None else int(incidence(c))), bool(county[c]), raw[c] == 0, raw[c], ids[c])
+        if best_key is None or key < best_key:
+            best, best_key = int(c), key
+    return best
+
+
+def _members(rel_csr, rows) -> list[int]:
+    """Cells of the given relation rows, sorted."""
+    return sorted({int(c) for r in rows for c in rel_csr.indices[rel_csr.indptr[r]:rel_csr.indptr[r + 1]]})
+
+
+def _line_rule(full, hidden, why, attacker, rel_csr, pickable, county) -> bool:
+    """Cheap first pass: a relation holding exactly one withheld cell that needs protection
+    gives it away exactly; withhold the cheapest other cell of that relation. True if any."""
+    counts = np.diff(rel_csr.indptr)
+    withheld = rel_csr.multiply(full.astype(np.float64)).tocsr()
+    n_hidden = np.asarray((withheld != 0).sum(axis=1)).ravel()
+    picks: list[int] = []
+    for r in np.flatnonzero((n_hidden == 1) & (counts > 1)):
+        members = rel_csr.indices[rel_csr.indptr[r]:rel_csr.indptr[r + 1]]
+        lone = members[full[members]]
+        if len(lone) != 1 or not attacker.judged[lone[0]]:
+            continue
+        pick = _cheapest(members, full, pickable, county, attacker.raw, attacker.ids)
+        if pick is not None:
+            picks.append(pick)
+            full[pick] = True
+    for c in picks:
+        hidden[c] = True
+        why[c] = "secondary"
+    return bool(picks)
+
+
 def primary_only(cells: pd.DataFrame, rules: Any = None, *, follow: bool = True) -> pd.DataFrame:
     """Primary suppression alone (and derived cells following it unless ``follow=False``).
 
@@ -231,14 +272,29 @@ def control(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
     pickable = attacker.is_count & ~np.isnan(attacker.raw)
     raw = attacker.raw
     county = ~attacker.applies
+    safe_so_far = np.zeros(len(cells), dtype=bool)  # withholding more only widens intervals
+    relaxed = True  # phase 1: LP-relaxation answers where integers would cost an integer program
     for _ in range(max_rounds):
         full = follows.apply(hidden, why)
+        if _line_rule(full, hidden, why, attacker, rel_csr, pickable, county):
+            continue
         comps = attacker.components(full)
-        result = attacker.intervals(full, only=comps)
+        result = attacker.intervals(full, only=comps, skip=safe_so_far, relaxed=relaxed)
         unsafe = result.loc[~result["safe"], "cell_id"].tolist()
+        if not relaxed:
+            safe_so_far[[attacker.pos[c] for c in result.loc[result["safe"], "cell_id"]]] = True
         if not unsafe:
+            if relaxed:  # phase 2: the integer attacker, to its own fixed point
+                relaxed = False
+                continue
             return _finish(cells, full, why, rules, values)
         component_of = {int(c): k for k, comp in enumerate(comps) for c in comp}
+        n_hidden = np.asarray((rel_csr.multiply(full.astype(np.float64)) != 0).sum(axis=1)).ravel()
+        hidden_rows = n_hidden > 0
+
+        def incidence(c: int) -> int:
+            return int(hidden_rows[csc_rows(rel_csc, c)].sum())
+
         picked_rows: set[int] = set()
         picks: list[int] = []
         for cid in sorted(unsafe):
@@ -246,19 +302,12 @@ def control(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
             own_rows = set(csc_rows(rel_csc, u).tolist())
             if own_rows & picked_rows:
                 continue
-            comp = comps[component_of[u]]
             near_rows = set()
-            for c in comp:
+            for c in comps[component_of[u]]:
                 if full[c]:
                     near_rows.update(csc_rows(rel_csc, int(c)).tolist())
-            best, best_key = None, None
-            for r in sorted(own_rows | near_rows):
-                for c in rel_csr.indices[rel_csr.indptr[r]:rel_csr.indptr[r + 1]]:
-                    if full[c] or not pickable[c] or c in picks:
-                        continue
-                    key = (r not in own_rows, bool(county[c]), raw[c] == 0, raw[c], attacker.ids[c])
-                    if best_key is None or key < best_key:
-                        best, best_key = int(c), key
+            best = _cheapest(_members(rel_csr, near_rows | own_rows), full, pickable, county, raw, attacker.ids,
+                             picks, incidence)
             if best is None:
                 row = cells.iloc[u]
                 raise RuntimeError(

@@ -132,9 +132,9 @@ class Attacker:
     """
 
     def __init__(self, cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
-                 judge: str = "small") -> None:
-        if judge not in ("small", "all"):
-            raise ValueError(f"judge must be 'small' or 'all', got {judge!r}")
+                 judge: Any = "small") -> None:
+        if isinstance(judge, str) and judge not in ("small", "all"):
+            raise ValueError(f"judge must be 'small', 'all' or cell ids, got {judge!r}")
         self.rules = disclosure_rules(rules)
         self.cells = cells.reset_index(drop=True)
         self.ids = self.cells["cell_id"].astype(str).to_numpy()
@@ -145,7 +145,11 @@ class Attacker:
         self.applies = np.array([self.rules.applies(lv) for lv in self.cells["level"].astype(str)], dtype=bool)
         self.raw = self.cells["value"].to_numpy(dtype="float64")
         small = np.array([math.isnan(v) or self.rules.is_small(int(v)) for v in self.raw], dtype=bool)
-        self.judged = self.is_count & self.applies & (small if judge == "small" else True)
+        if isinstance(judge, str):
+            chosen = small if judge == "small" else np.ones(len(self.ids), dtype=bool)
+        else:
+            chosen = np.isin(self.ids, np.array([str(c) for c in judge], dtype=object))
+        self.judged = self.is_count & self.applies & chosen
         rows, cols, coefs, lo, hi, gate = [], [], [], [], [], []
 
         def add(members: Sequence[tuple[str, float]], low: float, high: float, g: int) -> None:
@@ -537,7 +541,7 @@ def _split(comp: _Component):
 
 
 def attack(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *, exact: bool = True,
-           judge: str = "small") -> pd.DataFrame:
+           judge: Any = "small") -> pd.DataFrame:
     """Interval attack on a controlled publication: ``[cell_id, lo, hi, safe, exact]`` per withheld count.
 
     Parameters
@@ -550,8 +554,10 @@ def attack(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *, e
     exact : bool, default True
         Exact integer bounds for every withheld count; ``False`` decides safety with fewer
         solver calls (``lo``/``hi`` are then values shown reachable, ``exact`` False).
-    judge : {"small", "all"}
-        Which withheld counts must be safe: those whose true value is small (or unknown), or all.
+    judge : {"small", "all"} or iterable of cell ids
+        Which withheld counts must be safe: those whose true value is small (or unknown), all,
+        or the given cells (e.g. the primary cells from a private audit file, when attacking a
+        published store whose withheld values are absent).
 
     Returns
     -------

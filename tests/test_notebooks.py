@@ -24,13 +24,13 @@ PARAMETER_NAMES = {"area", "data_dir", "build_dir", "reporting_year"}
 HIDDEN_TAGS = {"remove-input", "hide-input", "remove-cell", "remove-output"}
 
 # Notebooks that read only the published store (pandas/seaborn for presentation are fine there).
-STORE_ONLY = ("03_what_is_sv", "04_key_measures", "06_people", "10_area_profile")
+STORE_ONLY = ("03_what_is_sv", "04_key_measures", "06_people", "10_area_profile", "11_data_quality")
 # Still computing from records through sna_lib (not yet migrated to the store): 01/02/05 (trend,
 # context and key-findings tables not yet in the store), 07/08 (hotspot, persistence, risk index
-# and regression layers), 09 (community survey), 11 (data-quality table). They keep the old
+# and regression layers), 09 (community survey). They keep the old
 # presentation-only rule until migrated; the list may only shrink.
 STILL_COMPUTING = ("01_key_findings", "02_wider_perspective", "05_trends", "07_place", "08_risk_factors",
-                   "09_community_voices", "11_data_quality")
+                   "09_community_voices")
 # What reaches records: the loaded dataset, its tables, loaders and record-level helpers.
 RECORD_ATTRIBUTES = {"dataset", "crimes", "persons", "asb", "fire", "ambulance", "hospital_admissions",
                      "school_exclusions", "community_survey", "population", "census_deprivation",
@@ -188,7 +188,7 @@ def test_static_check_catches_computation():
 
 # --------------------------------------------------------------------------- execution
 
-EXECUTED = ("04_key_measures", "10_area_profile", "11_data_quality")
+EXECUTED = STORE_ONLY
 ID_TOKEN = re.compile(r"\b[A-Za-z]+\d{4,}\b")
 
 
@@ -216,29 +216,76 @@ def _output_text(nb: nbformat.NotebookNode) -> str:
 
 
 @pytest.fixture(scope="module")
-def csp_runs(demo_dir, tmp_path_factory):
-    """A few section notebooks executed with papermill for the first CSP of the demo county."""
+def store_only_dir(demo_dir, tmp_path_factory):
+    """A data folder holding the published store and no records: config, boundaries, the
+    data-quality summary and ``published/``. Anything that reaches records fails to load here.
+
+    The store is disclosure-controlled with primary suppression only, to keep this fixture
+    fast; the full control is audited in ``test_publication_redteam.py``."""
+    import shutil
+
+    from sna_lib.dataset import load_dataset
+    from sna_lib.disclosure import disclosure_rules
+    from sna_lib.publication.compute import STORE_DIR, publication_cells
+    from sna_lib.publication.store import PublishedStore, write_store
+    from sna_lib.publication.control import primary_only
+
+    ds = load_dataset(demo_dir)
+    cells, relations, provenance = publication_cells(ds)
+    out = tmp_path_factory.mktemp("store-only")
+    write_store(out / STORE_DIR, primary_only(cells, disclosure_rules(ds.config)), relations,
+                               provenance)
+    for name in ("config.yaml", "geography.parquet"):
+        shutil.copy2(demo_dir / name, out / name)
+    (out / "data_quality.json").write_text(ds.quality.to_frame().to_json(orient="records"), encoding="utf-8")
+    return out
+
+
+def test_records_are_unreachable_in_the_store_only_folder(store_only_dir):
+    """The negative control for the runs below: touching ``ctx.dataset`` there fails."""
+    from sna_lib.book import nbhelpers as nb
+    from sna_lib.errors import DataValidationError
+
+    ctx = nb.setup("county", store_only_dir)
+    assert ctx.table("people.summary").loc["suspect", "people"]
+    with pytest.raises(DataValidationError):
+        ctx.dataset  # noqa: B018
+
+
+def _execute(name: str, area: str, data_dir: Path, out_dir: Path) -> nbformat.NotebookNode:
     import papermill
+
+    target = out_dir / f"{name}.ipynb"
+    source = out_dir / f"{name}.input.ipynb"
+    nbformat.write(_read(NOTEBOOK_DIR / f"{name}.md"), source)
+    papermill.execute_notebook(
+        str(source), str(target),
+        parameters={"area": area, "data_dir": str(data_dir), "build_dir": str(out_dir / "build")},
+        kernel_name="python3", progress_bar=False, cwd=str(REPO))
+    return _read(target)
+
+
+@pytest.fixture(scope="module")
+def csp_runs(demo_dir, store_only_dir, tmp_path_factory):
+    """Every store-only notebook executed with papermill for the first CSP, with no records present."""
     import pandas as pd
 
     from sna_lib.config import load_config
 
     csp = load_config(demo_dir).csps[0]
     out_dir = tmp_path_factory.mktemp("nb-runs")
-    runs = {}
-    for name in EXECUTED:
-        target = out_dir / f"{name}.ipynb"
-        source = out_dir / f"{name}.input.ipynb"
-        nbformat.write(_read(NOTEBOOK_DIR / f"{name}.md"), source)
-        papermill.execute_notebook(
-            str(source), str(target),
-            parameters={"area": csp, "data_dir": str(demo_dir), "build_dir": str(out_dir / "build")},
-            kernel_name="python3", progress_bar=False, cwd=str(REPO))
-        runs[name] = _read(target)
+    runs = {name: _execute(name, csp, store_only_dir, out_dir) for name in EXECUTED}
     runs["downloads"] = out_dir / "build" / "downloads"
     persons = pd.read_parquet(demo_dir / "persons.parquet", columns=["crime_id", "person_id"])
     ids = set(persons["crime_id"].astype(str)) | set(persons["person_id"].astype(str))
     return csp, runs, ids
+
+
+@pytest.mark.xdist_group("book")
+def test_store_notebooks_run_for_the_county_without_records(store_only_dir, tmp_path):
+    for name in ("03_what_is_sv", "06_people"):
+        nb = _execute(name, "county", store_only_dir, tmp_path)
+        assert _glued(nb)["area_label"].startswith("Demoshire"), name
 
 
 @pytest.mark.xdist_group("book")

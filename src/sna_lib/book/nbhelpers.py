@@ -123,7 +123,7 @@ class BookContext:
     def table(self, name: str, area: str | None = None) -> pd.DataFrame:
         """Published table ``name`` of this area (or ``area``) as the text the book prints:
         rows × columns of ``"1,234"``, ``"12.5"``, the marker (``"[c]"``) or ``"–"`` (no data)."""
-        return self.store.table(name, area or self.area, display=True)
+        return self.store.display_table(name, area or self.area)
 
     def value(self, name: str, row: Any, column: str, area: str | None = None):
         """One published number (or the suppression marker) of this area (or ``area``)."""
@@ -222,10 +222,10 @@ def is_withheld(value: Any, config: Any = None) -> bool:
 
 def published_text(store, table: str, area: str, row: Any, column: str) -> str:
     """The display text of one published cell (marker for a hidden one)."""
-    if hasattr(store, "text"):
-        return str(store.text(table, area, str(row), column))
-    frame = store.table(table, area, display=True)
-    return str(frame.loc[str(row), column])
+    text = store.display_table(table, area).loc[str(row), column]
+    if text is None:
+        raise KeyError(f"{table}|{area}|{row}|{column} is not a declared cell of the published store")
+    return str(text)
 
 
 def _county_label(config) -> str:
@@ -335,9 +335,8 @@ def open_store(data_dir: str | os.PathLike) -> Any:
     folder (a notebook opened by hand) has none: the publication stage is then run once for
     this kernel into a temporary folder, so the notebook still reads only published tables.
     """
-    from sna_lib.publication.compute import STORE_DIR, store_module
-
-    PublishedStore = store_module().PublishedStore
+    from sna_lib.publication.compute import STORE_DIR
+    from sna_lib.publication.store import PublishedStore
 
     data_path = Path(data_dir)
     marker = data_path / VALIDATED_MARKER

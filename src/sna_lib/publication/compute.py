@@ -794,25 +794,11 @@ def run_publication(dataset, out_dir: Path | str, **kwargs: Any) -> Path:
 
     Keyword arguments go to :func:`publication_cells`. Returns ``out_dir``.
     """
-    import os
-
     from sna_lib.disclosure import disclosure_rules
-    from sna_lib.publication import control as control_mod
+    from sna_lib.publication.control import control
+    from sna_lib.publication.store import write_store
 
     cells, relations, provenance = publication_cells(dataset, **kwargs)
     rules = disclosure_rules(dataset.config)
-    if os.environ.get("SNA_INTERIM_PRIMARY_ONLY"):  # INTERIM (development only): removed with _interim_store
-        controlled = control_mod.primary_only(cells, rules)
-    else:
-        controlled = control_mod.control(cells, relations, rules)
-    store_module().write_store(Path(out_dir), controlled, relations, provenance)
+    write_store(Path(out_dir), control(cells, relations, rules), relations, provenance, rules=rules)
     return Path(out_dir)
-
-
-def store_module():
-    """:mod:`sna_lib.publication.store` (INTERIM: the stand-in until it lands)."""
-    try:
-        from sna_lib.publication import store
-    except ImportError:
-        from sna_lib.publication import _interim_store as store
-    return store

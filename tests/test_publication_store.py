@@ -42,6 +42,9 @@ def test_store_round_trip_values_markers_and_missing(tmp_path):
     assert store.value("context", "Brackenford", "2023", "year") == 2023
     assert math.isnan(store.value("context", "Brackenford", "2022", "sv"))
     assert store.display_table("context", "Brackenford").loc["2022", "sv"] == "–"
+    assert store.table("people.repeats", "Brackenford", display=True).loc["All", "records"] == "134"
+    assert store.text("context", "Brackenford", "2023", "sv %") == "[c]"
+    assert store.text("context", "Brackenford", "2023", "year") == "2023"
     with pytest.raises(KeyError, match="not a declared cell"):
         store.value("context", "Brackenford", "2023", "undeclared")
     with pytest.raises(KeyError, match="no published table"):

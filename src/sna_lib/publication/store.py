@@ -225,26 +225,35 @@ class PublishedStore:
                                    else (self.marker if not published else str(display)))
         return out
 
-    def table(self, table: str, area: str) -> pd.DataFrame:
+    def table(self, table: str, area: str, *, display: bool = False) -> pd.DataFrame:
         """Rows × columns of one table for one area: numbers where published, the marker where
         withheld (:class:`~sna_lib.disclosure.Suppressed`), NaN where there is no data; a
-        row/column pair that was never declared is ``None``.
+        row/column pair that was never declared is ``None``. ``display=True`` gives the
+        published text instead (:meth:`display_table`).
         """
-        return self._pivot(table, area, "value")
+        return self._pivot(table, area, "display" if display else "value")
 
     def display_table(self, table: str, area: str) -> pd.DataFrame:
         """As :meth:`table`, but the published text (thousands separators, decimals, ``"–"``)."""
         return self._pivot(table, area, "display")
+
+    def text(self, table: str, area: str, row: Any, column: Any) -> str:
+        """The published text of one cell (``"1,234"``, ``"12.3"``, ``"–"`` or the marker)."""
+        c = self._cell(table, area, row, column)
+        return self.marker if not bool(c["published"]) else str(c["display"])
+
+    def _cell(self, table: str, area: str, row: Any, column: Any) -> pd.Series:
+        cells = self._cells_of(table, area)
+        hit = cells[(cells["row"] == str(row)) & (cells["column"] == str(column))]
+        if hit.empty:
+            raise KeyError(f"{table}|{area}|{row}|{column} is not a declared cell of the published store")
+        return hit.iloc[0]
 
     def value(self, table: str, area: str, row: Any, column: Any) -> Any:
         """One published number, or the :class:`~sna_lib.disclosure.Suppressed` marker.
 
         Raises ``KeyError`` for a number that was never declared (default-deny).
         """
-        cells = self._cells_of(table, area)
-        hit = cells[(cells["row"] == str(row)) & (cells["column"] == str(column))]
-        if hit.empty:
-            raise KeyError(f"{table}|{area}|{row}|{column} is not a declared cell of the published store")
-        c = hit.iloc[0]
+        c = self._cell(table, area, row, column)
         return self._number(str(c["kind"]), bool(c["published"]), float(c["value"]))
 

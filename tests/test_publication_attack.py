@@ -227,7 +227,7 @@ def test_attacker_bounds_equal_brute_force_enumeration(seed):
 # ----------------------------------------------------------------------------- property
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(2, 4), st.integers(2, 4), st.data())
 def test_after_control_every_small_cell_keeps_the_whole_range(n_rows, n_cols, data):
     values = data.draw(st.lists(st.sampled_from([0, 1, 2, 3, 5, 7, 8, 9, 12, 20, 40]),

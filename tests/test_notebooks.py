@@ -24,12 +24,12 @@ PARAMETER_NAMES = {"area", "data_dir", "build_dir", "reporting_year"}
 HIDDEN_TAGS = {"remove-input", "hide-input", "remove-cell", "remove-output"}
 
 # Notebooks that read only the published store (pandas/seaborn for presentation are fine there).
-STORE_ONLY = ("03_what_is_sv", "04_key_measures", "06_people", "10_area_profile", "11_data_quality")
-# Still computing from records through sna_lib (not yet migrated to the store): 01/02/05 (trend,
-# context and key-findings tables not yet in the store), 07/08 (hotspot, persistence, risk index
+STORE_ONLY = ("03_what_is_sv", "04_key_measures", "05_trends", "06_people", "10_area_profile", "11_data_quality")
+# Still computing from records through sna_lib (not yet migrated to the store): 01/02 (context
+# and key-findings tables not yet in the store), 07/08 (hotspot, persistence, risk index
 # and regression layers), 09 (community survey). They keep the old
 # presentation-only rule until migrated; the list may only shrink.
-STILL_COMPUTING = ("01_key_findings", "02_wider_perspective", "05_trends", "07_place", "08_risk_factors",
+STILL_COMPUTING = ("01_key_findings", "02_wider_perspective", "07_place", "08_risk_factors",
                    "09_community_voices")
 # What reaches records: the loaded dataset, its tables, loaders and record-level helpers.
 RECORD_ATTRIBUTES = {"dataset", "crimes", "persons", "asb", "fire", "ambulance", "hospital_admissions",

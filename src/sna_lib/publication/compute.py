@@ -709,6 +709,16 @@ def _lsoa_rates(b: CellBuilder, prep: Prepared, dataset, annual: _Table, profile
         profile.across([label], ["offences"])
 
 
+def _comparators(b: CellBuilder, prep: Prepared, dataset) -> None:
+    """External comparator series as supplied (other areas' published statistics): exempt cells of
+    the county's ``comparators`` table, rows ``<series>|<area>|<year>``, column ``value``."""
+    comp = dataset.comparators
+    for series, area, year, value in zip(comp["series"].astype(str), comp["area"].astype(str),
+                                         comp["year"].astype("int64"), comp["value"].astype("float64")):
+        b.exempt(table="comparators", area=COUNTY, row=f"{series}|{area}|{int(year)}", column="value",
+                 value=float(value), reason="comparator series as supplied (published elsewhere)")
+
+
 # --------------------------------------------------------------------------- provenance
 
 
@@ -768,6 +778,7 @@ def publication_cells(dataset, *, inputs: Mapping[str, str] | None = None, code:
     _people_tables(b, prep, sv, dataset)
     _key_measures(b, prep, dataset, text)
     _place_profile(b, prep, dataset, sv["annual"])
+    _comparators(b, prep, dataset)
     cells, relations = b.frame()
     period = data_period(dataset)
     config = dataset.config

@@ -60,34 +60,24 @@ def test_two_by_two_after_control_the_small_cell_spans_zero_to_43():
     assert result["safe"].all()
 
 
-def _people():
+@pytest.mark.parametrize("table, total, big, small", [
+    # records = people + repeats: repeats = 12 - 9
+    ("people.repeats", ("records", 12), ("people", 9), ("repeats", 3)),
+    # known age = under 25 + 25 and over: 25 and over = 40 - 35
+    ("people.age", ("known age", 40), ("under 25", 35), ("25 and over", 5)),
+])
+def test_total_minus_the_other_part_recovers_a_small_part_unless_controlled(table, total, big, small):
     b = CellBuilder()
-    rec = b.count(table="people.repeats", area="Brackenford", row="suspects", column="records", value=12)
-    ppl = b.count(table="people.repeats", area="Brackenford", row="suspects", column="people", value=9)
-    rep = b.count(table="people.repeats", area="Brackenford", row="suspects", column="repeats", value=3)
-    b.additive(total=rec, parts=[ppl, rep])
-    return b.frame(), (rec, ppl, rep)
-
-
-def test_records_minus_people_recovers_repeats_unless_controlled():
-    (cells, relations), (rec, ppl, rep) = _people()
-    assert _interval(attack(primary_only(cells), relations), rep) == (3.0, 3.0)  # 12 - 9
-    out = control(cells, relations)
-    assert not out.set_index("cell_id").loc[ppl, "published"]  # 9 is cheaper than the total 12
-    result = attack(out, relations)
-    assert _interval(result, rep) == (0.0, 12.0) and result["safe"].all()
-
-
-def test_known_age_minus_under_25_recovers_25_and_over_unless_controlled():
-    b = CellBuilder()
-    known = b.count(table="people.age", area="Eastwick", row="suspects", column="known age", value=40)
-    young = b.count(table="people.age", area="Eastwick", row="suspects", column="under 25", value=35)
-    old = b.count(table="people.age", area="Eastwick", row="suspects", column="25 and over", value=5)
-    b.additive(total=known, parts=[young, old])
+    ids = {name: b.count(table=table, area="Brackenford", row="suspects", column=name, value=v)
+           for name, v in (total, big, small)}
+    b.additive(total=ids[total[0]], parts=[ids[big[0]], ids[small[0]]])
     cells, relations = b.frame()
-    assert _interval(attack(primary_only(cells), relations), old) == (5.0, 5.0)
-    result = attack(control(cells, relations), relations)
-    assert _interval(result, old) == (0.0, 40.0) and result["safe"].all()
+    part = ids[small[0]]
+    assert _interval(attack(primary_only(cells), relations), part) == (small[1], small[1])
+    out = control(cells, relations)
+    assert not out.set_index("cell_id").loc[ids[big[0]], "published"]  # the part is cheaper than the total
+    result = attack(out, relations)
+    assert _interval(result, part) == (0.0, float(total[1])) and result["safe"].all()
 
 
 def test_share_times_denominator_recovers_the_count_when_the_share_is_published():

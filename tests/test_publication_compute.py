@@ -12,7 +12,7 @@ import math
 import pandas as pd
 import pytest
 
-from sna_lib.publication.compute import COUNTY, area_counts, publication_cells
+from sna_lib.publication.compute import AGE_BANDS, COUNTY, area_counts, publication_cells
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,11 @@ def test_age_and_origin_tables_match_the_per_area_functions(demo):
             assert _value(cells, "people.age_summary", area, role, "aged_25_plus") == u25.of - u25.count
             prof = age_profile(persons, ids, role)
             for age, n in prof.counts.items():
-                assert _value(cells, "people.age", area, int(age), role) == n
+                if area == COUNTY:
+                    assert _value(cells, "people.age", area, int(age), role) == n
+            for label, lo, hi in AGE_BANDS:
+                want = int(prof.counts[(prof.counts.index >= lo) & (prof.counts.index <= hi)].sum())
+                assert _value(cells, "people.age_band", area, label, role) == want
             assert _value(cells, "people.age_summary", area, role, "unknown_age") == prof.unknown
         origins = origin_profile(persons, ids, ds.config.csps)
         for _, r in origins.iterrows():
@@ -136,7 +140,7 @@ def test_county_equals_sum_of_csps_for_records_and_every_count_is_related(demo):
     county_sv = by_id.loc[relations["total"]].reset_index()
     cross = relations[county_sv["area"].eq(COUNTY).to_numpy() & relations["parts"].map(len).gt(1).to_numpy()]
     tables = {by_id.loc[t, "table"] for t in cross["total"]}
-    for table in ("sv.annual", "sv.headline", "sv.by_group", "context.crime", "people.summary", "people.age",
+    for table in ("sv.annual", "sv.headline", "sv.by_group", "context.crime", "people.summary", "people.age_band",
                   "people.origins", "measures.key", "place.profile"):
         assert table in tables, f"{table}: no county = / <= sum of CSPs relation"
     # exact additivity of records across areas, checked on the values by hand

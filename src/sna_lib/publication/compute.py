@@ -34,7 +34,8 @@ Tables (``table`` name → rows × columns), each for ``"county"`` and every CSP
 ``people.summary``            ``suspect``/``victim`` × ``records``, ``people``,
                               ``repeat_records``, ``repeat_records_pct``, ``repeat_people``,
                               ``previous_five_years``, ``previous_five_years_pct``
-``people.age``                single years of age × ``suspect``, ``victim`` (people)
+``people.age``                county only: single years of age × ``suspect``, ``victim`` (people)
+``people.age_band``           age bands (:data:`AGE_BANDS`) × ``suspect``, ``victim``
 ``people.age_summary``        role × ``known_age``, ``under_25``, ``aged_25_plus``,
                               ``unknown_age``, ``under_25_pct``, ``aged_25_plus_pct``
 ``people.origins``            ``area:<name>`` / ``place:<in county|outside county|unknown|all>``
@@ -80,6 +81,9 @@ __all__ = ["COUNTY", "Prepared", "prepare", "area_counts", "publication_cells", 
 COUNTY = "county"
 #: Folder (inside the validated data copy) holding the published store.
 STORE_DIR = "published"
+#: Age bands published below county level (label, first age, last age); 25 is a band edge.
+AGE_BANDS = (("0-9", 0, 9), ("10-14", 10, 14), ("15-17", 15, 17), ("18-24", 18, 24), ("25-34", 25, 34),
+             ("35-49", 35, 49), ("50+", 50, 200))
 #: Look-back of "involved in the previous five years" and of domestic-abuse links.
 LOOKBACK_YEARS = 5
 
@@ -475,32 +479,39 @@ def _people_tables(b: CellBuilder, prep: Prepared, sv: Mapping[str, _Table], dat
     counts = known.groupby(["area", "role", "age"], observed=True).size()
     unknown = ages_all[ages_all["age"].isna()].groupby(["area", "role"], observed=True).size()
     age = _Table(b, "people.age", prep)
+    band = _Table(b, "people.age_band", prep)
     summ = _Table(b, "people.age_summary", prep)
     for area in areas:
         for role in roles:
-            ids = {a: age.count(area, a, role, int(counts.get((area, role, a), 0))) for a in span}
+            # single years for the county; below county, bands (single-year CSP counts are mostly
+            # 0-7 and would all be withheld)
+            ids = ({a: age.count(area, a, role, int(counts.get((area, role, a), 0))) for a in span}
+                   if area == COUNTY else {})
+            for label, lo, hi in AGE_BANDS:
+                n = sum(int(counts.get((area, role, a), 0)) for a in span if lo <= a <= hi)
+                cid = band.count(area, label, role, n)
+                singles = [ids[a] for a in span if lo <= a <= hi and a in ids]
+                if singles:
+                    b.additive(total=cid, parts=singles)
+            b.additive(total=summ.ids.get((area, role, "known_age")) or summ.count(
+                area, role, "known_age", sum(int(counts.get((area, role, a), 0)) for a in span)),
+                parts=[band.id(area, label, role) for label, _, _ in AGE_BANDS])
             n_known = sum(int(counts.get((area, role, a), 0)) for a in span)
             n_under = sum(int(counts.get((area, role, a), 0)) for a in span if a < 25)
-            c_known = summ.count(area, role, "known_age", n_known)
+            c_known = summ.id(area, role, "known_age")
             c_under = summ.count(area, role, "under_25", n_under)
             c_over = summ.count(area, role, "aged_25_plus", n_known - n_under)
             summ.count(area, role, "unknown_age", int(unknown.get((area, role), 0)))
             summ.within(area, (role, "known_age"), [(role, "under_25"), (role, "aged_25_plus")])
-            if ids:
-                b.additive(total=c_known, parts=list(ids.values()))
-                young = [ids[a] for a in span if a < 25]
-                old = [ids[a] for a in span if a >= 25]
-                if young:
-                    b.additive(total=c_under, parts=young)
-                if old:
-                    b.additive(total=c_over, parts=old)
+            b.additive(total=c_under, parts=[band.id(area, label, role) for label, _, hi in AGE_BANDS if hi < 25])
+            b.additive(total=c_over, parts=[band.id(area, label, role) for label, lo, _ in AGE_BANDS if lo >= 25])
             b.additive(total=summary.id(area, role, "people"),
                        parts=[c_known, summ.id(area, role, "unknown_age")])
             summ.derived(area, role, "under_25_pct", _ratio(n_under, n_known), [c_under, c_known], op="ratio",
                          scale=100)
             summ.derived(area, role, "aged_25_plus_pct", _ratio(n_known - n_under, n_known), [c_over, c_known],
                          op="ratio", scale=100)
-    age.across(list(span), roles, "<=")
+    band.across([label for label, _, _ in AGE_BANDS], roles, "<=")
     summ.across(roles, ["known_age", "under_25", "aged_25_plus", "unknown_age"], "<=")
 
     # ---- origins: each suspect once per area, under the origin recorded most often there

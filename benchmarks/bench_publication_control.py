@@ -22,7 +22,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from sna_lib.disclosure import suppression_mask
+from sna_lib.publication.disclosure import suppression_mask
 from sna_lib.publication.attack import attack
 from sna_lib.publication.cells import CellBuilder, declare_frame
 from sna_lib.publication.control import control

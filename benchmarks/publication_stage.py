@@ -23,8 +23,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
 
-    from sna_lib.dataset import load_dataset
-    from sna_lib.figures import compute_figures
+    from sna_lib.data.dataset import load_dataset
+    from sna_lib.publication.figures import compute_figures
     from sna_lib.publication.compute import publication_cells
 
     t = time.perf_counter()
@@ -47,7 +47,7 @@ def main() -> None:
               "baseline_per_area_figures_s": round(baseline_s, 2), "compute_s": round(compute_s, 2),
               "compute_vs_baseline": round(compute_s / baseline_s, 3)}
     if args.control:
-        from sna_lib.disclosure import disclosure_rules
+        from sna_lib.publication.disclosure import disclosure_rules
         from sna_lib.publication.control import control
 
         t0 = time.perf_counter()

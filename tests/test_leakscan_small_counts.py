@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from sna_lib.leakscan import LeakRules, scan_small_counts, scan_text
+from sna_lib.publication.leakscan import LeakRules, scan_small_counts, scan_text
 from sna_lib.publication.cells import CellBuilder, declare_frame
 from sna_lib.publication.control import control
 from sna_lib.publication.store import PublishedStore, write_store

@@ -164,7 +164,7 @@ def test_computing_notebooks_do_reach_records_and_stay_presentation_only(name):
 
 
 def test_record_access_check_catches_each_route():
-    for src in ("ctx.dataset.crimes", "from sna_lib.dataset import load_dataset", "pd.read_parquet('x')",
+    for src in ("ctx.dataset.crimes", "from sna_lib.data.dataset import load_dataset", "pd.read_parquet('x')",
                 "sv.area_crimes(d, 'county')", "c = nb.context().dataset", "import duckdb"):
         assert _record_access(src), src
     assert not _record_access("t = ctx.table('people.summary')\nt.groupby('x').sum()")
@@ -224,8 +224,8 @@ def store_only_dir(demo_dir, tmp_path_factory):
     fast; the full control is audited in ``test_publication_redteam.py``."""
     import shutil
 
-    from sna_lib.dataset import load_dataset
-    from sna_lib.disclosure import disclosure_rules
+    from sna_lib.data.dataset import load_dataset
+    from sna_lib.publication.disclosure import disclosure_rules
     from sna_lib.publication.compute import STORE_DIR, publication_cells
     from sna_lib.publication.store import PublishedStore, write_store
     from sna_lib.publication.control import primary_only

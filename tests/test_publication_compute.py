@@ -17,7 +17,7 @@ from sna_lib.publication.compute import AGE_BANDS, COUNTY, area_counts, publicat
 
 @pytest.fixture(scope="module")
 def demo(demo_dir):
-    from sna_lib.dataset import load_dataset
+    from sna_lib.data.dataset import load_dataset
 
     ds = load_dataset(demo_dir)
     cells, relations, provenance = publication_cells(ds, inputs={"x": "y"}, code="abc")
@@ -32,7 +32,7 @@ def _value(cells, table, area, row, column):
 
 
 def _area_records(ds, area):
-    from sna_lib.figures import filter_area
+    from sna_lib.publication.figures import filter_area
 
     return filter_area(ds.crimes, ds.persons, ds.geography, area)
 
@@ -44,8 +44,8 @@ def _areas(ds):
 
 
 def test_people_counts_match_a_per_area_count(demo):
-    from sna_lib.classify import serious_violence_ids
-    from sna_lib.people import person_counts
+    from sna_lib.measures.classify import serious_violence_ids
+    from sna_lib.measures.people import person_counts
 
     ds, cells, _, _ = demo
     year = ds.config.reporting_year
@@ -64,7 +64,7 @@ def test_previous_involvement_looks_back_county_wide(demo):
     """A CSP's 'involved in the previous five years' counts earlier SV anywhere in the county
     (by hand: set of this year's people in the CSP ∩ set of people in the county's SV of the
     five years before, same role)."""
-    from sna_lib.classify import qualifying_mask
+    from sna_lib.measures.classify import qualifying_mask
 
     ds, cells, _, _ = demo
     year = ds.config.reporting_year
@@ -85,8 +85,8 @@ def test_previous_involvement_looks_back_county_wide(demo):
 
 
 def test_age_and_origin_tables_match_the_per_area_functions(demo):
-    from sna_lib.classify import serious_violence_ids
-    from sna_lib.people import age_profile, origin_profile, share_under_age
+    from sna_lib.measures.classify import serious_violence_ids
+    from sna_lib.measures.people import age_profile, origin_profile, share_under_age
 
     ds, cells, _, _ = demo
     year = ds.config.reporting_year
@@ -116,7 +116,7 @@ def test_age_and_origin_tables_match_the_per_area_functions(demo):
 
 def test_headline_harm_and_key_measures_match_the_per_area_functions(demo):
     from sna_lib.book.sv_overview import harm_comparison, headline
-    from sna_lib.measures import key_measures
+    from sna_lib.measures.key_measures import key_measures
 
     ds, cells, _, _ = demo
     year = ds.config.reporting_year

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sna_lib.disclosure import DisclosureRules
+from sna_lib.publication.disclosure import DisclosureRules
 from sna_lib.publication.attack import attack
 from sna_lib.publication.cells import CellBuilder, declare_frame
 from sna_lib.publication.control import control

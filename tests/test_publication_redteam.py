@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sna_lib.disclosure import disclosure_rules
+from sna_lib.publication.disclosure import disclosure_rules
 
 # Full control over the whole store takes minutes on the shared 2-core machine (ENGINE is making
 # it faster): every scale is marked slow for now; run with ``-m slow``.
@@ -44,7 +44,7 @@ def published(request, tmp_path_factory):
 
 
 def _hidden(v) -> bool:
-    from sna_lib.disclosure import is_suppressed
+    from sna_lib.publication.disclosure import is_suppressed
 
     return is_suppressed(v) or (isinstance(v, str) and v == disclosure_rules(None).marker)
 
@@ -210,7 +210,7 @@ ROUTES = [test_records_minus_unique_does_not_recover_repeat_records,
 @pytest.fixture(scope="module")
 def primary_only_store(demo_dir, tmp_path_factory):
     """The demo county published the old way: small counts withheld one by one, nothing else."""
-    from sna_lib.dataset import load_dataset
+    from sna_lib.data.dataset import load_dataset
     from sna_lib.publication.compute import publication_cells
     from sna_lib.publication.store import PublishedStore, write_store
     from sna_lib.publication.control import primary_only

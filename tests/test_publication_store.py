@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sna_lib.disclosure import is_suppressed
+from sna_lib.publication.disclosure import is_suppressed
 from sna_lib.publication.attack import attack
 from sna_lib.publication.cells import CellBuilder, declare_frame
 from sna_lib.publication.control import control

@@ -214,7 +214,7 @@ def _number_or_nan(value: Any) -> float:
 
 def is_withheld(value: Any, config: Any = None) -> bool:
     """True for a withheld cell: a :class:`~sna_lib.disclosure.Suppressed` or the marker text."""
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     return disclosure.is_suppressed(value) or (isinstance(value, str) and
                                                value == disclosure.disclosure_rules(config).marker)
@@ -242,7 +242,7 @@ def _load(data_dir: Path):
     object lets library caches keyed on the dataset (e.g. per-area figures) serve every notebook
     of the run. Notebooks are presentation only and must treat it as read-only.
     """
-    from sna_lib.dataset import load_dataset
+    from sna_lib.data.dataset import load_dataset
 
     marker = data_dir / VALIDATED_MARKER
     stamp = marker.read_text(encoding="utf-8").strip() if marker.is_file() else ""
@@ -289,7 +289,7 @@ def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
     """
     global _ACTIVE
     from sna_lib.config import load_config
-    from sna_lib.disclosure import area_level_of
+    from sna_lib.publication.disclosure import area_level_of
 
     if data_dir is None:
         data_dir = os.environ.get("SNA_DATA_DIR")
@@ -403,7 +403,7 @@ def glue_number(key: str, value: Any, *, kind: str = "count", count: Any = None,
     >>> glue_number("n", 1234, area_level="county")   # doctest: +SKIP
     '1,234'
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     ctx = _ACTIVE
     level = area_level or (ctx.area_level if ctx else "county")
@@ -468,7 +468,7 @@ def show_table(df: pd.DataFrame, name: str, caption: str, *, count_columns=None,
     pandas.DataFrame
         The published (suppressed, text) table.
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     ctx = context()
     level = area_level or ctx.area_level
@@ -500,7 +500,7 @@ def show_published(table: pd.DataFrame, name: str, caption: str, *, max_rows: in
     Nothing is suppressed here: the store already holds only publishable values. Returns the
     table as shown.
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     ctx = context()
     shown = table.reset_index() if (table.index.name is not None or isinstance(table.index, pd.MultiIndex)) \

@@ -59,7 +59,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import connected_components
 
-from sna_lib.disclosure import DisclosureRules, disclosure_rules
+from sna_lib.publication.disclosure import DisclosureRules, disclosure_rules
 
 __all__ = ["ATTACK_COLUMNS", "Attacker", "attack", "is_safe"]
 

@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sna_lib.disclosure import area_level_of
+from sna_lib.publication.disclosure import area_level_of
 
 __all__ = ["CELL_COLUMNS", "RELATION_COLUMNS", "OPS", "CellBuilder", "cell_id", "declare_frame"]
 

@@ -53,7 +53,7 @@ returned separately, per table and area, in ``provenance["text"]``.
 
 Examples
 --------
->>> from sna_lib.dataset import load_dataset                      # doctest: +SKIP
+>>> from sna_lib.data.dataset import load_dataset                      # doctest: +SKIP
 >>> cells, relations, prov = publication_cells(load_dataset("demo"))  # doctest: +SKIP
 >>> sorted(cells["table"].unique())[:2]                           # doctest: +SKIP
 ['context.crime', 'measures.key']
@@ -120,17 +120,17 @@ def prepare(dataset) -> Prepared:
 
     Examples
     --------
-    >>> from sna_lib.dataset import load_dataset          # doctest: +SKIP
+    >>> from sna_lib.data.dataset import load_dataset          # doctest: +SKIP
     >>> p = prepare(load_dataset("demo"))                 # doctest: +SKIP
     >>> p.areas[0]                                        # doctest: +SKIP
     'county'
     """
-    from sna_lib.classify import load_definition, load_definitions, qualifying_mask
-    from sna_lib.context import offence_attribute
-    from sna_lib.figures import primary_definition
-    from sna_lib.harm import MissingHarmWeightWarning, crime_harm
-    from sna_lib.measures import MEASURES
-    from sna_lib.people import isin_mask
+    from sna_lib.measures.classify import load_definition, load_definitions, qualifying_mask
+    from sna_lib.measures.context import offence_attribute
+    from sna_lib.publication.figures import primary_definition
+    from sna_lib.measures.harm import MissingHarmWeightWarning, crime_harm
+    from sna_lib.measures.key_measures import MEASURES
+    from sna_lib.measures.people import isin_mask
 
     config = dataset.config
     crimes = dataset.crimes
@@ -406,7 +406,7 @@ def _sv_tables(b: CellBuilder, prep: Prepared, text: dict) -> dict[str, _Table]:
     flag_cols = [c for _, c in measures if c is not None]
     sums = in_year.groupby("area", observed=True)[flag_cols].sum()
     county_sums = in_year[flag_cols].sum()
-    from sna_lib.context import round_to
+    from sna_lib.measures.context import round_to
 
     for area in areas:
         c_all = head.id(area, "reporting_year", "all_crime")
@@ -592,7 +592,7 @@ def _people_tables(b: CellBuilder, prep: Prepared, sv: Mapping[str, _Table], dat
     lk.across(["domestic_abuse"], ["count"], "<=")
 
     # ---- harm impact: SV offences, their different suspects and victims, harm-weighted
-    from sna_lib.harm import harm_equivalent
+    from sna_lib.measures.harm import harm_equivalent
 
     impact = _Table(b, "sv.harm_impact", prep)
     head = sv["headline"]
@@ -612,7 +612,7 @@ def _people_tables(b: CellBuilder, prep: Prepared, sv: Mapping[str, _Table], dat
 def _key_measures(b: CellBuilder, prep: Prepared, dataset, text: dict) -> None:
     """Tables A–E for every area: the measure rows of :func:`sna_lib.measures.key_measures`,
     computed on each CSP's crimes (``groupby`` over CSP) and on all crimes for the county."""
-    from sna_lib.measures import key_measures
+    from sna_lib.measures.key_measures import key_measures
 
     config = dataset.config
     crimes = dataset.crimes
@@ -647,7 +647,7 @@ def _key_measures(b: CellBuilder, prep: Prepared, dataset, text: dict) -> None:
 
 def _place_profile(b: CellBuilder, prep: Prepared, dataset, annual: _Table) -> None:
     """Serious violence per 1,000 residents by year for every CSP and the county, with ranks."""
-    from sna_lib.factors import lsoa_population
+    from sna_lib.index.factors import lsoa_population
 
     config = dataset.config
     pop_years = sorted(int(y) for y in dataset.population["year"].unique())
@@ -816,7 +816,7 @@ def run_publication(dataset, out_dir: Path | str, **kwargs: Any) -> Path:
 
     Keyword arguments go to :func:`publication_cells`. Returns ``out_dir``.
     """
-    from sna_lib.disclosure import disclosure_rules
+    from sna_lib.publication.disclosure import disclosure_rules
     from sna_lib.publication.control import control
     from sna_lib.publication.store import write_store
 

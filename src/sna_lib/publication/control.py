@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sna_lib.disclosure import MISSING_TEXT, DisclosureRules, disclosure_rules
+from sna_lib.publication.disclosure import MISSING_TEXT, DisclosureRules, disclosure_rules
 from sna_lib.publication.attack import Attacker, csc_rows
 
 __all__ = ["CONTROL_COLUMNS", "control", "primary_only", "published_values", "format_display"]

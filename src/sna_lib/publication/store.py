@@ -52,7 +52,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sna_lib.disclosure import Suppressed, disclosure_rules
+from sna_lib.publication.disclosure import Suppressed, disclosure_rules
 
 __all__ = ["PUBLISHED_COLUMNS", "PublishedStore", "write_store"]
 

@@ -3,7 +3,7 @@
 :func:`control` takes every declared cell (:mod:`sna_lib.publication.cells`) and decides which
 are published:
 
-1. **primary**: counts below county level (where :class:`~sna_lib.disclosure.DisclosureRules`
+1. **primary**: counts below county level (where :class:`~sna_lib.publication.disclosure.DisclosureRules`
    apply) in the suppression range (1–7 by default; zero never);
 2. **follows**: a derived value is withheld when any cell it derives from is (recursively):
    a share, rate, mean or change of a withheld count would give it back;
@@ -15,7 +15,7 @@ are published:
 
 It works component by component (cells joined by relations through withheld cells) and is
 deterministic: the same cells give the same result. This supersedes the per-table
-``suppress_counts``/``suppression_mask`` of :mod:`sna_lib.disclosure` and its exact
+``suppress_counts``/``suppression_mask`` of :mod:`sna_lib.publication.disclosure` and its exact
 linear-algebra audit: the attacker here also bounds cells that are not determined exactly,
 spans every table and area at once, and uses derived values and integrality.
 
@@ -243,7 +243,7 @@ def control(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
     cells, relations : DataFrame
         From :meth:`sna_lib.publication.cells.CellBuilder.frame`.
     rules : DisclosureRules, Config or mapping, optional
-        As :func:`sna_lib.disclosure.disclosure_rules` accepts (default 1–7 below county).
+        As :func:`sna_lib.publication.disclosure.disclosure_rules` accepts (default 1–7 below county).
     max_rounds : int
         Guard on the number of secondary-suppression rounds.
 

@@ -109,7 +109,7 @@ def write_store(path: str | os.PathLike, cells: pd.DataFrame, relations: pd.Data
         JSON-serialisable facts about the run; the disclosure rules are added under
         ``"disclosure"``.
     rules : optional
-        The rules control used (anything :func:`sna_lib.disclosure.disclosure_rules` takes).
+        The rules control used (anything :func:`sna_lib.publication.disclosure.disclosure_rules` takes).
     private_path : path-like, optional
         A Parquet file *outside* ``path`` for the raw values and suppression reasons (audit).
 
@@ -227,7 +227,7 @@ class PublishedStore:
 
     def table(self, table: str, area: str, *, display: bool = False) -> pd.DataFrame:
         """Rows × columns of one table for one area: numbers where published, the marker where
-        withheld (:class:`~sna_lib.disclosure.Suppressed`), NaN where there is no data; a
+        withheld (:class:`~sna_lib.publication.disclosure.Suppressed`), NaN where there is no data; a
         row/column pair that was never declared is ``None``. ``display=True`` gives the
         published text instead (:meth:`display_table`).
         """
@@ -250,7 +250,7 @@ class PublishedStore:
         return hit.iloc[0]
 
     def value(self, table: str, area: str, row: Any, column: Any) -> Any:
-        """One published number, or the :class:`~sna_lib.disclosure.Suppressed` marker.
+        """One published number, or the :class:`~sna_lib.publication.disclosure.Suppressed` marker.
 
         Raises ``KeyError`` for a number that was never declared (default-deny).
         """

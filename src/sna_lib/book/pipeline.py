@@ -340,8 +340,12 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _FileHa
     (tmp / QUALITY_FILE).write_text(quality.to_json(orient="records", indent=1), encoding="utf-8")
     from sna_lib import __version__
 
+    from sna_lib.publication.compute import data_period
+
+    period = data_period(dataset)  # the real span of the records, not the configured window
     provenance = {
-        "data_as_at": str(dataset.config.rolling_end),
+        "data_as_at": period["last_date"] or str(dataset.config.rolling_end),
+        **period,
         "inputs": inputs,
         "version": __version__,
         "code": code_hash[:12],

@@ -30,7 +30,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from sna_lib.book.pipeline import run_notebooks
 
     result = run_notebooks(Path(args.data).resolve(), area=args.area, build_dir=Path(args.build_dir).resolve(),
-                           workers=args.workers, progress=True)
+                           workers=args.workers, progress=True, scheduler=args.scheduler)
     return 0 if result.ok else 1
 
 
@@ -38,7 +38,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from sna_lib.book.pipeline import build_book
 
     result = build_book(Path(args.data).resolve(), area=args.area, build_dir=Path(args.build_dir).resolve(),
-                        workers=args.workers, progress=True)
+                        workers=args.workers, progress=True, scheduler=args.scheduler)
     return 0 if result.ok else 1
 
 
@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="'county' (default), a CSP name, or 'all' (county + every CSP)")
         p.add_argument("--build-dir", default="book/_build", help="output folder (default book/_build)")
         p.add_argument("--workers", type=int, default=2, help="parallel notebook workers (default 2)")
+        p.add_argument("--scheduler", default="local", metavar="ADDRESS",
+                       help="where notebooks run: 'local' (default: threads on this machine), 'processes', "
+                            "or a Dask scheduler address such as tcp://10.0.0.5:8786 (needs the 'dask' "
+                            "extra; workers must see the same data and build paths)")
         p.set_defaults(func=func)
 
     p = sub.add_parser("figures", help="export every headline figure for an area as JSON or CSV")

@@ -382,7 +382,7 @@ def dask_executor(address: str) -> Iterator[cf.Executor]:
         raise BookError("--scheduler needs Dask distributed: install the 'dask' extra "
                         "(pip install 'sna-book[dask]')") from exc
     try:
-        client = Client(address, timeout="20s")
+        client = Client(address, timeout="10s")
     except (OSError, TimeoutError) as exc:
         from sna_lib.book.pipeline import BookError
 

@@ -660,7 +660,7 @@ def _book_order(ctx: _Context) -> dict[str, int]:
 
 
 def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int, on_done=None,
-         on_cached=None, scheduler: str | None = None) -> RunResult:
+         on_cached=None, scheduler: str | None = None, warm_kernels: bool = True) -> RunResult:
     started = time.perf_counter()
     runs_dir = ctx.cache / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
@@ -670,7 +670,7 @@ def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int, on_done
     records, failures, warnings = _execute_jobs(
         _order(todo, runs_dir, _book_order(ctx)), project=ctx.project, data_copy=ctx.data_copy,
         runs_dir=runs_dir, workers=workers, progress=progress, cell_timeout=cell_timeout, on_done=on_done,
-        scheduler=scheduler)
+        scheduler=scheduler, warm=warm_kernels)
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     return RunResult(records=[*cached, *records], failures=failures, data_copy=ctx.data_copy,
@@ -680,7 +680,8 @@ def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int, on_done
 def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path | str = "book/_build",
                   workers: int = 2, progress: bool = False,
                   overrides: Mapping[str, Mapping[str, Any]] | None = None,
-                  cell_timeout: int = DEFAULT_CELL_TIMEOUT, scheduler: str | None = None) -> RunResult:
+                  cell_timeout: int = DEFAULT_CELL_TIMEOUT, scheduler: str | None = None,
+                  warm_kernels: bool = True) -> RunResult:
     """Validate the data once and execute every notebook for ``area`` (cached, in parallel).
 
     Parameters
@@ -705,6 +706,9 @@ def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path
         Where the runs execute: ``None``/``"local"`` (threads on this machine, each keeping a warm
         kernel), ``"processes"``, or the address of a Dask distributed scheduler
         (``"tcp://host:8786"``; needs the ``dask`` extra and a shared file system).
+    warm_kernels : bool
+        Each worker keeps its kernel between runs (default); False starts a fresh kernel per run
+        (plain papermill; compared in ``benchmarks/build_benchmark.py``).
 
     Returns
     -------
@@ -724,7 +728,7 @@ def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path
     (True, 23)
     """
     ctx = _prepare(data_dir, area, build_dir, overrides, progress)
-    result = _run(ctx, workers, progress, cell_timeout, scheduler=scheduler)
+    result = _run(ctx, workers, progress, cell_timeout, scheduler=scheduler, warm_kernels=warm_kernels)
     if progress:
         print(f"notebooks executed: {result.executed}, reused from cache: {result.cached}; "
               f"{result.seconds:.1f} s", file=sys.stderr)
@@ -902,12 +906,13 @@ def published_dir(build_dir: Path | str, area: str) -> Path:
 def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | str = "book/_build",
                workers: int = 2, progress: bool = False,
                overrides: Mapping[str, Mapping[str, Any]] | None = None,
-               cell_timeout: int = DEFAULT_CELL_TIMEOUT, scheduler: str | None = None) -> BuildResult:
+               cell_timeout: int = DEFAULT_CELL_TIMEOUT, scheduler: str | None = None,
+               warm_kernels: bool = True) -> BuildResult:
     """Execute the notebooks and build + publish the HTML book(s) for ``area``.
 
     Parameters
     ----------
-    data_dir, area, build_dir, workers, progress, overrides, cell_timeout, scheduler
+    data_dir, area, build_dir, workers, progress, overrides, cell_timeout, scheduler, warm_kernels
         As for :func:`run_notebooks`. ``area="all"`` builds the county book and one book per CSP.
 
     Returns
@@ -979,7 +984,7 @@ def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | 
 
     try:
         run = _run(ctx, workers, progress, cell_timeout, on_done=on_done, on_cached=on_cached,
-                   scheduler=scheduler)
+                   scheduler=scheduler, warm_kernels=warm_kernels)
         executed_at = time.perf_counter()
         result = BuildResult(run=run)
         for book_area in ctx.areas:

@@ -41,15 +41,16 @@ def test_dask_local_cluster_builds_a_book_and_isolates_a_failing_run(tiny_projec
     site = published_dir(build, csps[0])
     assert f"Area (glued across pages): {csps[0]} ." in _text(site / "book" / "index.html")
 
+    # the same cache serves a local build: nothing re-executes for the first CSP
+    again = build_book(demo_dir, area=csps[0], build_dir=build)
+    assert again.ok and again.executed == 0 and again.skipped == [csps[0]]
+
     # a failing run on a cluster worker fails alone; the other run of that area still lands
     write_tiny_notebook(tiny_project / "notebooks" / "01_tiny.ipynb", fail_areas=[csps[1]])
     failing = run_notebooks(demo_dir, area=csps[1], build_dir=build, scheduler=cluster.scheduler_address)
     assert [(f.area, f.notebook) for f in failing.failures] == [(csps[1], "notebooks/01_tiny")]
     assert "deliberate failure" in failing.failures[0].error
     assert [(r.area, r.notebook) for r in failing.records] == [(csps[1], "notebooks/area_profile")]
-    # the same cache serves a local build afterwards: nothing re-executes for the first CSP
-    again = build_book(demo_dir, area=csps[0], build_dir=build)
-    assert again.ok and again.executed == 0 and again.skipped == [csps[0]]
 
 
 def test_unreachable_scheduler_is_one_clear_error(demo_dir, tmp_path, capsys):

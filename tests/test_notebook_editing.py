@@ -133,5 +133,7 @@ def test_analyst_edit_of_the_people_notebook_reaches_the_built_book(demo_dir, tm
                  if "people linked to an investigation" in t)
     assert "people harmed by the offence" in table and "Who they are" in table
     assert "Who the people on this page are" in text
-    # sentence sits under the Age heading, before the age chart's section ends
-    assert text.index("Age") < text.index(SENTENCE) < text.index("Suspects and victims")
+    # the sentence and the table sit in the Age section, where the analyst put them
+    age, after = html.index('<section id="age">'), html.index('<section id="suspects-and-victims">')
+    assert age < html.index(SENTENCE) < after
+    assert age < html.index("people linked to an investigation") < after

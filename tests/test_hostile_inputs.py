@@ -7,8 +7,8 @@ from hostile.builder import OFFENCE_CODES, build_valid_dir
 from hostile.cases import CASES, Case
 
 from sna_lib import cli
-from sna_lib import validate as validate_module
-from sna_lib.validate import validate_dir
+from sna_lib.data import validate as validate_module
+from sna_lib.data.validate import validate_dir
 
 
 @pytest.fixture(autouse=True)

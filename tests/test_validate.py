@@ -10,11 +10,11 @@ from hostile.builder import CONFIG, OFFENCE_CODES, build_valid_dir, tables
 from hostile.cases import read, set_cell, write
 
 from sna_lib import cli
-from sna_lib import validate as validate_module
-from sna_lib.dataset import Dataset, load_dataset
+from sna_lib.data import validate as validate_module
+from sna_lib.data.dataset import Dataset, load_dataset
 from sna_lib.errors import DataValidationError
-from sna_lib.schemas import TABLES, ColumnSpec, coerce_column
-from sna_lib.validate import MAX_LISTED_ROWS, validate_dir
+from sna_lib.data.schemas import TABLES, ColumnSpec, coerce_column
+from sna_lib.data.validate import MAX_LISTED_ROWS, validate_dir
 
 
 @pytest.fixture
@@ -261,7 +261,8 @@ def test_reject_mode_cascades_from_rejected_lsoa(tiny):
     assert rejected == {"geography.parquet": 1, "population.csv": 9, "census_deprivation.csv": 1,
                         "census_employment.csv": 1, "crimes.csv": 3, "persons.csv": 4, "asb.csv": 0,
                         "fire.csv": 1, "ambulance.csv": 1, "hospital_admissions.csv": 0,
-                        "school_exclusions.csv": 0, "community_survey.csv": 0, "comparators.csv": 0}
+                        "school_exclusions.csv": 0, "community_survey.csv": 0, "comparators.csv": 0,
+                        "imd (not supplied)": 0}
     crimes = [p for p in report.problems if p.file == "crimes.csv"]
     assert [p.row for p in crimes] == [3, 7, 11]
     assert all("whose row in geography was rejected" in p.reason for p in crimes)

@@ -1,14 +1,14 @@
 """Presentation shaping for the section notebooks: sentences, labels, captions and page tables.
 
-The statistics come from the analysis modules (:mod:`sna_lib.people`, :mod:`sna_lib.measures`,
-:mod:`sna_lib.place`, :mod:`sna_lib.factors`, :mod:`sna_lib.persistence`, …). The functions here
+The statistics come from the analysis modules (:mod:`sna_lib.measures.people`, :mod:`sna_lib.measures.key_measures`,
+:mod:`sna_lib.index.place`, :mod:`sna_lib.index.factors`, :mod:`sna_lib.index.persistence`, …). The functions here
 only arrange their results for a page — rename and order columns, turn turning points into a
 sentence, join values to LSOA names and polygons for a map, write alt text — so that notebook
 cells stay one call per table, chart or map and hold no logic of their own.
 
 Examples
 --------
->>> from sna_lib.people import AgeFeatures
+>>> from sna_lib.measures.people import AgeFeatures
 >>> age_profile_sentence(AgeFeatures(12, peaks=(15, 18), dips=(16,), rises_again=(17,), plateau_start=23))
 'Involvement of suspects begins a steep incline at age 12 and peaks at 15; it falls back and rises again at 17, then levels off from about age 23.'
 """
@@ -76,6 +76,12 @@ __all__ = [
     "series_label",
     "top_risk_table",
     "validation_table",
+    "hotspot_method",
+    "baseline_comparison_table",
+    "baseline_sentence",
+    "tie_sentence",
+    "risk_top_notes",
+    "comparison_notes",
     "irr_table",
     "moran_sentence",
     "survey_themes",
@@ -124,7 +130,7 @@ def publish_table(df: pd.DataFrame, count_columns: Sequence[str], rate_pairs: Ma
     """Withhold small counts and every rate/share derived from a withheld count, with one pattern.
 
     ``rate_pairs`` maps each rate column to the count column it was computed from. Counts and
-    rates are suppressed with the same pattern (:func:`sna_lib.disclosure.suppression_mask`),
+    rates are suppressed with the same pattern (:func:`sna_lib.publication.disclosure.suppression_mask`),
     so a visible rate can never reveal a hidden count. ``decimals`` is one number for every
     rate or a mapping rate column -> decimals (default 1). Returns text cells ready for
     ``nb.show_table``. ``also_withhold`` (bool, ``df``'s index × count columns, e.g. from
@@ -138,7 +144,7 @@ def publish_table(df: pd.DataFrame, count_columns: Sequence[str], rate_pairs: Ma
     >>> publish_table(t, ["n"], {"per_1000": "n"}, area_level="county")["per_1000"].tolist()
     ['0.3', '2.5', '1.9']
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     kw = {"area_level": area_level, "config": config, "assume_published_totals": assume_published_totals}
     mask = disclosure.suppression_mask(df, list(count_columns), **kw)
@@ -164,13 +170,13 @@ def withheld_note(table: pd.DataFrame, config: Any = None) -> str:
 
     Examples
     --------
-    >>> from sna_lib.disclosure import Suppressed
+    >>> from sna_lib.publication.disclosure import Suppressed
     >>> withheld_note(pd.DataFrame({"n": ["12"]}))
     ''
     >>> withheld_note(pd.DataFrame({"n": pd.Series([Suppressed("[c]")], dtype=object)})).startswith("[c]")
     True
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     if any(disclosure.is_suppressed(v) for column in table.columns for v in table[column].tolist()):
         return disclosure.suppression_note(config)
@@ -230,7 +236,7 @@ def cross_csp_mask(tables: Mapping[str, pd.DataFrame], area: str, count_columns:
     Every CSP book publishes its own counts and the county book their total, so a count withheld
     in one CSP's book could be worked out as the county figure minus the other CSPs' books. For
     each cell, the CSPs' values (with the county as a published total) are passed through
-    :func:`sna_lib.disclosure.suppression_mask`; a CSP withholds the cell whenever that
+    :func:`sna_lib.publication.disclosure.suppression_mask`; a CSP withholds the cell whenever that
     cross-CSP table withholds it (primary or secondary). Returns ``None`` for the county.
 
     Examples
@@ -240,7 +246,7 @@ def cross_csp_mask(tables: Mapping[str, pd.DataFrame], area: str, count_columns:
     >>> [bool(cross_csp_mask(t, a, ["n"]).loc[0, "n"]) for a in ("A", "B", "C")]
     [True, True, False]
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     if area == "county":
         return None
@@ -323,14 +329,14 @@ def sv_groups_for(crimes: pd.DataFrame, year: int, groups: Sequence[str], defini
 
 def context_volumes(crimes: pd.DataFrame, year: int) -> pd.DataFrame:
     """:func:`context_table` of ``context.crime_volumes`` for ``year`` (builder for :func:`tables_by_area`)."""
-    from sna_lib import context
+    from sna_lib.measures import context
 
     return context_table(context.crime_volumes(crimes_in_year(crimes, year)))
 
 
 def context_shares(crimes: pd.DataFrame, year: int, persons: pd.DataFrame) -> pd.DataFrame:
     """:func:`context_table` of ``context.crime_shares`` for ``year`` (builder for :func:`tables_by_area`)."""
-    from sna_lib import context
+    from sna_lib.measures import context
 
     return context_table(context.crime_shares(crimes_in_year(crimes, year), persons))
 
@@ -338,7 +344,7 @@ def context_shares(crimes: pd.DataFrame, year: int, persons: pd.DataFrame) -> pd
 def key_measures_for(crimes: pd.DataFrame, config: Any) -> pd.DataFrame:
     """``measures.key_measures`` without hospital data (builder for :func:`tables_by_area`; CSP books
     have no hospital rows, and the county's hospital rows are county-level figures)."""
-    from sna_lib.measures import key_measures
+    from sna_lib.measures.key_measures import key_measures
 
     return key_measures(crimes, None, config)
 
@@ -361,7 +367,7 @@ def mask_text(text: str, hidden: bool, config: Any = None) -> str:
     >>> mask_text("1,234", False), mask_text("1,234", True)
     ('1,234', '[c]')
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     return disclosure.Suppressed(disclosure.disclosure_rules(config).marker) if hidden else text
 
@@ -426,7 +432,7 @@ def age_profile_sentence(features, who: str = "suspects") -> str:
 
     Examples
     --------
-    >>> from sna_lib.people import AgeFeatures
+    >>> from sna_lib.measures.people import AgeFeatures
     >>> age_profile_sentence(AgeFeatures(None))
     'There are too few suspects with a known age to describe how involvement changes with age.'
     >>> age_profile_sentence(AgeFeatures(14, peaks=(19,), plateau_start=None), "victims")
@@ -452,7 +458,7 @@ def age_feature_marks(features) -> dict[str, int]:
 
     Examples
     --------
-    >>> from sna_lib.people import AgeFeatures
+    >>> from sna_lib.measures.people import AgeFeatures
     >>> age_feature_marks(AgeFeatures(12, peaks=(15, 18), plateau_start=23))
     {'incline': 12, 'peak': 15, 'plateau': 23}
     """
@@ -494,8 +500,8 @@ def people_repeats_table(persons: pd.DataFrame, crimes: pd.DataFrame, year: int,
 
     ``crimes`` are the area's crimes of all years (previous involvement looks back five years).
     """
-    from sna_lib.classify import qualifying_mask
-    from sna_lib.people import person_counts, previous_involvement
+    from sna_lib.measures.classify import qualifying_mask
+    from sna_lib.measures.people import person_counts, previous_involvement
 
     sv = crimes[qualifying_mask(crimes, definition)]
     ids = crimes_in_year(sv, year)["crime_id"]
@@ -568,7 +574,7 @@ def publish_key_measures(km: pd.DataFrame, *, area_level: str, config: Any = Non
     >>> publish_key_measures(km, area_level="county").iloc[0][["Before", "% change", "Significant change?"]].tolist()
     ['3', '+1,233%', 'Yes (p < 0.001)']
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     kw = {"area_level": area_level, "config": config, "assume_published_totals": False}
     marker = disclosure.Suppressed(disclosure.disclosure_rules(config).marker)
@@ -628,7 +634,7 @@ def year_on_year(series: pd.DataFrame, year: int) -> pd.DataFrame:
     """Key-measure-shaped rows (table ``"Y"``) comparing ``year`` with the year before, per column.
 
     ``series`` is :func:`annual_counts` output; each definition column becomes one row with the
-    % change and the exact test of :func:`sna_lib.significance.compare_counts`, ready for
+    % change and the exact test of :func:`sna_lib.measures.significance.compare_counts`, ready for
     :func:`publish_key_measures`. ``measure_id`` is the column's position-independent name.
 
     Examples
@@ -637,7 +643,7 @@ def year_on_year(series: pd.DataFrame, year: int) -> pd.DataFrame:
     >>> year_on_year(s, 2023)[["before", "after", "pct_change", "significance"]].values.tolist()
     [[15, 10, -33.0, 'not significant (p = 0.42)']]
     """
-    from sna_lib.significance import compare_counts, pct_change
+    from sna_lib.measures.significance import compare_counts, pct_change
 
     rows = []
     by_year = series.set_index("Year")
@@ -668,7 +674,7 @@ def context_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _across_csps(values: Sequence[Any], total: Any, config: Any) -> np.ndarray:
     """Withheld CSPs for one figure published per CSP beside its (always published) county total."""
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     frame = pd.DataFrame({"n": [*values, total]}, index=[*range(len(values)), "__county__"])
     mask = disclosure.suppression_mask(frame, ["n"], area_level="csp", config=config, total_row="__county__",
@@ -685,8 +691,8 @@ def sv_csp_masks(dataset, year: int, *, config: Any = None, definition: str = "p
     whenever any of its yearly counts is, so it cannot be used to work a withheld year out
     (window minus the other years). Every page that shows these counts uses this pattern.
     """
-    from sna_lib.classify import serious_violence_ids
-    from sna_lib.place import csp_breakdown
+    from sna_lib.measures.classify import serious_violence_ids
+    from sna_lib.index.place import csp_breakdown
 
     ids = serious_violence_ids(dataset, definition)
     years = list(range(int(year) - window + 1, int(year) + 1))
@@ -728,7 +734,7 @@ def publish_csp_table(table: pd.DataFrame, year: int, *, config: Any = None,
     The pattern is :func:`csp_count_mask` (pass ``masks`` from :func:`sv_csp_masks`), shared with
     the CSP books.
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     counts = [c for c in table.columns if c.startswith("Offences")]
     now, window = f"Offences {year}", counts[-1]
@@ -786,7 +792,7 @@ def trend_withheld(tables: Mapping[str, pd.DataFrame], area: str, year: int, sv_
     mask = cross_csp_mask(tables, area, list(own.columns), config=config)
     if mask is None:
         return None
-    from sna_lib.classify import load_definition
+    from sna_lib.measures.classify import load_definition
 
     partnership = load_definition("partnership").name
     if partnership not in own.columns:
@@ -827,7 +833,7 @@ def profile_table(profile: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
     })
     out = publish_table(table, ["Offences"], {"Per 1,000 residents": "Offences", "Rank among CSPs": "Offences"},
                         area_level="csp", config=config, assume_published_totals=False, decimals=2)
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     hidden = _profile_withheld(profile, config)
     marker = disclosure.Suppressed(disclosure.disclosure_rules(config).marker)
@@ -840,7 +846,7 @@ def profile_table(profile: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
 def _profile_withheld(profile: pd.DataFrame, config: Any) -> np.ndarray:
     """Years whose CSP count is withheld: small, or hidden so that the county figure minus the
     other CSPs' profiles cannot reveal another CSP's withheld count (``withheld_across_csps``)."""
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     mask = disclosure.suppression_mask(profile, ["offences"], area_level="csp", config=config,
                                        assume_published_totals=False)["offences"].to_numpy(dtype=bool)
@@ -898,8 +904,8 @@ def annual_counts(crimes: pd.DataFrame, config: Any, definitions: Sequence[str] 
 
     Column names are the definitions' names (``Definition.name``).
     """
-    from sna_lib.classify import load_definition, qualifying_mask
-    from sna_lib.measures import calendar_year, count_in_period
+    from sna_lib.measures.classify import load_definition, qualifying_mask
+    from sna_lib.measures.key_measures import calendar_year, count_in_period
 
     years = list(range(int(config.first_year), int(config.reporting_year) + 1))
     out = pd.DataFrame({"Year": years})
@@ -990,12 +996,12 @@ def sv_persistence(dataset, year: int, *, sv_ids, settings: dict | None = None, 
     """Years (of the persistence window ending ``year``) each LSOA was a serious-violence hotspot.
 
     Runs the configured hotspot statistic on each year's SV offences by LSOA
-    (:func:`sna_lib.persistence.hotspots_by_year`) and counts the years
-    (:func:`sna_lib.persistence.persistence`): columns ``years_hot``, ``hot_now``, ``new``.
+    (:func:`sna_lib.index.persistence.hotspots_by_year`) and counts the years
+    (:func:`sna_lib.index.persistence.persistence`): columns ``years_hot``, ``hot_now``, ``new``.
     """
-    from sna_lib.factors import crimes_by_lsoa, lsoa_population
-    from sna_lib.hotspots import contiguity_weights, index_settings
-    from sna_lib.persistence import hotspots_by_year, persistence
+    from sna_lib.index.factors import crimes_by_lsoa, lsoa_population
+    from sna_lib.index.hotspots import contiguity_weights, index_settings
+    from sna_lib.index.persistence import hotspots_by_year, persistence
 
     settings = settings or index_settings(dataset.config)
     window = int(settings["persistence"]["window"])
@@ -1010,6 +1016,33 @@ def sv_persistence(dataset, year: int, *, sv_ids, settings: dict | None = None, 
     out.attrs["new_hotspots"] = int(out["new"].sum())
     out.attrs["hot_now"] = int(out["hot_now"].sum())
     return out
+
+
+def hotspot_method(settings: dict) -> str:
+    """The hot-spot method, inference, permutations and seed in words, for captions and prose.
+
+    Examples
+    --------
+    >>> from sna_lib.index.hotspots import index_settings
+    >>> hotspot_method(index_settings())
+    'Getis–Ord Gi* at 95% confidence; conditional permutation test, 999 permutations, seed 12345'
+    >>> hotspot_method(index_settings({"hotspots": {"inference": "analytical", "fdr": True}}))
+    'Getis–Ord Gi* at 95% confidence; normal approximation (as ArcGIS); false-discovery-rate corrected'
+    >>> hotspot_method(index_settings({"hotspots": {"method": "poisson"}}))
+    'Poisson probability against the population, upper tail p ≤ 0.05'
+    """
+    cfg = settings["hotspots"]
+    confidence = float(cfg["confidence"])
+    if cfg.get("method", "gistar") == "poisson":
+        alpha = cfg.get("poisson_alpha") or (1 - confidence)
+        return f"Poisson probability against the population, upper tail p ≤ {alpha:.2g}"
+    permutations = int(cfg.get("permutations", 0) or 0)
+    if cfg.get("inference", "permutation") == "analytical" or permutations <= 0:
+        inference = "normal approximation (as ArcGIS)"
+    else:
+        inference = f"conditional permutation test, {permutations:,} permutations, seed {int(cfg['seed'])}"
+    text = f"Getis–Ord Gi* at {confidence:.0%} confidence; {inference}"
+    return text + ("; false-discovery-rate corrected" if cfg.get("fdr") else "")
 
 
 def new_hotspots_by_csp(persistent: pd.DataFrame, geography: pd.DataFrame) -> pd.DataFrame:
@@ -1101,9 +1134,11 @@ def series_label(name: str) -> str:
 
 
 def top_risk_table(index: pd.DataFrame, geography: pd.DataFrame, area: str) -> pd.DataFrame:
-    """Top-scoring LSOAs of ``risk_index.risk_index``: county-wide selection, or the CSP's own top share.
+    """Top-ranked LSOAs of ``risk_index.risk_index`` / ``risk_model.configured_index``: county-wide
+    selection, or the CSP's own top share.
 
-    Columns ``Neighbourhood, LSOA code, CSP, Score, Rank in county`` sorted by rank.
+    Columns ``Neighbourhood, LSOA code, CSP, Score, Rank in county`` (plus ``Predicted offences
+    next year`` when the fitted model chose them) sorted by rank.
     """
     flag = "top_county" if area == "county" else "top_csp"
     rows = index[index[flag].to_numpy(dtype=bool)]
@@ -1117,11 +1152,15 @@ def top_risk_table(index: pd.DataFrame, geography: pd.DataFrame, area: str) -> p
         "Score": [f"{v:.3f}" for v in rows["score"].astype(float).tolist()],
         "Rank in county": rows["rank"].to_numpy(),
     })
+    if "predicted_sv" in rows:
+        out.insert(4, "Predicted offences next year", [f"{v:.1f}" for v in rows["predicted_sv"].astype(float).tolist()])
     return out.sort_values(["Rank in county", "LSOA code"], kind="mergesort").reset_index(drop=True)
 
 
 SELECTION_LABELS = {
     "risk_index": "Risk index (top-ranked neighbourhoods)",
+    "model": "Fitted model (highest predicted serious violence)",
+    "last_year_top_counts_model": "Naive baseline: same number of neighbourhoods with most offences last year",
     "last_year_hotspots": "Naive baseline: last year's hotspots",
     "last_year_top_counts": "Naive baseline: same number of neighbourhoods with most offences last year",
 }
@@ -1139,6 +1178,156 @@ def validation_table(validation: pd.DataFrame) -> pd.DataFrame:
         f"Share of {year + 1} offences captured (%)": (100 * latest["capture_rate"].astype(float)).round(1).to_numpy(),
         "Lift (capture ÷ area share)": latest["lift"].astype(float).round(2).to_numpy(),
     })
+
+
+METHOD_LABELS = {"risk_index": "the risk index", "model": "the fitted model", "score": "the risk index score"}
+
+
+def _with_interval(value: float, interval, scale: float = 1.0, digits: int = 1) -> str:
+    if value is None or not np.isfinite(value):
+        return "–"
+    low, high = interval
+    text = f"{scale * value:.{digits}f}"
+    if np.isfinite(low) and np.isfinite(high):
+        text += f" ({scale * low:.{digits}f} to {scale * high:.{digits}f})"
+    return text
+
+
+def baseline_comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Page table of ``index_validation.index_vs_baseline``: each method beside its same-size
+    naive baseline, pooled over the years, with 95% intervals.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> row = {"years": [2021, 2022], "lsoas": [55, 54], "capture": 0.243, "capture_interval": (0.2, 0.29),
+    ...        "baseline_capture": 0.32, "baseline_capture_interval": (0.28, 0.36), "pai": 5.2,
+    ...        "pai_interval": (4.1, 6.3), "baseline_pai": 6.9, "baseline_pai_interval": (6.0, 7.8),
+    ...        "verdict": "loses", "area_basis": "land area",
+    ...        "capture_by_year": {2021: 0.25, 2022: 0.236}, "baseline_capture_by_year": {2021: 0.31, 2022: 0.33}}
+    >>> t = baseline_comparison_table(pd.DataFrame([row], index=pd.Index(["risk_index"], name="method")))
+    >>> t.iloc[:, 2].tolist()
+    ['24.3 (20.0 to 29.0)', '32.0 (28.0 to 36.0)']
+    >>> t["Compared with the baseline"].tolist()
+    ['worse', '']
+    """
+    rows = []
+    for method, r in summary.iterrows():
+        first, last = r["years"][0] + 1, r["years"][-1] + 1
+        sizes = sorted(set(r["lsoas"]))
+        size = f"{sizes[0]:,}" if len(sizes) == 1 else f"{sizes[0]:,}–{sizes[-1]:,}"
+        for label, prefix in ((SELECTION_LABELS.get(method, method), ""),
+                              ("Naive baseline: same number of neighbourhoods with most offences the year before",
+                               "baseline_")):
+            by_year = r.get(f"{prefix}capture_by_year") or {}
+            rows.append({
+                "Selection": label,
+                "Neighbourhoods selected each year": size,
+                f"Share of next year's offences captured, {first}–{last} (%, 95% interval)":
+                    _with_interval(r[f"{prefix}capture"], r[f"{prefix}capture_interval"], 100),
+                f"PAI (capture ÷ share of {r['area_basis']}, 95% interval)":
+                    _with_interval(r[f"{prefix}pai"], r[f"{prefix}pai_interval"], 1, 2),
+                "Capture by year (%)": ", ".join(f"{100 * v:.1f}" for _, v in sorted(by_year.items())),
+                "Compared with the baseline": ({"wins": "better", "loses": "worse"}.get(r["verdict"], "no clear difference")
+                                               if not prefix else ""),
+            })
+    return pd.DataFrame(rows)
+
+
+def baseline_sentence(summary: pd.DataFrame, method: str = "risk_index") -> str:
+    """One plain sentence: did ``method`` beat the same-size naive baseline?
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> row = {"years": [2019, 2022], "capture": 0.243, "baseline_capture": 0.32, "verdict": "loses",
+    ...        "capture_difference": -0.077, "capture_difference_interval": (-0.12, -0.03)}
+    >>> baseline_sentence(pd.DataFrame([row], index=["risk_index"]))
+    "Over 2020–2023, the risk index captured 24.3% of the next year's serious violence; simply taking the same number of neighbourhoods with the most serious violence the year before captured 32.0%. The risk index does worse than this naive baseline (difference −7.7 percentage points, 95% interval −12.0 to −3.0)."
+    """
+    r = summary.loc[method]
+    name = METHOD_LABELS.get(method, method)
+    low, high = (100 * v for v in r["capture_difference_interval"])
+    diff = f"difference {_signed(100 * r['capture_difference'])} percentage points, 95% interval {_signed(low)} to {_signed(high)}"
+    verdict = {"wins": f"{name[0].upper() + name[1:]} does better than this naive baseline ({diff}).",
+               "loses": f"{name[0].upper() + name[1:]} does worse than this naive baseline ({diff}).",
+               }.get(r["verdict"], f"There is no clear difference between {name} and this naive baseline ({diff}).")
+    return (f"Over {r['years'][0] + 1}–{r['years'][-1] + 1}, {name} captured {100 * r['capture']:.1f}% of the next "
+            f"year's serious violence; simply taking the same number of neighbourhoods with the most serious "
+            f"violence the year before captured {100 * r['baseline_capture']:.1f}%. {verdict}")
+
+
+def _signed(value: float) -> str:
+    return f"{value:.1f}".replace("-", "−")
+
+
+def tie_sentence(tie: dict) -> str:
+    """What the tie rule did at the top-share cut-off (``risk_index.tie_summary``), for the page.
+
+    Examples
+    --------
+    >>> tie_sentence({"n": 1100, "k": 55, "selected": 3, "above": 3, "tied": 60, "straddles": True,
+    ...               "tie_rule": "at_most", "tie_groups": [(0.5, 60)]})
+    '60 neighbourhoods share the score at the cut-off for the top 55 of 1,100, and only 3 score higher. The tie rule (at_most: never split a tied group) leaves the tied group out, so 3 neighbourhoods are selected rather than 55. Among the highest-ranked, 1 group of neighbourhoods shares a score (the largest has 60).'
+    """
+    rules = {"at_most": "at_most: never split a tied group", "include_ties": "include_ties: keep the whole tied group",
+             "stable": "stable: break ties by neighbourhood code"}
+    rule = rules.get(tie["tie_rule"], tie["tie_rule"])
+    groups = tie.get("tie_groups") or []
+    within = ""
+    if groups:
+        many = len(groups) > 1
+        within = (f" Among the highest-ranked, {len(groups):,} group{'s' if many else ''} of neighbourhoods "
+                  f"share{'' if many else 's'} a score (the largest has {max(size for _, size in groups):,}).")
+    if tie["tied"] <= 1 or not tie["straddles"]:
+        return (f"No tied group crosses the cut-off for the top {tie['k']:,} of {tie['n']:,} neighbourhoods: "
+                f"{tie['selected']:,} are selected.{within}")
+    effect = {"at_most": "leaves the tied group out", "include_ties": "takes the whole tied group",
+              "stable": "takes part of the tied group, in code order"}.get(tie["tie_rule"], "resolves the tie")
+    return (f"{tie['tied']:,} neighbourhoods share the score at the cut-off for the top {tie['k']:,} of "
+            f"{tie['n']:,}, and only {tie['above']:,} score higher. The tie rule ({rule}) {effect}, so "
+            f"{tie['selected']:,} neighbourhoods are selected rather than {tie['k']:,}.{within}")
+
+
+def risk_top_notes(index: pd.DataFrame, settings: dict, area: str) -> dict:
+    """Sentences on how the top share was chosen and what the tie rule did (county or one CSP).
+
+    Returns ``{"method": ..., "ties": ..., "tie": tie_summary}``.
+    """
+    from sna_lib.index.risk_index import tie_summary
+
+    cfg = settings["risk_index"]
+    share = float(cfg.get("top_share", 0.05))
+    model = index.attrs.get("method") == "model"
+    ranked = index["predicted_sv"] if model else index["score"]
+    if area != "county":
+        ranked = ranked[(index["area"] == area).to_numpy(dtype=bool)]
+    tie = tie_summary(ranked, share=share, tie_rule=cfg.get("tie_rule", "at_most"))
+    how = ("the fitted model's predicted serious violence for next year (`risk_index.method: model`)" if model
+           else "score (`risk_index.method: score`)")
+    return {"method": f"The top {share:.0%} of neighbourhoods are chosen by {how}; they are mapped and listed below.",
+            "ties": tie_sentence(tie), "tie": tie}
+
+
+def comparison_notes(summary: pd.DataFrame, run, configured: str) -> dict:
+    """Sentences for the index-vs-baseline section (``index_validation.index_vs_baseline``).
+
+    Returns ``area_basis`` (what the PAI divides by), one verdict sentence per method and ``best``
+    (which method captured more, and which one the page's top share uses).
+    """
+    out = {"area_basis": ("the county's land area" if run.area_basis == "land area"
+                          else "all neighbourhoods (no land areas in the geography)")}
+    for method in summary.index:
+        out[method] = baseline_sentence(summary, method)
+    if len(summary) > 1:
+        order = sorted(summary.index, key=lambda m: -float(summary.loc[m, "capture"]))
+        best, other = order[0], order[1]
+        out["best"] = (f"Of the two, {METHOD_LABELS.get(best, best)} captured more "
+                       f"({100 * summary.loc[best, 'capture']:.1f}% against {100 * summary.loc[other, 'capture']:.1f}%); "
+                       f"the top share on this page uses {METHOD_LABELS.get(configured, configured)}.")
+    else:
+        out["best"] = ""
+    return out
 
 
 def irr_table(result) -> pd.DataFrame:
@@ -1220,14 +1409,14 @@ def survey_alt_text(chart: pd.DataFrame, year: str) -> str:
 def area_profile(dataset, area: str, *, definition: str = "partnership") -> pd.DataFrame:
     """Serious violence per 1,000 residents by year for one CSP and the county, with the CSP's rank.
 
-    Built from :func:`sna_lib.place.csp_breakdown` for each calendar year with population
+    Built from :func:`sna_lib.index.place.csp_breakdown` for each calendar year with population
     data; columns ``year, offences, rate_per_1000, county_rate_per_1000, rank`` and
     ``withheld_across_csps`` (the count must be withheld so that county minus the other CSPs'
     profiles cannot reveal a withheld one; :func:`profile_table` honours it).
     """
-    from sna_lib.classify import serious_violence_ids
-    from sna_lib.disclosure import suppression_mask
-    from sna_lib.place import csp_breakdown
+    from sna_lib.measures.classify import serious_violence_ids
+    from sna_lib.publication.disclosure import suppression_mask
+    from sna_lib.index.place import csp_breakdown
 
     config = dataset.config
     ids = serious_violence_ids(dataset, definition)

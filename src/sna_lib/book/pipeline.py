@@ -2,7 +2,7 @@
 
 Steps of :func:`build_book`:
 
-1. **Validate once.** The data folder is validated with :func:`sna_lib.dataset.load_dataset`
+1. **Validate once.** The data folder is validated with :func:`sna_lib.data.dataset.load_dataset`
    (the same checks as ``sna validate``); a broken contract raises
    :class:`~sna_lib.errors.DataValidationError` and nothing is executed or published. The
    validated tables are written as Parquet (plus ``data_quality.json`` and ``provenance.json``)
@@ -294,7 +294,7 @@ def _data_hashes(data_dir: Path, hasher: _ContentHashes) -> dict[str, str]:
 
 
 def _table_names() -> list[str]:
-    from sna_lib.dataset import Dataset
+    from sna_lib.data.dataset import Dataset
 
     return [f.name for f in dataclasses.fields(Dataset) if f.name not in {"config", "quality"}]
 
@@ -310,7 +310,7 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _Conten
     DataValidationError
         When the data break the contract (nothing is written).
     """
-    from sna_lib.dataset import load_dataset
+    from sna_lib.data.dataset import load_dataset
 
     data_dir = Path(data_dir)
     cache_dir = Path(cache_dir)
@@ -410,7 +410,7 @@ def _is_text_notebook(path: Path) -> bool:
 
 
 def notebook_file(project: Path, name: str) -> Path | None:
-    """The source file of notebook page ``name``: MyST Markdown (jupytext) or ``.ipynb``.
+    r"""The source file of notebook page ``name``: MyST Markdown (jupytext) or ``.ipynb``.
 
     Examples
     --------
@@ -877,8 +877,8 @@ _LEAK_RULES_LOCK = threading.Lock()
 
 def _leak_check(data_copy: Path):
     """Publication safety net: a site holding record ids, incident coordinates or record-level
-    tables from the data (see :mod:`sna_lib.leakscan`) is refused and the previous site kept."""
-    from sna_lib.leakscan import assert_clean, rules_from_data_dir
+    tables from the data (see :mod:`sna_lib.publication.leakscan`) is refused and the previous site kept."""
+    from sna_lib.publication.leakscan import assert_clean, rules_from_data_dir
 
     with _LEAK_RULES_LOCK:  # books are built in threads; learn the rules once per data copy
         key = str(data_copy)

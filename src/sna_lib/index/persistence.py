@@ -1,0 +1,112 @@
+"""Hot-spot persistence: in how many of the last *window* years was an LSOA a hot spot?
+
+Reference 12 of the SNA maps "how persistent each area was as a hotspot" over 2018–2022 and
+reports LSOAs that were *new* hot spots in 2022 ("not having been a hotspot in the previous
+four years"). Each year is hot-spotted on its own (the same method and settings every
+year), so persistence counts independent annual detections.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from sna_lib.index.hotspots import SpatialWeights, hotspots, index_settings
+
+
+def hotspots_by_year(counts: pd.DataFrame, *, weights: SpatialWeights | None = None,
+                     base: pd.Series | pd.DataFrame | None = None, method: str | None = None,
+                     settings: dict[str, Any] | None = None) -> dict[int, pd.DataFrame]:
+    """Run the configured hot-spot statistic on each year's column of ``counts``.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        index ``lsoa_code``, one column per year (int), values counts.
+    weights : SpatialWeights, optional
+        for Gi*; built once by the caller and reused for every year.
+    base : Series or DataFrame, optional
+        population base for Poisson; a DataFrame gives one column per year.
+    method, settings
+        see :func:`sna_lib.index.hotspots.hotspots`.
+
+    Returns
+    -------
+    dict
+        ``{year: hot-spot frame}``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> counts = pd.DataFrame({2021: [9, 1, 2], 2022: [1, 1, 9]}, index=["a", "b", "c"])
+    >>> res = hotspots_by_year(counts, base=pd.Series(1000.0, index=counts.index), method="poisson")
+    >>> [res[y].index[res[y]["hot"]].tolist() for y in (2021, 2022)]
+    [['a'], ['c']]
+    """
+    settings = settings or index_settings()
+    out = {}
+    for year in counts.columns:
+        year_base = base[year] if isinstance(base, pd.DataFrame) else base
+        out[int(year)] = hotspots(counts[year], weights=weights, base=year_base, method=method,
+                                  settings=settings)
+    return out
+
+
+def wide(results: dict[int, pd.DataFrame], column: str = "hot") -> pd.DataFrame:
+    """One column per year of a field of :func:`hotspots_by_year` results.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = {2021: pd.DataFrame({"hot": [True, False]}, index=["a", "b"]),
+    ...      2022: pd.DataFrame({"hot": [True, True]}, index=["a", "b"])}
+    >>> wide(r).sum().tolist()
+    [1, 2]
+    """
+    return pd.DataFrame({year: frame[column] for year, frame in sorted(results.items())})
+
+
+def persistence(hot: pd.DataFrame, *, end_year: int | None = None, window: int = 5) -> pd.DataFrame:
+    """Years hot out of the last ``window`` and "new" hot spots.
+
+    Parameters
+    ----------
+    hot : pandas.DataFrame
+        boolean, index ``lsoa_code``, one column per year; every year of the window must
+        be present (a missing year raises ``ValueError`` rather than counting as "not hot").
+    end_year : int, optional
+        last year of the window (default: latest column).
+    window : int
+        number of years (5: 2018–2022 for 2022).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``years_hot`` (0…window), ``hot_now`` (hot in ``end_year``), ``new`` (hot in
+        ``end_year`` and in none of the previous ``window − 1`` years).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> hot = pd.DataFrame({2020: [True, False], 2021: [True, False], 2022: [True, True]},
+    ...                    index=["a", "b"])
+    >>> persistence(hot, window=3)[["years_hot", "new"]].values.tolist()
+    [[3, False], [1, True]]
+    """
+    columns = pd.Index([int(c) for c in hot.columns])
+    hot = hot.set_axis(columns, axis=1)
+    end_year = int(end_year if end_year is not None else columns.max())
+    years = list(range(end_year - window + 1, end_year + 1))
+    missing = [y for y in years if y not in columns]
+    if missing:
+        raise ValueError(f"persistence window {years[0]}-{end_year} lacks year(s) {missing}")
+    block = hot[years].fillna(False).astype(bool)
+    before = block[years[:-1]].any(axis=1)
+    out = pd.DataFrame({
+        "years_hot": block.sum(axis=1).astype("int64"),
+        "hot_now": block[end_year],
+    }, index=hot.index)
+    out["new"] = out["hot_now"] & ~before
+    out.attrs["window"] = (years[0], end_year)
+    return out

@@ -1,0 +1,814 @@
+"""Scan a built book (or any files) for record-level data that must never be published.
+
+The book shows aggregates only. This scanner reads every file of a built site — HTML, JS,
+CSS, JSON, CSV, notebooks, text, SVG and ``data:`` URIs or zip downloads inside them — and
+reports:
+
+``canary``
+    a forbidden string (planted by tests, or names you pass), matched case-insensitively
+    after undoing HTML, URL, JSON and base64 encodings and ignoring tags and white space;
+``identifier``
+    an exact record identifier from the data (``crime_id``, ``person_id``, ``incident_id``,
+    ``call_id``) or a token in the identifier *format* learnt from the data;
+``coordinate``
+    a latitude/longitude pair with ``min_decimals`` or more decimals, or a British National
+    Grid easting/northing pair, inside the county's bounding box, that is not a vertex (or
+    centroid) of the published area boundaries, i.e. an incident location;
+``record_table``
+    a table (HTML, CSV, JSON records, notebook text output) carrying record identifier
+    columns, or more than ``max_record_rows`` rows of record-level columns (date, LSOA,
+    offence, age, sex, …).
+
+:func:`rules_from_data_dir` learns identifiers, formats and the bounding box from a data
+folder; :func:`scan_site` returns a :class:`ScanReport`; :func:`assert_clean` raises
+:class:`LeakFound` (used as the ``check`` of :func:`sna_lib.book.publish.publish_atomically`).
+
+Examples
+--------
+>>> rules = LeakRules(canaries=("Zebedee Quillfeather",), identifiers=frozenset({"CR-0001234"}))
+>>> [f.kind for f in scan_text("<td>zebedee&nbsp;QUILLFEATHER</td> <p>CR-0001234</p>", rules=rules)]
+['canary', 'identifier']
+>>> scan_text("<p>Knife crime rose by 12% in 2023 (1,234 offences).</p>", rules=rules)
+[]
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import io
+import json
+import math
+import os
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote
+
+from sna_lib.errors import SnaError
+
+__all__ = [
+    "Finding",
+    "LeakFound",
+    "LeakRules",
+    "ScanReport",
+    "assert_clean",
+    "id_format_patterns",
+    "rules_from_data_dir",
+    "scan_paths",
+    "scan_site",
+    "scan_text",
+]
+
+#: Columns that identify a record; a published table must never carry them.
+ID_COLUMNS = frozenset({"crime_id", "person_id", "incident_id", "call_id"})
+#: Columns that describe a single record; many rows of them together is record-level data.
+RECORD_COLUMNS = frozenset({
+    "date", "lsoa_code", "offence_code", "offence_description", "age", "sex", "role", "home_lsoa",
+    "origin_area", "location_type", "fire_type", "category",
+})
+#: Tables with record identifiers, per data-folder file stem.
+ID_SOURCES = {"crimes": ("crime_id",), "persons": ("person_id", "crime_id"), "asb": ("incident_id",),
+              "fire": ("incident_id",), "ambulance": ("call_id",)}
+#: Great Britain, used when no geography is known.
+GB_LONLAT = (-8.7, 49.8, 1.9, 60.9)
+GB_BNG = (0.0, 0.0, 700_000.0, 1_300_000.0)
+BINARY_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".woff", ".woff2", ".ttf",
+                             ".eot", ".otf", ".pdf", ".parquet", ".pyc", ".doctree", ".pickle", ".mo"})
+_LATLON_KEY_DP = 7  # allow-list precision for boundary coordinates in degrees (~1 cm)
+_MAX_DEPTH = 3
+
+
+class LeakFound(SnaError):
+    """A scan found record-level data; carries the :class:`ScanReport`."""
+
+    def __init__(self, report: "ScanReport"):
+        self.report = report
+        super().__init__(report.render(limit=20))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One suspected leak: which file, what kind, the matched text and a little context."""
+
+    path: str
+    kind: str
+    match: str
+    context: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.kind}: {self.match!r} … {self.context!r}"
+
+
+@dataclass
+class ScanReport:
+    """Result of a scan.
+
+    Attributes
+    ----------
+    findings : list of Finding
+    files_scanned : int
+        Text files (and embedded documents) read.
+    files_skipped : list of str
+        Binary files not read (images, fonts, …).
+    bytes_scanned : int
+    """
+
+    findings: list[Finding] = field(default_factory=list)
+    files_scanned: int = 0
+    files_skipped: list[str] = field(default_factory=list)
+    bytes_scanned: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was found."""
+        return not self.findings
+
+    def counts(self) -> dict[str, int]:
+        """Findings per kind."""
+        return dict(Counter(f.kind for f in self.findings))
+
+    def render(self, limit: int = 50) -> str:
+        """A short human-readable summary."""
+        head = (f"leak scan: {self.files_scanned} files ({self.bytes_scanned:,} bytes) scanned, "
+                f"{len(self.files_skipped)} binary skipped, {len(self.findings)} finding(s)")
+        lines = [head] + [f"  {f}" for f in self.findings[:limit]]
+        if len(self.findings) > limit:
+            lines.append(f"  … and {len(self.findings) - limit} more")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class LeakRules:
+    """What counts as a leak.
+
+    Parameters
+    ----------
+    canaries : tuple of str
+        Forbidden strings (names, planted test values).
+    identifiers : frozenset of str
+        Exact record identifiers; those shorter than ``min_identifier_length`` (or all digits
+        and shorter than 8) are ignored as they would collide with ordinary numbers.
+    id_patterns : tuple of str
+        Regular expressions for identifier formats (see :func:`id_format_patterns`).
+    lonlat_bbox, bng_bbox : (min_x, min_y, max_x, max_y) or None
+        Where incident coordinates would fall (degrees / metres). ``None`` skips that check.
+    min_decimals : int
+        Degrees with this many decimals or more are incident precision (4 dp ≈ 11 m).
+    allowed_points : mapping of int to frozenset of (lat, lon)
+        Published boundary points (polygon vertices of LSOAs, CSPs and the county, their
+        centroids, label points and bounding-box corners) rounded to each number of decimals
+        from ``min_decimals`` to 7: a pair written at that precision that is one of them is a
+        boundary, not an incident.
+    allowed_lat, allowed_lon : frozenset of float
+        The same points' latitudes/longitudes at 7 dp: at that precision a pair whose both
+        values are boundary values (e.g. a map's fitted bounds) is allowed too.
+    allowed_grid : frozenset of (int, int)
+        Boundary points in the geography's projected grid, to the metre.
+    not_identifiers : frozenset of str
+        Tokens never reported as identifiers (e.g. LSOA codes matching an id format).
+    max_record_rows : int
+        More rows than this of record-level columns is a record table.
+    """
+
+    canaries: tuple[str, ...] = ()
+    identifiers: frozenset[str] = frozenset()
+    id_patterns: tuple[str, ...] = ()
+    lonlat_bbox: tuple[float, float, float, float] | None = GB_LONLAT
+    bng_bbox: tuple[float, float, float, float] | None = GB_BNG
+    min_decimals: int = 4
+    allowed_points: Mapping[int, frozenset[tuple[float, float]]] = field(default_factory=dict)
+    allowed_lat: frozenset[float] = frozenset()
+    allowed_lon: frozenset[float] = frozenset()
+    allowed_grid: frozenset[tuple[int, int]] = frozenset()
+    not_identifiers: frozenset[str] = frozenset()
+    max_record_rows: int = 10
+    min_identifier_length: int = 5
+
+    def with_canaries(self, *canaries: str) -> "LeakRules":
+        """A copy with more canaries.
+
+        Examples
+        --------
+        >>> LeakRules().with_canaries("a", "b").canaries
+        ('a', 'b')
+        """
+        return replace(self, canaries=self.canaries + tuple(canaries))
+
+
+# ------------------------------------------------------------------------------- learning
+
+def id_format_patterns(values: Iterable[str], *, max_patterns: int = 5, coverage: float = 0.95) -> tuple[str, ...]:
+    """Regular expressions describing the format of identifier ``values``.
+
+    Digit runs become ``\\d{n}``, letters and separators stay literal; only formats with a
+    literal prefix of at least one letter and four or more digits are kept (bare numbers
+    would match ordinary figures). The most common formats covering ``coverage`` of the
+    values are returned, at most ``max_patterns``.
+
+    Examples
+    --------
+    >>> id_format_patterns(["CR-000123", "CR-004567", "CR-123456"])
+    ('(?<![A-Za-z0-9])CR\\\\-\\\\d{6}(?![A-Za-z0-9])',)
+    >>> id_format_patterns(["123456", "654321"])
+    ()
+    """
+    values = values if isinstance(values, list) else list(values)
+    sample = values[:: len(values) // 50_000 + 1]  # an even, deterministic sample is plenty
+    distinct = sorted({str(v) for v in sample})
+    shapes: Counter[str] = Counter()
+    total = 0
+    for value in distinct:
+        text = str(value)
+        total += 1
+        parts = re.findall(r"\d+|\D+", text)
+        digits = sum(len(p) for p in parts if p.isdigit())
+        if not parts or parts[0].isdigit() or not re.search(r"[A-Za-z]", parts[0]) or digits < 4:
+            continue
+        shape = "".join(rf"\d{{{len(p)}}}" if p.isdigit() else re.escape(p) for p in parts)
+        shapes[shape] += 1
+    out: list[str] = []
+    covered = 0
+    for shape, n in shapes.most_common(max_patterns):
+        if total and covered / total >= coverage:
+            break
+        out.append(rf"(?<![A-Za-z0-9]){shape}(?![A-Za-z0-9])")
+        covered += n
+    return tuple(out)
+
+
+def _round_keys(values: Iterable[float], dp: int) -> frozenset[float]:
+    return frozenset(round(float(v), dp) for v in values if math.isfinite(float(v)))
+
+
+def _id_columns(path: Path, columns: Sequence[str], read_table):
+    """Just the identifier columns of a table (Parquet: only those columns are read)."""
+    if path.suffix == ".parquet":
+        try:
+            import pyarrow.parquet as pq
+
+            present = [c for c in columns if c in pq.read_schema(path).names]
+            return pq.read_table(path, columns=present).to_pandas()
+        except Exception:  # noqa: BLE001 - fall back to the tolerant reader
+            pass
+    return read_table(path).frame
+
+
+def rules_from_data_dir(data_dir: str | os.PathLike, *, canaries: Sequence[str] = (), margin_m: float = 2000.0,
+                        max_record_rows: int = 10) -> LeakRules:
+    """Learn leak rules from a data folder (see ``data/README.md``).
+
+    Reads the identifier columns of ``crimes``, ``persons``, ``asb``, ``fire`` and
+    ``ambulance`` (whatever parts exist and can be read), learns their formats, and takes the
+    bounding box (plus ``margin_m``) and boundary vertices/centroids of ``geography`` in its
+    own projected CRS and in WGS84. Unreadable parts are skipped: this is a safety net, not
+    validation.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> d = Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"crime_id": ["CR-000123", "CR-000124"]}).to_csv(d / "crimes.csv", index=False)
+    >>> r = rules_from_data_dir(d, canaries=["Zebedee"])
+    >>> sorted(r.identifiers), r.canaries
+    (['CR-000123', 'CR-000124'], ('Zebedee',))
+    """
+    from sna_lib.data.tableio import find_table_file, read_table
+
+    data = Path(data_dir)
+    identifiers: set[str] = set()
+    by_column: dict[str, list[str]] = {}
+    for stem, columns in ID_SOURCES.items():
+        path, _ = find_table_file(data, stem)
+        if path is None:
+            continue
+        frame = _id_columns(path, columns, read_table)
+        if frame is None:
+            continue
+        for column in columns:
+            if column in frame.columns:
+                stripped = frame[column].dropna().astype(str).str.strip()
+                values = stripped[stripped != ""].tolist()
+                identifiers.update(values)
+                by_column.setdefault(column, []).extend(values)
+    patterns: list[str] = []
+    for values in by_column.values():
+        for p in id_format_patterns(values):
+            if p not in patterns:
+                patterns.append(p)
+
+    lonlat_bbox, bng_bbox = GB_LONLAT, GB_BNG
+    points: dict[int, set[tuple[float, float]]] = {}
+    lat: set[float] = set()
+    lon: set[float] = set()
+    grid: set[tuple[int, int]] = set()
+    codes: set[str] = set()
+    geo_path, _ = find_table_file(data, "geography", geo=True)
+    geo = read_table(geo_path, geo=True).frame if geo_path is not None else None
+    if geo is not None and getattr(geo, "crs", None) is not None and len(geo):
+        import geopandas as gpd
+        import numpy as np
+        import pandas as pd
+
+        for column in ("lsoa_code", "lsoa_name", "area"):
+            if column in geo.columns:
+                codes.update(str(v) for v in geo[column].dropna().tolist())
+        projected = geo if geo.crs.is_projected else geo.to_crs(27700)
+        minx, miny, maxx, maxy = projected.total_bounds
+        bng_bbox = (minx - margin_m, miny - margin_m, maxx + margin_m, maxy + margin_m)
+        corners = gpd.GeoSeries.from_xy([bng_bbox[0], bng_bbox[2], bng_bbox[0], bng_bbox[2]],
+                                        [bng_bbox[1], bng_bbox[1], bng_bbox[3], bng_bbox[3]],
+                                        crs=projected.crs).to_crs(4326)
+        lonlat_bbox = (float(corners.x.min()), float(corners.y.min()), float(corners.x.max()), float(corners.y.max()))
+        # what maps draw: LSOAs, CSPs (dissolved) and the county outline, their labels and bounds
+        shapes = [projected.geometry]
+        if "area" in projected.columns:
+            shapes.append(projected[["area", "geometry"]].dissolve(by="area").geometry)
+        shapes.append(gpd.GeoSeries([projected.geometry.union_all()], crs=projected.crs))
+        for series in shapes:
+            for geoms in (series, series.to_crs(4326)):
+                coords = geoms.get_coordinates()
+                labels = pd.concat([geoms.centroid if geoms.crs.is_projected else series.centroid.to_crs(4326),
+                                    geoms.representative_point() if geoms.crs.is_projected
+                                    else series.representative_point().to_crs(4326)])
+                b = geoms.bounds
+                xs = np.concatenate([coords["x"], labels.x, b["minx"], b["maxx"], b["minx"], b["maxx"]])
+                ys = np.concatenate([coords["y"], labels.y, b["miny"], b["miny"], b["maxy"], b["maxy"]])
+                ok = np.isfinite(xs) & np.isfinite(ys)
+                xs, ys = xs[ok], ys[ok]
+                if geoms.crs.is_projected:
+                    grid.update(zip(np.rint(xs).astype(int).tolist(), np.rint(ys).astype(int).tolist()))
+                    continue
+                for d in range(3, _LATLON_KEY_DP + 1):
+                    points.setdefault(d, set()).update(zip((round(v, d) for v in ys.tolist()),
+                                                           (round(v, d) for v in xs.tolist())))
+                lat.update(_round_keys(ys, _LATLON_KEY_DP))
+                lon.update(_round_keys(xs, _LATLON_KEY_DP))
+    return LeakRules(
+        canaries=tuple(canaries), identifiers=frozenset(identifiers), id_patterns=tuple(patterns),
+        lonlat_bbox=lonlat_bbox, bng_bbox=bng_bbox,
+        allowed_points={d: frozenset(v) for d, v in points.items() if d >= 1},
+        allowed_lat=frozenset(lat), allowed_lon=frozenset(lon), allowed_grid=frozenset(grid),
+        not_identifiers=frozenset(codes),
+        max_record_rows=max_record_rows,
+    )
+
+
+# ------------------------------------------------------------------------------- decoding
+
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([\"\\/bfnrt])")
+_JSON_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "/": "/"}
+_DATA_URI = re.compile(r"data:([\w.+-]*/[\w.+-]*)?((?:;[\w.+-]+=[\w.+-]+)*)(;base64)?,([A-Za-z0-9+/=%._~:!$&'()*\-]+)")
+_TAG = re.compile(r"<[^>]{0,2000}>")
+_SPACE = re.compile(r"[\s\u00a0\u200b\u2009\u202f]+")
+
+
+def _json_unescape(text: str) -> str:
+    def sub(m: re.Match) -> str:
+        if m.group(1):
+            return chr(int(m.group(1), 16))
+        return _JSON_SIMPLE[m.group(2)]
+    return _JSON_ESCAPE.sub(sub, text)
+
+
+def _variants(text: str) -> list[str]:
+    """The text as written and with HTML/URL/JSON escapes undone (twice, for nesting)."""
+    out = [text]
+    current = text
+    for _ in range(2):
+        for decode in (html.unescape, unquote, _json_unescape):
+            try:
+                current = decode(current)
+            except Exception:  # noqa: BLE001 - a decoder that fails just adds no variant
+                continue
+        if current in out:
+            break
+        out.append(current)
+    return out
+
+
+def _embedded(text: str) -> list[tuple[str, bytes]]:
+    """Documents inside ``data:`` URIs, as (mime, bytes)."""
+    found = []
+    for m in _DATA_URI.finditer(text):
+        mime = (m.group(1) or "text/plain").lower()
+        payload = m.group(4)
+        try:
+            data = base64.b64decode(payload + "=" * (-len(payload) % 4)) if m.group(3) else unquote(payload).encode()
+        except (binascii.Error, ValueError):
+            continue
+        found.append((mime, data))
+    return found
+
+
+def _normalise(text: str) -> str:
+    return _SPACE.sub(" ", text).casefold()
+
+
+# ------------------------------------------------------------------------------- detectors
+
+def _context(text: str, start: int, end: int, width: int = 40) -> str:
+    return text[max(0, start - width): end + width].replace("\n", " ")
+
+
+def _find_canaries(variants: list[str], rules: LeakRules, where: str) -> list[Finding]:
+    if not rules.canaries:
+        return []
+    haystacks = []
+    for v in variants:
+        haystacks.append(_normalise(v))
+        haystacks.append(_normalise(_TAG.sub("", v)))
+        haystacks.append(_normalise(_TAG.sub(" ", v)))
+    out = []
+    for canary in rules.canaries:
+        needle = _normalise(canary).strip()
+        if not needle:
+            continue
+        for hay in haystacks:
+            i = hay.find(needle)
+            if i >= 0:
+                out.append(Finding(where, "canary", canary, _context(hay, i, i + len(needle))))
+                break
+    return out
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]")
+_WIDE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-/.:#]*[A-Za-z0-9]")
+
+
+def _scannable_ids(rules: LeakRules) -> tuple[frozenset[str], bool]:
+    """The identifiers worth looking for, and whether any contains a separator (``/.:#``)."""
+    cached = _ID_CACHE.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1], cached[2]
+    ids = frozenset(
+        i for i in rules.identifiers
+        if len(i) >= rules.min_identifier_length and not (i.isdigit() and len(i) < 8)
+        and i not in rules.not_identifiers
+    )
+    wide = any(not _TOKEN.fullmatch(i) for i in ids)
+    _ID_CACHE.clear()
+    _ID_CACHE[id(rules)] = (rules, ids, wide)
+    return ids, wide
+
+
+_ID_CACHE: dict[int, tuple[LeakRules, frozenset[str], bool]] = {}
+
+
+def _find_identifiers(text: str, rules: LeakRules, where: str) -> list[Finding]:
+    out: list[Finding] = []
+    ids, wide = _scannable_ids(rules)
+    hits: set[str] = set()
+    if ids:
+        tokens = set(_TOKEN.findall(text))
+        if wide:
+            tokens |= set(_WIDE_TOKEN.findall(text))
+        hits = tokens & ids
+    for pattern in rules.id_patterns:
+        hits.update(t for t in re.findall(pattern, text) if t not in rules.not_identifiers)
+    for n, token in enumerate(sorted(hits)):
+        i = text.find(token) if n < 50 else -1  # context for the first few; the rest are just listed
+        out.append(Finding(where, "identifier", token, _context(text, i, i + len(token)) if i >= 0 else ""))
+    return out
+
+
+_DEGREES = re.compile(r"(?<![\w.])-?\d{1,3}\.\d+(?![\w.])")
+_METRES = re.compile(r"(?<![\w.])\d{6,7}(?:\.\d+)?(?![\w.])")
+_GAP = re.compile(r"^[^\d]{1,30}$")
+
+
+def _pairs(pattern: re.Pattern, text: str, is_pair) -> Iterable[tuple[re.Match, re.Match]]:
+    """Adjacent numbers taken two at a time: once ``(a, b)`` is a coordinate pair, ``b`` does not
+    start the next pair (so ``[lon, lat], [lon, lat]`` never yields the spurious ``lat, lon``)."""
+    previous = None
+    for m in pattern.finditer(text):
+        if previous is not None and _GAP.match(text[previous.end(): m.start()]) and is_pair(previous, m):
+            yield previous, m
+            previous = None
+        else:
+            previous = m
+
+
+def _decimals(token: str) -> int:
+    return len(token.split(".", 1)[1]) if "." in token else 0
+
+
+def _boundary_latlon(lat: float, lon: float, decimals: int, rules: LeakRules) -> bool:
+    """Whether ``(lat, lon)``, written with ``decimals`` places, is a published boundary point:
+    a vertex/centroid/bounds corner at that precision, or (at 7+ dp) each value of one."""
+    d = min(decimals, _LATLON_KEY_DP)
+    # writers round halves differently (0.34381445 -> 0.3438145 or 0.3438144): a point one unit
+    # in the last written place from a boundary point (about 1 cm at 7 dp) is that point
+    step = 10.0 ** -d
+    near_lat = [round(lat + k * step, d) for k in (0, -1, 1)]
+    near_lon = [round(lon + k * step, d) for k in (0, -1, 1)]
+    allowed = rules.allowed_points.get(d, ())
+    if any((a, b) in allowed for a in near_lat for b in near_lon):
+        return True
+    if decimals < _LATLON_KEY_DP:
+        return False
+    return (any(a in rules.allowed_lat for a in near_lat)
+            and any(b in rules.allowed_lon for b in near_lon))
+
+
+def _find_coordinates(text: str, rules: LeakRules, where: str) -> list[Finding]:
+    out: list[Finding] = []
+    seen: set[str] = set()
+    if rules.lonlat_bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = rules.lonlat_bbox
+
+        def orientations(a: re.Match, b: re.Match) -> list[tuple[float, float]]:
+            va, vb = float(a.group(0)), float(b.group(0))
+            return [(lat, lon) for lat, lon in ((va, vb), (vb, va))
+                    if min_lat <= lat <= max_lat and min_lon <= lon <= max_lon]
+
+        # pairs are aligned on every in-county pair (0.474 is 0.4740 written short), but only
+        # pairs written at incident precision are judged
+        for a, b in _pairs(_DEGREES, text, lambda a, b: bool(orientations(a, b))):
+            ta, tb = a.group(0), b.group(0)
+            # serialisers drop trailing zeros (51.7384240 -> 51.738424): the pair's precision is
+            # that of its longer number; judging at the shorter one would round twice
+            decimals = max(_decimals(ta), _decimals(tb))
+            if decimals < rules.min_decimals:
+                continue
+            if any(_boundary_latlon(lat, lon, decimals, rules) for lat, lon in orientations(a, b)):
+                continue
+            pair = f"{ta}, {tb}"
+            if pair not in seen:
+                seen.add(pair)
+                out.append(Finding(where, "coordinate", pair, _context(text, a.start(), b.end())))
+    if rules.bng_bbox is not None:
+        min_x, min_y, max_x, max_y = rules.bng_bbox
+
+        def inside(a: re.Match, b: re.Match) -> bool:
+            return min_x <= float(a.group(0)) <= max_x and min_y <= float(b.group(0)) <= max_y
+
+        for a, b in _pairs(_METRES, text, inside):
+            if (round(float(a.group(0))), round(float(b.group(0)))) in rules.allowed_grid:
+                continue
+            pair = f"{a.group(0)}, {b.group(0)}"
+            if pair not in seen:
+                seen.add(pair)
+                out.append(Finding(where, "coordinate", pair, _context(text, a.start(), b.end())))
+    return out
+
+
+class _Tables(HTMLParser):
+    """Collect (header cells, body row count) for every HTML table."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[tuple[list[str], int]] = []
+        self._stack: list[dict] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self._stack.append({"header": [], "rows": 0, "row_has_td": False, "row_cells": []})
+        elif not self._stack:
+            return
+        elif tag == "tr":
+            self._stack[-1].update(row_has_td=False, row_cells=[])
+        elif tag in ("th", "td"):
+            self._cell = []
+            if tag == "td":
+                self._stack[-1]["row_has_td"] = True
+
+    def handle_endtag(self, tag):
+        if not self._stack:
+            return
+        t = self._stack[-1]
+        if tag in ("th", "td") and self._cell is not None:
+            t["row_cells"].append(_SPACE.sub(" ", "".join(self._cell)).strip().lower())
+            self._cell = None
+        elif tag == "tr":
+            if t["row_has_td"]:
+                t["rows"] += 1
+            else:
+                t["header"].extend(t["row_cells"])
+        elif tag == "table":
+            self._stack.pop()
+            self.tables.append((t["header"], t["rows"]))
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _record_table(columns: Iterable[str], n_rows: int, rules: LeakRules) -> str | None:
+    cols = {str(c).strip().strip('"').lower() for c in columns}
+    ids = sorted(cols & ID_COLUMNS)
+    if ids and n_rows > 0:
+        return f"columns {ids} with {n_rows} row(s)"
+    record = sorted(cols & RECORD_COLUMNS)
+    aggregate = any(_AGGREGATE_COLUMN.search(c) for c in cols)  # e.g. "age, sex, victims": a count table
+    if len(record) >= 2 and n_rows > rules.max_record_rows and not aggregate:
+        return f"record-level columns {record} with {n_rows} rows"
+    return None
+
+
+_AGGREGATE_COLUMN = re.compile(
+    r"(^n$|count|number|total|rate|share|per[ _]|percent|%|sum|mean|median|victims|suspects|offences|"
+    r"crimes|people|persons|incidents|calls|admissions|responses|harm)")
+
+
+def _find_html_tables(text: str, rules: LeakRules, where: str) -> list[Finding]:
+    if "<table" not in text.lower():
+        return []
+    parser = _Tables()
+    try:
+        parser.feed(text)
+        parser.close()
+    except Exception:  # noqa: BLE001 - malformed HTML is scanned by the other detectors
+        return []
+    out = []
+    for header, rows in parser.tables:
+        why = _record_table(header, rows, rules)
+        if why:
+            out.append(Finding(where, "record_table", why, ", ".join(header)[:120]))
+    return out
+
+
+# a record: the id field holding a (string) id; a number or list is e.g. Sphinx's search index
+_JSON_ID_KEY = re.compile(r'"(crime_id|person_id|incident_id|call_id)"\s*:\s*"[^"]+"')
+_ROWS_FOOTER = re.compile(r"\[(\d+) rows x (\d+) columns\]")
+_PRE = re.compile(r"<pre[^>]*>(.*?)</pre>", re.S | re.I)
+
+
+def _find_json_records(text: str, where: str) -> list[Finding]:
+    """A JSON object carrying a record identifier field with a value."""
+    m = _JSON_ID_KEY.search(text)
+    if not m:
+        return []
+    return [Finding(where, "record_table", f"JSON field {m.group(1)!r} with a value", _context(text, m.start(), m.end()))]
+
+
+def _find_delimited(text: str, rules: LeakRules, where: str) -> list[Finding]:
+    """A CSV/TSV whose header carries record-level columns."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return []
+    header = re.split(r"[,;\t|]", lines[0].lstrip("\ufeff"))
+    why = _record_table(header, len(lines) - 1, rules)
+    return [Finding(where, "record_table", why, lines[0][:120])] if why else []
+
+
+def _find_text_repr(text: str, rules: LeakRules, where: str) -> list[Finding]:
+    """A pandas text repr (notebook text output, ``<pre>`` block) with record-level columns."""
+    lines = [line for line in html.unescape(text).splitlines() if line.strip()]
+    if len(lines) < 2:
+        return []
+    columns = set(lines[0].split()) | set(lines[1].split())
+    footer = next((m for m in map(_ROWS_FOOTER.search, lines) if m), None)
+    n_rows = int(footer.group(1)) if footer else len(lines) - 1
+    why = _record_table(columns, n_rows, rules)
+    return [Finding(where, "record_table", why, lines[0][:120])] if why else []
+
+
+def _notebook_texts(raw: str) -> list[tuple[str, str]]:
+    """(label, text) for each output of a notebook (HTML and plain text)."""
+    try:
+        nb = json.loads(raw)
+    except ValueError:
+        return []
+    out = []
+    for n, cell in enumerate(nb.get("cells", []) if isinstance(nb, dict) else []):
+        for output in cell.get("outputs", []) or []:
+            chunks = []
+            data = output.get("data") or {}
+            for mime, value in data.items():
+                if mime.startswith("image/") and mime != "image/svg+xml":
+                    continue
+                chunks.append((mime, "".join(value) if isinstance(value, list) else str(value)))
+            if "text" in output:
+                text = output["text"]
+                chunks.append(("stream", "".join(text) if isinstance(text, list) else str(text)))
+            for mime, text in chunks:
+                out.append((f"cell {n + 1} {mime}", text))
+    return out
+
+
+def scan_text(text: str, *, rules: LeakRules, source: str = "<text>", _depth: int = 0) -> list[Finding]:
+    """Every finding in one document's text (including documents embedded as data URIs).
+
+    Examples
+    --------
+    >>> r = LeakRules(lonlat_bbox=(0.0, 51.0, 1.0, 52.0))
+    >>> [f.match for f in scan_text("seen at 51.734561, 0.472312 by a witness", rules=r)]
+    ['51.734561, 0.472312']
+    >>> scan_text("a rate of 51.7346 per 1,000 residents in 2023", rules=r)
+    []
+    """
+    variants = _variants(text)
+    decoded = variants[-1]
+    findings = _find_canaries(variants, rules, source)
+    for variant in dict.fromkeys((text, decoded)):
+        findings += _find_identifiers(variant, rules, source)
+        findings += _find_coordinates(variant, rules, source)
+        findings += _find_html_tables(variant, rules, source)
+    findings += _find_json_records(text, source)
+    for k, block in enumerate(_PRE.findall(decoded)):
+        findings += _find_text_repr(_TAG.sub("", block), rules, f"{source} [pre #{k + 1}]")
+    if _depth < _MAX_DEPTH:
+        for k, (mime, data) in enumerate(_embedded(decoded)):
+            if mime.startswith(("image/", "font/", "audio/", "video/")) and mime != "image/svg+xml":
+                continue
+            findings += scan_text(data.decode("utf-8", errors="replace"), rules=rules,
+                                  source=f"{source} [data:{mime} #{k + 1}]", _depth=_depth + 1)
+    unique: dict[tuple[str, str, str], Finding] = {}
+    for f in findings:
+        unique.setdefault((f.path, f.kind, f.match), f)
+    return list(unique.values())
+
+
+def _scan_bytes(data: bytes, name: str, rules: LeakRules, report: ScanReport, depth: int = 0) -> None:
+    suffix = Path(name).suffix.lower()
+    if suffix == ".zip" or data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                for member in zf.infolist():
+                    if not member.is_dir() and depth < _MAX_DEPTH:
+                        _scan_bytes(zf.read(member), f"{name}!{member.filename}", rules, report, depth + 1)
+            return
+        except zipfile.BadZipFile:
+            pass
+    if suffix in BINARY_SUFFIXES or b"\x00" in data[:8192]:
+        report.files_skipped.append(name)
+        return
+    text = data.decode("utf-8", errors="replace")
+    report.files_scanned += 1
+    report.bytes_scanned += len(data)
+    report.findings += scan_text(text, rules=rules, source=name)
+    if suffix in (".csv", ".tsv"):
+        report.findings += _find_delimited(text, rules, name)
+    if suffix == ".ipynb":
+        for label, output in _notebook_texts(text):
+            where = f"{name} {label}"
+            report.findings += _find_html_tables(output, rules, where)
+            if "html" not in label:
+                report.findings += _find_text_repr(output, rules, where)
+
+
+def scan_paths(paths: Iterable[str | os.PathLike], *, rules: LeakRules, root: str | os.PathLike | None = None) -> ScanReport:
+    """Scan files and folders (recursively, following no links).
+
+    Parameters
+    ----------
+    paths : iterable of path
+    rules : LeakRules
+    root : path, optional
+        Findings name files relative to this folder.
+
+    Returns
+    -------
+    ScanReport
+    """
+    report = ScanReport()
+    base = Path(root) if root is not None else None
+    for start in paths:
+        start = Path(start)
+        files = [start] if start.is_file() else sorted(p for p in start.rglob("*") if p.is_file() and not p.is_symlink())
+        for path in files:
+            name = path.relative_to(base).as_posix() if base is not None and path.is_relative_to(base) else str(path)
+            _scan_bytes(path.read_bytes(), name, rules, report)
+    return report
+
+
+def scan_site(site_dir: str | os.PathLike, *, rules: LeakRules) -> ScanReport:
+    """Scan every file of a built site; findings are named relative to ``site_dir``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> site = Path(tempfile.mkdtemp())
+    >>> _ = (site / "index.html").write_text("<table><tr><th>crime_id</th><th>n</th></tr><tr><td>x</td><td>1</td></tr></table>")
+    >>> report = scan_site(site, rules=LeakRules())
+    >>> report.ok, report.counts()
+    (False, {'record_table': 1})
+    """
+    return scan_paths([site_dir], rules=rules, root=site_dir)
+
+
+def assert_clean(site_dir: str | os.PathLike, rules: LeakRules) -> ScanReport:
+    """Scan ``site_dir`` and raise :class:`LeakFound` if anything is found.
+
+    Fits :func:`sna_lib.book.publish.publish_atomically`'s ``check`` hook::
+
+        publish_atomically(html, target, check=lambda site: assert_clean(site, rules))
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> site = Path(tempfile.mkdtemp()); _ = (site / "index.html").write_text("<p>412 offences</p>")
+    >>> assert_clean(site, LeakRules()).ok
+    True
+    """
+    report = scan_site(site_dir, rules=rules)
+    if not report.ok:
+        raise LeakFound(report)
+    return report

@@ -77,3 +77,28 @@ def test_same_size_notebook_edit_with_mtime_preserved_reruns_that_notebook(tiny_
     assert {(r.area, r.notebook) for r in again.records if r.executed} == {("county", "notebooks/01_tiny")}
     page = next(r for r in again.records if r.notebook == "notebooks/01_tiny")
     assert "Tiny PAGE" in (page.run_dir / "notebook.ipynb").read_text(encoding="utf-8")
+
+
+@pytest.mark.xdist_group("book")
+def test_damaged_cache_entries_are_rebuilt_not_served(tiny_project, demo_dir, tmp_path):
+    from sna_lib.book.pipeline import build_book, published_dir
+
+    build = tmp_path / "build"
+    first = run_notebooks(demo_dir, area="county", build_dir=build)
+    assert first.ok, first.failures
+    page = next(r for r in first.records if r.notebook == "notebooks/01_tiny")
+    notebook = page.run_dir / "notebook.ipynb"
+    good = notebook.read_bytes()
+    notebook.write_bytes(good[: len(good) // 2])  # truncated (a killed copy, a full disk)
+    parquet = next(first.data_copy.glob("*.parquet"))
+    parquet.write_bytes(b"\0" * parquet.stat().st_size)  # damaged validated data copy, same size
+
+    again = build_book(demo_dir, area="county", build_dir=build)
+    assert again.ok, again.failures
+    # the data copy was re-validated into the same place (same inputs, same key) ...
+    assert again.run.data_copy == first.data_copy
+    assert parquet.read_bytes().strip(b"\0") != b""
+    # ... and only the truncated run executed again (the other runs' entries are intact)
+    assert {(r.area, r.notebook) for r in again.run.records if r.executed} == {("county", "notebooks/01_tiny")}
+    assert notebook.read_bytes() == good  # deterministic: the same bytes as before the damage
+    assert (published_dir(build, "county") / "index.html").is_file()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import contextvars
 import json
 import os
 import shutil
@@ -123,6 +124,7 @@ class _Kernel:
         self.cwd = cwd
         self.km = None
         self.ipc_dir: Path | None = None
+        self.context = _thread_context()
 
     def start(self) -> None:
         # nbclient needs an *async* manager: with a blocking client its output polling blocks the
@@ -197,14 +199,32 @@ def _kernel(env: dict[str, str], cwd: str, warm: bool) -> Iterator[_Kernel]:
 
 
 def shutdown_warm_kernels() -> int:
-    """Shut down every warm kernel this process started; returns how many were running."""
+    """Shut down every warm kernel this process started; returns how many were running.
+
+    Each kernel is shut down in the context (and so on the event loop) it was started in.
+    """
     with _WARM_LOCK:
         kernels = list(_WARM)
         _WARM.clear()
     running = sum(1 for k in kernels if k.km is not None)
     for k in kernels:
-        k.shutdown()
+        k.context.run(k.shutdown)
     return running
+
+
+def _thread_context() -> contextvars.Context:
+    """This thread's own context for kernel work.
+
+    ``jupyter_core.utils.run_sync`` (used by jupyter_client, nbclient and papermill) keeps its event
+    loop in a context variable; executors that copy the submitter's context into worker threads
+    (Dask does) would hand every thread the same loop ("This event loop is already running").
+    Each worker thread runs its jobs in one private context instead: one loop per thread, kept for
+    its warm kernel.
+    """
+    context = getattr(_LOCAL, "context", None)
+    if context is None:
+        context = _LOCAL.context = contextvars.Context()
+    return context
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -285,6 +305,10 @@ def execute_run(spec: RunSpec) -> RunOutcome:
     whose kernel died (or failed to start) is retried once on a fresh kernel; a notebook that
     raised or timed out is not retried.
     """
+    return _thread_context().run(_execute_run, spec)
+
+
+def _execute_run(spec: RunSpec) -> RunOutcome:
     started = time.perf_counter()
     runs_dir = Path(spec.runs_dir)
     run_dir = runs_dir / spec.key

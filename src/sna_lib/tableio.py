@@ -73,6 +73,35 @@ def find_table_file(data_dir: Path, stem: str, *, geo: bool = False) -> tuple[Pa
     return path, []
 
 
+def contract_files(data_dir: Path, tables, definitions=()) -> list[Path]:
+    """The files of ``data_dir`` that the contract names — the only ones read, copied or named.
+
+    ``tables`` maps table name → whether it is geographic; ``definitions`` are resolved
+    definition entries from the config (paths inside the folder are kept, ids ignored).
+    Everything else in the folder (notes, backups, a stray export) is never read, copied into
+    the cache or named on a page.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> for n in ("config.yaml", "crimes.csv", "victim_J_Smith_notes.txt"): _ = (d / n).write_text("x")
+    >>> [p.name for p in contract_files(d, {"crimes": False})]
+    ['config.yaml', 'crimes.csv']
+    """
+    data_dir = Path(data_dir)
+    names = ["config.yaml"]
+    for stem, geo in dict(tables).items():
+        names.extend(f"{stem}{ext}" for ext in (GEO_EXTENSIONS if geo else TABLE_EXTENSIONS))
+    found = [data_dir / n for n in names if (data_dir / n).is_file()]
+    root = data_dir.resolve()
+    for entry in definitions:
+        path = Path(str(entry))
+        if path.suffix.lower() in (".yaml", ".yml") and path.is_file() and path.resolve().is_relative_to(root):
+            found.append(data_dir / path.resolve().relative_to(root))
+    return sorted(set(found))
+
+
 def _decode_problem(name: str, data: bytes) -> tuple[bytes | None, Problem | None]:
     """Strip a UTF-8 BOM; refuse UTF-16/32 and undecodable bytes with the row they occur in."""
     for bom, enc in _BOMS.items():

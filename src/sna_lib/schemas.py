@@ -391,7 +391,7 @@ def coerce_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.nd
             values = _by_unique(text, parse_dates)
         values = pd.Series(values, index=series.index).astype("datetime64[ns]")
         bad = ~blank & values.isna().to_numpy()
-        return values, bad, "is not a real date in the form YYYY-MM-DD"
+        return values, bad, "is not a real date in the form YYYY-MM-DD (years 1678 to 2261)"
     raise ValueError(f"unknown column kind {kind!r}")
 
 

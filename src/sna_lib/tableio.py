@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +72,48 @@ def find_table_file(data_dir: Path, stem: str, *, geo: bool = False) -> tuple[Pa
     if path.resolve().parent != data_dir.resolve():
         return None, [Problem(path.name, None, None, "is a link to a file outside the data folder; copy the file in")]
     return path, []
+
+
+_FORMULA_CELL = re.compile(r"^[\s]*[=+\-@\t\r]|^[\t\r]")
+_SIGNED_NUMBER = re.compile(r"^[+\-−]?[0-9][0-9,]*(\.[0-9]+)?%?$|^[+\-][0-9]*\.[0-9]+%?$")
+
+
+def neutralise_cell(value: object) -> object:
+    r"""A text cell made safe for spreadsheets: one starting with ``=``, ``+``, ``-``, ``@``, tab
+    or carriage return (after spaces) gets a leading ``'`` so Excel/LibreOffice show it as text
+    instead of running it; plain signed numbers (``-0.5``, ``+12.3%``) and non-text values are
+    returned unchanged.
+
+    Examples
+    --------
+    >>> [neutralise_cell(v) for v in ["=cmd|' /C calc'!A0", "-0.5", "+12.3%", "@SUM(A1)", "\t=1", "North", 3]]
+    ["'=cmd|' /C calc'!A0", '-0.5', '+12.3%', "'@SUM(A1)", "'\t=1", 'North', 3]
+    """
+    if not isinstance(value, str) or not _FORMULA_CELL.match(value):
+        return value
+    if _SIGNED_NUMBER.match(value.strip()):
+        return value
+    return "'" + value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell, column name and index label passed through :func:`neutralise_cell`."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
+            out[col] = out[col].map(neutralise_cell, na_action="ignore")
+    out.columns = [neutralise_cell(c) if isinstance(c, str) else c for c in out.columns]
+    if out.index.dtype == object or isinstance(out.index.dtype, pd.StringDtype):
+        out.index = out.index.map(neutralise_cell)
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: Path | str, *, index: bool = False) -> None:
+    """The one CSV writer for files the project publishes or hands to users (downloads,
+    ``sna figures``): formula cells neutralised, ``\n`` line ends, UTF-8."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    safe_frame(frame).to_csv(path, index=index, lineterminator="\n", encoding="utf-8")
 
 
 def contract_files(data_dir: Path, tables, definitions=()) -> list[Path]:

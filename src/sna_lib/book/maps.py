@@ -201,7 +201,7 @@ class OfflineMap:
     def _repr_html_(self) -> str:
         return (
             f'<iframe class="sna-map" title="{html.escape(self.title, quote=True)}" '
-            f'srcdoc="{html.escape(self.document, quote=True)}" '
+            f'srcdoc="{html.escape(self.document, quote=True)}" sandbox="allow-scripts" '
             f'style="width:100%;height:{int(self.height)}px;border:1px solid #ccc;"></iframe>'
         )
 
@@ -417,8 +417,12 @@ def choropleth_map(
         shown = list(labels)
         entries = [(colours[label], label) for label in order]
 
+    # Leaflet's tooltip sets innerHTML from these properties: every text is HTML-escaped here,
+    # once, so a name such as '<img src=x onerror=…>' is shown as text and never runs.
     layer = frame[[code_column, name_column, "geometry"]].copy()
-    layer["value"] = shown
+    for column in (code_column, name_column):
+        layer[column] = [html.escape(str(v), quote=True) if v is not None and v == v else "" for v in layer[column]]
+    layer["value"] = [html.escape(str(v), quote=True) for v in shown]
     layer["fill"] = fills
     layer = layer.to_crs(4326)
 
@@ -438,7 +442,7 @@ def choropleth_map(
         highlight_function=lambda feature: {"weight": 2, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(
             fields=[name_column, code_column, "value"],
-            aliases=["Area", "Code", title],
+            aliases=["Area", "Code", html.escape(str(title), quote=True)],
             localize=False, sticky=True,
         ),
     ).add_to(fmap)

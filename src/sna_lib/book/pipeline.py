@@ -188,14 +188,17 @@ class BuildResult:
 
 
 def area_slug(area: str) -> str:
-    """Folder name for an area's book.
+    """Folder name for an area's book (the rule of :func:`sna_lib.names.area_slug`, which
+    ``sna validate`` applies to every CSP name, so a validated name always has one).
 
     Examples
     --------
-    >>> area_slug("Castle Point"), area_slug("Southend-on-Sea"), area_slug("county")
-    ('castle-point', 'southend-on-sea', 'county')
+    >>> area_slug("Castle Point"), area_slug("Southend-on-Sea"), area_slug("county"), area_slug("Ynys Môn")
+    ('castle-point', 'southend-on-sea', 'county', 'ynys-mon')
     """
-    slug = re.sub(r"[^a-z0-9]+", "-", str(area).lower()).strip("-")
+    from sna_lib.names import area_slug as slug_of
+
+    slug = slug_of(area)
     if not slug:
         raise BookError(f"cannot make a folder name for area {area!r}")
     return slug
@@ -281,8 +284,45 @@ def _code_hash(hasher: _FileHashes) -> str:
     return _CODE_HASH[0]
 
 
+def _contract_files(data_dir: Path) -> list[Path]:
+    """The data folder's contract files (config, tables, definition YAMLs it names): the only
+    files hashed, copied into the cache and named in the provenance box."""
+    from sna_lib.config import load_config
+    from sna_lib.schemas import TABLES
+    from sna_lib.tableio import contract_files
+
+    config = load_config(data_dir)  # raises DataValidationError for a broken config
+    return contract_files(data_dir, {n: s.geo for n, s in TABLES.items()}, config.definitions)
+
+
 def _data_hashes(data_dir: Path, hasher: _FileHashes) -> dict[str, str]:
-    return {p.relative_to(data_dir).as_posix(): hasher(p) for p in _tree_files(data_dir)}
+    return {p.relative_to(data_dir).as_posix(): hasher(p) for p in _contract_files(data_dir)}
+
+
+MANIFEST = "manifest.json"
+
+
+def _write_manifest(folder: Path, hasher: _FileHashes) -> None:
+    """Record the sha256 of every file in a cache entry (checked by :func:`_intact` on reuse)."""
+    files = {p.relative_to(folder).as_posix(): hasher(p) for p in sorted(folder.rglob("*"))
+             if p.is_file() and p.name not in {MANIFEST, VALIDATED_MARKER}}
+    (folder / MANIFEST).write_text(json.dumps(files, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def _intact(folder: Path, hasher: _FileHashes) -> bool:
+    """True when every file the entry's manifest lists is present with its recorded sha256.
+
+    The cache never trusts a file merely because it exists: a truncated or overwritten entry
+    (disk full, a crash, a hand edit) is detected here and rebuilt. Hashes are memoised on
+    (size, mtime), so an untouched entry costs a ``stat`` per file.
+    """
+    try:
+        files = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        if not isinstance(files, dict) or not files:
+            return False
+        return all(hasher(folder / name) == digest for name, digest in files.items())
+    except (OSError, ValueError, TypeError):
+        return False
 
 
 # --------------------------------------------------------------------------- step 1: data
@@ -318,7 +358,7 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _FileHa
     code_hash = code_hash or _code_hash(hasher)
     key = _json_key({"inputs": inputs, "code": code_hash, "v": PIPELINE_VERSION})[:20]
     target = cache_dir / "data" / key
-    if (target / VALIDATED_MARKER).is_file():
+    if (target / VALIDATED_MARKER).is_file() and _intact(target, hasher):
         return target
 
     dataset = load_dataset(data_dir, validate=True)  # raises DataValidationError
@@ -326,8 +366,9 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _FileHa
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     tables = set(_table_names())
-    # Non-table files (config.yaml, definition YAML files, …) are copied as they are.
-    for path in _tree_files(data_dir):
+    # Contract files that are not tables (config.yaml, definition YAML files) are copied as they
+    # are; nothing else in the data folder is read, copied or named.
+    for path in _contract_files(data_dir):
         rel = path.relative_to(data_dir)
         if len(rel.parts) == 1 and path.stem in tables:
             continue
@@ -348,11 +389,15 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _FileHa
         "git": git_commit(),
     }
     (tmp / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=1, sort_keys=True), encoding="utf-8")
+    _write_manifest(tmp, hasher)
     (tmp / VALIDATED_MARKER).write_text(key + "\n", encoding="utf-8")
+    if target.exists() and not _intact(target, hasher):
+        shutil.rmtree(target, ignore_errors=True)  # a damaged copy is replaced
     try:
         os.replace(tmp, target)
     except OSError:  # another process won the race: use its copy
         shutil.rmtree(tmp, ignore_errors=True)
+    hasher.save()
     return target
 
 
@@ -557,14 +602,22 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _split_cached(jobs: list[_Job], runs_dir: Path) -> tuple[list[RunRecord], list[_Job]]:
-    """Runs already in the cache (as records) and the jobs still to execute."""
+def _split_cached(jobs: list[_Job], runs_dir: Path, hasher: _FileHashes | None = None
+                  ) -> tuple[list[RunRecord], list[_Job]]:
+    """Runs already in the cache (as records) and the jobs still to execute.
+
+    A cached run counts only when it is intact (:func:`_intact`: every file it wrote has the
+    sha256 recorded when it was written); a damaged one is removed and executed again.
+    """
+    hasher = hasher or _FileHashes(runs_dir / ".filehashes.json")
     cached, todo = [], []
     for job in jobs:
         run_dir = runs_dir / job.key
-        if (run_dir / "notebook.ipynb").is_file():
+        if (run_dir / "notebook.ipynb").is_file() and _intact(run_dir, hasher):
             cached.append(RunRecord(job.area, job.notebook, job.key, run_dir, executed=False))
         else:
+            if run_dir.exists():
+                shutil.rmtree(run_dir, ignore_errors=True)
             todo.append(job)
     return cached, todo
 
@@ -592,7 +645,7 @@ def _save_durations(records: list[RunRecord], runs_dir: Path) -> None:
 
 
 def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir: Path, workers: int,
-                  progress: bool, cell_timeout: int, on_done=None
+                  progress: bool, cell_timeout: int, on_done=None, hasher: _FileHashes | None = None
                   ) -> tuple[list[RunRecord], list[Failure], list[str]]:
     """Execute ``todo`` in order on ``workers`` warm kernels; ``on_done(job, record_or_None)``
     is called as each finishes (None = failed)."""
@@ -604,6 +657,7 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
     warnings: list[str] = []
     if not todo:
         return records, failures, warnings
+    hasher = hasher or _FileHashes(runs_dir / ".filehashes.json")
 
     env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
            "SNA_BOOK_BUILD": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "TQDM_DISABLE": "1"}
@@ -658,6 +712,8 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
                     (tmp / "run.json").write_text(json.dumps(
                         {"area": job.area, "notebook": job.notebook, "reporting_year": job.reporting_year,
                          "seconds": round(seconds, 2)}, sort_keys=True), encoding="utf-8")
+                    with lock:
+                        _write_manifest(tmp, hasher)
                     shutil.rmtree(run_dir, ignore_errors=True)
                     os.replace(tmp, run_dir)
                     record = RunRecord(job.area, job.notebook, job.key, run_dir, True, seconds)
@@ -754,12 +810,14 @@ def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int, on_done
     started = time.perf_counter()
     runs_dir = ctx.cache / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
-    cached, todo = _split_cached(ctx.jobs, runs_dir)
+    cached, todo = _split_cached(ctx.jobs, runs_dir, ctx.hasher)
     if on_cached is not None:
         on_cached(cached)
     records, failures, warnings = _execute_jobs(
         _order(todo, runs_dir, _book_order(ctx)), project=ctx.project, data_copy=ctx.data_copy,
-        runs_dir=runs_dir, workers=workers, progress=progress, cell_timeout=cell_timeout, on_done=on_done)
+        runs_dir=runs_dir, workers=workers, progress=progress, cell_timeout=cell_timeout, on_done=on_done,
+        hasher=ctx.hasher)
+    ctx.hasher.save()
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     return RunResult(records=[*cached, *records], failures=failures, data_copy=ctx.data_copy,
@@ -836,6 +894,12 @@ def _book_config(project: Path, ctx: _Context, area: str) -> dict:
     label = ctx.county_label if area == "county" else f"{area} ({ctx.county_label})"
     config["title"] = f"{base_title}: {label}"
     config.setdefault("execute", {})["execute_notebooks"] = "off"
+    # MyST's substitution extension renders {{ … }} with an unsandboxed Jinja2: text from the data
+    # (an area name, a marker) must never reach it, so no book enables it.
+    parse = config.setdefault("parse", {})
+    parse["myst_enable_extensions"] = [e for e in parse.get("myst_enable_extensions") or []
+                                       if e != "substitution"]
+    parse.pop("myst_substitutions", None)
     config["only_build_toc_files"] = True
     sphinx = config.setdefault("sphinx", {})
     extensions = list(sphinx.get("extra_extensions") or [])

@@ -13,12 +13,13 @@ AREA ?= county
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help env book book-all demo-data test bench clean lock
+.PHONY: help env book book-all demo-data test bench clean lock lab
 
 help:
 	@echo "make book   - build the demo county SNA book into book/_build/html"
 	@echo "make test   - run the test suite"
 	@echo "make bench  - run the build benchmark (benchmarks/)"
+	@echo "make lab    - open the section notebooks (MyST Markdown) in JupyterLab on the demo data"
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -45,6 +46,9 @@ book-all: $(DEMO)/config.yaml
 test: $(SYNCED)
 	-bash scripts/ensure-chromium.sh
 	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup
+
+lab: $(DEMO)/config.yaml
+	SNA_DATA_DIR=$(abspath $(DEMO)) $(VENV)/bin/jupyter lab notebooks/
 
 bench: $(DEMO)/config.yaml
 	$(VENV)/bin/python benchmarks/build_benchmark.py --data $(DEMO)

@@ -45,7 +45,9 @@ def naive_baseline(data_dir: Path, build_dir: Path) -> dict:
     for job in ctx.jobs:  # one after another, a new kernel each time, nothing cached
         run_dir = runs_dir / job.key
         run_dir.mkdir(parents=True, exist_ok=True)
-        pm.execute_notebook(str(ctx.project / f"{job.notebook}.ipynb"), str(run_dir / "notebook.ipynb"),
+        source = run_dir / "source.ipynb"
+        source.write_text(json.dumps(pl.read_notebook(pl.notebook_file(ctx.project, job.notebook))), encoding="utf-8")
+        pm.execute_notebook(str(source), str(run_dir / "notebook.ipynb"),
                             parameters={"area": job.area, "data_dir": str(ctx.data_copy),
                                         "reporting_year": job.reporting_year, "build_dir": str(run_dir)},
                             kernel_name=pl.KERNEL_NAME, progress_bar=False, cwd=str(run_dir))

@@ -426,13 +426,56 @@ def _strip_suffix(name: str) -> str:
     return re.sub(r"\.(ipynb|md)$", "", str(name))
 
 
+def _is_text_notebook(path: Path) -> bool:
+    """True for a Markdown file with a jupytext header (a MyST notebook, not a narrative page)."""
+    if not path.is_file():
+        return False
+    with path.open(encoding="utf-8") as handle:
+        head = handle.read(4096)
+    return head.startswith("---") and "\njupytext:" in head.split("\n---", 1)[0]
+
+
+def notebook_file(project: Path, name: str) -> Path | None:
+    r"""The source file of notebook page ``name``: MyST Markdown (jupytext) or ``.ipynb``.
+
+    Examples
+    --------
+    >>> import tempfile; d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.md").write_text("---\njupytext:\n  formats: md:myst\n---\n# A\n")
+    >>> _ = (d / "b.md").write_text("# Narrative page\n")
+    >>> notebook_file(d, "a").name, notebook_file(d, "b")
+    ('a.md', None)
+    """
+    text = project / f"{name}.md"
+    if _is_text_notebook(text):
+        return text
+    ipynb = project / f"{name}.ipynb"
+    return ipynb if ipynb.is_file() else None
+
+
+def read_notebook(path: Path) -> dict:
+    """Notebook JSON of ``path`` (``.md`` read by jupytext), with deterministic cell ids."""
+    if path.suffix == ".md":
+        import jupytext
+        import nbformat
+
+        nb = json.loads(nbformat.writes(jupytext.read(path)))
+    else:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    for i, cell in enumerate(nb.get("cells", [])):
+        cell["id"] = f"cell-{i:02d}"
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+    return nb
+
+
 def toc_notebooks(project: Path) -> list[str]:
     """Notebook pages (``notebooks/...`` without suffix) named in ``_toc.yml``, in order."""
     toc = _load_yaml(project / "_toc.yml")
     out = []
     for entry in [{"file": toc.get("root")}, *_toc_entries(toc)]:
         name = _strip_suffix(entry.get("file") or "")
-        if name and (project / f"{name}.ipynb").is_file() and name not in out:
+        if name and notebook_file(project, name) is not None and name not in out:
             out.append(name)
     return out
 
@@ -473,7 +516,7 @@ class _Page:
 def _plan(project: Path, areas: list[str], csps: list[str], data_hash: str, code_hash: str,
           hasher: _FileHashes, overrides: Mapping[str, Mapping[str, Any]]) -> tuple[list[_Job], list[_Page]]:
     notebooks = toc_notebooks(project)
-    nb_hash = {nb: hasher(project / f"{nb}.ipynb") for nb in notebooks}
+    nb_hash = {nb: hasher(notebook_file(project, nb)) for nb in notebooks}
     jobs: dict[str, _Job] = {}
     pages: list[_Page] = []
 
@@ -551,7 +594,7 @@ class _WarmKernel:
 
 def _input_notebook(source: Path, run_dir: Path) -> Path:
     """Copy of ``source`` with the hidden reset cell first (namespace cleared, cwd = run dir)."""
-    nb = json.loads(source.read_text(encoding="utf-8"))
+    nb = read_notebook(source)
     reset = {"cell_type": "code", "execution_count": None, "id": "sna-reset",
              "metadata": {"tags": ["sna-reset", "remove-cell"]}, "outputs": [],
              "source": _RESET_CODE.format(cwd=str(run_dir)).strip()}
@@ -685,7 +728,7 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
                         if not kernel.alive():
                             kernel.shutdown()
                             kernel.start()
-                        source = _input_notebook(project / f"{job.notebook}.ipynb", tmp)
+                        source = _input_notebook(notebook_file(project, job.notebook), tmp)
                         pm.execute_notebook(
                             str(source), str(tmp / "notebook.ipynb"),
                             parameters={"area": job.area, "data_dir": str(data_copy),

@@ -34,6 +34,9 @@ MAX_NAME_LENGTH = 120
 RESERVED_AREAS = frozenset({"county", "all"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _FORMULA = re.compile(r"^[\s]*[=+\-@]")
+# Latin letters that Unicode does not decompose into ASCII letters plus accents.
+_TRANSLITERATE = str.maketrans({"Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "ß": "ss", "Ø": "O", "ø": "o",
+                                "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Þ": "Th", "þ": "th", "Ð": "D", "ð": "d"})
 
 
 def area_slug(name: str) -> str:
@@ -48,7 +51,8 @@ def area_slug(name: str) -> str:
     >>> area_slug("深圳")
     ''
     """
-    folded = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    folded = unicodedata.normalize("NFKD", str(name).translate(_TRANSLITERATE))
+    folded = folded.encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
 
 

@@ -331,8 +331,11 @@ def coerce_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.nd
 
     if typed and (mismatch := _typed_mismatch(series, kind)) is not None:
         bad = series.notna().to_numpy(dtype=bool)
-        empty = pd.Series(pd.NA, index=series.index,
-                          dtype={"int": "Int64", "bool": "boolean", "float": "float64"}.get(kind, "datetime64[ns]"))
+        if kind == "float":
+            empty = pd.Series(np.nan, index=series.index, dtype="float64")
+        else:
+            empty = pd.Series(pd.NA, index=series.index,
+                              dtype={"int": "Int64", "bool": "boolean"}.get(kind, "datetime64[ns]"))
         return empty, bad, mismatch
     if typed:
         blank = series.isna().to_numpy(dtype=bool)

@@ -96,12 +96,20 @@ def neutralise_cell(value: object) -> object:
     return "'" + value
 
 
+def _cell_text(value: object) -> object:
+    # a bare carriage return is not quoted by the CSV writer (line ends are "\n") and would
+    # split the row: line breaks inside a cell become "\n", which is quoted
+    if isinstance(value, str) and "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return neutralise_cell(value)
+
+
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every text cell, column name and index label passed through :func:`neutralise_cell`."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
-            out[col] = out[col].map(neutralise_cell, na_action="ignore")
+            out[col] = out[col].map(_cell_text, na_action="ignore")
     out.columns = [neutralise_cell(c) if isinstance(c, str) else c for c in out.columns]
     if out.index.dtype == object or isinstance(out.index.dtype, pd.StringDtype):
         out.index = out.index.map(neutralise_cell)

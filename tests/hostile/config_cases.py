@@ -101,7 +101,7 @@ CONFIG_CASES: list[Case] = [
     Case("csp_accent_collision", _csps("[Môn, Mon, South]"), "config.yaml", "csps", None, "would share the book folder"),
     Case("csp_named_all", _csps("[North, all]"), "config.yaml", "csps", None, "is reserved"),
     Case("csp_named_ALL_upper", _csps("[North, ALL]"), "config.yaml", "csps", None, "is reserved"),
-    Case("csp_slug_county", _csps("[North, '-County-']"), "config.yaml", "csps", None, "is reserved"),
+    Case("csp_slug_county", _csps("[North, '(County)']"), "config.yaml", "csps", None, "is reserved"),
     Case("csp_no_folder_name", _csps("[North, 深圳]"), "config.yaml", "csps", None, "no letters or digits"),
     Case("csp_only_punctuation", _csps("[North, '!!!']"), "config.yaml", "csps", None, "no letters or digits"),
     Case("csp_newline", _csps('[North, "South\\nEast"]'), "config.yaml", "csps", None, "without control characters"),

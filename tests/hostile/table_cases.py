@@ -99,8 +99,9 @@ TABLE_CASES: list[Case] = [
          "ambulance.parquet", "date", 1, _TYPE_DATE),
     Case("parquet_date_year_0001", _to_parquet("crimes", "date", lambda n: _dates(n, 3, dt.date(1, 1, 1)),
                                                pa.date32()), "crimes.parquet", "date", 3, _RANGE),
-    Case("parquet_timestamp_year_0001", _to_parquet("crimes", "date", lambda n: _dates(n, 4, dt.datetime(1, 1, 1)),
-                                                    pa.timestamp("us")), "crimes.parquet", "date", 4, _RANGE),
+    Case("parquet_timestamp_year_0001", _to_parquet(
+        "crimes", "date", lambda n: [dt.datetime(1, 1, 1) if i == 3 else dt.datetime(2021, 1, 5) for i in range(n)],
+        pa.timestamp("us")), "crimes.parquet", "date", 4, _RANGE),
     Case("parquet_date_year_9999", _to_parquet("crimes", "date", lambda n: _dates(n, 5, dt.date(9999, 12, 31)),
                                                pa.date32()), "crimes.parquet", "date", 5, _RANGE),
     Case("parquet_tz_timestamp_year_3000", _to_parquet(
@@ -159,8 +160,8 @@ TABLE_CASES: list[Case] = [
          "asb.csv", None, None, "1 of 3 rows (33.3%) were rejected"),
     Case("reject_every_lsoa_of_csp", _all(_reject(", max_rejected_share: 0.6"),
                                           edit_geo(lambda g: g.assign(lsoa_name=["North 001A", "North 001B",
-                                                                                 "=x", "=y"]))),
+                                                                                 "x" * 600, "y" * 600]))),
          "geography.parquet", "area", None, "every LSOA of CSP 'South' was rejected"),
-    Case("reject_all_geography", _all(_reject(), edit_geo(lambda g: g.assign(lsoa_name=["=a", "=b", "=c", "=d"]))),
+    Case("reject_all_geography", _all(_reject(), edit_geo(lambda g: g.assign(lsoa_name=["n" * 600] * 4))),
          "geography.parquet", None, None, "all 4 rows were rejected"),
 ]

@@ -26,7 +26,7 @@ import yaml
 
 from sna_lib import safeyaml
 from sna_lib.errors import DataValidationError, Problem
-from sna_lib.names import csp_problems, name_problem
+from sna_lib.names import csp_problems, is_formula_text, name_problem
 
 CONFIG_FILE = "config.yaml"
 _FINANCIAL_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
@@ -616,10 +616,10 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
 def _marker_problem(marker: str) -> str | None:
     if re.search(r"[\x00-\x1f\x7f]", marker):
         return f"must be one line of text without control characters, got {marker!r}"
-    if re.match(r"^\s*[=+\-@]", marker):
+    if is_formula_text(marker):
         return (f"must not start with =, +, - or @: it is written into every withheld cell of the CSV "
                 f"downloads and would run as a spreadsheet formula, got {marker!r}")
-    if re.fullmatch(r"\s*[0-9.,]+\s*", marker):
+    if re.fullmatch(r"\s*[+\-−]?[0-9.,]+%?\s*", marker):
         return f"must not look like a number (readers would take it for a count), got {marker!r}"
     return None
 

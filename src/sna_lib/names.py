@@ -27,16 +27,33 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["MAX_NAME_LENGTH", "RESERVED_AREAS", "area_slug", "name_problem", "csp_problems"]
+__all__ = ["MAX_NAME_LENGTH", "RESERVED_AREAS", "FORMULA_START", "SIGNED_NUMBER", "is_formula_text",
+           "area_slug", "name_problem", "csp_problems"]
 
 MAX_NAME_LENGTH = 120
 #: Words the command line gives a meaning (``--area county``, ``--area all``).
 RESERVED_AREAS = frozenset({"county", "all"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_FORMULA = re.compile(r"^[\s]*[=+\-@]")
+#: A spreadsheet formula starts (after spaces, tabs, line breaks) with = @ + or - ...
+FORMULA_START = r"^[ \t\r\n]*[=@+\-]"
+#: ... unless it is a plain signed number, which a spreadsheet reads as a number (RE2-compatible,
+#: so :func:`sna_lib.schemas.looks_like_formula` runs the same patterns vectorised in pyarrow).
+SIGNED_NUMBER = r"^[ \t\r\n]*[+\-][0-9.,]+%?[ \t\r\n]*$"
+_FORMULA_RE, _SIGNED_RE = re.compile(FORMULA_START), re.compile(SIGNED_NUMBER)
 # Latin letters that Unicode does not decompose into ASCII letters plus accents.
 _TRANSLITERATE = str.maketrans({"Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "ß": "ss", "Ø": "O", "ø": "o",
                                 "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Þ": "Th", "þ": "th", "Ð": "D", "ð": "d"})
+
+
+def is_formula_text(text: str) -> bool:
+    """True when ``text`` would run as a spreadsheet formula (CSV/formula injection).
+
+    Examples
+    --------
+    >>> [is_formula_text(t) for t in ["=1+2", "-3", "+44", "-cmd|x", "@SUM(A1)", "Robbery", "\t=x"]]
+    [True, False, False, True, True, False, True]
+    """
+    return bool(_FORMULA_RE.match(text)) and not _SIGNED_RE.match(text)
 
 
 def area_slug(name: str) -> str:
@@ -70,7 +87,7 @@ def name_problem(name: object, what: str = "name") -> str | None:
         return "must be one line of text without control characters (tab, newline, …)"
     if len(name) > MAX_NAME_LENGTH:
         return f"is {len(name)} characters long; at most {MAX_NAME_LENGTH} are allowed"
-    if _FORMULA.match(name):
+    if _FORMULA_RE.match(name):
         return "must not start with =, +, - or @ (it would run as a spreadsheet formula in downloads)"
     if not area_slug(name):
         return (f"{what} {name!r} has no letters or digits a folder name can be made from "

@@ -26,6 +26,8 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
+from sna_lib.names import FORMULA_START, SIGNED_NUMBER
+
 # kinds: "id" (identifier), "code" (short code), "text" (free text), "int", "float", "date",
 #        "bool", "fy" (financial / academic year 'YYYY/YY')
 TEXT_KINDS = frozenset({"id", "code", "text", "fy"})
@@ -33,9 +35,7 @@ _MAX_LEN = {"id": 64, "code": 64, "text": 500, "fy": 7}
 MAX_ABS_NUMBER = 1e15
 TRUE_WORDS = frozenset({"true", "t", "1", "y", "yes"})
 FALSE_WORDS = frozenset({"false", "f", "0", "n", "no"})
-FORMULA_START = r"^[ \t\r\n]*[=@+\-]"
 _FORMULA_FIRST = ("=", "@", "+", "-", " ", "\t", "\r", "\n")
-SIGNED_NUMBER = r"^[ \t\r\n]*[+\-][0-9.]+[ \t\r\n]*$"
 FY_PATTERN = r"^\d{4}/\d{2}$"
 
 

@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from sna_lib.errors import Problem
+from sna_lib.names import is_formula_text
 
 TABLE_EXTENSIONS = (".csv", ".parquet")
 GEO_EXTENSIONS = (".parquet", ".gpkg", ".geojson")
@@ -74,8 +75,7 @@ def find_table_file(data_dir: Path, stem: str, *, geo: bool = False) -> tuple[Pa
     return path, []
 
 
-_FORMULA_CELL = re.compile(r"^[\s]*[=+\-@\t\r]|^[\t\r]")
-_SIGNED_NUMBER = re.compile(r"^[+\-−]?[0-9][0-9,]*(\.[0-9]+)?%?$|^[+\-][0-9]*\.[0-9]+%?$")
+_CONTROL_START = re.compile(r"^[\t\r]")
 
 
 def neutralise_cell(value: object) -> object:
@@ -89,11 +89,9 @@ def neutralise_cell(value: object) -> object:
     >>> [neutralise_cell(v) for v in ["=cmd|' /C calc'!A0", "-0.5", "+12.3%", "@SUM(A1)", "\t=1", "North", 3]]
     ["'=cmd|' /C calc'!A0", '-0.5', '+12.3%', "'@SUM(A1)", "'\t=1", 'North', 3]
     """
-    if not isinstance(value, str) or not _FORMULA_CELL.match(value):
-        return value
-    if _SIGNED_NUMBER.match(value.strip()):
-        return value
-    return "'" + value
+    if isinstance(value, str) and (is_formula_text(value) or _CONTROL_START.match(value)):
+        return "'" + value
+    return value
 
 
 def _cell_text(value: object) -> object:

@@ -201,7 +201,7 @@ class OfflineMap:
     def _repr_html_(self) -> str:
         return (
             f'<iframe class="sna-map" title="{html.escape(self.title, quote=True)}" '
-            f'srcdoc="{html.escape(self.document, quote=True)}" sandbox="allow-scripts" '
+            f'srcdoc="{html.escape(self.document, quote=True)}" '
             f'style="width:100%;height:{int(self.height)}px;border:1px solid #ccc;"></iframe>'
         )
 

@@ -17,10 +17,10 @@ import time
 import warnings
 from pathlib import Path
 
-from sna_lib.classify import classify, load_definition
-from sna_lib.dataset import load_dataset
-from sna_lib.figures import compute_figures
-from sna_lib.harm import crime_harm
+from sna_lib.measures.classify import classify, load_definition
+from sna_lib.data.dataset import load_dataset
+from sna_lib.publication.figures import compute_figures
+from sna_lib.measures.harm import crime_harm
 
 
 def _time(label: str, fn, repeat: int = 3):

@@ -93,8 +93,8 @@ def main() -> None:
         t = time.perf_counter()
         build(out, args.fmt, args.bad)
         print(f"built in {time.perf_counter() - t:.1f} s")
-    from sna_lib.dataset import load_dataset
-    from sna_lib.validate import validate_dir
+    from sna_lib.data.dataset import load_dataset
+    from sna_lib.data.validate import validate_dir
 
     t = time.perf_counter()
     report = validate_dir(out)

@@ -71,11 +71,11 @@ def smooth_field(geo, rng, bumps: int = 40) -> np.ndarray:
 
 
 def lattice_benchmark(n: int, permutations: int, seed: int) -> dict:
-    from sna_lib.emerging import emerging_hotspots
-    from sna_lib.hotspots import contiguity_weights, gi_star, index_settings, poisson_hotspots
-    from sna_lib.persistence import persistence
-    from sna_lib.regression import sv_regression
-    from sna_lib.risk_index import risk_index
+    from sna_lib.index.emerging import emerging_hotspots
+    from sna_lib.index.hotspots import contiguity_weights, gi_star, index_settings, poisson_hotspots
+    from sna_lib.index.persistence import persistence
+    from sna_lib.index.regression import sv_regression
+    from sna_lib.index.risk_index import risk_index
 
     TIMES.clear()
     print(f"\nbrick lattice, {n:,} LSOAs, {permutations} permutations")
@@ -145,13 +145,13 @@ def lattice_benchmark(n: int, permutations: int, seed: int) -> dict:
 
 
 def data_benchmark(data_dir: str) -> dict:
-    from sna_lib.classify import serious_violence_ids
-    from sna_lib.dataset import load_dataset
-    from sna_lib.factors import build_factor_layers
-    from sna_lib.hotspots import contiguity_weights, index_settings
-    from sna_lib.place import place_statements
-    from sna_lib.regression import sv_regression
-    from sna_lib.risk_index import risk_index
+    from sna_lib.measures.classify import serious_violence_ids
+    from sna_lib.data.dataset import load_dataset
+    from sna_lib.index.factors import build_factor_layers
+    from sna_lib.index.hotspots import contiguity_weights, index_settings
+    from sna_lib.index.place import place_statements
+    from sna_lib.index.regression import sv_regression
+    from sna_lib.index.risk_index import risk_index
 
     TIMES.clear()
     print(f"\ndata folder {data_dir}")

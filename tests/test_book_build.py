@@ -83,7 +83,7 @@ def test_no_page_loads_anything_from_a_cdn(built_book):
 @pytest.mark.xdist_group("book")
 def test_prose_number_equals_an_independent_count(built_book):
     """The glued SV count in the prose equals a count done here straight from the data files,
-    with the partnership definition's rules written out in pandas (not via sna_lib.classify)."""
+    with the partnership definition's rules written out in pandas (not via sna_lib.measures.classify)."""
     import yaml
 
     data = built_book.data_dir

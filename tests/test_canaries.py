@@ -6,7 +6,7 @@ Planted (see :func:`plant`): crime ids, person ids, ASB/ambulance incident ids, 
 and incident coordinates (lat/lon and British National Grid) in the free-text
 ``offence_description``, rare named origins in ``origin_area``, and exact coordinates as extra
 ``latitude``/``longitude``/``easting``/``northing`` columns (the contract ignores extra columns).
-The scan (:mod:`sna_lib.leakscan`) also looks for *every* identifier in the data, any identifier in
+The scan (:mod:`sna_lib.publication.leakscan`) also looks for *every* identifier in the data, any identifier in
 the data's formats, incident-precision coordinates inside the county, and record-level tables in
 every page, download and executed notebook shipped in the book.
 """
@@ -22,7 +22,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from sna_lib.leakscan import rules_from_data_dir, scan_paths, scan_site, scan_text
+from sna_lib.publication.leakscan import rules_from_data_dir, scan_paths, scan_site, scan_text
 
 NAMES = ("Zebedee Quillfeather", "Marigold Thistlewaite", "Ottoline Wrexham-Bligh")
 ORIGINS = ("Quillfeather Towers", "Upper Snodsbury")  # rare named origins outside the county
@@ -251,7 +251,7 @@ def test_planted_canaries_are_detectable(canary_data):
 @pytest.mark.xdist_group("book")
 def test_no_canary_reaches_the_book_or_figures(canary_data, canary_book, tmp_path_factory):
     from sna_lib.config import load_config
-    from sna_lib.figures import export_figures
+    from sna_lib.publication.figures import export_figures
 
     data, planted, _ = canary_data
     result, build_dir = canary_book

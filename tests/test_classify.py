@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sna_lib.classify import (
+from sna_lib.measures.classify import (
     available_definitions,
     classify,
     load_definition,

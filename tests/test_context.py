@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sna_lib.context import crime_shares, crime_volumes, offence_attribute, round_to, vawg_mask
+from sna_lib.measures.context import crime_shares, crime_volumes, offence_attribute, round_to, vawg_mask
 
 FLAGS = ["knife", "firearm", "other_weapon", "county_lines", "gang"]
 

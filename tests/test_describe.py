@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from sna_lib.book import describe
-from sna_lib.disclosure import is_suppressed
-from sna_lib.people import AgeFeatures
+from sna_lib.publication.disclosure import is_suppressed
+from sna_lib.measures.people import AgeFeatures
 
 
 def test_publish_table_hides_every_rate_of_a_hidden_count():
@@ -85,7 +85,7 @@ def test_csp_table_converts_proportions_to_percent_and_points():
 
 @pytest.fixture(scope="module")
 def demo(demo_dir):
-    from sna_lib.dataset import load_dataset
+    from sna_lib.data.dataset import load_dataset
 
     return load_dataset(demo_dir, validate=False)
 
@@ -106,7 +106,7 @@ def test_annual_counts_equal_an_independent_count(demo):
 
 
 def test_area_profile_county_rate_is_total_offences_over_total_population(demo):
-    from sna_lib.classify import serious_violence_ids
+    from sna_lib.measures.classify import serious_violence_ids
 
     csp = demo.config.csps[0]
     profile = describe.area_profile(demo, csp).set_index("year")
@@ -145,8 +145,8 @@ def test_cross_csp_mask_never_leaves_a_single_withheld_csp(demo):
 
 
 def test_csp_books_withhold_their_sv_count_wherever_the_place_table_does(demo):
-    from sna_lib.classify import serious_violence_ids
-    from sna_lib.place import csp_breakdown
+    from sna_lib.measures.classify import serious_violence_ids
+    from sna_lib.index.place import csp_breakdown
 
     year = demo.config.reporting_year
     ids = serious_violence_ids(demo, "partnership")
@@ -175,7 +175,7 @@ def test_window_total_is_withheld_with_any_of_its_years(demo):
 
 def test_tables_by_area_builds_each_area_once_per_dataset_and_returns_copies(demo_dir):
     from sna_lib.book import describe
-    from sna_lib.dataset import load_dataset
+    from sna_lib.data.dataset import load_dataset
 
     dataset = load_dataset(demo_dir, validate=False)
     calls = []

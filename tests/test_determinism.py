@@ -58,7 +58,7 @@ def test_demo_csv_generation_is_byte_identical(tmp_path):
 FIGURES_SCRIPT = """
     from pathlib import Path
     from sna_lib.config import load_config
-    from sna_lib.figures import export_figures
+    from sna_lib.publication.figures import export_figures
     data, out = Path({data!r}), Path({out!r})
     out.mkdir(parents=True, exist_ok=True)
     csp = list(load_config(data).csps)[0]
@@ -86,7 +86,7 @@ def test_sna_figures_is_byte_identical(demo_dir, tmp_path):
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_sna_figures_differs_when_the_data_differ(demo_dir, tmp_path, fmt):
     """Guard against a trivially constant export: other data give other figures."""
-    from sna_lib.figures import export_figures
+    from sna_lib.publication.figures import export_figures
     from sna_lib.synthetic import generate_demo
 
     other = tmp_path / "other"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sna_lib.disclosure import (
+from sna_lib.publication.disclosure import (
     DisclosureRules,
     Suppressed,
     area_level_of,
@@ -329,8 +329,8 @@ def test_no_suppressed_cell_can_be_recovered_by_differencing(case):
 def test_sna_figures_resist_county_minus_the_other_csps(demo_dir):
     """Each CSP's export is published separately beside the county's: for every count, a CSP
     withheld while the county and all other CSPs are published would be recovered exactly."""
-    from sna_lib.dataset import load_dataset
-    from sna_lib.figures import _apply_disclosure, _hidden_across_areas, compute_figures
+    from sna_lib.data.dataset import load_dataset
+    from sna_lib.publication.figures import _apply_disclosure, _hidden_across_areas, compute_figures
 
     dataset = load_dataset(demo_dir)
     csps = list(dataset.config.csps)
@@ -357,7 +357,7 @@ def test_area_profiles_resist_county_minus_the_other_csps(demo_dir):
     """Every CSP's profile page (Annex 1) shows its yearly count beside the county figure: in no
     year may exactly one CSP be withheld while all the others are shown."""
     from sna_lib.book.describe import area_profile, profile_table
-    from sna_lib.dataset import load_dataset
+    from sna_lib.data.dataset import load_dataset
 
     dataset = load_dataset(demo_dir)
     shown = {csp: profile_table(area_profile(dataset, csp), config=dataset.config) for csp in dataset.config.csps}
@@ -379,8 +379,8 @@ def test_area_profile_hides_a_second_csp_when_one_is_small(monkeypatch):
     its own profile too, else B's page + C + D + the county figure give A = 3."""
     from types import SimpleNamespace
 
-    import sna_lib.classify
-    import sna_lib.place
+    import sna_lib.measures.classify
+    import sna_lib.index.place
     from sna_lib.book.describe import area_profile, profile_table
 
     counts = {2022: [3, 40, 50, 60], 2023: [30, 40, 50, 60]}
@@ -390,8 +390,8 @@ def test_area_profile_hides_a_second_csp_when_one_is_small(monkeypatch):
         return pd.DataFrame({"crimes": n, "population": [10_000] * 4, "rate_per_1000": [v / 10 for v in n],
                              "rank_rate": [4, 3, 2, 1]}, index=["A", "B", "C", "D"])
 
-    monkeypatch.setattr(sna_lib.place, "csp_breakdown", fake_breakdown)
-    monkeypatch.setattr(sna_lib.classify, "serious_violence_ids", lambda dataset, definition: set())
+    monkeypatch.setattr(sna_lib.index.place, "csp_breakdown", fake_breakdown)
+    monkeypatch.setattr(sna_lib.measures.classify, "serious_violence_ids", lambda dataset, definition: set())
     dataset = SimpleNamespace(config=SimpleNamespace(first_year=2022, reporting_year=2023, csps=("A", "B", "C", "D")),
                               population=pd.DataFrame({"year": [2022, 2023]}), crimes=None, geography=None)
     shown = {csp: profile_table(area_profile(dataset, csp), config=dataset.config)["Offences"].tolist()

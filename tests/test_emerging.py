@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sna_lib.emerging import classify_series, emerging_hotspots, threshold_steps
+from sna_lib.index.emerging import classify_series, emerging_hotspots, threshold_steps
 
 YEARS = list(range(2018, 2023))
 

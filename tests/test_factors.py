@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from sna_lib.factors import (
+from sna_lib.index.factors import (
     build_factor_layers,
     crimes_by_lsoa,
     deprivation_layer,
@@ -20,7 +20,7 @@ from sna_lib.factors import (
     people_by_home,
     unemployment_layer,
 )
-from sna_lib.hotspots import index_settings
+from sna_lib.index.hotspots import index_settings
 
 SIDE = 6
 YEARS = range(2018, 2023)

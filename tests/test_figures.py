@@ -10,9 +10,9 @@ from importlib import resources
 import pandas as pd
 import pytest
 
-from sna_lib.dataset import load_dataset
+from sna_lib.data.dataset import load_dataset
 from sna_lib.errors import DataValidationError
-from sna_lib.figures import compute_figures, export_figures
+from sna_lib.publication.figures import compute_figures, export_figures
 
 REF = pd.read_csv(resources.files("sna_lib").joinpath("reference", "offences.csv"), dtype=str,
                   keep_default_na=False)

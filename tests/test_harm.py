@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sna_lib.harm import (
+from sna_lib.measures.harm import (
     MissingHarmWeightWarning,
     crime_harm,
     harm_by,

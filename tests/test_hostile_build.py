@@ -66,7 +66,7 @@ def _hostile_demo(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def hostile_book(tmp_path_factory):
     from sna_lib.book.pipeline import build_book
-    from sna_lib.validate import validate_dir
+    from sna_lib.data.validate import validate_dir
 
     root = tmp_path_factory.mktemp("hostile_book")
     data = _hostile_demo(root)

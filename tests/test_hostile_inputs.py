@@ -28,8 +28,8 @@ from hostile.fault_cases import FAULTS
 from hostile.table_cases import TABLE_CASES
 
 from sna_lib import cli
-from sna_lib import validate as validate_module
-from sna_lib.validate import validate_dir
+from sna_lib.data import validate as validate_module
+from sna_lib.data.validate import validate_dir
 
 CASES: list[Case] = [*DATA_CASES, *CONFIG_CASES, *TABLE_CASES]
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from sna_lib.hotspots import (
+from sna_lib.index.hotspots import (
     confidence_bins,
     contiguity_weights,
     gi_star,
@@ -200,7 +200,7 @@ def test_permutation_p_matches_exact_enumeration():
 
     from scipy import sparse
 
-    from sna_lib.hotspots.gistar import permutation_p
+    from sna_lib.index.hotspots.gistar import permutation_p
 
     n = 7
     adjacency = np.zeros((n, n))

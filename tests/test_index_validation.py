@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from sna_lib.index_validation import compare_to_baselines, evaluate_selection, top_n, validate_index
+from sna_lib.index.validation import compare_to_baselines, evaluate_selection, top_n, validate_index
 
 CODES = list("abcdefghij")
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from sna_lib.leakscan import (
+from sna_lib.publication.leakscan import (
     LeakFound,
     LeakRules,
     assert_clean,

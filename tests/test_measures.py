@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sna_lib.config import Config
-from sna_lib.measures import (
+from sna_lib.measures.key_measures import (
     calendar_year,
     count_in_period,
     financial_year,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sna_lib.people import (
+from sna_lib.measures.people import (
     age_profile,
     age_profile_features,
     domestic_abuse_link,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sna_lib.persistence import hotspots_by_year, persistence, wide
+from sna_lib.index.persistence import hotspots_by_year, persistence, wide
 
 YEARS = [2018, 2019, 2020, 2021, 2022]
 

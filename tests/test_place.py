@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from sna_lib.place import (
+from sna_lib.index.place import (
     ambulance_counts,
     csp_breakdown,
     elevated_overlap,
@@ -86,13 +86,13 @@ def test_elevated_overlap_and_ambulance():
 def test_place_statements_on_hand_dataset():
     from test_factors import REFERENCE, tiny_dataset
 
-    from sna_lib.factors import build_factor_layers
+    from sna_lib.index.factors import build_factor_layers
 
     ds = tiny_dataset()
     sv = ds.crimes.loc[ds.crimes["offence_code"] == "5A", "crime_id"]
     ds.ambulance = pd.DataFrame({"call_id": [f"m{i}" for i in range(12)], "lsoa_code": ["X22"] * 12,
                                  "category": "assault_sexual_assault", "date": pd.Timestamp("2022-03-03")})
-    from sna_lib.hotspots import index_settings
+    from sna_lib.index.hotspots import index_settings
 
     settings = index_settings({"hotspots": {"method": "poisson"}})
     layers = build_factor_layers(ds, 2022, sv_ids=sv, offences_table=REFERENCE, settings=settings)
@@ -115,7 +115,7 @@ def test_place_statements_on_hand_dataset():
 def test_sv_hotspot_history_new_and_persistent():
     from test_factors import CODES, tiny_dataset
 
-    from sna_lib.place import sv_hotspot_history
+    from sna_lib.index.place import sv_hotspot_history
 
     ds = tiny_dataset()
     ds.config.first_year = 2018

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from sna_lib.hotspots import contiguity_weights, index_settings
-from sna_lib.regression import design_matrix, fit_negative_binomial, residual_moran, sv_regression
+from sna_lib.index.hotspots import contiguity_weights, index_settings
+from sna_lib.index.regression import design_matrix, fit_negative_binomial, residual_moran, sv_regression
 
 TRUE = {"const": -6.0, "x1": 0.4, "x2": -0.3, "flag": 0.7}
 ALPHA = 0.5

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sna_lib.hotspots import index_settings
-from sna_lib.risk_index import component, risk_index, risk_scores, select_top
+from sna_lib.index.hotspots import index_settings
+from sna_lib.index.risk_index import component, risk_index, risk_scores, select_top
 
 
 def codes(n):
@@ -109,8 +109,8 @@ def test_index_on_demo_county(demo_dir):
     """Integration: contract-shaped synthetic county -> layers -> index (invariants only)."""
     import math
 
-    from sna_lib.dataset import load_dataset
-    from sna_lib.factors import build_factor_layers
+    from sna_lib.data.dataset import load_dataset
+    from sna_lib.index.factors import build_factor_layers
 
     ds = load_dataset(demo_dir, validate=False)
     settings = index_settings(ds.config)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sna_lib.significance import compare_counts, pct_change, round_half_away
+from sna_lib.measures.significance import compare_counts, pct_change, round_half_away
 
 
 def two_sided_equal_exposure(before: int, after: int) -> float:

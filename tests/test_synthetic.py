@@ -57,7 +57,7 @@ def _partnership_mask(crimes: pd.DataFrame, reference: pd.DataFrame) -> pd.Serie
 
 # --------------------------------------------------------------------------- contract shape
 def test_demo_passes_contract_validation(demo_dir):
-    from sna_lib.validate import validate_dir
+    from sna_lib.data.validate import validate_dir
 
     report = validate_dir(demo_dir)
     assert report.ok, report.render()
@@ -65,7 +65,7 @@ def test_demo_passes_contract_validation(demo_dir):
 
 
 def test_csv_format_also_validates(tmp_path):
-    from sna_lib.validate import validate_dir
+    from sna_lib.data.validate import validate_dir
 
     out = generate_demo(tmp_path / "csv", seed=3, scale=SCALE, fmt="csv")
     assert (out / "crimes.csv").exists() and (out / "geography.geojson").exists()

@@ -10,11 +10,11 @@ from hostile.builder import CONFIG, OFFENCE_CODES, build_valid_dir, tables
 from hostile.cases import read, set_cell, write
 
 from sna_lib import cli
-from sna_lib import validate as validate_module
-from sna_lib.dataset import Dataset, load_dataset
+from sna_lib.data import validate as validate_module
+from sna_lib.data.dataset import Dataset, load_dataset
 from sna_lib.errors import DataValidationError
-from sna_lib.schemas import TABLES, ColumnSpec, coerce_column
-from sna_lib.validate import MAX_LISTED_ROWS, validate_dir
+from sna_lib.data.schemas import TABLES, ColumnSpec, coerce_column
+from sna_lib.data.validate import MAX_LISTED_ROWS, validate_dir
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from sna_lib.validate import validate_dir
+    from sna_lib.data.validate import validate_dir
 
     report = validate_dir(Path(args.data))
     print(report.render())
@@ -44,7 +44,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_figures(args: argparse.Namespace) -> int:
-    from sna_lib.figures import export_figures
+    from sna_lib.publication.figures import export_figures
 
     text = export_figures(Path(args.data), area=args.area, fmt=args.format)
     if args.out:

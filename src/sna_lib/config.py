@@ -24,9 +24,9 @@ from typing import Any
 
 import yaml
 
-from sna_lib import safeyaml
+from sna_lib.data import safeyaml
 from sna_lib.errors import DataValidationError, Problem
-from sna_lib.names import csp_problems, is_formula_text, name_problem
+from sna_lib.data.names import csp_problems, is_formula_text, name_problem
 
 CONFIG_FILE = "config.yaml"
 _FINANCIAL_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
@@ -634,7 +634,7 @@ def _share(value: Any, key: str, out: _Collector) -> float | None:
 def _validation(on_error: str, raw_share: Any, out: _Collector) -> Validation:
     """``validation`` section: ``max_rejected_share`` is a share, or a map of table: share
     (``default`` sets the others)."""
-    from sna_lib.schemas import TABLES
+    from sna_lib.data.schemas import TABLES
 
     if raw_share is None:
         return Validation(on_error=on_error)

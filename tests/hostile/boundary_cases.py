@@ -73,7 +73,7 @@ def _emphasis_note(tmp: Path) -> None:
 def _marker_note(tmp: Path) -> None:
     from sna_lib.book import describe
     from sna_lib.config import parse_config
-    from sna_lib.disclosure import Suppressed
+    from sna_lib.publication.disclosure import Suppressed
 
     config = parse_config({"county": "Demo", "csps": ["A", "B"], "reporting_year": 2023, "first_year": 2020,
                            "disclosure": {"marker": "<script>x()</script>"}})
@@ -202,8 +202,8 @@ def _figure_csv(tmp: Path) -> None:
 def _figures_export_csv(tmp: Path) -> None:
     import pytest
 
-    import sna_lib.dataset as dataset_module
-    from sna_lib import figures
+    import sna_lib.data.dataset as dataset_module
+    from sna_lib.publication import figures
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(dataset_module, "load_dataset", lambda path: SimpleNamespace(config=SimpleNamespace(csps=("A",))))
@@ -245,7 +245,7 @@ def _plot_text(text: str):
 def _slug(name: str, expected: str):
     def run(tmp: Path) -> None:
         from sna_lib.book.pipeline import area_slug, published_dir
-        from sna_lib.names import area_slug as rule
+        from sna_lib.data.names import area_slug as rule
 
         assert area_slug(name) == rule(name) == expected
         assert published_dir(tmp, name) == tmp / "areas" / expected / "html"

@@ -69,7 +69,7 @@ def _demo_into_file(tmp: Path, capsys) -> None:
 
 
 def _internal_error_is_one_line(tmp: Path, capsys) -> None:
-    from sna_lib import validate
+    from sna_lib.data import validate
 
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("SNA_DEBUG", raising=False)
@@ -139,7 +139,7 @@ def _no_manifest(run_dir: Path) -> None:
 
 def _damaged_copy(damage: Callable[[Path], None]):
     def run(tmp: Path, capsys) -> None:
-        from sna_lib import validate
+        from sna_lib.data import validate
         from sna_lib.book import pipeline
 
         from hostile.builder import OFFENCE_CODES
@@ -169,7 +169,7 @@ def _delete_parquet(copy: Path) -> None:
 
 def _stray(where: str):
     def run(tmp: Path, capsys) -> None:
-        from sna_lib import validate
+        from sna_lib.data import validate
         from sna_lib.book import pipeline
 
         from hostile.builder import OFFENCE_CODES
@@ -191,7 +191,7 @@ def _stray(where: str):
 
 
 def _stray_does_not_change_cache_key(tmp: Path, capsys) -> None:
-    from sna_lib import validate
+    from sna_lib.data import validate
     from sna_lib.book import pipeline
 
     from hostile.builder import OFFENCE_CODES
@@ -206,7 +206,7 @@ def _stray_does_not_change_cache_key(tmp: Path, capsys) -> None:
 
 
 def _validate_warns_about_stray(tmp: Path, capsys) -> None:
-    from sna_lib import validate
+    from sna_lib.data import validate
 
     from hostile.builder import OFFENCE_CODES
 

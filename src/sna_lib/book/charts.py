@@ -89,7 +89,7 @@ def markdown_escape(text: object) -> str:
 
 
 def _write_csv(data: pd.DataFrame, path: Path) -> None:
-    from sna_lib.tableio import write_csv
+    from sna_lib.data.tableio import write_csv
 
     write_csv(data, path)
 

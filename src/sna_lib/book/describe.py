@@ -1,14 +1,14 @@
 """Presentation shaping for the section notebooks: sentences, labels, captions and page tables.
 
-The statistics come from the analysis modules (:mod:`sna_lib.people`, :mod:`sna_lib.measures`,
-:mod:`sna_lib.place`, :mod:`sna_lib.factors`, :mod:`sna_lib.persistence`, …). The functions here
+The statistics come from the analysis modules (:mod:`sna_lib.measures.people`, :mod:`sna_lib.measures.key_measures`,
+:mod:`sna_lib.index.place`, :mod:`sna_lib.index.factors`, :mod:`sna_lib.index.persistence`, …). The functions here
 only arrange their results for a page — rename and order columns, turn turning points into a
 sentence, join values to LSOA names and polygons for a map, write alt text — so that notebook
 cells stay one call per table, chart or map and hold no logic of their own.
 
 Examples
 --------
->>> from sna_lib.people import AgeFeatures
+>>> from sna_lib.measures.people import AgeFeatures
 >>> age_profile_sentence(AgeFeatures(12, peaks=(15, 18), dips=(16,), rises_again=(17,), plateau_start=23))
 'Involvement of suspects begins a steep incline at age 12 and peaks at 15; it falls back and rises again at 17, then levels off from about age 23.'
 """
@@ -124,7 +124,7 @@ def publish_table(df: pd.DataFrame, count_columns: Sequence[str], rate_pairs: Ma
     """Withhold small counts and every rate/share derived from a withheld count, with one pattern.
 
     ``rate_pairs`` maps each rate column to the count column it was computed from. Counts and
-    rates are suppressed with the same pattern (:func:`sna_lib.disclosure.suppression_mask`),
+    rates are suppressed with the same pattern (:func:`sna_lib.publication.disclosure.suppression_mask`),
     so a visible rate can never reveal a hidden count. ``decimals`` is one number for every
     rate or a mapping rate column -> decimals (default 1). Returns text cells ready for
     ``nb.show_table``. ``also_withhold`` (bool, ``df``'s index × count columns, e.g. from
@@ -138,7 +138,7 @@ def publish_table(df: pd.DataFrame, count_columns: Sequence[str], rate_pairs: Ma
     >>> publish_table(t, ["n"], {"per_1000": "n"}, area_level="county")["per_1000"].tolist()
     ['0.3', '2.5', '1.9']
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     kw = {"area_level": area_level, "config": config, "assume_published_totals": assume_published_totals}
     mask = disclosure.suppression_mask(df, list(count_columns), **kw)
@@ -164,13 +164,13 @@ def withheld_note(table: pd.DataFrame, config: Any = None) -> str:
 
     Examples
     --------
-    >>> from sna_lib.disclosure import Suppressed
+    >>> from sna_lib.publication.disclosure import Suppressed
     >>> withheld_note(pd.DataFrame({"n": ["12"]}))
     ''
     >>> withheld_note(pd.DataFrame({"n": pd.Series([Suppressed("[c]")], dtype=object)})).startswith("[c]")
     True
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     if any(disclosure.is_suppressed(v) for column in table.columns for v in table[column].tolist()):
         return disclosure.suppression_note(config)
@@ -230,7 +230,7 @@ def cross_csp_mask(tables: Mapping[str, pd.DataFrame], area: str, count_columns:
     Every CSP book publishes its own counts and the county book their total, so a count withheld
     in one CSP's book could be worked out as the county figure minus the other CSPs' books. For
     each cell, the CSPs' values (with the county as a published total) are passed through
-    :func:`sna_lib.disclosure.suppression_mask`; a CSP withholds the cell whenever that
+    :func:`sna_lib.publication.disclosure.suppression_mask`; a CSP withholds the cell whenever that
     cross-CSP table withholds it (primary or secondary). Returns ``None`` for the county.
 
     Examples
@@ -240,7 +240,7 @@ def cross_csp_mask(tables: Mapping[str, pd.DataFrame], area: str, count_columns:
     >>> [bool(cross_csp_mask(t, a, ["n"]).loc[0, "n"]) for a in ("A", "B", "C")]
     [True, True, False]
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     if area == "county":
         return None
@@ -323,14 +323,14 @@ def sv_groups_for(crimes: pd.DataFrame, year: int, groups: Sequence[str], defini
 
 def context_volumes(crimes: pd.DataFrame, year: int) -> pd.DataFrame:
     """:func:`context_table` of ``context.crime_volumes`` for ``year`` (builder for :func:`tables_by_area`)."""
-    from sna_lib import context
+    from sna_lib.measures import context
 
     return context_table(context.crime_volumes(crimes_in_year(crimes, year)))
 
 
 def context_shares(crimes: pd.DataFrame, year: int, persons: pd.DataFrame) -> pd.DataFrame:
     """:func:`context_table` of ``context.crime_shares`` for ``year`` (builder for :func:`tables_by_area`)."""
-    from sna_lib import context
+    from sna_lib.measures import context
 
     return context_table(context.crime_shares(crimes_in_year(crimes, year), persons))
 
@@ -338,7 +338,7 @@ def context_shares(crimes: pd.DataFrame, year: int, persons: pd.DataFrame) -> pd
 def key_measures_for(crimes: pd.DataFrame, config: Any) -> pd.DataFrame:
     """``measures.key_measures`` without hospital data (builder for :func:`tables_by_area`; CSP books
     have no hospital rows, and the county's hospital rows are county-level figures)."""
-    from sna_lib.measures import key_measures
+    from sna_lib.measures.key_measures import key_measures
 
     return key_measures(crimes, None, config)
 
@@ -361,7 +361,7 @@ def mask_text(text: str, hidden: bool, config: Any = None) -> str:
     >>> mask_text("1,234", False), mask_text("1,234", True)
     ('1,234', '[c]')
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     return disclosure.Suppressed(disclosure.disclosure_rules(config).marker) if hidden else text
 
@@ -426,7 +426,7 @@ def age_profile_sentence(features, who: str = "suspects") -> str:
 
     Examples
     --------
-    >>> from sna_lib.people import AgeFeatures
+    >>> from sna_lib.measures.people import AgeFeatures
     >>> age_profile_sentence(AgeFeatures(None))
     'There are too few suspects with a known age to describe how involvement changes with age.'
     >>> age_profile_sentence(AgeFeatures(14, peaks=(19,), plateau_start=None), "victims")
@@ -452,7 +452,7 @@ def age_feature_marks(features) -> dict[str, int]:
 
     Examples
     --------
-    >>> from sna_lib.people import AgeFeatures
+    >>> from sna_lib.measures.people import AgeFeatures
     >>> age_feature_marks(AgeFeatures(12, peaks=(15, 18), plateau_start=23))
     {'incline': 12, 'peak': 15, 'plateau': 23}
     """
@@ -494,8 +494,8 @@ def people_repeats_table(persons: pd.DataFrame, crimes: pd.DataFrame, year: int,
 
     ``crimes`` are the area's crimes of all years (previous involvement looks back five years).
     """
-    from sna_lib.classify import qualifying_mask
-    from sna_lib.people import person_counts, previous_involvement
+    from sna_lib.measures.classify import qualifying_mask
+    from sna_lib.measures.people import person_counts, previous_involvement
 
     sv = crimes[qualifying_mask(crimes, definition)]
     ids = crimes_in_year(sv, year)["crime_id"]
@@ -568,7 +568,7 @@ def publish_key_measures(km: pd.DataFrame, *, area_level: str, config: Any = Non
     >>> publish_key_measures(km, area_level="county").iloc[0][["Before", "% change", "Significant change?"]].tolist()
     ['3', '+1,233%', 'Yes (p < 0.001)']
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     kw = {"area_level": area_level, "config": config, "assume_published_totals": False}
     marker = disclosure.Suppressed(disclosure.disclosure_rules(config).marker)
@@ -628,7 +628,7 @@ def year_on_year(series: pd.DataFrame, year: int) -> pd.DataFrame:
     """Key-measure-shaped rows (table ``"Y"``) comparing ``year`` with the year before, per column.
 
     ``series`` is :func:`annual_counts` output; each definition column becomes one row with the
-    % change and the exact test of :func:`sna_lib.significance.compare_counts`, ready for
+    % change and the exact test of :func:`sna_lib.measures.significance.compare_counts`, ready for
     :func:`publish_key_measures`. ``measure_id`` is the column's position-independent name.
 
     Examples
@@ -637,7 +637,7 @@ def year_on_year(series: pd.DataFrame, year: int) -> pd.DataFrame:
     >>> year_on_year(s, 2023)[["before", "after", "pct_change", "significance"]].values.tolist()
     [[15, 10, -33.0, 'not significant (p = 0.42)']]
     """
-    from sna_lib.significance import compare_counts, pct_change
+    from sna_lib.measures.significance import compare_counts, pct_change
 
     rows = []
     by_year = series.set_index("Year")
@@ -668,7 +668,7 @@ def context_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _across_csps(values: Sequence[Any], total: Any, config: Any) -> np.ndarray:
     """Withheld CSPs for one figure published per CSP beside its (always published) county total."""
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     frame = pd.DataFrame({"n": [*values, total]}, index=[*range(len(values)), "__county__"])
     mask = disclosure.suppression_mask(frame, ["n"], area_level="csp", config=config, total_row="__county__",
@@ -685,8 +685,8 @@ def sv_csp_masks(dataset, year: int, *, config: Any = None, definition: str = "p
     whenever any of its yearly counts is, so it cannot be used to work a withheld year out
     (window minus the other years). Every page that shows these counts uses this pattern.
     """
-    from sna_lib.classify import serious_violence_ids
-    from sna_lib.place import csp_breakdown
+    from sna_lib.measures.classify import serious_violence_ids
+    from sna_lib.index.place import csp_breakdown
 
     ids = serious_violence_ids(dataset, definition)
     years = list(range(int(year) - window + 1, int(year) + 1))
@@ -728,7 +728,7 @@ def publish_csp_table(table: pd.DataFrame, year: int, *, config: Any = None,
     The pattern is :func:`csp_count_mask` (pass ``masks`` from :func:`sv_csp_masks`), shared with
     the CSP books.
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     counts = [c for c in table.columns if c.startswith("Offences")]
     now, window = f"Offences {year}", counts[-1]
@@ -786,7 +786,7 @@ def trend_withheld(tables: Mapping[str, pd.DataFrame], area: str, year: int, sv_
     mask = cross_csp_mask(tables, area, list(own.columns), config=config)
     if mask is None:
         return None
-    from sna_lib.classify import load_definition
+    from sna_lib.measures.classify import load_definition
 
     partnership = load_definition("partnership").name
     if partnership not in own.columns:
@@ -827,7 +827,7 @@ def profile_table(profile: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
     })
     out = publish_table(table, ["Offences"], {"Per 1,000 residents": "Offences", "Rank among CSPs": "Offences"},
                         area_level="csp", config=config, assume_published_totals=False, decimals=2)
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     hidden = _profile_withheld(profile, config)
     marker = disclosure.Suppressed(disclosure.disclosure_rules(config).marker)
@@ -840,7 +840,7 @@ def profile_table(profile: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
 def _profile_withheld(profile: pd.DataFrame, config: Any) -> np.ndarray:
     """Years whose CSP count is withheld: small, or hidden so that the county figure minus the
     other CSPs' profiles cannot reveal another CSP's withheld count (``withheld_across_csps``)."""
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     mask = disclosure.suppression_mask(profile, ["offences"], area_level="csp", config=config,
                                        assume_published_totals=False)["offences"].to_numpy(dtype=bool)
@@ -898,8 +898,8 @@ def annual_counts(crimes: pd.DataFrame, config: Any, definitions: Sequence[str] 
 
     Column names are the definitions' names (``Definition.name``).
     """
-    from sna_lib.classify import load_definition, qualifying_mask
-    from sna_lib.measures import calendar_year, count_in_period
+    from sna_lib.measures.classify import load_definition, qualifying_mask
+    from sna_lib.measures.key_measures import calendar_year, count_in_period
 
     years = list(range(int(config.first_year), int(config.reporting_year) + 1))
     out = pd.DataFrame({"Year": years})
@@ -990,12 +990,12 @@ def sv_persistence(dataset, year: int, *, sv_ids, settings: dict | None = None, 
     """Years (of the persistence window ending ``year``) each LSOA was a serious-violence hotspot.
 
     Runs the configured hotspot statistic on each year's SV offences by LSOA
-    (:func:`sna_lib.persistence.hotspots_by_year`) and counts the years
-    (:func:`sna_lib.persistence.persistence`): columns ``years_hot``, ``hot_now``, ``new``.
+    (:func:`sna_lib.index.persistence.hotspots_by_year`) and counts the years
+    (:func:`sna_lib.index.persistence.persistence`): columns ``years_hot``, ``hot_now``, ``new``.
     """
-    from sna_lib.factors import crimes_by_lsoa, lsoa_population
-    from sna_lib.hotspots import contiguity_weights, index_settings
-    from sna_lib.persistence import hotspots_by_year, persistence
+    from sna_lib.index.factors import crimes_by_lsoa, lsoa_population
+    from sna_lib.index.hotspots import contiguity_weights, index_settings
+    from sna_lib.index.persistence import hotspots_by_year, persistence
 
     settings = settings or index_settings(dataset.config)
     window = int(settings["persistence"]["window"])
@@ -1220,14 +1220,14 @@ def survey_alt_text(chart: pd.DataFrame, year: str) -> str:
 def area_profile(dataset, area: str, *, definition: str = "partnership") -> pd.DataFrame:
     """Serious violence per 1,000 residents by year for one CSP and the county, with the CSP's rank.
 
-    Built from :func:`sna_lib.place.csp_breakdown` for each calendar year with population
+    Built from :func:`sna_lib.index.place.csp_breakdown` for each calendar year with population
     data; columns ``year, offences, rate_per_1000, county_rate_per_1000, rank`` and
     ``withheld_across_csps`` (the count must be withheld so that county minus the other CSPs'
     profiles cannot reveal a withheld one; :func:`profile_table` honours it).
     """
-    from sna_lib.classify import serious_violence_ids
-    from sna_lib.disclosure import suppression_mask
-    from sna_lib.place import csp_breakdown
+    from sna_lib.measures.classify import serious_violence_ids
+    from sna_lib.publication.disclosure import suppression_mask
+    from sna_lib.index.place import csp_breakdown
 
     config = dataset.config
     ids = serious_violence_ids(dataset, definition)

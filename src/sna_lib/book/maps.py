@@ -471,7 +471,7 @@ def _round_coords(coords, decimals: int):
 def _compact_geojson(frame, decimals: int = 7) -> dict:
     """GeoJSON dict without per-feature bounding boxes, coordinates rounded (7 dp ≈ 1 cm).
 
-    7 decimal places is also the precision at which :mod:`sna_lib.leakscan` recognises
+    7 decimal places is also the precision at which :mod:`sna_lib.publication.leakscan` recognises
     published boundary vertices, so maps pass the publication leak check.
 
     Examples

@@ -17,7 +17,7 @@ and then::
     nb.show_map(areas_gdf, "rate", title="SV offences per 1,000 residents")
     nb.provenance_stamp()
 
-Numbers in prose come from :func:`glue_number` (through :mod:`sna_lib.disclosure`), never typed
+Numbers in prose come from :func:`glue_number` (through :mod:`sna_lib.publication.disclosure`), never typed
 by hand. Use ``{glue:text}`key``` on the same page and
 ``{glue:text}`/notebooks/03_what_is_sv.ipynb::sv_offences:s``` from any other page (path from the
 book root with the suffix; the ``:s`` format is required there).
@@ -79,7 +79,7 @@ class BookContext:
         Heading text: the county name (``"Demoshire (synthetic)"`` for demo data) or the CSP name.
     area_level : str
         ``"county"`` or ``"csp"`` — the level disclosure rules are applied at.
-    dataset : sna_lib.dataset.Dataset
+    dataset : sna_lib.data.dataset.Dataset
     reporting_year : int
     data_dir : Path
     downloads_dir : Path
@@ -129,7 +129,7 @@ def _load(data_dir: Path):
     object lets library caches keyed on the dataset (e.g. per-area figures) serve every notebook
     of the run. Notebooks are presentation only and must treat it as read-only.
     """
-    from sna_lib.dataset import load_dataset
+    from sna_lib.data.dataset import load_dataset
 
     marker = data_dir / VALIDATED_MARKER
     stamp = marker.read_text(encoding="utf-8").strip() if marker.is_file() else ""
@@ -194,7 +194,7 @@ def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
     else:
         quality = dataset.quality.to_frame()
     charts.apply_style()
-    from sna_lib.disclosure import area_level_of
+    from sna_lib.publication.disclosure import area_level_of
 
     _ACTIVE = BookContext(
         area=area,
@@ -230,7 +230,7 @@ def glue_text(key: str, text: str) -> str:
 
 def glue_number(key: str, value: Any, *, kind: str = "count", count: Any = None,
                 decimals: int = 1, area_level: str | None = None) -> str:
-    """Publish one number through :mod:`sna_lib.disclosure` and glue it for the prose.
+    """Publish one number through :mod:`sna_lib.publication.disclosure` and glue it for the prose.
 
     Parameters
     ----------
@@ -258,7 +258,7 @@ def glue_number(key: str, value: Any, *, kind: str = "count", count: Any = None,
     >>> glue_number("n", 1234, area_level="county")   # doctest: +SKIP
     '1,234'
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     ctx = _ACTIVE
     level = area_level or (ctx.area_level if ctx else "county")
@@ -318,7 +318,7 @@ def show_table(df: pd.DataFrame, name: str, caption: str, *, count_columns=None,
         Unique name within the notebook (file name of the CSV).
     caption : str
     count_columns : list, optional
-        Count columns to pass through :func:`sna_lib.disclosure.suppress_counts` (primary and
+        Count columns to pass through :func:`sna_lib.publication.disclosure.suppress_counts` (primary and
         secondary suppression at ``area_level``). Columns not listed are shown as they are, so
         list every count column.
     total_row : hashable, optional
@@ -331,7 +331,7 @@ def show_table(df: pd.DataFrame, name: str, caption: str, *, count_columns=None,
     pandas.DataFrame
         The published (suppressed, text) table.
     """
-    from sna_lib import disclosure
+    from sna_lib.publication import disclosure
 
     ctx = context()
     level = area_level or ctx.area_level
@@ -382,7 +382,7 @@ def show_map(areas, value_column: str, *, title: str, name: str | None = None, c
     columns = list(data_columns) if data_columns else [code_col, name_col, value_column]
     stem = charts.safe_name(name or title)
     data = pd.DataFrame(areas[columns])
-    from sna_lib.tableio import write_csv
+    from sna_lib.data.tableio import write_csv
 
     write_csv(data, ctx.downloads_dir / f"{stem}.csv")
     text = charts.markdown_escape(caption or title)
@@ -436,8 +436,8 @@ def provenance(data_dir: str | os.PathLike | None = None) -> dict:
 
     files = {}
     if path is not None:
-        from sna_lib.schemas import TABLES
-        from sna_lib.tableio import contract_files
+        from sna_lib.data.schemas import TABLES
+        from sna_lib.data.tableio import contract_files
 
         definitions = ctx.config.definitions if ctx else ()
         for f in contract_files(path, {n: s.geo for n, s in TABLES.items()}, definitions):

@@ -2,7 +2,7 @@
 
 Steps of :func:`build_book`:
 
-1. **Validate once.** The data folder is validated with :func:`sna_lib.dataset.load_dataset`
+1. **Validate once.** The data folder is validated with :func:`sna_lib.data.dataset.load_dataset`
    (the same checks as ``sna validate``); a broken contract raises
    :class:`~sna_lib.errors.DataValidationError` and nothing is executed or published. The
    validated tables are written as Parquet (plus ``data_quality.json`` and ``provenance.json``)
@@ -188,7 +188,7 @@ class BuildResult:
 
 
 def area_slug(area: str) -> str:
-    """Folder name for an area's book (the rule of :func:`sna_lib.names.area_slug`, which
+    """Folder name for an area's book (the rule of :func:`sna_lib.data.names.area_slug`, which
     ``sna validate`` applies to every CSP name, so a validated name always has one).
 
     Examples
@@ -196,7 +196,7 @@ def area_slug(area: str) -> str:
     >>> area_slug("Castle Point"), area_slug("Southend-on-Sea"), area_slug("county"), area_slug("Ynys Môn")
     ('castle-point', 'southend-on-sea', 'county', 'ynys-mon')
     """
-    from sna_lib.names import area_slug as slug_of
+    from sna_lib.data.names import area_slug as slug_of
 
     slug = slug_of(area)
     if not slug:
@@ -288,8 +288,8 @@ def _contract_files(data_dir: Path) -> list[Path]:
     """The data folder's contract files (config, tables, definition YAMLs it names): the only
     files hashed, copied into the cache and named in the provenance box."""
     from sna_lib.config import load_config
-    from sna_lib.schemas import TABLES
-    from sna_lib.tableio import contract_files
+    from sna_lib.data.schemas import TABLES
+    from sna_lib.data.tableio import contract_files
 
     config = load_config(data_dir)  # raises DataValidationError for a broken config
     return contract_files(data_dir, {n: s.geo for n, s in TABLES.items()}, config.definitions)
@@ -329,7 +329,7 @@ def _intact(folder: Path, hasher: _FileHashes) -> bool:
 
 
 def _table_names() -> list[str]:
-    from sna_lib.dataset import Dataset
+    from sna_lib.data.dataset import Dataset
 
     return [f.name for f in dataclasses.fields(Dataset) if f.name not in {"config", "quality"}]
 
@@ -345,7 +345,7 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _FileHa
     DataValidationError
         When the data break the contract (nothing is written).
     """
-    from sna_lib.dataset import load_dataset
+    from sna_lib.data.dataset import load_dataset
 
     data_dir = Path(data_dir)
     cache_dir = Path(cache_dir)
@@ -1065,8 +1065,8 @@ _LEAK_RULES_LOCK = threading.Lock()
 
 def _leak_check(data_copy: Path):
     """Publication safety net: a site holding record ids, incident coordinates or record-level
-    tables from the data (see :mod:`sna_lib.leakscan`) is refused and the previous site kept."""
-    from sna_lib.leakscan import assert_clean, rules_from_data_dir
+    tables from the data (see :mod:`sna_lib.publication.leakscan`) is refused and the previous site kept."""
+    from sna_lib.publication.leakscan import assert_clean, rules_from_data_dir
 
     with _LEAK_RULES_LOCK:  # books are built in threads; learn the rules once per data copy
         key = str(data_copy)

@@ -122,7 +122,7 @@ def publish_atomically(staging_html_dir: str | os.PathLike, target_dir: str | os
         Files that must exist in the staging site; a build without them is refused.
     check : callable, optional
         Called with the staged copy before the swap (e.g. a leak scan,
-        ``lambda site: sna_lib.leakscan.assert_clean(site)``); any exception it raises
+        ``lambda site: sna_lib.publication.leakscan.assert_clean(site)``); any exception it raises
         aborts the publish.
 
     Returns

@@ -1,7 +1,7 @@
 """Figures for the "What is serious violence" section: definition, volume, harm and LSOA rates.
 
 Presentation-ready aggregates for ``notebooks/03_what_is_sv.ipynb``; the notebook only shows
-them. Classification comes from :mod:`sna_lib.classify`, harm from :mod:`sna_lib.harm`.
+them. Classification comes from :mod:`sna_lib.measures.classify`, harm from :mod:`sna_lib.measures.harm`.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sna_lib.classify import load_definition, qualifying_mask
-from sna_lib.harm import harm_summary
+from sna_lib.measures.classify import load_definition, qualifying_mask
+from sna_lib.measures.harm import harm_summary
 from sna_lib.reference import offences
 
 __all__ = [
@@ -213,7 +213,7 @@ def harm_table(harm: pd.DataFrame, *, area_level: str, config=None) -> pd.DataFr
     >>> harm_table(h, area_level="csp")["Serious violence"].tolist()
     ['[c]', '[c]', '[c]', '[c]', '[c]']
     """
-    from sna_lib.disclosure import is_suppressed, publish_number
+    from sna_lib.publication.disclosure import is_suppressed, publish_number
 
     formats = ["count", "{:,.0f}", "{:,.1f}", "{:.1f}%", "{:.1f}%"]
 
@@ -268,7 +268,7 @@ def published_by_group(crimes: pd.DataFrame, year: int, *, area_level: str, conf
     >>> chart.values.tolist(), text["offences"].tolist()
     ([['homicide', 10]], ['10'])
     """
-    from sna_lib.disclosure import suppress_counts
+    from sna_lib.publication.disclosure import suppress_counts
 
     groups = sv_by_group(crimes, year, definition)
     numeric = suppress_counts(groups, ["offences"], area_level=area_level, config=config, output="numeric")
@@ -284,7 +284,7 @@ def published_lsoa_rates(dataset, area: str, year: int, *, years: int = 5, defin
     suppression of ``offences``); ``offences`` and ``population`` are dropped so that only the
     publishable rate leaves this function.
     """
-    from sna_lib.disclosure import suppress_rates
+    from sna_lib.publication.disclosure import suppress_rates
 
     rates = lsoa_rates(dataset, area, year, years=years, definition=definition)
     safe = suppress_rates(pd.DataFrame(rates.drop(columns="geometry")), ["rate_per_1000"], ["offences"],

@@ -2,7 +2,7 @@
 
 The table lives in ``offences.csv`` beside this module (provenance in ``PROVENANCE.md``).
 Every police-recorded crime in ``crimes.offence_code`` must have a row here; the row gives the
-ONS offence group used for context shares, the harm weight used by :mod:`sna_lib.harm`, and
+ONS offence group used for context shares, the harm weight used by :mod:`sna_lib.measures.harm`, and
 flags used by classification and the risk index.
 
 Examples

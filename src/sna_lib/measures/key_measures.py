@@ -18,7 +18,7 @@ D: measure 3, baseline financial year (``baselines.hospital_financial_year``) vs
 E: measure E, baseline financial year (``baselines.homicide_financial_year``) vs ``reporting_year``.
 
 Every change is a whole-number % rounded half away from zero (as published) and carries an
-exact test of the two counts (:func:`sna_lib.significance.compare_counts`), so a "-33%" from
+exact test of the two counts (:func:`sna_lib.measures.significance.compare_counts`), so a "-33%" from
 15 to 10 is shown as not significant.
 
 Examples
@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sna_lib.classify import qualifying_mask
-from sna_lib.significance import compare_counts, pct_change
+from sna_lib.measures.classify import qualifying_mask
+from sna_lib.measures.significance import compare_counts, pct_change
 
 __all__ = [
     "MEASURES",

@@ -8,7 +8,7 @@ The specs drive three things:
   in-table rule (ranges, allowed values, keys, sums, spreadsheet-formula cells) plus the
   cross-table rules (LSOA codes, offence codes, crime ids, date window) bound to the values
   of this particular data folder;
-* the dtypes :func:`sna_lib.dataset.load_dataset` hands to analysis code: codes and text as
+* the dtypes :func:`sna_lib.data.dataset.load_dataset` hands to analysis code: codes and text as
   pandas strings, counts as ``int64`` (nullable ``Int64`` when the column may be empty),
   dates as ``datetime64``, flags as ``bool`` (``boolean`` for optional geography flags).
 """
@@ -26,7 +26,7 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
-from sna_lib.names import FORMULA_START, SIGNED_NUMBER
+from sna_lib.data.names import FORMULA_START, SIGNED_NUMBER
 
 # kinds: "id" (identifier), "code" (short code), "text" (free text), "int", "float", "date",
 #        "bool", "fy" (financial / academic year 'YYYY/YY')

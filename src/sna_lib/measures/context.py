@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sna_lib.classify import Definition, load_definition, qualifying_mask
-from sna_lib.people import isin_mask
+from sna_lib.measures.classify import Definition, load_definition, qualifying_mask
+from sna_lib.measures.people import isin_mask
 from sna_lib.reference import offences
-from sna_lib.significance import round_half_away
+from sna_lib.measures.significance import round_half_away
 
 __all__ = ["round_to", "offence_attribute", "crime_volumes", "crime_shares", "vawg_mask"]
 

@@ -99,7 +99,7 @@ def fit_negative_binomial(counts: pd.Series, predictors: pd.DataFrame, exposure:
     exposure : pandas.Series
         population per LSOA (offset ``log(exposure)``).
     weights : SpatialWeights, optional
-        LSOA contiguity (:func:`sna_lib.hotspots.contiguity_weights`); Moran's I is skipped
+        LSOA contiguity (:func:`sna_lib.index.hotspots.contiguity_weights`); Moran's I is skipped
         when omitted.
     moran_permutations, seed : int
 
@@ -157,7 +157,7 @@ def residual_moran(residuals: pd.Series, weights, *, permutations: int = 999, se
     --------
     >>> import geopandas as gpd, numpy as np, pandas as pd
     >>> from shapely.geometry import box
-    >>> from sna_lib.hotspots import contiguity_weights
+    >>> from sna_lib.index.hotspots import contiguity_weights
     >>> g = gpd.GeoDataFrame({"lsoa_code": [f"c{i}" for i in range(100)]},
     ...                      geometry=[box(i % 10, i // 10, i % 10 + 1, i // 10 + 1) for i in range(100)])
     >>> trend = pd.Series([float(i % 10) for i in range(100)], index=g["lsoa_code"])
@@ -199,7 +199,7 @@ def sv_regression(layers: pd.DataFrame, settings: Mapping | None = None, *, weig
     >>> res = sv_regression(build_factor_layers(ds, 2022), weights=w)   # doctest: +SKIP
     >>> res.table[["irr", "irr_low", "irr_high"]]                      # doctest: +SKIP
     """
-    from sna_lib.hotspots import index_settings
+    from sna_lib.index.hotspots import index_settings
 
     settings = settings or index_settings()
     cfg = settings["regression"]

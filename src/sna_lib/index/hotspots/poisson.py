@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sna_lib.hotspots.bins import DEFAULT_LEVELS, confidence_bins
+from sna_lib.index.hotspots.bins import DEFAULT_LEVELS, confidence_bins
 
 
 def poisson_hotspots(observed: pd.Series, base: pd.Series, *, alpha: float = 0.05,

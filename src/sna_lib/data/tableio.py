@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from sna_lib.errors import Problem
-from sna_lib.names import is_formula_text
+from sna_lib.data.names import is_formula_text
 
 TABLE_EXTENSIONS = (".csv", ".parquet")
 GEO_EXTENSIONS = (".parquet", ".gpkg", ".geojson")

@@ -26,8 +26,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from sna_lib.factors import build_factor_layers, crimes_by_lsoa, lsoa_population
-from sna_lib.risk_index import risk_index, select_top
+from sna_lib.index.factors import build_factor_layers, crimes_by_lsoa, lsoa_population
+from sna_lib.index.risk_index import risk_index, select_top
 
 
 def evaluate_selection(selected: pd.Series, outcome: pd.Series, outcome_hot: pd.Series | None = None) -> dict:
@@ -153,7 +153,7 @@ def validate_index(dataset, years: Iterable[int] | None = None, *, sv_ids=None, 
     --------
     >>> validate_index(ds, [2021])   # doctest: +SKIP
     """
-    from sna_lib.hotspots import hotspots, index_settings, weights_for
+    from sna_lib.index.hotspots import hotspots, index_settings, weights_for
 
     config = dataset.config
     settings = settings or index_settings(config)
@@ -163,7 +163,7 @@ def validate_index(dataset, years: Iterable[int] | None = None, *, sv_ids=None, 
         years = range(first, last + 1)
     weights = weights or weights_for(dataset.geography, settings)
     if sv_ids is None:
-        from sna_lib.classify import serious_violence_ids
+        from sna_lib.measures.classify import serious_violence_ids
 
         sv_ids = serious_violence_ids(dataset.crimes)
     frames = []

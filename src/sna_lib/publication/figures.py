@@ -1,7 +1,7 @@
 """Every headline figure of the reference SNA sections 3, 5, 8 and 11 for one area.
 
 :func:`compute_figures` returns a flat ``{key: value}`` mapping from a loaded
-:class:`~sna_lib.dataset.Dataset`; :func:`export_figures` (used by ``sna figures``) loads a data
+:class:`~sna_lib.data.dataset.Dataset`; :func:`export_figures` (used by ``sna figures``) loads a data
 folder and writes the mapping as deterministic JSON or CSV text (sorted keys, floats with four
 decimals). Keys are dotted paths, e.g. ``section5.harm.harm_ratio_rounded`` or
 ``section8.table_A.non_domestic_homicide.p_value``.
@@ -29,12 +29,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sna_lib.classify import Definition, load_definition, load_definitions, qualifying_mask
-from sna_lib.context import crime_shares, crime_volumes
+from sna_lib.measures.classify import Definition, load_definition, load_definitions, qualifying_mask
+from sna_lib.measures.context import crime_shares, crime_volumes
 from sna_lib.errors import DataValidationError, Problem
-from sna_lib.harm import MissingHarmWeightWarning, harm_impact
-from sna_lib.measures import key_measures
-from sna_lib.people import (
+from sna_lib.measures.harm import MissingHarmWeightWarning, harm_impact
+from sna_lib.measures.key_measures import key_measures
+from sna_lib.measures.people import (
     age_profile,
     age_profile_features,
     domestic_abuse_link,
@@ -108,7 +108,7 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
     Parameters
     ----------
     dataset : Dataset
-        From :func:`sna_lib.dataset.load_dataset`.
+        From :func:`sna_lib.data.dataset.load_dataset`.
     area : str
         ``"county"`` or a CSP name.
     """
@@ -281,8 +281,8 @@ def _figures_cache(dataset: Any) -> dict[str, Mapping[str, Any]]:
 def _hidden_across_areas(dataset: Any, area: str, figures: Mapping[str, Any]) -> set[str]:
     """Counts of CSP ``area`` to withhold so no CSP's withheld count can be worked out as the
     (published) county figure minus the other CSPs' exports: secondary suppression
-    (:func:`sna_lib.disclosure.suppression_mask`) over one frame of every CSP's counts."""
-    from sna_lib.disclosure import area_level_of, disclosure_rules, suppression_mask
+    (:func:`sna_lib.publication.disclosure.suppression_mask`) over one frame of every CSP's counts."""
+    from sna_lib.publication.disclosure import area_level_of, disclosure_rules, suppression_mask
 
     rules = disclosure_rules(dataset.config)
     if not rules.applies(area_level_of(area)):
@@ -306,7 +306,7 @@ def _hidden_across_areas(dataset: Any, area: str, figures: Mapping[str, Any]) ->
 
 def _apply_disclosure(figures: dict[str, Any], area: str, config: Any,
                       also_hide: set[str] = frozenset()) -> dict[str, Any]:
-    from sna_lib.disclosure import area_level_of, disclosure_rules
+    from sna_lib.publication.disclosure import area_level_of, disclosure_rules
 
     rules = disclosure_rules(config)
     level = area_level_of(area)
@@ -344,7 +344,7 @@ def _format(value: Any) -> Any:
 
 
 def _neutralise(value: Any) -> Any:
-    from sna_lib.tableio import neutralise_cell
+    from sna_lib.data.tableio import neutralise_cell
 
     return neutralise_cell(value)
 
@@ -368,7 +368,7 @@ def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json"
     """
     if fmt not in ("json", "csv"):
         raise ValueError("fmt must be 'json' or 'csv'")
-    from sna_lib.dataset import load_dataset
+    from sna_lib.data.dataset import load_dataset
 
     dataset = load_dataset(Path(data_dir))
     if area != "county" and area not in dataset.config.csps:

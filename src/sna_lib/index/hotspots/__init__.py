@@ -10,11 +10,11 @@ from typing import Any
 
 import pandas as pd
 
-from sna_lib.hotspots.bins import DEFAULT_LEVELS, confidence_bins, hot_flag
-from sna_lib.hotspots.gistar import gi_star, gi_star_z, star_weights
-from sna_lib.hotspots.poisson import poisson_hotspots
-from sna_lib.hotspots.settings import index_settings
-from sna_lib.hotspots.weights import SpatialWeights, contiguity_weights, geography_hash
+from sna_lib.index.hotspots.bins import DEFAULT_LEVELS, confidence_bins, hot_flag
+from sna_lib.index.hotspots.gistar import gi_star, gi_star_z, star_weights
+from sna_lib.index.hotspots.poisson import poisson_hotspots
+from sna_lib.index.hotspots.settings import index_settings
+from sna_lib.index.hotspots.weights import SpatialWeights, contiguity_weights, geography_hash
 
 __all__ = [
     "DEFAULT_LEVELS", "SpatialWeights", "confidence_bins", "contiguity_weights", "geography_hash",

@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from sna_lib.hotspots.bins import DEFAULT_LEVELS, confidence_bins, hot_flag
-from sna_lib.hotspots.weights import SpatialWeights
+from sna_lib.index.hotspots.bins import DEFAULT_LEVELS, confidence_bins, hot_flag
+from sna_lib.index.hotspots.weights import SpatialWeights
 
 
 def star_weights(weights: SpatialWeights, transform: str = "B") -> sparse.csr_array:
@@ -97,7 +97,7 @@ def gi_star(values: pd.Series, weights: SpatialWeights, *, confidence: float = 0
         indexed by ``lsoa_code``; LSOAs of ``weights`` missing from it count as 0.
         Codes not in ``weights`` raise ``ValueError`` (never silently dropped).
     weights : SpatialWeights
-        from :func:`sna_lib.hotspots.weights.contiguity_weights`.
+        from :func:`sna_lib.index.hotspots.weights.contiguity_weights`.
     confidence : float
         level at which an LSOA is flagged ``hot`` (one of ``levels``).
     permutations, seed : int
@@ -118,7 +118,7 @@ def gi_star(values: pd.Series, weights: SpatialWeights, *, confidence: float = 0
     --------
     >>> import geopandas as gpd, pandas as pd
     >>> from shapely.geometry import box
-    >>> from sna_lib.hotspots.weights import contiguity_weights
+    >>> from sna_lib.index.hotspots.weights import contiguity_weights
     >>> cells = [box(x, y, x + 1, y + 1) for y in range(5) for x in range(5)]
     >>> g = gpd.GeoDataFrame({"lsoa_code": [f"c{i:02d}" for i in range(25)]}, geometry=cells)
     >>> y = pd.Series(0.0, index=g["lsoa_code"]); y[["c00", "c01", "c05", "c06"]] = 10

@@ -278,7 +278,7 @@ def rules_from_data_dir(data_dir: str | os.PathLike, *, canaries: Sequence[str] 
     >>> sorted(r.identifiers), r.canaries
     (['CR-000123', 'CR-000124'], ('Zebedee',))
     """
-    from sna_lib.tableio import find_table_file, read_table
+    from sna_lib.data.tableio import find_table_file, read_table
 
     data = Path(data_dir)
     identifiers: set[str] = set()

@@ -1,7 +1,7 @@
 """Check a data folder against the input contract (``data/README.md``).
 
 :func:`validate_dir` reads every table, coerces types, runs the pandera schemas from
-:mod:`sna_lib.schemas` with the cross-table rules bound to this folder (LSOA codes, offence
+:mod:`sna_lib.data.schemas` with the cross-table rules bound to this folder (LSOA codes, offence
 codes, crime ids, data period, CSPs) and returns a :class:`ValidationReport`: every problem
 with file, column, 1-based data row and a plain-English reason, plus a :class:`DataQuality`
 summary (records read = used + rejected, per file).
@@ -34,7 +34,7 @@ import pandera.errors
 
 from sna_lib.config import Config, load_config
 from sna_lib.errors import DataValidationError, Problem
-from sna_lib.schemas import (
+from sna_lib.data.schemas import (
     TABLE_ORDER,
     TABLES,
     Context,
@@ -46,7 +46,7 @@ from sna_lib.schemas import (
     table_schema,
     value_set,
 )
-from sna_lib.tableio import RawTable, contract_files, find_table_file, read_table
+from sna_lib.data.tableio import RawTable, contract_files, find_table_file, read_table
 
 MAX_LISTED_ROWS = 20
 _VALUE_PREVIEW = 40
@@ -422,7 +422,7 @@ class _Run:
 
 def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
     """Read, coerce and (when ``checks``) validate every table; the engine behind
-    :func:`validate_dir` and :func:`sna_lib.dataset.load_dataset`.
+    :func:`validate_dir` and :func:`sna_lib.data.dataset.load_dataset`.
 
     With ``checks=False`` only reading and type coercion happen (the fast path).
     """
@@ -476,7 +476,7 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
 
 def _definition_problems(config: Config, data_dir: Path) -> list[Problem]:
     """Every configured definition is loaded as the build would load it (syntax, groups, codes)."""
-    from sna_lib.classify import load_definitions
+    from sna_lib.measures.classify import load_definitions
 
     try:
         load_definitions(config.definitions)

@@ -80,7 +80,7 @@ def risk_scores(layers: pd.DataFrame, factors: Mapping[str, Mapping]) -> pd.Data
     Parameters
     ----------
     layers : pandas.DataFrame
-        factor layers indexed by ``lsoa_code`` (:func:`sna_lib.factors.build_factor_layers`).
+        factor layers indexed by ``lsoa_code`` (:func:`sna_lib.index.factors.build_factor_layers`).
     factors : mapping
         ``{factor: {column, normalisation, weight[, denominator]}}``, e.g.
         ``index_settings()["risk_index"]["factors"]``. Factors with weight 0 are ignored.
@@ -164,7 +164,7 @@ def risk_index(layers: pd.DataFrame, settings: Mapping | None = None) -> pd.Data
     layers : pandas.DataFrame
         factor layers with an ``area`` column (CSP).
     settings : mapping, optional
-        :func:`sna_lib.hotspots.index_settings` (defaults when omitted).
+        :func:`sna_lib.index.hotspots.index_settings` (defaults when omitted).
 
     Returns
     -------
@@ -175,11 +175,11 @@ def risk_index(layers: pd.DataFrame, settings: Mapping | None = None) -> pd.Data
 
     Examples
     --------
-    >>> from sna_lib.factors import build_factor_layers              # doctest: +SKIP
+    >>> from sna_lib.index.factors import build_factor_layers              # doctest: +SKIP
     >>> idx = risk_index(build_factor_layers(ds, 2022))               # doctest: +SKIP
     >>> idx["top_county"].sum()                                       # doctest: +SKIP
     """
-    from sna_lib.hotspots import index_settings
+    from sna_lib.index.hotspots import index_settings
 
     settings = settings or index_settings()
     cfg = settings["risk_index"]

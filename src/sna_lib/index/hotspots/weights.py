@@ -1,6 +1,6 @@
 """Queen-contiguity spatial weights for an LSOA geography, built once and cached.
 
-Weights are *binary* and exclude the focal area; :func:`sna_lib.hotspots.gistar.gi_star`
+Weights are *binary* and exclude the focal area; :func:`sna_lib.index.hotspots.gistar.gi_star`
 adds the self-weight and applies the chosen transform. LSOAs that touch no other LSOA
 (islands, e.g. an offshore LSOA or one separated by an estuary) are handled explicitly:
 

@@ -26,9 +26,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from sna_lib.people import isin_mask
+from sna_lib.measures.people import isin_mask
 from sna_lib.reference import offences
-from sna_lib.significance import round_half_away
+from sna_lib.measures.significance import round_half_away
 
 __all__ = [
     "MissingHarmWeightWarning",

@@ -1,7 +1,7 @@
 """Place statements of the reference SNA (sections 12–13), computed.
 
 Each function returns plain numbers or a small frame (counts *and* shares, so the book can
-apply :mod:`sna_lib.disclosure` before publishing):
+apply :mod:`sna_lib.publication.disclosure` before publishing):
 
 * share of SV suspects living in above-average / > 20% deprived LSOAs (Reference 16: "54%",
   "46%"), in persistent-DA LSOAs ("24%"), and of suspects and victims living in elevated
@@ -23,7 +23,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from sna_lib.factors import crimes_by_lsoa, linked_tables, lsoa_population, person_homes, select_crimes
+from sna_lib.index.factors import crimes_by_lsoa, linked_tables, lsoa_population, person_homes, select_crimes
 
 AMBULANCE_TRAUMA = ("assault_sexual_assault", "stab_gunshot_penetrating_trauma")
 
@@ -35,7 +35,7 @@ def people_in_areas(homes: pd.Series, flag: pd.Series) -> dict:
     ----------
     homes : pandas.Series
         home LSOA per person (``<NA>`` = unknown), e.g. from
-        :func:`sna_lib.factors.person_homes`.
+        :func:`sna_lib.index.factors.person_homes`.
     flag : pandas.Series of bool
         indexed by ``lsoa_code`` (all county LSOAs).
 
@@ -195,7 +195,7 @@ def place_statements(dataset, layers: pd.DataFrame, *, sv_ids, year: int | None 
     ----------
     dataset : Dataset
     layers : pandas.DataFrame
-        :func:`sna_lib.factors.build_factor_layers` output for ``year``.
+        :func:`sna_lib.index.factors.build_factor_layers` output for ``year``.
     sv_ids : iterable of str
         serious-violence crime ids.
 
@@ -211,7 +211,7 @@ def place_statements(dataset, layers: pd.DataFrame, *, sv_ids, year: int | None 
     --------
     >>> statements = place_statements(ds, layers, sv_ids=ids, year=2022)   # doctest: +SKIP
     """
-    from sna_lib.hotspots import hotspots, index_settings, weights_for
+    from sna_lib.index.hotspots import hotspots, index_settings, weights_for
 
     settings = settings or index_settings(dataset.config)
     year = int(year if year is not None else layers.attrs.get("year", dataset.config.reporting_year))
@@ -259,9 +259,9 @@ def sv_hotspot_history(dataset, *, sv_ids, year: int | None = None, settings: di
     >>> h = sv_hotspot_history(ds, sv_ids=ids, year=2022)      # doctest: +SKIP
     >>> h[h["new"]].groupby("area").size()                      # doctest: +SKIP
     """
-    from sna_lib.emerging import emerging_hotspots
-    from sna_lib.hotspots import index_settings, weights_for
-    from sna_lib.persistence import hotspots_by_year, persistence, wide
+    from sna_lib.index.emerging import emerging_hotspots
+    from sna_lib.index.hotspots import index_settings, weights_for
+    from sna_lib.index.persistence import hotspots_by_year, persistence, wide
 
     config = dataset.config
     settings = settings or index_settings(config)

@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from sna_lib.dataset import load_dataset          # doctest: +SKIP
+>>> from sna_lib.data.dataset import load_dataset          # doctest: +SKIP
 >>> ds = load_dataset("demo-data")                    # doctest: +SKIP
 >>> ds.crimes.dtypes["date"], ds.config.csps          # doctest: +SKIP
 """
@@ -16,7 +16,7 @@ import pandas as pd
 
 from sna_lib.config import Config
 from sna_lib.errors import DataValidationError
-from sna_lib.validate import DataQuality, run_validation
+from sna_lib.data.validate import DataQuality, run_validation
 
 
 @dataclass

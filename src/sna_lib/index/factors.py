@@ -1,4 +1,4 @@
-"""LSOA risk-factor layers (reference SNA section 13) from a :class:`~sna_lib.dataset.Dataset`.
+"""LSOA risk-factor layers (reference SNA section 13) from a :class:`~sna_lib.data.dataset.Dataset`.
 
 Every layer is a column of one frame indexed by ``lsoa_code`` in geography order:
 
@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sna_lib.hotspots import SpatialWeights, hotspots, index_settings, weights_for
-from sna_lib.persistence import hotspots_by_year, persistence
+from sna_lib.index.hotspots import SpatialWeights, hotspots, index_settings, weights_for
+from sna_lib.index.persistence import hotspots_by_year, persistence
 
 DEPRIVED_2_PLUS = ("deprived_2", "deprived_3", "deprived_4")
 FIRE_TYPES = ("deliberate_fire", "arson_not_endangering_life", "arson_endangering_life")
@@ -365,7 +365,7 @@ def unemployment_layer(census_employment: pd.DataFrame, *, lsoa_codes: pd.Index,
     >>> bool(unemployment_layer(emp, lsoa_codes=pd.Index(["a", "b", "c"]), alpha=0.05).loc["a", "unemployment_hot"])
     True
     """
-    from sna_lib.hotspots import poisson_hotspots
+    from sna_lib.index.hotspots import poisson_hotspots
 
     table = census_employment.set_index(_codes(census_employment["lsoa_code"]))
     missing = lsoa_codes.difference(table.index)
@@ -399,15 +399,15 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
     Parameters
     ----------
     dataset : Dataset
-        as returned by ``sna_lib.dataset.load_dataset`` (only the tables named in the module
+        as returned by ``sna_lib.data.dataset.load_dataset`` (only the tables named in the module
         docstring are read).
     year : int, optional
         analysis year (default ``config.reporting_year``).
     sv_ids : iterable of str, optional
         serious-violence crime ids (all years); default
-        ``sna_lib.classify.serious_violence_ids(dataset.crimes, definition)``.
+        ``sna_lib.measures.classify.serious_violence_ids(dataset.crimes, definition)``.
     settings : dict, optional
-        :func:`sna_lib.hotspots.index_settings` (default: from ``dataset.config``).
+        :func:`sna_lib.index.hotspots.index_settings` (default: from ``dataset.config``).
     weights : SpatialWeights, optional
         default: queen contiguity of ``dataset.geography`` (cached per geography).
     offences_table : pandas.DataFrame, optional
@@ -421,7 +421,7 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
 
     Examples
     --------
-    >>> from sna_lib.dataset import load_dataset                        # doctest: +SKIP
+    >>> from sna_lib.data.dataset import load_dataset                        # doctest: +SKIP
     >>> layers = build_factor_layers(load_dataset("demo-data"), 2022)   # doctest: +SKIP
     >>> layers["sv_suspect_homes_hot"].sum()                            # doctest: +SKIP
     """
@@ -432,7 +432,7 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
     weights = weights or weights_for(geography, settings)
     codes = weights.ids
     if sv_ids is None:
-        from sna_lib.classify import serious_violence_ids
+        from sna_lib.measures.classify import serious_violence_ids
 
         sv_ids = serious_violence_ids(dataset.crimes, definition)
     # select the small qualifying subsets of the big tables once (national scale: 10^7 rows)

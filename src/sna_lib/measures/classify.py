@@ -223,7 +223,7 @@ def available_definitions() -> list[str]:
 
 
 def _parse_text(text: str, source: str) -> Definition:
-    from sna_lib import safeyaml
+    from sna_lib.data import safeyaml
 
     try:
         raw = safeyaml.load(text)
@@ -396,7 +396,7 @@ def serious_violence_ids(dataset: Any, definition: str | Path | Definition = "pa
     Parameters
     ----------
     dataset : Dataset or pandas.DataFrame
-        A :class:`sna_lib.dataset.Dataset` (its ``crimes`` are used) or a crimes frame.
+        A :class:`sna_lib.data.dataset.Dataset` (its ``crimes`` are used) or a crimes frame.
     definition : str, Path or Definition
         Definition id or path; default the partnership definition.
     year : int, optional

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from sna_lib.hotspots import SpatialWeights, hotspots, index_settings
+from sna_lib.index.hotspots import SpatialWeights, hotspots, index_settings
 
 
 def hotspots_by_year(counts: pd.DataFrame, *, weights: SpatialWeights | None = None,
@@ -29,7 +29,7 @@ def hotspots_by_year(counts: pd.DataFrame, *, weights: SpatialWeights | None = N
     base : Series or DataFrame, optional
         population base for Poisson; a DataFrame gives one column per year.
     method, settings
-        see :func:`sna_lib.hotspots.hotspots`.
+        see :func:`sna_lib.index.hotspots.hotspots`.
 
     Returns
     -------

@@ -1,0 +1,1 @@
+"""Data contract: schemas, validation, loading, importers."""

@@ -1,0 +1,1 @@
+"""The index: hotspots, persistence, factor layers, risk index, its validation, regression."""

@@ -1,0 +1,1 @@
+"""Measures: harm, classification, people, significance, key measures, context."""

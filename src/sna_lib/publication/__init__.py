@@ -1,0 +1,1 @@
+"""The publication stage: compute, disclosure control, store, leak scan, exports."""

@@ -257,6 +257,14 @@ class _FileHashes:
         self.dirty = True
         return digest
 
+    def moved(self, old: Path, new: Path) -> None:
+        """Keep the memo of files under ``old`` for the same files now under ``new`` (a rename
+        keeps size and mtime), so a freshly written cache entry is not read again to check it."""
+        old_s, new_s = str(old.resolve()), str(new.resolve())
+        for key in [k for k in self.memo if k.startswith(old_s + os.sep)]:
+            self.memo[new_s + key[len(old_s):]] = self.memo.pop(key)
+            self.dirty = True
+
     def save(self) -> None:
         if self.dirty:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -395,6 +403,7 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _FileHa
         shutil.rmtree(target, ignore_errors=True)  # a damaged copy is replaced
     try:
         os.replace(tmp, target)
+        hasher.moved(tmp, target)
     except OSError:  # another process won the race: use its copy
         shutil.rmtree(tmp, ignore_errors=True)
     hasher.save()
@@ -759,6 +768,8 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
                         _write_manifest(tmp, hasher)
                     shutil.rmtree(run_dir, ignore_errors=True)
                     os.replace(tmp, run_dir)
+                    with lock:
+                        hasher.moved(tmp, run_dir)
                     record = RunRecord(job.area, job.notebook, job.key, run_dir, True, seconds)
                     with lock:
                         records.append(record)

@@ -127,7 +127,8 @@ def _tooltip(field: str, payload: str, **kw):
 def _tooltip_title(tmp: Path) -> None:
     payload = "<img src=x onerror=alert(7)>"
     m = _map(tmp, title=payload)
-    assert "<img src=x" not in m.document
+    aliases = json.loads(re.search(r"let aliases = (\[.*?\]);", m.document).group(1))
+    assert payload not in aliases and htmllib.escape(payload, quote=True) in aliases  # innerHTML gets text
 
 
 def _title_context(key: str):
@@ -277,7 +278,7 @@ BOUNDARY_CHECKS: list[Check] = [
     Check("note_img_onerror", "markdown", _literal_note("<img src=x onerror=alert(1)>", "<img")),
     Check("note_iframe_tag", "markdown", _literal_note("<iframe src=//evil.example>", "<iframe")),
     Check("note_html_comment_hides_text", "markdown", _literal_note("North <!-- hidden -->", "<!--")),
-    Check("note_markdown_link_javascript", "markdown", _literal_note("[North](javascript:alert(1))", "<a ")),
+    Check("note_markdown_link", "markdown", _literal_note("[North](https://evil.example/login)", "<a ")),
     Check("note_autolink", "markdown", _literal_note("<https://evil.example>", 'href="https://evil')),
     Check("note_image_syntax", "markdown", _literal_note("![x](https://evil.example/t.png)", "<img")),
     Check("note_download_role", "markdown", _literal_note("{download}`x </etc/passwd>`", "passwd\"")),

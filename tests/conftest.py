@@ -26,12 +26,20 @@ def demo_dir(tmp_path_factory) -> Path:
     return out
 
 
+def shared_dir() -> Path:
+    """The shared data folder: ``$SNA_SHARED_DIR``, default ``<repo>/../shared``."""
+    import os
+
+    return Path(os.environ.get("SNA_SHARED_DIR") or REPO.parent / "shared")
+
+
 @pytest.fixture(scope="session")
 def open_data_dir() -> Path:
-    """Real open data (police.uk, ONS, census) from ../shared/data/open; skips when absent."""
-    path = REPO.parent / "shared" / "data" / "open"
+    """Real open data (police.uk, ONS, census) from ``$SNA_SHARED_DIR/data/open``
+    (default ../shared/data/open); skips when absent."""
+    path = shared_dir() / "data" / "open"
     if not path.is_dir():
-        pytest.skip("real open data not present at ../shared/data/open")
+        pytest.skip(f"real open data not present at {path} (set SNA_SHARED_DIR)")
     return path
 
 

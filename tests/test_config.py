@@ -9,6 +9,7 @@ import pytest
 
 from sna_lib.config import Config, load_config, parse_config
 from sna_lib.errors import DataValidationError
+from sna_lib.index.hotspots import index_settings
 
 MINIMAL = "county: Tinyshire\ncsps: [North, South]\nreporting_year: 2023\nfirst_year: 2014\n"
 
@@ -37,6 +38,7 @@ def test_minimal_config_gets_documented_defaults(tmp_path):
     assert (cfg.disclosure.suppress_min, cfg.disclosure.suppress_max, cfg.disclosure.rounding) == (1, 7, None)
     assert (cfg.hotspots.method, cfg.hotspots.confidence, cfg.hotspots.permutations, cfg.hotspots.seed) == (
         "gistar", 0.95, 999, 12345)
+    assert cfg.hotspots.permutations == index_settings()["hotspots"]["permutations"]   # one default
     assert cfg.risk_index.top_share == 0.05
     assert dict(cfg.disorganisation_weights) == {"asb": 1, "deliberate_fire": 2, "arson_not_endangering_life": 3,
                                                  "arson_endangering_life": 5}
@@ -174,3 +176,12 @@ def test_config_is_hashable_by_content(tmp_path):
     assert first == again and hash(first) == hash(again) and {first: 1}[again] == 1
     other = load_config(write(tmp_path, MINIMAL + "risk_index: {weights: {deprivation: 3}}\n"))
     assert other != first
+
+
+def test_risk_index_method_is_checked(tmp_path):
+    found = problems(tmp_path, MINIMAL + "risk_index: {method: hunch}\n")
+    assert [(p.column, "'score' or 'model'" in p.reason) for p in found] == [("risk_index.method", True)]
+    cfg = load_config(write(tmp_path, MINIMAL + "risk_index: {method: model, model: {family: poisson}}\n"))
+    s = index_settings(cfg)
+    assert s["risk_index"]["method"] == "model" and s["risk_index"]["model"]["family"] == "poisson"
+    assert "sv_offences" in s["risk_index"]["model"]["predictors"]       # defaults merged key by key

@@ -74,7 +74,7 @@ def planted_values(side: int = 10, seed: int = 3) -> pd.Series:
 
 def test_gistar_recovers_planted_hot_and_cold_clusters():
     g = grid(10)
-    res = gi_star(planted_values(), contiguity_weights(g), permutations=999, seed=12345)
+    res = gi_star(planted_values(), contiguity_weights(g), permutations=9999, seed=12345)
     assert res.loc["L0202", "bin"] == 3 and res.loc["L0202", "hot"]
     assert res.loc["L0707", "bin"] == -3 and not res.loc["L0707", "hot"]
     # the planted hot cluster is the only 99% hot region: every 99% hot cell touches the block
@@ -194,39 +194,108 @@ def test_dispatch_uses_configured_method():
         hotspots(planted_values(), settings=index_settings({"hotspots": {"method": "kde"}}))
 
 
-def test_permutation_p_matches_exact_enumeration():
-    """Total randomisation: exact p from all 7! shuffles of a 7-area path vs the Monte Carlo p."""
+def test_conditional_p_matches_exact_enumeration():
+    """Conditional randomisation by hand: every k-subset of the other n - 1 values as neighbours."""
     import itertools
 
     from scipy import sparse
 
-    from sna_lib.index.hotspots.gistar import permutation_p
+    from sna_lib.index.hotspots.gistar import conditional_p
+    from sna_lib.index.hotspots.weights import SpatialWeights
 
-    n = 7
+    n = 8
     adjacency = np.zeros((n, n))
     for i in range(n - 1):
         adjacency[i, i + 1] = adjacency[i + 1, i] = 1
-    w = adjacency + np.eye(n)
-    x = np.array([9.0, 7.0, 1.0, 0.0, 2.0, 0.0, 3.0])
-    observed = w @ x
-    sims = np.array([w @ np.array(perm) for perm in itertools.permutations(x)])
-    z = gi_star_z(x, sparse.csr_array(w))
-    exact_upper = (sims >= observed - 1e-9).mean(axis=0)
-    exact_lower = (sims <= observed + 1e-9).mean(axis=0)
-    exact = np.minimum(1, 2 * np.where(z >= 0, exact_upper, exact_lower))
-    mc = permutation_p(x, sparse.csr_array(w), z, permutations=9999, seed=5)
+    x = np.array([9.0, 7.0, 1.0, 0.0, 2.0, 0.0, 3.0, 5.0])
+    w = SpatialWeights(pd.Index([f"a{i}" for i in range(n)]), sparse.csr_array(adjacency))
+    exact = np.empty(n)
+    for i in range(n):
+        k = int(adjacency[i].sum())
+        others = np.delete(x, i)
+        observed = x[i] + adjacency[i] @ x
+        sums = np.array([x[i] + sum(c) for c in itertools.combinations(others, k)])
+        upper, lower = (sums >= observed).mean(), (sums <= observed).mean()
+        exact[i] = min(1.0, 2 * min(upper, lower))
+    mc, direction = conditional_p(x, w, permutations=9999, seed=5)
     np.testing.assert_allclose(mc, exact, atol=0.03)
+    assert direction[0] == 1 and direction[3] == -1
 
 
-def test_single_lsoa_spike_is_hot_under_total_randomisation():
-    # 30 x 30 zeros with one LSOA of 12 events: the spike falls in a given 9-cell neighbourhood
-    # in 9/900 of shuffles -> two-sided p ~ 0.02 -> 95% hot; its 8 neighbours are hot too
+def esda_gi_star(x, w, permutations, seed):
+    import warnings
+
+    from esda import G_Local
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return G_Local(x, w.to_libpysal(), transform="B", star=True, permutations=permutations, seed=seed, n_jobs=1)
+
+
+def test_permutation_p_is_esda_conditional_permutation():
+    # continuous values (no ties): our two-sided p is exactly twice esda's directed p_sim, same seed
+    g = grid(8)
+    w = contiguity_weights(g)
+    x = pd.Series(np.random.default_rng(4).gamma(1.5, 2.0, len(g)), index=g["lsoa_code"])
+    x[block(8, 0, 0)] += 6.0
+    res = gi_star(x, w, permutations=999, seed=321)
+    lg = esda_gi_star(x.to_numpy(), w, 999, 321)
+    np.testing.assert_allclose(res["p_value"].to_numpy(), np.minimum(1, 2 * lg.p_sim), rtol=1e-6)
+    # the bin's sign is the tail the simulations put the observation in (esda's "directed" choice)
+    above = (lg.rGs >= lg.Gs[:, None]).sum(axis=1)
+    tail = np.where(above <= 999 - above, 1, -1)
+    significant = res["bin"] != 0
+    assert significant.sum() > 3
+    assert (np.sign(res["bin"])[significant].to_numpy() == tail[significant.to_numpy()]).all()
+    # a different seed is a different (valid) draw
+    other = gi_star(x, w, permutations=999, seed=322)
+    assert not np.array_equal(other["p_value"].to_numpy(), res["p_value"].to_numpy())
+
+
+def test_analytical_p_is_twice_esda_p_norm():
+    g = grid(8)
+    w = contiguity_weights(g)
+    x = np.random.default_rng(9).poisson(4, len(g)).astype(float)
+    res = gi_star(pd.Series(x, index=g["lsoa_code"]), w, inference="analytical")
+    lg = esda_gi_star(x, w, 0, 1)
+    np.testing.assert_allclose(res["p_value"].to_numpy(), 2 * lg.p_norm, rtol=1e-10)
+    np.testing.assert_allclose(res["gi_z"].to_numpy(), lg.Zs, rtol=1e-10)
+
+
+def test_single_lsoa_spike_conditional_vs_normal_approximation():
+    # 30 x 30 zeros with one LSOA of 12 events. Conditional permutation holds the spike fixed and
+    # draws its neighbours from the other (all zero) LSOAs: every simulation ties -> p = 1, not hot.
+    # Each of its 8 neighbours has the spike in its neighbourhood; the spike lands among a
+    # neighbour's 8 random draws in 8/899 of permutations -> two-sided p ~ 0.018 -> hot.
     g = grid(30)
     values = pd.Series(0.0, index=g["lsoa_code"])
     values["L1515"] = 12.0
-    res = gi_star(values, contiguity_weights(g), permutations=999, seed=3)
-    assert res.loc["L1515", "hot"] and 0.01 < res.loc["L1515", "p_value"] < 0.035
-    assert res["hot"].sum() == 9
+    res = gi_star(values, contiguity_weights(g), permutations=9999, seed=3)
+    assert res.loc["L1515", "p_value"] == 1.0 and not res.loc["L1515", "hot"]
+    ring = [c for c in block(30, 14, 14) if c != "L1515"]
+    assert res.loc[ring, "hot"].all() and res["hot"].sum() == 8
+    assert res.loc[ring, "p_value"].between(0.012, 0.025).all()
+    # ArcGIS's normal approximation flags the spike itself as well
+    analytical = gi_star(values, contiguity_weights(g), inference="analytical")
+    assert analytical.loc["L1515", "hot"] and analytical.loc[ring, "hot"].all()
+
+
+def test_permutations_leave_global_numpy_state_alone_and_islands_get_p_one():
+    g = grid(4, extra_island=True)
+    values = pd.Series(1.0, index=g["lsoa_code"])
+    values["ISLAND"] = 50.0
+    values["L0000"] = 9.0
+    np.random.seed(99)
+    expected = np.random.random_sample(3)
+    np.random.seed(99)
+    res = gi_star(values, contiguity_weights(g, islands="keep"), permutations=199, seed=1)
+    np.testing.assert_array_equal(np.random.random_sample(3), expected)
+    assert res.loc["ISLAND", "p_value"] == 1.0 and res.loc["ISLAND", "bin"] == 0
+
+
+def test_default_inference_is_conditional_permutation_with_enough_permutations():
+    s = index_settings()["hotspots"]
+    assert s["inference"] == "permutation" and s["permutations"] >= 999   # stable flags: benchmarks/hotspot_stability.py
 
 
 def test_index_settings_merge_data_config_sections():
@@ -252,3 +321,22 @@ def test_snap_tolerance_bridges_slivers():
     g = gpd.GeoDataFrame({"lsoa_code": ["a", "b"]}, geometry=[box(0, 0, 100, 100), box(100.5, 0, 200, 100)])
     assert contiguity_weights(g, islands="keep").cardinalities.tolist() == [0, 0]
     assert contiguity_weights(g, islands="keep", tolerance=1.0).cardinalities.tolist() == [1, 1]
+
+
+def test_results_are_memoised_per_input_and_setting(monkeypatch):
+    from sna_lib.index.hotspots import gistar
+
+    g = grid(10)
+    w = contiguity_weights(g)
+    x = planted_values(10, seed=8)
+    calls = []
+    real = gistar.conditional_p
+    monkeypatch.setattr(gistar, "conditional_p", lambda *a, **k: calls.append(k["seed"]) or real(*a, **k))
+    a = gi_star(x, w, permutations=99, seed=11)
+    a.loc[a.index[0], "hot"] = not a.loc[a.index[0], "hot"]          # callers get copies
+    b = gi_star(x.copy(), w, permutations=99, seed=11)
+    assert calls == [11]
+    assert b.loc[b.index[0], "hot"] != a.loc[a.index[0], "hot"]
+    gi_star(x, w, permutations=99, seed=12)
+    gi_star(x + 1.0, w, permutations=99, seed=11)
+    assert calls == [11, 12, 11]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sna_lib.index.hotspots import index_settings
-from sna_lib.index.risk_index import component, risk_index, risk_scores, select_top
+from sna_lib.index.risk_index import component, risk_index, risk_scores, select_top, tie_summary
 
 
 def codes(n):
@@ -130,3 +130,42 @@ def test_index_on_demo_county(demo_dir):
         assert res.loc[res["top_county"], "score"].min() > res.loc[~res["top_county"], "score"].max()
     for _, group in res.groupby("area"):
         assert group["top_csp"].sum() <= math.floor(0.05 * len(group))
+
+
+@pytest.mark.parametrize("rule, expected", [("at_most", 2), ("include_ties", 2), ("stable", 2)])
+def test_k_counts_every_lsoa_including_nan_scores(rule, expected):
+    # 20 LSOAs, 10 without a score: k comes from n = 20 (0.1 * 20 = 2), not from the 10 scored (-> 1)
+    s = pd.Series([float(i) for i in range(10)] + [np.nan] * 10, index=codes(20))
+    top = select_top(s, share=0.1, tie_rule=rule)
+    assert top.sum() == expected and top[codes(20)[8:10]].all()
+    assert tie_summary(s, share=0.1, tie_rule=rule)["k"] == 2
+
+
+def test_tied_scores_share_the_minimum_rank():
+    layers = pd.DataFrame({
+        "area": ["North"] * 6,
+        "sv_suspect_homes_bin": [3, 3, 2, 0, 0, 0],
+        "deprivation_high": [False] * 6,
+        "da_victim_homes_years_hot": [0] * 6,
+        "disorganisation_bin": [0] * 6,
+        "class_a_possession_homes_bin": [0] * 6,
+        "class_a_supply_homes_bin": [0] * 6,
+        "unemployment_bin": [0] * 6,
+    }, index=codes(6))
+    res = risk_index(layers, index_settings())
+    # two tied at the top share rank 1, the next is 3 (not 2), the three tied zeros share rank 4
+    assert res["rank"].tolist() == [1, 1, 3, 4, 4, 4]
+
+
+def test_tie_summary_reports_the_collapse_and_straddle():
+    # the case: 3 top scores + 60 tied of 1,100 -> at_most selects 3 of a target 55
+    s = pd.Series([0.9, 0.8, 0.7] + [0.5] * 60 + [0.1] * 1037, index=codes(1100))
+    t = tie_summary(s, share=0.05, tie_rule="at_most")
+    assert (t["n"], t["k"], t["above"], t["tied"], t["selected"], t["straddles"]) == (1100, 55, 3, 60, 3, True)
+    assert t["tie_groups"] == [(0.5, 60)]
+    inc = tie_summary(s, share=0.05, tie_rule="include_ties")
+    assert (inc["k"], inc["selected"]) == (55, 63)
+    assert tie_summary(s, share=0.05, tie_rule="stable")["selected"] == 55
+    # distinct scores: no tie at the cut-off
+    d = tie_summary(pd.Series(np.arange(1100.0)), share=0.05)
+    assert d["tied"] == 1 and not d["straddles"] and d["selected"] == 55 and d["sentence"].startswith("no tie")

@@ -265,7 +265,8 @@ def test_reject_mode_cascades_from_rejected_lsoa(tiny):
     assert rejected == {"geography.parquet": 1, "population.csv": 9, "census_deprivation.csv": 1,
                         "census_employment.csv": 1, "crimes.csv": 3, "persons.csv": 4, "asb.csv": 0,
                         "fire.csv": 1, "ambulance.csv": 1, "hospital_admissions.csv": 0,
-                        "school_exclusions.csv": 0, "community_survey.csv": 0, "comparators.csv": 0}
+                        "school_exclusions.csv": 0, "community_survey.csv": 0, "comparators.csv": 0,
+                        "imd (not supplied)": 0}
     crimes = [p for p in report.problems if p.file == "crimes.csv"]
     assert [p.row for p in crimes] == [3, 7, 11]
     assert all("whose row in geography was rejected" in p.reason for p in crimes)

@@ -1,4 +1,4 @@
-"""Command-line interface: ``sna demo-data | validate | run | build | figures``.
+"""Command-line interface: ``sna demo-data | import police-uk | validate | run | build | figures``.
 
 Each sub-command is a thin shell over a library function so that notebooks, tests and the
 CLI share one implementation. Heavy imports are deferred to keep ``sna --help`` instant.
@@ -54,6 +54,17 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import_police_uk(args: argparse.Namespace) -> int:
+    from sna_lib.importers.police_uk import import_police_uk
+
+    result = import_police_uk(
+        Path(args.out), street=args.street, boundaries=args.boundaries, lookups=args.lookup,
+        population=args.population, census=args.census, imd=args.imd, force=args.force,
+        county=args.county, progress=True)
+    print(result.render())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sna",
@@ -68,6 +79,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="volume multiplier: 1 = Essex-sized county, 0.05 = test-sized, 30 = national")
     p.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="table file format")
     p.set_defaults(func=_cmd_demo_data)
+
+    p = sub.add_parser("import", help="import open data into a data folder (sna import police-uk ...)")
+    isub = p.add_subparsers(dest="source", required=True, metavar="SOURCE")
+    q = isub.add_parser("police-uk", help="police.uk street-level crime + ONS open data for one force")
+    q.add_argument("--street", nargs="+", required=True, metavar="DIR|ZIP|CSV[.GZ]",
+                   help="monthly folders YYYY-MM/YYYY-MM-<force>-street.csv, the police.uk .zip, or files")
+    q.add_argument("--boundaries", required=True, help="LSOA boundaries (GeoJSON, GeoPackage, shapefile; 2011 or 2021)")
+    q.add_argument("--lookup", nargs="+", required=True, metavar="CSV",
+                   help="ONS lookups: LAD→CSP→PFA (required), LSOA→LAD, LSOA 2011→2021")
+    q.add_argument("--population", nargs="+", required=True, metavar="CSV",
+                   help="ONS small-area population estimates by single year of age (one file per mid-year)")
+    q.add_argument("--census", required=True, help="Census TS011 (2021) or QS119 (2011) households by deprivation")
+    q.add_argument("--imd", help="English IMD ranks and deciles per LSOA (optional)")
+    q.add_argument("--force", required=True, help="police.uk force id (essex), force area name or PFA code")
+    q.add_argument("--county", help="name used in headings (default: the force area name)")
+    q.add_argument("--out", required=True, help="data folder to write (empty, or an earlier import)")
+    q.set_defaults(func=_cmd_import_police_uk)
 
     p = sub.add_parser("validate", help="check a data folder against the input contract")
     p.add_argument("--data", required=True, help="data folder (see data/README.md)")

@@ -136,8 +136,22 @@ class Validation(_MapLike):
         return float(self.max_rejected_share_by_table.get(table, self.max_rejected_share))
 
 
+@dataclass(frozen=True, eq=True)
+class Coverage(_MapLike):
+    """Which calendar months the data hold (``YYYY-MM``); ``None`` = not declared.
+
+    ``missing_months`` lie between ``first_month`` and ``last_month`` and have no records at all
+    (e.g. a police.uk month that was not published or not downloaded); a record dated in one
+    is a problem. See :mod:`sna_lib.data.periods` for labelling periods that span a gap.
+    """
+
+    first_month: str | None = None
+    last_month: str | None = None
+    missing_months: tuple[str, ...] = ()
+
+
 # dataclass(frozen, eq) would hash the fields, and mapping fields are unhashable: hash the content
-for _section_class in (Baselines, Disclosure, Hotspots, RiskIndex, Validation):
+for _section_class in (Baselines, Disclosure, Hotspots, RiskIndex, Validation, Coverage):
     _section_class.__hash__ = _MapLike.__hash__  # type: ignore[method-assign]
 
 
@@ -247,6 +261,10 @@ def _passthrough(section: str, sec: Mapping[str, Any], documented: set[str], out
 
 
 DEFAULT_DEFINITIONS = ("partnership", "home_office")
+#: Definitions computed at ``data_level: open`` when ``definitions`` is not given.
+OPEN_DEFAULT_DEFINITIONS = ("open_data_proxy",)
+DATA_LEVELS = ("full", "open")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 DEFAULT_DISORGANISATION_WEIGHTS = MappingProxyType(
     {"asb": 1.0, "deliberate_fire": 2.0, "arson_not_endangering_life": 3.0, "arson_endangering_life": 5.0}
 )
@@ -282,6 +300,8 @@ class Config:
     risk_index: RiskIndex = field(default_factory=RiskIndex)
     disorganisation_weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_DISORGANISATION_WEIGHTS)
     validation: Validation = field(default_factory=Validation)
+    data_level: str = "full"
+    coverage: Coverage = field(default_factory=Coverage)
     data_dir: Path | None = None
 
     def __post_init__(self) -> None:
@@ -291,7 +311,8 @@ class Config:
     def __hash__(self) -> int:
         return hash((self.county, self.csps, self.reporting_year, self.first_year, self.rolling_end,
                      self.definitions, self.disclosure, self.hotspots, self.risk_index, self.baselines,
-                     tuple(sorted(self.disorganisation_weights.items())), self.validation, self.data_dir))
+                     tuple(sorted(self.disorganisation_weights.items())), self.validation, self.data_level,
+                     self.coverage, self.data_dir))
 
     @property
     def period_start(self) -> dt.date:
@@ -422,7 +443,44 @@ def _parse_date(value: Any, key: str, out: _Collector) -> dt.date | None:
 _TOP_KEYS = {
     "county", "synthetic", "csps", "reporting_year", "first_year", "rolling_end", "baselines",
     "definitions", "disclosure", "hotspots", "risk_index", "disorganisation_weights", "validation",
+    "data_level", "coverage",
 }
+
+
+def _month(value: Any, key: str, out: _Collector) -> str | None:
+    if isinstance(value, (dt.date, dt.datetime)):
+        value = f"{value.year:04d}-{value.month:02d}"
+    if not isinstance(value, str) or not _MONTH.match(value.strip()):
+        out.add(key, f"must be a calendar month 'YYYY-MM', got {value!r}")
+        return None
+    return value.strip()
+
+
+def _coverage(raw: Mapping[str, Any], out: _Collector) -> Coverage:
+    sec = _section(raw, "coverage", out)
+    _unknown_keys(sec, {"first_month", "last_month", "missing_months"}, "coverage.", out)
+    first = _month(sec["first_month"], "coverage.first_month", out) if sec.get("first_month") is not None else None
+    last = _month(sec["last_month"], "coverage.last_month", out) if sec.get("last_month") is not None else None
+    if first and last and first > last:
+        out.add("coverage.first_month", f"{first} is after coverage.last_month {last}")
+    missing_raw = sec.get("missing_months") or []
+    if not isinstance(missing_raw, list):
+        out.add("coverage.missing_months", "must be a list of months 'YYYY-MM'")
+        missing_raw = []
+    missing = []
+    for item in missing_raw:
+        month = _month(item, "coverage.missing_months", out)
+        if month is None:
+            continue
+        if (first and month < first) or (last and month > last):
+            out.add("coverage.missing_months", f"{month} lies outside coverage.first_month … last_month")
+        elif month in missing:
+            out.add("coverage.missing_months", f"{month} is listed twice")
+        else:
+            missing.append(month)
+    if missing and not (first and last):
+        out.add("coverage.missing_months", "needs coverage.first_month and coverage.last_month")
+    return Coverage(first_month=first, last_month=last, missing_months=tuple(sorted(missing)))
 
 
 def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
@@ -508,12 +566,18 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
             b_kw[key] = _financial_year(sec[key], f"baselines.{key}", out) or "2018/19"
     baselines = Baselines(**b_kw)
 
-    definitions_raw = raw.get("definitions", list(DEFAULT_DEFINITIONS))
+    data_level = raw.get("data_level", "full")
+    if data_level not in DATA_LEVELS:
+        out.add("data_level", f"must be one of {', '.join(DATA_LEVELS)}, got {data_level!r}")
+        data_level = "full"
+    coverage = _coverage(raw, out)
+    default_definitions = OPEN_DEFAULT_DEFINITIONS if data_level == "open" else DEFAULT_DEFINITIONS
+    definitions_raw = raw.get("definitions", list(default_definitions))
     if isinstance(definitions_raw, str):
         definitions_raw = [definitions_raw]
     if not isinstance(definitions_raw, list) or not definitions_raw:
         out.add("definitions", "must be a non-empty list of definition ids or YAML file names")
-        definitions_raw = list(DEFAULT_DEFINITIONS)
+        definitions_raw = list(default_definitions)
     resolved = [_resolve_definition(e, data_dir, out) for e in definitions_raw]
     definitions = tuple(d for d in resolved if d is not None)
 
@@ -581,6 +645,8 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
             r_kw["top_share"] = float(sec["top_share"])
         else:
             out.add("risk_index.top_share", f"must be a share above 0 and at most 1, got {sec['top_share']!r}")
+    if "method" in sec and sec["method"] not in ("score", "model"):
+        out.add("risk_index.method", f"must be 'score' or 'model', got {sec['method']!r}")
     if sec.get("weights") is not None:
         w = _weights(sec["weights"], "risk_index.weights", out)
         if w is not None:
@@ -609,7 +675,7 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
         synthetic=synthetic, rolling_end=rolling_end, baselines=baselines, definitions=definitions,
         disclosure=disclosure, hotspots=hotspots, risk_index=risk_index,
         disorganisation_weights=disorganisation, validation=validation,
-        data_dir=data_dir.resolve(),
+        data_level=data_level, coverage=coverage, data_dir=data_dir.resolve(),
     )
 
 

@@ -76,6 +76,12 @@ __all__ = [
     "series_label",
     "top_risk_table",
     "validation_table",
+    "hotspot_method",
+    "baseline_comparison_table",
+    "baseline_sentence",
+    "tie_sentence",
+    "risk_top_notes",
+    "comparison_notes",
     "irr_table",
     "moran_sentence",
     "survey_themes",
@@ -1012,6 +1018,33 @@ def sv_persistence(dataset, year: int, *, sv_ids, settings: dict | None = None, 
     return out
 
 
+def hotspot_method(settings: dict) -> str:
+    """The hot-spot method, inference, permutations and seed in words, for captions and prose.
+
+    Examples
+    --------
+    >>> from sna_lib.index.hotspots import index_settings
+    >>> hotspot_method(index_settings())
+    'Getis–Ord Gi* at 95% confidence; conditional permutation test, 999 permutations, seed 12345'
+    >>> hotspot_method(index_settings({"hotspots": {"inference": "analytical", "fdr": True}}))
+    'Getis–Ord Gi* at 95% confidence; normal approximation (as ArcGIS); false-discovery-rate corrected'
+    >>> hotspot_method(index_settings({"hotspots": {"method": "poisson"}}))
+    'Poisson probability against the population, upper tail p ≤ 0.05'
+    """
+    cfg = settings["hotspots"]
+    confidence = float(cfg["confidence"])
+    if cfg.get("method", "gistar") == "poisson":
+        alpha = cfg.get("poisson_alpha") or (1 - confidence)
+        return f"Poisson probability against the population, upper tail p ≤ {alpha:.2g}"
+    permutations = int(cfg.get("permutations", 0) or 0)
+    if cfg.get("inference", "permutation") == "analytical" or permutations <= 0:
+        inference = "normal approximation (as ArcGIS)"
+    else:
+        inference = f"conditional permutation test, {permutations:,} permutations, seed {int(cfg['seed'])}"
+    text = f"Getis–Ord Gi* at {confidence:.0%} confidence; {inference}"
+    return text + ("; false-discovery-rate corrected" if cfg.get("fdr") else "")
+
+
 def new_hotspots_by_csp(persistent: pd.DataFrame, geography: pd.DataFrame) -> pd.DataFrame:
     """Neighbourhoods that are hotspots now and new hotspots, by CSP (from :func:`sv_persistence`).
 
@@ -1101,9 +1134,11 @@ def series_label(name: str) -> str:
 
 
 def top_risk_table(index: pd.DataFrame, geography: pd.DataFrame, area: str) -> pd.DataFrame:
-    """Top-scoring LSOAs of ``risk_index.risk_index``: county-wide selection, or the CSP's own top share.
+    """Top-ranked LSOAs of ``risk_index.risk_index`` / ``risk_model.configured_index``: county-wide
+    selection, or the CSP's own top share.
 
-    Columns ``Neighbourhood, LSOA code, CSP, Score, Rank in county`` sorted by rank.
+    Columns ``Neighbourhood, LSOA code, CSP, Score, Rank in county`` (plus ``Predicted offences
+    next year`` when the fitted model chose them) sorted by rank.
     """
     flag = "top_county" if area == "county" else "top_csp"
     rows = index[index[flag].to_numpy(dtype=bool)]
@@ -1117,11 +1152,15 @@ def top_risk_table(index: pd.DataFrame, geography: pd.DataFrame, area: str) -> p
         "Score": [f"{v:.3f}" for v in rows["score"].astype(float).tolist()],
         "Rank in county": rows["rank"].to_numpy(),
     })
+    if "predicted_sv" in rows:
+        out.insert(4, "Predicted offences next year", [f"{v:.1f}" for v in rows["predicted_sv"].astype(float).tolist()])
     return out.sort_values(["Rank in county", "LSOA code"], kind="mergesort").reset_index(drop=True)
 
 
 SELECTION_LABELS = {
     "risk_index": "Risk index (top-ranked neighbourhoods)",
+    "model": "Fitted model (highest predicted serious violence)",
+    "last_year_top_counts_model": "Naive baseline: same number of neighbourhoods with most offences last year",
     "last_year_hotspots": "Naive baseline: last year's hotspots",
     "last_year_top_counts": "Naive baseline: same number of neighbourhoods with most offences last year",
 }
@@ -1139,6 +1178,156 @@ def validation_table(validation: pd.DataFrame) -> pd.DataFrame:
         f"Share of {year + 1} offences captured (%)": (100 * latest["capture_rate"].astype(float)).round(1).to_numpy(),
         "Lift (capture ÷ area share)": latest["lift"].astype(float).round(2).to_numpy(),
     })
+
+
+METHOD_LABELS = {"risk_index": "the risk index", "model": "the fitted model", "score": "the risk index score"}
+
+
+def _with_interval(value: float, interval, scale: float = 1.0, digits: int = 1) -> str:
+    if value is None or not np.isfinite(value):
+        return "–"
+    low, high = interval
+    text = f"{scale * value:.{digits}f}"
+    if np.isfinite(low) and np.isfinite(high):
+        text += f" ({scale * low:.{digits}f} to {scale * high:.{digits}f})"
+    return text
+
+
+def baseline_comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Page table of ``index_validation.index_vs_baseline``: each method beside its same-size
+    naive baseline, pooled over the years, with 95% intervals.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> row = {"years": [2021, 2022], "lsoas": [55, 54], "capture": 0.243, "capture_interval": (0.2, 0.29),
+    ...        "baseline_capture": 0.32, "baseline_capture_interval": (0.28, 0.36), "pai": 5.2,
+    ...        "pai_interval": (4.1, 6.3), "baseline_pai": 6.9, "baseline_pai_interval": (6.0, 7.8),
+    ...        "verdict": "loses", "area_basis": "land area",
+    ...        "capture_by_year": {2021: 0.25, 2022: 0.236}, "baseline_capture_by_year": {2021: 0.31, 2022: 0.33}}
+    >>> t = baseline_comparison_table(pd.DataFrame([row], index=pd.Index(["risk_index"], name="method")))
+    >>> t.iloc[:, 2].tolist()
+    ['24.3 (20.0 to 29.0)', '32.0 (28.0 to 36.0)']
+    >>> t["Compared with the baseline"].tolist()
+    ['worse', '']
+    """
+    rows = []
+    for method, r in summary.iterrows():
+        first, last = r["years"][0] + 1, r["years"][-1] + 1
+        sizes = sorted(set(r["lsoas"]))
+        size = f"{sizes[0]:,}" if len(sizes) == 1 else f"{sizes[0]:,}–{sizes[-1]:,}"
+        for label, prefix in ((SELECTION_LABELS.get(method, method), ""),
+                              ("Naive baseline: same number of neighbourhoods with most offences the year before",
+                               "baseline_")):
+            by_year = r.get(f"{prefix}capture_by_year") or {}
+            rows.append({
+                "Selection": label,
+                "Neighbourhoods selected each year": size,
+                f"Share of next year's offences captured, {first}–{last} (%, 95% interval)":
+                    _with_interval(r[f"{prefix}capture"], r[f"{prefix}capture_interval"], 100),
+                f"PAI (capture ÷ share of {r['area_basis']}, 95% interval)":
+                    _with_interval(r[f"{prefix}pai"], r[f"{prefix}pai_interval"], 1, 2),
+                "Capture by year (%)": ", ".join(f"{100 * v:.1f}" for _, v in sorted(by_year.items())),
+                "Compared with the baseline": ({"wins": "better", "loses": "worse"}.get(r["verdict"], "no clear difference")
+                                               if not prefix else ""),
+            })
+    return pd.DataFrame(rows)
+
+
+def baseline_sentence(summary: pd.DataFrame, method: str = "risk_index") -> str:
+    """One plain sentence: did ``method`` beat the same-size naive baseline?
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> row = {"years": [2019, 2022], "capture": 0.243, "baseline_capture": 0.32, "verdict": "loses",
+    ...        "capture_difference": -0.077, "capture_difference_interval": (-0.12, -0.03)}
+    >>> baseline_sentence(pd.DataFrame([row], index=["risk_index"]))
+    "Over 2020–2023, the risk index captured 24.3% of the next year's serious violence; simply taking the same number of neighbourhoods with the most serious violence the year before captured 32.0%. The risk index does worse than this naive baseline (difference −7.7 percentage points, 95% interval −12.0 to −3.0)."
+    """
+    r = summary.loc[method]
+    name = METHOD_LABELS.get(method, method)
+    low, high = (100 * v for v in r["capture_difference_interval"])
+    diff = f"difference {_signed(100 * r['capture_difference'])} percentage points, 95% interval {_signed(low)} to {_signed(high)}"
+    verdict = {"wins": f"{name[0].upper() + name[1:]} does better than this naive baseline ({diff}).",
+               "loses": f"{name[0].upper() + name[1:]} does worse than this naive baseline ({diff}).",
+               }.get(r["verdict"], f"There is no clear difference between {name} and this naive baseline ({diff}).")
+    return (f"Over {r['years'][0] + 1}–{r['years'][-1] + 1}, {name} captured {100 * r['capture']:.1f}% of the next "
+            f"year's serious violence; simply taking the same number of neighbourhoods with the most serious "
+            f"violence the year before captured {100 * r['baseline_capture']:.1f}%. {verdict}")
+
+
+def _signed(value: float) -> str:
+    return f"{value:.1f}".replace("-", "−")
+
+
+def tie_sentence(tie: dict) -> str:
+    """What the tie rule did at the top-share cut-off (``risk_index.tie_summary``), for the page.
+
+    Examples
+    --------
+    >>> tie_sentence({"n": 1100, "k": 55, "selected": 3, "above": 3, "tied": 60, "straddles": True,
+    ...               "tie_rule": "at_most", "tie_groups": [(0.5, 60)]})
+    '60 neighbourhoods share the score at the cut-off for the top 55 of 1,100, and only 3 score higher. The tie rule (at_most: never split a tied group) leaves the tied group out, so 3 neighbourhoods are selected rather than 55. Among the highest-ranked, 1 group of neighbourhoods shares a score (the largest has 60).'
+    """
+    rules = {"at_most": "at_most: never split a tied group", "include_ties": "include_ties: keep the whole tied group",
+             "stable": "stable: break ties by neighbourhood code"}
+    rule = rules.get(tie["tie_rule"], tie["tie_rule"])
+    groups = tie.get("tie_groups") or []
+    within = ""
+    if groups:
+        many = len(groups) > 1
+        within = (f" Among the highest-ranked, {len(groups):,} group{'s' if many else ''} of neighbourhoods "
+                  f"share{'' if many else 's'} a score (the largest has {max(size for _, size in groups):,}).")
+    if tie["tied"] <= 1 or not tie["straddles"]:
+        return (f"No tied group crosses the cut-off for the top {tie['k']:,} of {tie['n']:,} neighbourhoods: "
+                f"{tie['selected']:,} are selected.{within}")
+    effect = {"at_most": "leaves the tied group out", "include_ties": "takes the whole tied group",
+              "stable": "takes part of the tied group, in code order"}.get(tie["tie_rule"], "resolves the tie")
+    return (f"{tie['tied']:,} neighbourhoods share the score at the cut-off for the top {tie['k']:,} of "
+            f"{tie['n']:,}, and only {tie['above']:,} score higher. The tie rule ({rule}) {effect}, so "
+            f"{tie['selected']:,} neighbourhoods are selected rather than {tie['k']:,}.{within}")
+
+
+def risk_top_notes(index: pd.DataFrame, settings: dict, area: str) -> dict:
+    """Sentences on how the top share was chosen and what the tie rule did (county or one CSP).
+
+    Returns ``{"method": ..., "ties": ..., "tie": tie_summary}``.
+    """
+    from sna_lib.index.risk_index import tie_summary
+
+    cfg = settings["risk_index"]
+    share = float(cfg.get("top_share", 0.05))
+    model = index.attrs.get("method") == "model"
+    ranked = index["predicted_sv"] if model else index["score"]
+    if area != "county":
+        ranked = ranked[(index["area"] == area).to_numpy(dtype=bool)]
+    tie = tie_summary(ranked, share=share, tie_rule=cfg.get("tie_rule", "at_most"))
+    how = ("the fitted model's predicted serious violence for next year (`risk_index.method: model`)" if model
+           else "score (`risk_index.method: score`)")
+    return {"method": f"The top {share:.0%} of neighbourhoods are chosen by {how}; they are mapped and listed below.",
+            "ties": tie_sentence(tie), "tie": tie}
+
+
+def comparison_notes(summary: pd.DataFrame, run, configured: str) -> dict:
+    """Sentences for the index-vs-baseline section (``index_validation.index_vs_baseline``).
+
+    Returns ``area_basis`` (what the PAI divides by), one verdict sentence per method and ``best``
+    (which method captured more, and which one the page's top share uses).
+    """
+    out = {"area_basis": ("the county's land area" if run.area_basis == "land area"
+                          else "all neighbourhoods (no land areas in the geography)")}
+    for method in summary.index:
+        out[method] = baseline_sentence(summary, method)
+    if len(summary) > 1:
+        order = sorted(summary.index, key=lambda m: -float(summary.loc[m, "capture"]))
+        best, other = order[0], order[1]
+        out["best"] = (f"Of the two, {METHOD_LABELS.get(best, best)} captured more "
+                       f"({100 * summary.loc[best, 'capture']:.1f}% against {100 * summary.loc[other, 'capture']:.1f}%); "
+                       f"the top share on this page uses {METHOD_LABELS.get(configured, configured)}.")
+    else:
+        out["best"] = ""
+    return out
 
 
 def irr_table(result) -> pd.DataFrame:

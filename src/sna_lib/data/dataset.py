@@ -27,6 +27,8 @@ class Dataset:
     ``datetime64[ns]``, flags ``bool`` (geography ``urban``/``nte``: nullable ``boolean``,
     all missing when not supplied), counts ``int64`` (``persons.age``: nullable ``Int64``).
     Optional tables that were not supplied are empty frames with the contract columns.
+    At ``data_level: open`` ``crimes`` and ``asb`` carry ``month`` (first day of the month) and
+    a ``date`` column equal to it; ``crimes`` has ``category`` instead of offence codes and flags.
     """
 
     config: Config
@@ -43,7 +45,14 @@ class Dataset:
     school_exclusions: pd.DataFrame
     community_survey: pd.DataFrame
     comparators: pd.DataFrame
+    imd: pd.DataFrame
+    import_log: pd.DataFrame
     quality: DataQuality
+
+    @property
+    def data_level(self) -> str:
+        """``full`` (partnership records) or ``open`` (police.uk categories and months)."""
+        return self.config.data_level
 
     def lsoa_area(self) -> pd.Series:
         """CSP name per LSOA code (``geography`` as a lookup Series)."""
@@ -89,4 +98,12 @@ def load_dataset(data_dir: Path | str, *, validate: bool = True) -> Dataset:
         report.raise_if_failed()
     elif report.structural or report.row_problems:
         raise DataValidationError(report.problems)
-    return Dataset(config=run.config, quality=report.quality, **run.tables)  # type: ignore[arg-type]
+    tables = run.tables
+    if run.config.data_level == "open":
+        # month-level records: ``date`` is the first day of ``month`` (never a day of occurrence),
+        # so code that windows by date works unchanged at month resolution
+        for name in ("crimes", "asb"):
+            frame = tables[name]
+            if "month" in frame.columns and "date" not in frame.columns:
+                tables[name] = frame.assign(date=frame["month"])
+    return Dataset(config=run.config, quality=report.quality, **tables)  # type: ignore[arg-type]

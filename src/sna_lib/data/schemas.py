@@ -15,6 +15,7 @@ The specs drive three things:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -29,6 +30,7 @@ import pyarrow.compute as pc
 from sna_lib.data.names import FORMULA_START, SIGNED_NUMBER
 
 # kinds: "id" (identifier), "code" (short code), "text" (free text), "int", "float", "date",
+#        "month" (calendar month 'YYYY-MM', loaded as the first day of the month),
 #        "bool", "fy" (financial / academic year 'YYYY/YY')
 TEXT_KINDS = frozenset({"id", "code", "text", "fy"})
 _MAX_LEN = {"id": 64, "code": 64, "text": 500, "fy": 7}
@@ -48,7 +50,7 @@ class ColumnSpec:
     name : str
         Exact column name.
     kind : str
-        ``id``, ``code``, ``text``, ``int``, ``float``, ``date``, ``bool`` or ``fy``.
+        ``id``, ``code``, ``text``, ``int``, ``float``, ``date``, ``month``, ``bool`` or ``fy``.
     required : bool
         The column must be present (optional columns are added empty when absent).
     nullable : bool
@@ -86,7 +88,7 @@ class ColumnSpec:
             return "float64"
         if self.kind == "bool":
             return "boolean" if (self.nullable or not self.required) else "bool"
-        return "datetime64[ns]"
+        return "datetime64[ns]"  # date and month
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class TableSpec:
     dated: bool = False
     sums: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)
     min_rows: int = 0
+    derived: tuple[str, ...] = ()  # columns the loader derives (a copy in a file is ignored, no warning)
 
     def column(self, name: str) -> ColumnSpec:
         """Return the spec of column ``name``."""
@@ -128,6 +131,33 @@ def _col(name: str, kind: str, **kw) -> ColumnSpec:
 
 
 _LSOA = _col("lsoa_code", "code", references="geography.lsoa_code")
+_OPTIONAL_RANK = {"required": False, "nullable": True, "min": 1, "max": 100_000}
+_OPTIONAL_DECILE = {"required": False, "nullable": True, "min": 1, "max": 10}
+_IMD_DOMAINS = ("income", "employment", "education", "health", "crime", "barriers", "living_environment")
+
+#: Data levels of the one contract (``config.yaml: data_level``): ``full`` = partnership
+#: records (Home Office offence codes, flags, persons); ``open`` = police.uk street-level
+#: records (category + month + LSOA, no codes, flags or persons).
+DATA_LEVELS: tuple[str, ...] = ("full", "open")
+
+#: police.uk crime types (the "Crime type" column) as contract codes, in police.uk order.
+#: Anti-social behaviour is not a crime type here: those rows form the ``asb`` table.
+POLICE_UK_CATEGORIES: dict[str, str] = {
+    "Bicycle theft": "bicycle_theft",
+    "Burglary": "burglary",
+    "Criminal damage and arson": "criminal_damage_and_arson",
+    "Drugs": "drugs",
+    "Other crime": "other_crime",
+    "Other theft": "other_theft",
+    "Possession of weapons": "possession_of_weapons",
+    "Public order": "public_order",
+    "Robbery": "robbery",
+    "Shoplifting": "shoplifting",
+    "Theft from the person": "theft_from_the_person",
+    "Vehicle crime": "vehicle_crime",
+    "Violence and sexual offences": "violence_and_sexual_offences",
+}
+CATEGORY_CODES: tuple[str, ...] = tuple(POLICE_UK_CATEGORIES.values())
 _COUNT = {"min": 0, "max": 100_000_000}
 _YEAR = {"min": 1990, "max": 2100}
 _FLAG_NAMES = ("domestic_abuse", "knife", "firearm", "other_weapon", "county_lines", "gang")
@@ -141,10 +171,13 @@ TABLES: dict[str, TableSpec] = {
             _col("area", "text", references="config.csps"),
             _col("urban", "bool", required=False, nullable=True),
             _col("nte", "bool", required=False, nullable=True),
+            _col("non_residential", "bool", required=False, nullable=True),
+            _col("non_residential_reason", "text", required=False, nullable=True),
         ), key=("lsoa_code",), geo=True, min_rows=1),
         TableSpec("population", (
             _LSOA, _col("year", "int", **_YEAR), _col("age", "int", min=0, max=90),
             _col("population", "int", min=0, max=1_000_000),
+            _col("estimate_year", "int", required=False, nullable=True, **_YEAR),
         ), key=("lsoa_code", "year", "age"), min_rows=1),
         TableSpec("census_deprivation", (
             _LSOA, _col("households", "int", **_COUNT),
@@ -201,8 +234,52 @@ TABLES: dict[str, TableSpec] = {
             _col("series", "code"), _col("area", "text"), _col("year", "int", **_YEAR),
             _col("value", "float", min=-MAX_ABS_NUMBER, max=MAX_ABS_NUMBER),
         ), key=("series", "area", "year"), required=False),
+        TableSpec("imd", (
+            _LSOA, _col("imd_rank", "int", min=1, max=100_000), _col("imd_decile", "int", min=1, max=10),
+            *(_col(f"{d}_rank", "int", **_OPTIONAL_RANK) for d in _IMD_DOMAINS),
+            *(_col(f"{d}_decile", "int", **_OPTIONAL_DECILE) for d in _IMD_DOMAINS),
+        ), key=("lsoa_code",), required=False),
+        TableSpec("import_log", (
+            _col("source_file", "text"), _col("table", "code", allowed=("crimes", "asb")),
+            _col("month", "month", nullable=True), _col("outcome", "code", allowed=("used", "rejected")),
+            _col("reason", "text"), _col("rows", "int", **_COUNT),
+        ), key=("source_file", "table", "outcome", "reason"), required=False),
     )
 }
+
+#: Tables whose shape differs at the ``open`` data level (everything else is shared).
+_OPEN_OVERRIDES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (
+        TableSpec("crimes", (
+            _col("crime_id", "id", unique=True), _col("month", "month"),
+            _col("category", "code", allowed=CATEGORY_CODES), _LSOA,
+            _col("location", "text", required=False, nullable=True),
+        ), key=("crime_id",), dated=True, min_rows=1, derived=("date",)),
+        TableSpec("asb", (
+            _col("incident_id", "id", unique=True), _col("month", "month"), _LSOA,
+            _col("location", "text", required=False, nullable=True),
+        ), key=("incident_id",), required=False, dated=True, derived=("date",)),
+        dataclasses.replace(TABLES["census_employment"], required=False, min_rows=0),
+        dataclasses.replace(TABLES["persons"], required=False, min_rows=0),
+    )
+}
+OPEN_TABLES: dict[str, TableSpec] = {name: _OPEN_OVERRIDES.get(name, spec) for name, spec in TABLES.items()}
+
+
+def tables_for(level: str = "full") -> dict[str, TableSpec]:
+    """The table specs of one data level (see :data:`DATA_LEVELS`).
+
+    Examples
+    --------
+    >>> tables_for("open")["crimes"].names
+    ['crime_id', 'month', 'category', 'lsoa_code', 'location']
+    >>> tables_for("open")["persons"].required, tables_for("full")["persons"].required
+    (False, True)
+    """
+    if level not in DATA_LEVELS:
+        raise ValueError(f"unknown data level {level!r} (known: {', '.join(DATA_LEVELS)})")
+    return OPEN_TABLES if level == "open" else TABLES
 
 #: Load order: every table comes after the tables it refers to.
 TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
@@ -275,9 +352,10 @@ def parse_dates(values: pd.Series) -> pd.Series:
 def _typed_mismatch(series: pd.Series, kind: str) -> str | None:
     """Reason when a typed (Parquet) column holds a type that cannot be this ``kind``."""
     k = series.dtype.kind
-    if kind == "date" and k != "M":
+    if kind in ("date", "month") and k != "M":
+        text = "YYYY-MM-DD" if kind == "date" else "YYYY-MM"
         return (f"holds {series.dtype} values, not dates: store the column as a date/timestamp "
-                "or as text YYYY-MM-DD")
+                f"or as text {text}")
     if kind in ("int", "float", "bool") and k == "M":
         return f"holds dates, not {_EXPECTED[kind]}"
     return None
@@ -290,6 +368,22 @@ def _datetime_in_range(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     if outside.any():
         values = values.mask(outside)
     return values.astype("datetime64[ns]"), outside
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_months(values: pd.Series) -> pd.Series:
+    """Parse calendar months ``YYYY-MM`` to the first day of the month; anything else is ``NaT``.
+
+    Examples
+    --------
+    >>> parse_months(pd.Series(["2018-01", "2018-13", "2018-01-05", "2018"])).tolist()
+    [Timestamp('2018-01-01 00:00:00'), NaT, NaT, NaT]
+    """
+    month = values.astype("str").str.extract(_MONTH)
+    text = month[0] + "-" + month[1] + "-01"
+    return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
 
 
 def coerce_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.ndarray, str]:
@@ -384,6 +478,15 @@ def coerce_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.nd
             values = values.astype(bool)
         return values, bad, reason
 
+    if kind == "month":
+        reason = "is not a calendar month in the form YYYY-MM"
+        if series.dtype.kind == "M":
+            values, outside = _datetime_in_range(series)
+            bad = outside | (values.notna().to_numpy() & (values.dt.day != 1).to_numpy())
+            return values.mask(bad), bad, reason + " (or a first-of-month date, years 1678 to 2261)"
+        values = pd.Series(_by_unique(text, parse_months), index=series.index).astype("datetime64[ns]")
+        bad = ~blank & values.isna().to_numpy()
+        return values, bad, reason
     if kind == "date":
         if series.dtype.kind == "M":
             values, outside = _datetime_in_range(series)
@@ -449,6 +552,7 @@ class Context:
     period_start: pd.Timestamp | None = None
     period_end: pd.Timestamp | None = None
     max_year: int | None = None
+    missing_months: tuple[str, ...] = ()
 
 
 def looks_like_formula(s: pd.Series) -> pd.Series:
@@ -569,10 +673,15 @@ def _column_checks(col: ColumnSpec, table: TableSpec, context: Context) -> list[
             high = min(high if high is not None else context.max_year, context.max_year)
         if low is not None and high is not None:
             checks.append(pa.Check.in_range(low, high, error=f"must be between {_number(low)} and {_number(high)}"))
-    if col.kind == "date" and table.dated and context.period_start is not None:
+    if col.kind in ("date", "month") and table.dated and context.period_start is not None:
         start, end = context.period_start, context.period_end
         checks.append(pa.Check.in_range(
             start, end, error=f"is outside the data period {start:%Y-%m-%d} to {end:%Y-%m-%d}"))
+    if col.kind in ("date", "month") and table.dated and context.missing_months:
+        missing = list(context.missing_months)
+        checks.append(pa.Check(
+            lambda s: ~s.dt.strftime("%Y-%m").isin(missing), ignore_na=True,
+            error=f"falls in a month that config.yaml coverage.missing_months declares missing ({', '.join(missing)})"))
     checks.extend(_reference_checks(col, context))
     return checks
 
@@ -618,7 +727,7 @@ def table_schema(spec: TableSpec, context: Context | None = None) -> pa.DataFram
     for col in spec.columns:
         # integer and flag columns stay nullable until rejected rows are dropped, so only the
         # float and date dtypes are asserted here; coerce_frame guarantees the others
-        dtype = col.dtype if col.kind in ("float", "date") else None
+        dtype = col.dtype if col.kind in ("float", "date", "month") else None
         columns[col.name] = pa.Column(
             dtype, checks=_column_checks(col, spec, context), nullable=True,
             unique=col.unique or spec.key == (col.name,), report_duplicates="exclude_first",

@@ -182,8 +182,12 @@ def read_csv(path: Path) -> RawTable:
     >>> list(raw.frame.columns), raw.frame.iloc[0, 0], raw.problems
     (['incident_id', 'date'], 'A1', [])
     """
-    name = path.name
-    data = path.read_bytes()
+    return read_csv_bytes(path.name, path.read_bytes())
+
+
+def read_csv_bytes(name: str, data: bytes) -> RawTable:
+    """:func:`read_csv` for CSV content already in memory (e.g. a member of a ``.zip``);
+    ``name`` is the file name used in problems."""
     if len(data) < 4096 and not data.strip():
         return RawTable(name, None, [Problem(name, None, None, "is empty (no header row)")])
     data, problem = _decode_problem(name, data)

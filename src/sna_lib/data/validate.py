@@ -35,8 +35,6 @@ import pandera.errors
 from sna_lib.config import Config, load_config
 from sna_lib.errors import DataValidationError, Problem
 from sna_lib.data.schemas import (
-    TABLE_ORDER,
-    TABLES,
     Context,
     TableSpec,
     coerce_frame,
@@ -44,6 +42,7 @@ from sna_lib.data.schemas import (
     required_missing,
     sum_error,
     table_schema,
+    tables_for,
     value_set,
 )
 from sna_lib.data.tableio import RawTable, contract_files, find_table_file, read_table
@@ -114,6 +113,7 @@ class ValidationReport:
     row_problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     quality: DataQuality = field(default_factory=DataQuality)
+    sources: pd.DataFrame | None = None  # import_log reconciliation (sna_lib.data.data_level.source_reconciliation)
 
     @property
     def problems(self) -> list[Problem]:
@@ -151,6 +151,13 @@ class ValidationReport:
             lines.append(f"  {'file':<{width}}{'read':>10}{'used':>10}{'rejected':>10}  reasons")
             for row in frame.itertuples(index=False):
                 lines.append(f"  {row.file:<{width}}{row.read:>10,}{row.used:>10,}{row.rejected:>10,}  {row.reasons}")
+        if self.sources is not None and len(self.sources):
+            total = self.sources.iloc[-1]
+            lines.append(f"\nSource rows (import_log): read {total['read']:,} = crimes {total['used_crimes']:,} + "
+                         f"ASB {total['used_asb']:,} + rejected {total['rejected']:,}")
+            for col in self.sources.columns:
+                if col.startswith("rejected: "):
+                    lines.append(f"  {col}: {int(total[col]):,}")
         return "\n".join(lines) + "\n"
 
 
@@ -199,7 +206,7 @@ def _column_problems(raw: RawTable, spec: TableSpec, warnings: list[Problem]) ->
     present = [c for c in frame.columns if c != "geometry" or not spec.geo]
     expected = spec.names
     missing = [c for c in expected if c not in present and spec.column(c).required]
-    extra = [c for c in present if c not in expected]
+    extra = [c for c in present if c not in expected and c not in spec.derived]
     problems = []
     for col in missing:
         hint = ""
@@ -401,12 +408,54 @@ def _empty_frame(spec: TableSpec) -> pd.DataFrame:
 
 
 def _context(config: Config, offence_codes: frozenset[str] | None) -> Context:
+    start, end = pd.Timestamp(config.period_start), pd.Timestamp(config.period_end)
+    coverage = config.coverage
+    if coverage.first_month:
+        start = max(start, pd.Timestamp(f"{coverage.first_month}-01"))
+    if coverage.last_month:
+        end = min(end, pd.Timestamp(f"{coverage.last_month}-01") + pd.offsets.MonthEnd(0))
     return Context(
         offence_codes=offence_codes, csps=config.csps,
         areas=(*config.csps, "county", config.county),
-        period_start=pd.Timestamp(config.period_start), period_end=pd.Timestamp(config.period_end),
-        max_year=config.reporting_year + 1,
+        period_start=start, period_end=end,
+        max_year=config.reporting_year + 1, missing_months=tuple(coverage.missing_months),
     )
+
+
+def _definition_problems(config: Config) -> list[Problem]:
+    """Definitions that need columns this data level does not have (structural)."""
+    from sna_lib.measures.classify import load_definition
+
+    problems = []
+    for entry in config.definitions:
+        try:
+            definition = load_definition(entry)
+        except DataValidationError as exc:
+            problems.extend(exc.problems)
+            continue
+        if definition.data_level != config.data_level:
+            need = ("police.uk categories (data_level: open)" if definition.data_level == "open"
+                    else "Home Office offence codes and flags (data_level: full)")
+            problems.append(Problem("config.yaml", "definitions", None,
+                                    f"definition {definition.id!r} needs {need}; this folder is "
+                                    f"data_level: {config.data_level}"))
+    return problems
+
+
+def _import_log_problems(tables: dict[str, pd.DataFrame], quality: DataQuality) -> list[Problem]:
+    """An importer's log must account for exactly the rows of the tables it wrote."""
+    log = tables.get("import_log")
+    if log is None or log.empty:
+        return []
+    problems = []
+    for table in ("crimes", "asb"):
+        logged = int(log.loc[(log["table"] == table) & (log["outcome"] == "used"), "rows"].sum())
+        q = quality.files.get(table)
+        read = q.read if q is not None else 0
+        if logged != read:
+            problems.append(Problem("import_log", "rows", None,
+                                    f"says {logged:,} {table} rows were used but the {table} table has {read:,} rows"))
+    return problems
 
 
 def _replace(context: Context, **changes) -> Context:
@@ -449,8 +498,10 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
                                            "offence reference table not available; offence codes were not checked"))
         context = _replace(context, offence_codes=None if codes is None else value_set(codes))
 
-    for name in TABLE_ORDER:
-        spec = TABLES[name]
+    if checks:
+        report.structural.extend(_definition_problems(config))
+    specs = tables_for(config.data_level)
+    for name, spec in specs.items():
         path, problems = find_table_file(data_dir, name, geo=spec.geo)
         report.structural.extend(problems)
         if path is None:
@@ -471,6 +522,14 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
             quality = report.quality.files.get(name)
             if quality is not None:
                 quality.used, quality.rejected = 0, quality.read
+    if checks:
+        report.structural.extend(_import_log_problems(tables, report.quality))
+    if len(tables.get("import_log", ())):
+        from sna_lib.data.data_level import source_reconciliation
+
+        report.sources = source_reconciliation(tables["import_log"])
+    # the import log describes source files, not records of this folder: not a quality row
+    report.quality.files.pop("import_log", None)
     return _Run(report, config, tables)
 
 

@@ -30,8 +30,11 @@ equal on paper tie). ``tie_rule`` (config ``risk_index.tie_rule``):
     exactly ``k = ceil(top_share · n)`` LSOAs: sort by score descending, then
     ``lsoa_code`` ascending.
 
-Missing scores (NaN) are never selected. The same rule is applied county-wide and within
-each CSP (``area``).
+Missing scores (NaN) are never selected, but ``n`` counts every LSOA (NaN scores too), so
+``k`` does not shrink when some scores are missing. The same rule is applied county-wide and
+within each CSP (``area``); :func:`tie_summary` reports what the rule did at the cut-off (e.g.
+"3 top scores + 60 tied of 1,100 selects 3"). ``rank`` gives tied scores the same (minimum)
+rank.
 """
 
 from __future__ import annotations
@@ -140,20 +143,71 @@ def select_top(scores: pd.Series, *, share: float = 0.05, tie_rule: str = "at_mo
     if not len(valid):
         return selected
     ordered = np.sort(valid.to_numpy())[::-1]
+    k = _target_size(share, n, tie_rule)
     if tie_rule == "at_most":
-        k = math.floor(share * n + 1e-9)
         if k <= 0:
             return selected
         if k >= len(ordered):
             return values.notna()
         return (values > ordered[k]).fillna(False).astype(bool)
-    k = min(max(1, math.ceil(share * n - 1e-9)), len(ordered))
+    k = min(k, len(ordered))
     if tie_rule == "include_ties":
         return (values >= ordered[k - 1]).fillna(False).astype(bool)
     frame = pd.DataFrame({"score": values, "code": scores.index.astype(str)}).dropna(subset=["score"])
     chosen = frame.sort_values(["score", "code"], ascending=[False, True], kind="mergesort").index[:k]
     selected.loc[chosen] = True
     return selected
+
+
+def tie_summary(scores: pd.Series, *, share: float = 0.05, tie_rule: str = "at_most") -> dict:
+    """What the tie rule did at the top-``share`` cut-off, as numbers a page can show.
+
+    Returns
+    -------
+    dict
+        ``n`` (LSOAs, NaN scores included), ``k`` (the rule's target size: ``floor`` for
+        ``at_most``, else ``ceil``), ``selected``, ``above`` (LSOAs scoring strictly more than the
+        k-th highest score), ``tied`` (LSOAs sharing the k-th highest score), ``straddles`` (that
+        tied group crosses the cut-off), ``tie_groups`` (tied groups, size ≥ 2, among the
+        ``k + tied`` highest scores, as ``(score, size)`` from the top) and ``sentence``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.Series([0.9, 0.8, 0.7] + [0.5] * 60 + [0.1] * 1037)
+    >>> t = tie_summary(s, share=0.05)
+    >>> t["k"], t["above"], t["tied"], t["selected"], t["straddles"]
+    (55, 3, 60, 3, True)
+    >>> t["sentence"]
+    '3 top scores + 60 tied at the cut-off, of 1,100 neighbourhoods: the at_most rule selects 3 (target 55)'
+    """
+    values = scores.astype(float).round(10)
+    ordered = np.sort(values.dropna().to_numpy())[::-1]
+    n = len(scores)
+    k = _target_size(share, n, tie_rule)
+    selected = int(select_top(scores, share=share, tie_rule=tie_rule).sum())
+    out = {"n": n, "k": k, "selected": selected, "above": 0, "tied": 0, "straddles": False, "tie_groups": [],
+           "tie_rule": tie_rule}
+    if k > 0 and len(ordered):
+        cut = ordered[min(k, len(ordered)) - 1]
+        out["above"] = int((ordered > cut).sum())
+        out["tied"] = int((ordered == cut).sum())
+        out["straddles"] = bool(out["above"] < k < out["above"] + out["tied"])
+        head = pd.Series(ordered[: out["above"] + out["tied"]]).value_counts(sort=False)
+        out["tie_groups"] = [(float(v), int(c)) for v, c in sorted(head.items(), reverse=True) if c > 1]
+    if out["tied"] > 1:
+        out["sentence"] = (f"{out['above']:,} top scores + {out['tied']:,} tied at the cut-off, of {n:,} "
+                           f"neighbourhoods: the {tie_rule} rule selects {selected:,} (target {k:,})")
+    else:
+        out["sentence"] = (f"no tie at the cut-off, of {n:,} neighbourhoods: the {tie_rule} rule selects "
+                           f"{selected:,} (target {k:,})")
+    return out
+
+
+def _target_size(share: float, n: int, tie_rule: str) -> int:
+    if tie_rule == "at_most":
+        return math.floor(share * n + 1e-9)
+    return max(1, math.ceil(share * n - 1e-9)) if n else 0
 
 
 def risk_index(layers: pd.DataFrame, settings: Mapping | None = None) -> pd.DataFrame:

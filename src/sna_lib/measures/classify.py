@@ -16,6 +16,12 @@ county_lines, gang``; empty = no flag needed), ``flag_reason`` (text used in the
 reason), ``location_types`` (subset of ``dwelling, public``; absent = any),
 ``exclude_domestic_abuse`` (bool, default false).
 
+Open-data definitions (``data_level: open``) select police.uk crime categories instead:
+``categories`` (codes from :data:`sna_lib.data.schemas.POLICE_UK_CATEGORIES`) with ``id``,
+``name``, ``short_name``, ``description`` and ``proxy_note``; no offence, flag, location or
+domestic-abuse keys (police.uk publishes none of them). The reason is ``included`` or
+``excluded: category``.
+
 Reasons are checked in this order and the first failing rule is reported:
 ``excluded: offence code not in reference table``, ``excluded: offence type``,
 ``excluded: domestic abuse``, ``excluded: in dwelling`` (or ``excluded: location``),
@@ -76,6 +82,7 @@ _KEYS = {
     "exclude_offence_codes", "always_include_groups", "always_include_codes", "require_any_flag",
     "flag_reason", "location_types", "exclude_domestic_abuse",
 }
+_OPEN_KEYS = {"id", "name", "short_name", "description", "data_level", "categories", "proxy_note"}
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,9 @@ class Definition:
     location_types: tuple[str, ...] | None = None
     exclude_domestic_abuse: bool = False
     source: str = ""
+    data_level: str = "full"
+    categories: tuple[str, ...] = ()
+    proxy_note: str = ""
 
     def in_scope_codes(self, table: pd.DataFrame | None = None) -> frozenset[str]:
         """Offence codes whose type is in scope (groups ∪ codes ∪ always-include, minus exclusions).
@@ -167,7 +177,12 @@ def parse_definition(raw: Any, source: str = "<definition>") -> Definition:
     if not isinstance(raw, dict):
         raise DataValidationError([Problem(source, None, None,
                                            "a definition must be a YAML mapping of keys to values")])
-    for key in sorted(set(raw) - _KEYS):
+    if raw.get("data_level", "full") == "open":
+        return _parse_open_definition(raw, source)
+    if raw.get("data_level", "full") != "full":
+        raise DataValidationError([Problem(source, "data_level", None,
+                                           f"must be 'full' or 'open', got {raw.get('data_level')!r}")])
+    for key in sorted(set(raw) - _KEYS - {"data_level"}):
         problems.append(Problem(source, str(key), None,
                                 f"unknown key (allowed: {', '.join(sorted(_KEYS))})"))
     ident = raw.get("id")
@@ -207,6 +222,41 @@ def parse_definition(raw: Any, source: str = "<definition>") -> Definition:
         offence_codes=offence_codes, exclude_offence_codes=exclude, always_include_groups=always_groups,
         always_include_codes=always_codes, require_any_flag=flags, flag_reason=flag_reason,
         location_types=locations, exclude_domestic_abuse=bool(exclude_da), source=source,
+    )
+
+
+def _parse_open_definition(raw: dict, source: str) -> Definition:
+    """An open-data (police.uk category) definition; see the module docstring.
+
+    Examples
+    --------
+    >>> d = parse_definition({"id": "x", "name": "X", "data_level": "open", "categories": ["robbery"]})
+    >>> d.data_level, d.categories
+    ('open', ('robbery',))
+    """
+    from sna_lib.data.schemas import CATEGORY_CODES
+
+    problems: list[Problem] = []
+    for key in sorted(set(raw) - _OPEN_KEYS):
+        problems.append(Problem(source, str(key), None,
+                                f"unknown key for an open-data definition (allowed: {', '.join(sorted(_OPEN_KEYS))})"))
+    ident, name = raw.get("id"), raw.get("name")
+    if not isinstance(ident, str) or not _ID.match(ident):
+        problems.append(Problem(source, "id", None, f"required, lower_snake_case text; got {ident!r}"))
+    if not isinstance(name, str) or not name.strip():
+        problems.append(Problem(source, "name", None, "required, non-empty text"))
+    categories = _str_list(raw, "categories", source, problems, CATEGORY_CODES, "police.uk category")
+    if not categories and not any(p.column == "categories" for p in problems):
+        problems.append(Problem(source, "categories", None, "at least one police.uk category is required"))
+    for key in ("short_name", "description", "proxy_note"):
+        if key in raw and not isinstance(raw[key], str):
+            problems.append(Problem(source, key, None, f"must be text, got {raw[key]!r}"))
+    if problems:
+        raise DataValidationError(problems)
+    return Definition(
+        id=ident, name=name.strip(), short_name=str(raw.get("short_name") or name).strip(),
+        description=str(raw.get("description") or "").strip(), source=source, data_level="open",
+        categories=categories, proxy_note=str(raw.get("proxy_note") or "").strip(),
     )
 
 
@@ -301,8 +351,23 @@ def _code_masks(codes: pd.Series, *code_sets: frozenset[str]) -> list[np.ndarray
     return out
 
 
+def _evaluate_open(crimes: pd.DataFrame, definition: Definition) -> tuple[np.ndarray, np.ndarray]:
+    if "category" not in crimes.columns:
+        raise DataValidationError([Problem("crimes", "category", None,
+                                           f"definition {definition.id!r} is an open-data (police.uk category) "
+                                           "definition; these crimes have no category column")])
+    member = crimes["category"].astype("string").isin(definition.categories).fillna(False).to_numpy(dtype=bool)
+    return np.where(member, 0, 1).astype(np.int8), np.asarray([INCLUDED, "excluded: category"], dtype=object)
+
+
 def _evaluate(crimes: pd.DataFrame, definition: Definition) -> tuple[np.ndarray, np.ndarray]:
     """Return (reason code per crime, reason labels); code 0 = included."""
+    if definition.data_level == "open":
+        return _evaluate_open(crimes, definition)
+    if "offence_code" not in crimes.columns:
+        raise DataValidationError([Problem("crimes", "offence_code", None,
+                                           f"definition {definition.id!r} needs Home Office offence codes; "
+                                           "open (police.uk) data have categories only")])
     table = offences()
     known, scope, flag_free = _code_masks(crimes["offence_code"], frozenset(table["offence_code"]),
                                           definition.in_scope_codes(table), definition.flag_free_codes(table))

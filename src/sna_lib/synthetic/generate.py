@@ -67,7 +67,7 @@ def config_dict(profile: dict, scaled: Scaled) -> dict:
         "baselines": _baselines(scaled.years[0]),
         "definitions": ["partnership", "home_office"],
         "disclosure": {"suppress_min": 1, "suppress_max": 7, "rounding": "none"},
-        "hotspots": {"method": "gistar", "confidence": 0.95, "permutations": 999, "seed": 12345},
+        "hotspots": {"method": "gistar", "confidence": 0.95, "seed": 12345},
         "risk_index": {"top_share": 0.05},
         "disorganisation_weights": {"asb": 1, "deliberate_fire": 2,
                                     "arson_not_endangering_life": 3, "arson_endangering_life": 5},

@@ -17,18 +17,42 @@ any result *if* the variance uses ``S_i``. esda's ``G_Local.Zs`` uses ``S_i = W_
 only for 0/1 weights; tests check our z against it for binary weights); ``transform="R"``
 is accepted and computed with the exact formula above, giving identical z-scores.
 
-**Inference.** ``inference="permutation"`` (default) is a permutation test under *total*
-randomisation (every value, the focal one included, is shuffled; see
-:func:`permutation_p`), seeded, vectorised over permutations; the one-sided pseudo p in the
-direction of z is doubled to a two-sided p so that the 90/95/99% bins mean the same as
-ArcGIS's z-score bins (|z| > 1.645/1.960/2.576). ``inference="analytical"`` uses
-the normal approximation ``p = 2·Φ(−|z|)`` and skips the permutations (fast; fine for
-national runs, less reliable for very sparse counts). Constant inputs (e.g. all zero)
-have no spatial pattern: z = 0, p = 1.
+**Inference.** Two options (``hotspots.inference``):
+
+``"permutation"`` (default) — *conditional* permutation, the field's standard (Anselin 1995;
+    esda's ``G_Local(star=True)``, which this module calls): the focal area's own value is
+    held fixed and the values of its ``k`` neighbours are replaced by ``k`` values drawn at
+    random, without replacement, from the other ``n − 1`` areas, ``permutations`` times with
+    the fixed ``seed``. With ``M_hi`` simulated neighbourhood sums ≥ the observed one and
+    ``M_lo`` ≤ it (ties count on both sides), the one-sided pseudo p-values are
+    ``(M + 1) / (P + 1)``; the smaller one gives the direction (hot above, cold below) and is
+    doubled (capped at 1) into a two-sided p, so that the 90/95/99% bins are two-sided like
+    ArcGIS's. Without ties this is exactly ``2 × esda``'s (directed) ``p_sim``; with ties
+    (sparse counts: many zeros) counting ties on both sides keeps a value that equals every
+    simulation at p = 1 instead of esda's spurious extreme. Because the focal value is held
+    fixed, a single busy LSOA among quiet neighbours is not itself a hot spot — its
+    neighbours (whose neighbourhood contains it) are.
+
+``"analytical"`` — ArcGIS's normal approximation ``p = 2·Φ(−|z|)`` (two-sided; esda's
+    ``p_norm`` is the one-sided ``Φ(−|z|)``, so this is ``2 × p_norm``), no permutations. With
+    the same z cut-offs as ArcGIS (|z| > 1.645 / 1.960 / 2.576) its bins are ArcGIS's; it
+    flags more LSOAs than the permutation test on sparse, skewed counts, where the normal
+    approximation is poor.
+
+LSOAs with no neighbour (``islands="keep"``) have p = 1 under either inference; constant
+inputs (e.g. all zero) have no spatial pattern: z = 0, p = 1.
+
+Results are memoised per process on (values, weights, every setting): the out-of-time
+validation builds the layers of consecutive years, whose five-year DA windows overlap, so the
+same layer-year would otherwise be permuted up to five times. Same inputs + seed give the same
+result either way.
 """
 
 from __future__ import annotations
 
+import warnings
+import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,6 +61,10 @@ from scipy import sparse, stats
 
 from sna_lib.index.hotspots.bins import DEFAULT_LEVELS, confidence_bins, hot_flag
 from sna_lib.index.hotspots.weights import SpatialWeights
+
+INFERENCES = ("permutation", "analytical")
+_MEMO: OrderedDict = OrderedDict()
+_MEMO_MAX = 64
 
 
 def star_weights(weights: SpatialWeights, transform: str = "B") -> sparse.csr_array:
@@ -101,10 +129,12 @@ def gi_star(values: pd.Series, weights: SpatialWeights, *, confidence: float = 0
     confidence : float
         level at which an LSOA is flagged ``hot`` (one of ``levels``).
     permutations, seed : int
-        conditional permutations and their seed (``inference="permutation"``).
+        conditional permutations and their seed (``inference="permutation"``); 0
+        permutations falls back to the analytical inference.
     inference : {"permutation", "analytical"}
+        conditional permutation (esda) or ArcGIS's normal approximation (module notes).
     transform : {"B", "R"}
-        binary or row-standardised (identical z-scores; see module notes).
+        binary or row-standardised (identical z-scores and p-values; see module notes).
     fdr : bool
         Benjamini–Hochberg correction of the bins (ArcGIS "Apply FDR correction").
 
@@ -126,18 +156,35 @@ def gi_star(values: pd.Series, weights: SpatialWeights, *, confidence: float = 0
     >>> bool(res.loc["c00", "hot"]), bool(res.loc["c24", "hot"])
     (True, False)
     """
-    if inference not in ("permutation", "analytical"):
-        raise ValueError(f"inference must be 'permutation' or 'analytical', not {inference!r}")
+    if inference not in INFERENCES:
+        raise ValueError(f"inference must be one of {INFERENCES}, not {inference!r}")
     x = _align(values, weights)
+    key = (hashlib.sha1(x.tobytes()).hexdigest(), id(weights), float(confidence), int(permutations), int(seed),
+           inference, transform.upper(), bool(fdr), tuple(levels))
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+        return _MEMO[key][1].copy()
+    result = _gi_star(x, weights, confidence=confidence, permutations=permutations, seed=seed, inference=inference,
+                      transform=transform, fdr=fdr, levels=levels)
+    _MEMO[key] = (weights, result)            # holding the weights keeps id(weights) from being reused
+    if len(_MEMO) > _MEMO_MAX:
+        _MEMO.popitem(last=False)
+    return result.copy()
+
+
+def _gi_star(x: np.ndarray, weights: SpatialWeights, *, confidence, permutations, seed, inference, transform, fdr,
+             levels) -> pd.DataFrame:
     z = gi_star_z(x, star_weights(weights, transform))
     constant = np.allclose(x, x[0]) if len(x) else True
     if constant:
-        p = np.ones(len(x))
+        p, direction = np.ones(len(x)), np.zeros(len(x))
     elif inference == "analytical" or permutations <= 0:
-        p = 2.0 * stats.norm.sf(np.abs(z))
+        p, direction = 2.0 * stats.norm.sf(np.abs(z)), np.sign(z)
     else:
-        p = permutation_p(x, star_weights(weights, "B"), z, permutations=permutations, seed=seed)
-    bins = confidence_bins(z, p, levels=levels, fdr=fdr)
+        p, direction = conditional_p(x, weights, permutations=permutations, seed=seed)
+    isolated = weights.cardinalities == 0
+    p = np.where(isolated, 1.0, p)
+    bins = confidence_bins(direction, p, levels=levels, fdr=fdr)
     return pd.DataFrame(
         {"value": x, "gi_z": z, "p_value": p, "bin": bins,
          "hot": hot_flag(bins, confidence=confidence, levels=levels)},
@@ -145,46 +192,44 @@ def gi_star(values: pd.Series, weights: SpatialWeights, *, confidence: float = 0
     )
 
 
-def permutation_p(values, weights: sparse.csr_array, z, *, permutations: int, seed: int,
-                  chunk: int = 128) -> np.ndarray:
-    """Two-sided pseudo p-values for Gi* under total randomisation.
+def conditional_p(values, weights: SpatialWeights, *, permutations: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided conditional-permutation pseudo p-values of Gi* and their direction (esda).
 
-    Each permutation shuffles *all* ``n`` values (the focal value too) and recomputes every
-    area's weighted neighbourhood sum ``Σ_j w_ij x_j``; this is the null hypothesis under
-    which the Ord–Getis moments of Gi* are derived, so the permutation test and the
-    analytical z-score test the same hypothesis. (esda's ``G_Local`` uses *conditional*
-    permutation, which keeps the focal value fixed: a single LSOA with many events among
-    quiet neighbours is then never a Gi* hot spot, unlike in ArcGIS.)
-
-    The one-sided p in the direction of ``z`` is ``(#{sim ≥ obs} + 1) / (P + 1)`` (or
-    ``≤`` for negative ``z``), doubled and capped at 1.
+    Runs :class:`esda.G_Local` (``star=True``, binary weights, ``seed``, one process) and
+    counts the simulated neighbourhood sums at or above (``M_hi``) and at or below
+    (``M_lo``) the observed one. ``p = min(1, 2 · (min(M_hi, M_lo) + 1) / (P + 1))``;
+    ``direction`` is +1 where the upper tail is the smaller (hot), −1 otherwise (cold).
+    esda's own ``np.random.seed`` call does not leak: NumPy's global state is restored.
 
     Examples
     --------
-    >>> import numpy as np
+    >>> import numpy as np, pandas as pd
     >>> from scipy import sparse
-    >>> w = sparse.csr_array(np.eye(4))                  # neighbourhood = the area itself
-    >>> p = permutation_p([0, 0, 0, 8], w, [-0.6, -0.6, -0.6, 1.7], permutations=999, seed=1)
-    >>> bool(0.4 < p[3] < 0.6)                           # the 8 lands on area 3 in 1/4 of shuffles
-    True
+    >>> path = np.diag(np.ones(5), 1) + np.diag(np.ones(5), -1)     # 6 areas in a line
+    >>> w = SpatialWeights(pd.Index(list("abcdef")), sparse.csr_array(path))
+    >>> p, d = conditional_p([9.0, 8.0, 1.0, 0.0, 0.0, 2.0], w, permutations=999, seed=1)
+    >>> d[[0, 1, 4]].astype(int).tolist(), bool((p > 0).all() and (p <= 1).all())
+    ([1, 1, -1], True)
     """
+    from esda import G_Local
+
     x = np.asarray(values, dtype=float)
-    n = len(x)
-    observed = weights @ x
+    state = np.random.get_state()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # esda's notice that its default alternative will change
+            g = G_Local(x, weights.to_libpysal(), transform="B", star=True, permutations=int(permutations),
+                        seed=int(seed), keep_simulations=True, n_jobs=1)
+    finally:
+        np.random.set_state(state)
+    total = x.sum()
+    observed = g.Gs * total                      # neighbourhood sums, in the units of x
+    simulated = g.rGs * total                    # n x P
     tolerance = 1e-9 * max(1.0, float(np.abs(x).sum()))
-    upper = np.zeros(n)
-    lower = np.zeros(n)
-    rng = np.random.default_rng(seed)
-    done = 0
-    while done < permutations:
-        size = min(chunk, permutations - done)
-        shuffled = rng.permuted(np.tile(x, (size, 1)), axis=1)      # size x n
-        sims = weights @ shuffled.T                                 # n x size
-        upper += (sims >= observed[:, None] - tolerance).sum(axis=1)
-        lower += (sims <= observed[:, None] + tolerance).sum(axis=1)
-        done += size
-    one_sided = np.where(np.asarray(z) >= 0, upper, lower)
-    return np.minimum(1.0, 2.0 * (one_sided + 1.0) / (permutations + 1.0))
+    upper = (simulated >= observed[:, None] - tolerance).sum(axis=1)
+    lower = (simulated <= observed[:, None] + tolerance).sum(axis=1)
+    one_sided = (np.minimum(upper, lower) + 1.0) / (permutations + 1.0)
+    return np.minimum(1.0, 2.0 * one_sided), np.where(upper <= lower, 1.0, -1.0)
 
 
 def _align(values: pd.Series, weights: SpatialWeights) -> np.ndarray:

@@ -220,6 +220,37 @@ def _factors(value: Any) -> str | None:
     return None
 
 
+def _whole_in(low: int, high: int):
+    def check(value: Any) -> str | None:
+        return None if _is_int(value) and low <= value <= high else \
+            f"must be a whole number from {low:,} to {high:,}, got {value!r}"
+    return check
+
+
+_TRANSFORMS = ("log1p", "scale")
+
+
+def _model(value: Any) -> str | None:
+    """``risk_index.model``: family, penalty and predictors of the next-year count model."""
+    if not isinstance(value, Mapping):
+        return f"must be a map (family, penalty, predictors), got {type(value).__name__}"
+    unknown = sorted(set(map(str, value)) - {"family", "penalty", "predictors"})
+    if unknown:
+        return f"has unknown setting(s) {', '.join(unknown)} (allowed: family, penalty, predictors)"
+    if "family" in value and (problem := _choice("negative_binomial", "poisson")(value["family"])):
+        return f"family {problem}"
+    if "penalty" in value and (problem := _number_in(0, 1e6)(value["penalty"])):
+        return f"penalty {problem}"
+    predictors = value.get("predictors", {})
+    if not isinstance(predictors, Mapping):
+        return f"predictors must be a map of layer: {{transform: …}}, got {type(predictors).__name__}"
+    for name, spec in predictors.items():
+        if not isinstance(spec, Mapping) or (spec.get("transform") is not None
+                                             and spec.get("transform") not in _TRANSFORMS):
+            return f"predictor {name!r} must be a map with an optional transform ({', '.join(_TRANSFORMS)})"
+    return None
+
+
 #: Schemas of the settings that pass through to ``sna_lib/config/index.yaml`` consumers: every
 #: key ``config.yaml`` accepts is checked by ``sna validate`` (a check returns the reason or None).
 PASSTHROUGH_SCHEMA: dict[str, dict[str, Any]] = {
@@ -235,6 +266,10 @@ PASSTHROUGH_SCHEMA: dict[str, dict[str, Any]] = {
     "risk_index": {
         "tie_rule": _choice("at_most", "include_ties", "stable"),
         "factors": _factors,
+        "method": lambda v: None if v in ("score", "model") else f"must be 'score' or 'model', got {v!r}",
+        "model": _model,
+        "bootstrap": _whole_in(0, 100_000),
+        "bootstrap_seed": _whole_in(0, 2**32 - 1),
     },
 }
 
@@ -645,8 +680,6 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
             r_kw["top_share"] = float(sec["top_share"])
         else:
             out.add("risk_index.top_share", f"must be a share above 0 and at most 1, got {sec['top_share']!r}")
-    if "method" in sec and sec["method"] not in ("score", "model"):
-        out.add("risk_index.method", f"must be 'score' or 'model', got {sec['method']!r}")
     if sec.get("weights") is not None:
         w = _weights(sec["weights"], "risk_index.weights", out)
         if w is not None:

@@ -422,17 +422,32 @@ def _context(config: Config, offence_codes: frozenset[str] | None) -> Context:
     )
 
 
-def _definition_problems(config: Config) -> list[Problem]:
-    """Definitions that need columns this data level does not have (structural)."""
+def _definition_problems(config: Config, data_dir: Path | None = None) -> list[Problem]:
+    """Every configured definition loaded as the build loads it (syntax, keys, offence groups
+    and codes, unique ids), and definitions that need columns this data level does not have.
+    Files are named relative to the data folder."""
     from sna_lib.measures.classify import load_definition
 
+    root = Path(data_dir).resolve() if data_dir is not None else None
+
+    def named(p: Problem) -> Problem:
+        path = Path(p.file)
+        if root is not None and path.is_absolute() and path.resolve().is_relative_to(root):
+            return dataclasses.replace(p, file=path.resolve().relative_to(root).as_posix())
+        return p
+
     problems = []
+    seen: dict[str, str] = {}
     for entry in config.definitions:
         try:
             definition = load_definition(entry)
         except DataValidationError as exc:
-            problems.extend(exc.problems)
+            problems.extend(named(p) for p in exc.problems)
             continue
+        if definition.id in seen:
+            problems.append(named(Problem(definition.source, "id", None,
+                                          f"definition id {definition.id!r} is used by more than one definition")))
+        seen[definition.id] = definition.source
         if definition.data_level != config.data_level:
             need = ("police.uk categories (data_level: open)" if definition.data_level == "open"
                     else "Home Office offence codes and flags (data_level: full)")
@@ -487,7 +502,6 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
         report.structural.extend(exc.problems)
         return _Run(report, None, tables)
     report.on_error = config.validation.on_error
-    report.structural.extend(_definition_problems(config, data_dir))
     report.warnings.extend(_stray_files(data_dir, config))
 
     context = _context(config, None)
@@ -499,7 +513,7 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
         context = _replace(context, offence_codes=None if codes is None else value_set(codes))
 
     if checks:
-        report.structural.extend(_definition_problems(config))
+        report.structural.extend(_definition_problems(config, data_dir))
     specs = tables_for(config.data_level)
     for name, spec in specs.items():
         path, problems = find_table_file(data_dir, name, geo=spec.geo)
@@ -533,27 +547,10 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
     return _Run(report, config, tables)
 
 
-def _definition_problems(config: Config, data_dir: Path) -> list[Problem]:
-    """Every configured definition is loaded as the build would load it (syntax, groups, codes)."""
-    from sna_lib.measures.classify import load_definitions
-
-    try:
-        load_definitions(config.definitions)
-    except DataValidationError as exc:
-        root = data_dir.resolve()
-        out = []
-        for p in exc.problems:
-            path = Path(p.file)
-            name = path.resolve().relative_to(root).as_posix() if path.is_absolute() and \
-                path.resolve().is_relative_to(root) else p.file
-            out.append(dataclasses.replace(p, file=name))
-        return out
-    return []
-
-
 def _stray_files(data_dir: Path, config: Config) -> list[Problem]:
     """Files the contract does not name: ignored (never read, copied or published), said once here."""
-    known = set(contract_files(data_dir, {n: s.geo for n, s in TABLES.items()}, config.definitions))
+    tables = tables_for(config.data_level)
+    known = set(contract_files(data_dir, {n: s.geo for n, s in tables.items()}, config.definitions))
     out = []
     for path in sorted(data_dir.rglob("*")):
         rel = path.relative_to(data_dir)

@@ -178,6 +178,32 @@ def test_config_is_hashable_by_content(tmp_path):
     assert other != first
 
 
+BASE = {"county": "Demo", "csps": ["A", "B"], "reporting_year": 2023, "first_year": 2014}
+
+
+def test_people_windows_default_to_reference_meaning_and_are_configurable(tmp_path):
+    cfg = parse_config(dict(BASE), tmp_path)
+    assert (cfg.people.overlap_years, cfg.people.previous_years, cfg.people.da_link_years) == (1, 5, 5)
+    assert cfg.people.da_link_include_reporting_year is False
+    cfg = parse_config({**BASE, "people": {"overlap_years": 10, "da_link_include_reporting_year": True}}, tmp_path)
+    assert cfg.people.overlap_years == 10 and cfg.people.da_link_include_reporting_year is True
+    for bad in ({"overlap_years": 0}, {"da_link_years": "five"}, {"da_link_include_reporting_year": "yes"},
+                {"typo": 1}):
+        with pytest.raises(DataValidationError, match="people"):
+            parse_config({**BASE, "people": bad}, tmp_path)
+
+
+def test_harm_workbook_key(tmp_path):
+    assert parse_config(dict(BASE), tmp_path).harm.cchi_workbook is None
+    (tmp_path / "cchi.xlsx").write_bytes(b"PK")
+    cfg = parse_config({**BASE, "harm": {"cchi_workbook": "cchi.xlsx"}}, tmp_path)
+    assert cfg.harm.cchi_workbook == (tmp_path / "cchi.xlsx").resolve()
+    with pytest.raises(DataValidationError, match="file not found"):
+        parse_config({**BASE, "harm": {"cchi_workbook": "missing.xlsx"}}, tmp_path)
+    with pytest.raises(DataValidationError, match="xlsx"):
+        parse_config({**BASE, "harm": {"cchi_workbook": "cchi.csv"}}, tmp_path)
+
+
 def test_risk_index_method_is_checked(tmp_path):
     found = problems(tmp_path, MINIMAL + "risk_index: {method: hunch}\n")
     assert [(p.column, "'score' or 'model'" in p.reason) for p in found] == [("risk_index.method", True)]

@@ -124,6 +124,31 @@ class RiskIndex(_MapLike):
 
 
 @dataclass(frozen=True, eq=True)
+class People(_MapLike):
+    """Windows of the people measures (defaults: the reference SNA's meaning).
+
+    ``overlap_years``: calendar years ending with the reporting year whose crimes count for
+    "victims who were also suspects" (1 = the reporting year alone). ``previous_years``:
+    years strictly before the reporting year for "involved in the previous five years".
+    ``da_link_years``: years of domestic-abuse involvement, strictly before the reporting year
+    unless ``da_link_include_reporting_year``.
+    """
+
+    overlap_years: int = 1
+    previous_years: int = 5
+    da_link_years: int = 5
+    da_link_include_reporting_year: bool = False
+
+
+@dataclass(frozen=True, eq=True)
+class Harm(_MapLike):
+    """Harm weights: ``cchi_workbook`` is the official CCHI ``.xlsx`` a user downloaded (path,
+    relative to the data folder); empty = the shipped sna-book estimates."""
+
+    cchi_workbook: Path | None = None
+
+
+@dataclass(frozen=True, eq=True)
 class Validation(_MapLike):
     """Row-problem policy: ``fail`` (default) makes any problem fatal; ``reject`` drops bad rows."""
 
@@ -151,7 +176,7 @@ class Coverage(_MapLike):
 
 
 # dataclass(frozen, eq) would hash the fields, and mapping fields are unhashable: hash the content
-for _section_class in (Baselines, Disclosure, Hotspots, RiskIndex, Validation, Coverage):
+for _section_class in (Baselines, Disclosure, Hotspots, RiskIndex, Validation, Coverage, People, Harm):
     _section_class.__hash__ = _MapLike.__hash__  # type: ignore[method-assign]
 
 
@@ -337,6 +362,8 @@ class Config:
     validation: Validation = field(default_factory=Validation)
     data_level: str = "full"
     coverage: Coverage = field(default_factory=Coverage)
+    people: People = field(default_factory=People)
+    harm: Harm = field(default_factory=Harm)
     data_dir: Path | None = None
 
     def __post_init__(self) -> None:
@@ -347,7 +374,7 @@ class Config:
         return hash((self.county, self.csps, self.reporting_year, self.first_year, self.rolling_end,
                      self.definitions, self.disclosure, self.hotspots, self.risk_index, self.baselines,
                      tuple(sorted(self.disorganisation_weights.items())), self.validation, self.data_level,
-                     self.coverage, self.data_dir))
+                     self.coverage, self.people, self.harm, self.data_dir))
 
     @property
     def period_start(self) -> dt.date:
@@ -478,7 +505,7 @@ def _parse_date(value: Any, key: str, out: _Collector) -> dt.date | None:
 _TOP_KEYS = {
     "county", "synthetic", "csps", "reporting_year", "first_year", "rolling_end", "baselines",
     "definitions", "disclosure", "hotspots", "risk_index", "disorganisation_weights", "validation",
-    "data_level", "coverage",
+    "data_level", "coverage", "people", "harm",
 }
 
 
@@ -701,6 +728,9 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
         on_error = "fail"
     validation = _validation(on_error, sec.get("max_rejected_share"), out)
 
+    people = _people_section(raw, out)
+    harm = _harm_section(raw, data_dir, out)
+
     if out.problems:
         raise DataValidationError(out.problems)
     return Config(
@@ -708,7 +738,7 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
         synthetic=synthetic, rolling_end=rolling_end, baselines=baselines, definitions=definitions,
         disclosure=disclosure, hotspots=hotspots, risk_index=risk_index,
         disorganisation_weights=disorganisation, validation=validation,
-        data_level=data_level, coverage=coverage, data_dir=data_dir.resolve(),
+        data_level=data_level, coverage=coverage, people=people, harm=harm, data_dir=data_dir.resolve(),
     )
 
 
@@ -752,6 +782,44 @@ def _validation(on_error: str, raw_share: Any, out: _Collector) -> Validation:
                           max_rejected_share_by_table=MappingProxyType(shares))
     share = _share(raw_share, key, out)
     return Validation(on_error=on_error) if share is None else Validation(on_error=on_error, max_rejected_share=share)
+
+
+def _people_section(raw: Mapping[str, Any], out: _Collector) -> People:
+    sec = _section(raw, "people", out)
+    _unknown_keys(sec, {f.name for f in dataclasses.fields(People)}, "people.", out)
+    kw: dict[str, Any] = {}
+    for key in ("overlap_years", "previous_years", "da_link_years"):
+        if key in sec:
+            if _is_int(sec[key]) and 1 <= sec[key] <= 50:
+                kw[key] = sec[key]
+            else:
+                out.add(f"people.{key}", f"must be a whole number of years from 1 to 50, got {sec[key]!r}")
+    if "da_link_include_reporting_year" in sec:
+        if isinstance(sec["da_link_include_reporting_year"], bool):
+            kw["da_link_include_reporting_year"] = sec["da_link_include_reporting_year"]
+        else:
+            out.add("people.da_link_include_reporting_year",
+                    f"must be true or false, got {sec['da_link_include_reporting_year']!r}")
+    return People(**kw)
+
+
+def _harm_section(raw: Mapping[str, Any], data_dir: Path, out: _Collector) -> Harm:
+    sec = _section(raw, "harm", out)
+    _unknown_keys(sec, {"cchi_workbook"}, "harm.", out)
+    value = sec.get("cchi_workbook")
+    if value is None or value == "":
+        return Harm()
+    if not isinstance(value, str):
+        out.add("harm.cchi_workbook", f"must be the path of the CCHI .xlsx file, got {value!r}")
+        return Harm()
+    path = Path(value) if Path(value).is_absolute() else (data_dir / value)
+    if path.suffix.lower() != ".xlsx":
+        out.add("harm.cchi_workbook", f"must name an .xlsx workbook, got {value!r}")
+        return Harm()
+    if not path.is_file():
+        out.add("harm.cchi_workbook", f"file not found: {value!r} (looked in {data_dir})")
+        return Harm()
+    return Harm(cchi_workbook=path.resolve())
 
 
 def load_config(data_dir: Path | str) -> Config:
@@ -803,3 +871,13 @@ def load_config(data_dir: Path | str) -> Config:
         raise DataValidationError([Problem(CONFIG_FILE, None, None,
                                            f"is not valid YAML{where}: {getattr(exc, 'problem', exc)}")]) from None
     return parse_config(raw, data_dir)
+
+
+def contract_entries(config: Config) -> list[str]:
+    """Files inside the data folder that ``config.yaml`` names (definition YAMLs, the CCHI
+    workbook): with the tables and ``config.yaml`` they are the only files read, copied or named."""
+    entries = [str(d) for d in config.definitions]
+    workbook = getattr(getattr(config, "harm", None), "cchi_workbook", None)
+    if workbook:
+        entries.append(str(workbook))
+    return entries

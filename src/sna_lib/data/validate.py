@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import pandera.errors
 
-from sna_lib.config import Config, load_config
+from sna_lib.config import Config, contract_entries, load_config
 from sna_lib.errors import DataValidationError, Problem
 from sna_lib.data.schemas import (
     Context,
@@ -550,7 +550,7 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
 def _stray_files(data_dir: Path, config: Config) -> list[Problem]:
     """Files the contract does not name: ignored (never read, copied or published), said once here."""
     tables = tables_for(config.data_level)
-    known = set(contract_files(data_dir, {n: s.geo for n, s in tables.items()}, config.definitions))
+    known = set(contract_files(data_dir, {n: s.geo for n, s in tables.items()}, contract_entries(config)))
     out = []
     for path in sorted(data_dir.rglob("*")):
         rel = path.relative_to(data_dir)

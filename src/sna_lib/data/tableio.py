@@ -94,7 +94,7 @@ def neutralise_cell(value: object) -> object:
     return value
 
 
-def _cell_text(value: object) -> object:
+def neutralise_text(value: object) -> object:
     # a bare carriage return is not quoted by the CSV writer (line ends are "\n") and would
     # split the row: line breaks inside a cell become "\n", which is quoted
     if isinstance(value, str) and "\r" in value:
@@ -107,7 +107,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
-            out[col] = out[col].map(_cell_text, na_action="ignore")
+            out[col] = out[col].map(neutralise_text, na_action="ignore")
     out.columns = [neutralise_cell(c) if isinstance(c, str) else c for c in out.columns]
     if out.index.dtype == object or isinstance(out.index.dtype, pd.StringDtype):
         out.index = out.index.map(neutralise_cell)

@@ -146,7 +146,7 @@ def _staged_config_without_substitution(tmp: Path) -> None:
     from sna_lib.book import pipeline
 
     (tmp / "provenance.json").write_text(json.dumps({"data_as_at": "2023-12-31", "version": "0"}), encoding="utf-8")
-    ctx = SimpleNamespace(county_label="{{ 7*191 }}", data_copy=tmp, synthetic=False)
+    ctx = SimpleNamespace(county_label="{{ 7*191 }}", data_copy=tmp, synthetic=False, rolling_end="2023-12-31")
     config = pipeline._book_config(pipeline.project_dir(), ctx, "county")
     assert "substitution" not in (config.get("parse", {}).get("myst_enable_extensions") or [])
 

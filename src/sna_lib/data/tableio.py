@@ -75,7 +75,7 @@ def find_table_file(data_dir: Path, stem: str, *, geo: bool = False) -> tuple[Pa
     return path, []
 
 
-_CONTROL_START = re.compile(r"^[\t\r]")
+_CONTROL_START = re.compile(r"^[\t\r\n]")
 
 
 def neutralise_cell(value: object) -> object:

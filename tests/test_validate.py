@@ -161,7 +161,9 @@ def test_duplicate_reports_first_occurrence(tiny):
 
 
 def test_reject_mode_drops_and_counts_bad_rows(tiny):
-    (tiny / "config.yaml").write_text(CONFIG + "validation: {on_error: reject}\n", encoding="utf-8")
+    # 2 of 12 crimes and 3 of 15 persons: above the default 10% limit, so the test raises it
+    (tiny / "config.yaml").write_text(CONFIG + "validation: {on_error: reject, max_rejected_share: 0.25}\n",
+                                      encoding="utf-8")
     set_cell("crimes", 3, "offence_code", "ZZ9")(tiny)           # crime C003
     set_cell("crimes", 5, "date", "2022-13-01")(tiny)            # crime C005 ...
     set_cell("crimes", 5, "offence_description", "=1+1")(tiny)   # ... with a second problem
@@ -246,7 +248,9 @@ def test_synthetic_demo_validates_clean(demo_dir):
 def test_reject_mode_cascades_from_rejected_lsoa(tiny):
     from hostile.cases import edit_geo
 
-    (tiny / "config.yaml").write_text(CONFIG + "validation: {on_error: reject}\n", encoding="utf-8")
+    # a quarter of the tiny folder's LSOAs: above the default 10% limit, so the test raises it
+    (tiny / "config.yaml").write_text(CONFIG + "validation: {on_error: reject, max_rejected_share: 0.5}\n",
+                                      encoding="utf-8")
 
     def move_to_unknown_csp(g):
         g = g.copy()

@@ -8,6 +8,7 @@ CLI share one implementation. Heavy imports are deferred to keep ``sna --help`` 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -160,7 +161,30 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, SnaError):
             print(f"sna {args.command}: error: {exc}", file=sys.stderr)
             return 2
-        raise
+        if isinstance(exc, OSError):
+            print(f"sna {args.command}: error: {os_error_text(exc)}", file=sys.stderr)
+            return 2
+        if os.environ.get("SNA_DEBUG"):
+            raise
+        print(f"sna {args.command}: internal error: {type(exc).__name__}: {exc} "
+              "(a bug: please report it; set SNA_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return 3
+
+
+def os_error_text(exc: OSError) -> str:
+    """One line for a file-system fault: what, where, and what to do.
+
+    Examples
+    --------
+    >>> os_error_text(PermissionError(13, "Permission denied", "/srv/book/_build/.cache"))
+    "cannot write or read '/srv/book/_build/.cache': Permission denied (check the folder exists, is writable and the disk has space)"
+    """
+    where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+    if getattr(exc, "filename2", None):
+        where += f" -> {exc.filename2!r}"
+    reason = exc.strerror or str(exc)
+    return (f"cannot write or read{where}: {reason} "
+            "(check the folder exists, is writable and the disk has space)")
 
 
 if __name__ == "__main__":

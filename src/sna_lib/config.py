@@ -24,7 +24,9 @@ from typing import Any
 
 import yaml
 
+from sna_lib.data import safeyaml
 from sna_lib.errors import DataValidationError, Problem
+from sna_lib.data.names import csp_problems, is_formula_text, name_problem
 
 CONFIG_FILE = "config.yaml"
 _FINANCIAL_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
@@ -151,6 +153,12 @@ class Validation(_MapLike):
     """Row-problem policy: ``fail`` (default) makes any problem fatal; ``reject`` drops bad rows."""
 
     on_error: str = "fail"
+    max_rejected_share: float = 0.1
+    max_rejected_share_by_table: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+
+    def max_share(self, table: str) -> float:
+        """Largest share of ``table``'s rows that ``on_error: reject`` may drop."""
+        return float(self.max_rejected_share_by_table.get(table, self.max_rejected_share))
 
 
 @dataclass(frozen=True, eq=True)
@@ -183,6 +191,133 @@ def _index_yaml_keys(section: str) -> set[str]:
         return set()
     value = data.get(section) if isinstance(data, Mapping) else None
     return set(map(str, value)) if isinstance(value, Mapping) else set()
+
+
+def _choice(*allowed: str):
+    def check(value: Any) -> str | None:
+        return None if value in allowed else f"must be one of {', '.join(allowed)}, got {value!r}"
+    return check
+
+
+def _number_in(low: float, high: float, *, nullable: bool = False, low_open: bool = False):
+    def check(value: Any) -> str | None:
+        if value is None and nullable:
+            return None
+        ok = _is_number(value) and (low < float(value) if low_open else low <= float(value)) and float(value) <= high
+        opener = "above" if low_open else "from"
+        return None if ok else (f"must be a number {opener} {low:g} up to {high:g}"
+                                f"{' (or null)' if nullable else ''}, got {value!r}")
+    return check
+
+
+def _bool_value(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
+
+
+def _levels(value: Any) -> str | None:
+    if (isinstance(value, list) and value and all(_is_number(v) and 0.5 <= float(v) < 1 for v in value)
+            and list(value) == sorted(set(value))):
+        return None
+    return f"must be a list of increasing confidence levels from 0.5 up to 1 (e.g. [0.90, 0.95, 0.99]), got {value!r}"
+
+
+_FACTOR_KEYS = {"column", "normalisation", "weight", "denominator"}
+
+
+def _factors(value: Any) -> str | None:
+    if not isinstance(value, Mapping) or not value:
+        return f"must be a map of factor name: settings, got {type(value).__name__}"
+    for name, spec in value.items():
+        if not isinstance(spec, Mapping):
+            return f"factor {name!r} must be a map (column, normalisation, weight), got {type(spec).__name__}"
+        unknown = sorted(set(map(str, spec)) - _FACTOR_KEYS)
+        if unknown:
+            return f"factor {name!r} has unknown setting(s) {', '.join(unknown)} (allowed: {', '.join(sorted(_FACTOR_KEYS))})"
+        if not isinstance(spec.get("column"), str) or not spec["column"].strip():
+            return f"factor {name!r} needs column: the factor-layer column name (text)"
+        problem = _choice("bin", "flag", "fraction", "rank")(spec.get("normalisation"))
+        if problem:
+            return f"factor {name!r} normalisation {problem}"
+        for key, low in (("weight", 0.0), ("denominator", 0.0)):
+            if key in spec and (not _is_number(spec[key]) or float(spec[key]) < low or float(spec[key]) > 1e6
+                                or (key == "denominator" and float(spec[key]) == 0)):
+                return f"factor {name!r} {key} must be a number above 0 (weight: 0 or more), got {spec[key]!r}"
+    return None
+
+
+def _whole_in(low: int, high: int):
+    def check(value: Any) -> str | None:
+        return None if _is_int(value) and low <= value <= high else \
+            f"must be a whole number from {low:,} to {high:,}, got {value!r}"
+    return check
+
+
+_TRANSFORMS = ("log1p", "scale")
+
+
+def _model(value: Any) -> str | None:
+    """``risk_index.model``: family, penalty and predictors of the next-year count model."""
+    if not isinstance(value, Mapping):
+        return f"must be a map (family, penalty, predictors), got {type(value).__name__}"
+    unknown = sorted(set(map(str, value)) - {"family", "penalty", "predictors"})
+    if unknown:
+        return f"has unknown setting(s) {', '.join(unknown)} (allowed: family, penalty, predictors)"
+    if "family" in value and (problem := _choice("negative_binomial", "poisson")(value["family"])):
+        return f"family {problem}"
+    if "penalty" in value and (problem := _number_in(0, 1e6)(value["penalty"])):
+        return f"penalty {problem}"
+    predictors = value.get("predictors", {})
+    if not isinstance(predictors, Mapping):
+        return f"predictors must be a map of layer: {{transform: …}}, got {type(predictors).__name__}"
+    for name, spec in predictors.items():
+        if not isinstance(spec, Mapping) or (spec.get("transform") is not None
+                                             and spec.get("transform") not in _TRANSFORMS):
+            return f"predictor {name!r} must be a map with an optional transform ({', '.join(_TRANSFORMS)})"
+    return None
+
+
+#: Schemas of the settings that pass through to ``sna_lib/config/index.yaml`` consumers: every
+#: key ``config.yaml`` accepts is checked by ``sna validate`` (a check returns the reason or None).
+PASSTHROUGH_SCHEMA: dict[str, dict[str, Any]] = {
+    "hotspots": {
+        "inference": _choice("permutation", "analytical"),
+        "transform": _choice("B", "R"),
+        "islands": _choice("nearest", "keep"),
+        "snap_tolerance": _number_in(0, 10_000),
+        "fdr": _bool_value,
+        "levels": _levels,
+        "poisson_alpha": _number_in(0, 0.5, nullable=True, low_open=True),
+    },
+    "risk_index": {
+        "tie_rule": _choice("at_most", "include_ties", "stable"),
+        "factors": _factors,
+        "method": lambda v: None if v in ("score", "model") else f"must be 'score' or 'model', got {v!r}",
+        "model": _model,
+        "bootstrap": _whole_in(0, 100_000),
+        "bootstrap_seed": _whole_in(0, 2**32 - 1),
+    },
+}
+
+
+def _passthrough(section: str, sec: Mapping[str, Any], documented: set[str], out: _Collector) -> dict[str, Any]:
+    """Pass-through settings of ``section`` checked against :data:`PASSTHROUGH_SCHEMA`."""
+    schema = PASSTHROUGH_SCHEMA[section]
+    allowed = documented | set(schema) | (_index_yaml_keys(section) - documented)
+    _unknown_keys(sec, allowed, f"{section}.", out)
+    kept: dict[str, Any] = {}
+    for key, value in sec.items():
+        if key in documented or key not in allowed:
+            continue
+        check = schema.get(key)
+        if check is None:
+            out.add(f"{section}.{key}", "has no schema and cannot be set in config.yaml")
+            continue
+        problem = check(value)
+        if problem:
+            out.add(f"{section}.{key}", problem)
+        else:
+            kept[key] = value
+    return kept
 
 
 DEFAULT_DEFINITIONS = ("partnership", "home_office")
@@ -448,6 +583,9 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
     if not isinstance(county, str) or not county.strip():
         out.add("county", "is required: the name of the county / VRU area (text)")
         county = ""
+    elif (problem := name_problem(county, "county name")) is not None:
+        out.add("county", f"county name {county!r} {problem}" if not problem.startswith("county") else problem)
+        county = ""
     synthetic = raw.get("synthetic", False)
     if not isinstance(synthetic, bool):
         out.add("synthetic", f"must be true or false, got {synthetic!r}")
@@ -461,8 +599,9 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
         out.add("csps", "every CSP name must be non-empty text")
     elif len(set(csps_raw)) != len(csps_raw):
         out.add("csps", "CSP names must be unique")
-    elif "county" in {c.lower() for c in csps_raw}:
-        out.add("csps", "'county' is reserved for the whole area and cannot be a CSP name")
+    elif problems := csp_problems(csps_raw):
+        for key, reason in problems:
+            out.add(key, reason)
     else:
         csps = tuple(csps_raw)
 
@@ -506,8 +645,11 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
 
     sec = _section(raw, "disclosure", out)
     _unknown_keys(sec, {"suppress_min", "suppress_max", "rounding", "marker", "suppress_county"}, "disclosure.", out)
-    if "marker" in sec and not (isinstance(sec["marker"], str) and 0 < len(sec["marker"]) <= 20):
+    if "marker" in sec and not (isinstance(sec["marker"], str) and 0 < len(sec["marker"].strip()) <= 20):
         out.add("disclosure.marker", f"must be short text such as '[c]', got {sec['marker']!r}")
+    elif "marker" in sec and (problem := _marker_problem(sec["marker"])):
+        out.add("disclosure.marker", problem)
+        sec.pop("marker")
     if "suppress_county" in sec and not isinstance(sec["suppress_county"], bool):
         out.add("disclosure.suppress_county", f"must be true or false, got {sec['suppress_county']!r}")
     d_kw: dict[str, Any] = {}
@@ -534,9 +676,7 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
 
     sec = _section(raw, "hotspots", out)
     documented = {"method", "confidence", "permutations", "seed"}
-    passthrough = _index_yaml_keys("hotspots") - documented
-    _unknown_keys(sec, documented | passthrough, "hotspots.", out)
-    h_kw: dict[str, Any] = {"extra": MappingProxyType({k: v for k, v in sec.items() if k in passthrough})}
+    h_kw: dict[str, Any] = {"extra": MappingProxyType(_passthrough("hotspots", sec, documented, out))}
     if "method" in sec:
         if sec["method"] in ("gistar", "poisson"):
             h_kw["method"] = sec["method"]
@@ -561,16 +701,12 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
 
     sec = _section(raw, "risk_index", out)
     documented = {"top_share", "weights"}
-    passthrough = _index_yaml_keys("risk_index") - documented
-    _unknown_keys(sec, documented | passthrough, "risk_index.", out)
-    r_kw: dict[str, Any] = {"extra": MappingProxyType({k: v for k, v in sec.items() if k in passthrough})}
+    r_kw: dict[str, Any] = {"extra": MappingProxyType(_passthrough("risk_index", sec, documented, out))}
     if "top_share" in sec:
         if _is_number(sec["top_share"]) and 0 < float(sec["top_share"]) <= 1:
             r_kw["top_share"] = float(sec["top_share"])
         else:
             out.add("risk_index.top_share", f"must be a share above 0 and at most 1, got {sec['top_share']!r}")
-    if "method" in sec and sec["method"] not in ("score", "model"):
-        out.add("risk_index.method", f"must be 'score' or 'model', got {sec['method']!r}")
     if sec.get("weights") is not None:
         w = _weights(sec["weights"], "risk_index.weights", out)
         if w is not None:
@@ -585,11 +721,12 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
             disorganisation = MappingProxyType({**DEFAULT_DISORGANISATION_WEIGHTS, **w})
 
     sec = _section(raw, "validation", out)
-    _unknown_keys(sec, {"on_error"}, "validation.", out)
+    _unknown_keys(sec, {"on_error", "max_rejected_share"}, "validation.", out)
     on_error = sec.get("on_error", "fail")
     if on_error not in ("fail", "reject"):
         out.add("validation.on_error", f"must be 'fail' or 'reject', got {on_error!r}")
         on_error = "fail"
+    validation = _validation(on_error, sec.get("max_rejected_share"), out)
 
     people = _people_section(raw, out)
     harm = _harm_section(raw, data_dir, out)
@@ -600,9 +737,51 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
         county=county, csps=csps, reporting_year=reporting_year, first_year=first_year,  # type: ignore[arg-type]
         synthetic=synthetic, rolling_end=rolling_end, baselines=baselines, definitions=definitions,
         disclosure=disclosure, hotspots=hotspots, risk_index=risk_index,
-        disorganisation_weights=disorganisation, validation=Validation(on_error=on_error),
+        disorganisation_weights=disorganisation, validation=validation,
         data_level=data_level, coverage=coverage, people=people, harm=harm, data_dir=data_dir.resolve(),
     )
+
+
+def _marker_problem(marker: str) -> str | None:
+    if re.search(r"[\x00-\x1f\x7f]", marker):
+        return f"must be one line of text without control characters, got {marker!r}"
+    if is_formula_text(marker):
+        return (f"must not start with =, +, - or @: it is written into every withheld cell of the CSV "
+                f"downloads and would run as a spreadsheet formula, got {marker!r}")
+    if re.fullmatch(r"\s*[+\-−]?[0-9.,]+%?\s*", marker):
+        return f"must not look like a number (readers would take it for a count), got {marker!r}"
+    return None
+
+
+def _share(value: Any, key: str, out: _Collector) -> float | None:
+    if _is_number(value) and 0 <= float(value) <= 1:
+        return float(value)
+    out.add(key, f"must be a share from 0 to 1 (0.1 = at most 10% of a table's rows rejected), got {value!r}")
+    return None
+
+
+def _validation(on_error: str, raw_share: Any, out: _Collector) -> Validation:
+    """``validation`` section: ``max_rejected_share`` is a share, or a map of table: share
+    (``default`` sets the others)."""
+    from sna_lib.data.schemas import TABLES
+
+    if raw_share is None:
+        return Validation(on_error=on_error)
+    key = "validation.max_rejected_share"
+    if isinstance(raw_share, Mapping):
+        shares: dict[str, float] = {}
+        for table, value in raw_share.items():
+            if str(table) not in set(TABLES) | {"default"}:
+                out.add(f"{key}.{table}", f"is not a table of the contract (tables: {', '.join(TABLES)}, or default)")
+                continue
+            share = _share(value, f"{key}.{table}", out)
+            if share is not None:
+                shares[str(table)] = share
+        default = shares.pop("default", Validation.max_rejected_share)
+        return Validation(on_error=on_error, max_rejected_share=default,
+                          max_rejected_share_by_table=MappingProxyType(shares))
+    share = _share(raw_share, key, out)
+    return Validation(on_error=on_error) if share is None else Validation(on_error=on_error, max_rejected_share=share)
 
 
 def _people_section(raw: Mapping[str, Any], out: _Collector) -> People:
@@ -683,10 +862,22 @@ def load_config(data_dir: Path | str) -> Config:
         raise DataValidationError([Problem(CONFIG_FILE, None, None,
                                            f"is not valid UTF-8 text (byte {exc.start}); save it as UTF-8")]) from None
     try:
-        raw = yaml.safe_load(text)
+        raw = safeyaml.load(text)
+    except safeyaml.YamlRefused as exc:
+        raise DataValidationError([Problem(CONFIG_FILE, None, None, f"is refused: {exc}")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise DataValidationError([Problem(CONFIG_FILE, None, None,
                                            f"is not valid YAML{where}: {getattr(exc, 'problem', exc)}")]) from None
     return parse_config(raw, data_dir)
+
+
+def contract_entries(config: Config) -> list[str]:
+    """Files inside the data folder that ``config.yaml`` names (definition YAMLs, the CCHI
+    workbook): with the tables and ``config.yaml`` they are the only files read, copied or named."""
+    entries = [str(d) for d in config.definitions]
+    workbook = getattr(getattr(config, "harm", None), "cchi_workbook", None)
+    if workbook:
+        entries.append(str(workbook))
+    return entries

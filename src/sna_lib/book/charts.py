@@ -57,6 +57,9 @@ def apply_style() -> None:
         "svg.hashsalt": "sna-book",
         "axes.titleweight": "bold",
         "font.family": "DejaVu Sans",
+        # names from data ("$" in a place name) are plot text, never mathtext to be parsed
+        "text.parse_math": False,
+        "text.usetex": False,
     })
 
 
@@ -86,8 +89,9 @@ def markdown_escape(text: object) -> str:
 
 
 def _write_csv(data: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data.to_csv(path, index=False, lineterminator="\n")
+    from sna_lib.data.tableio import write_csv
+
+    write_csv(data, path)
 
 
 def figure_markdown(fig, name: str, *, caption: str, alt: str, data: pd.DataFrame,

@@ -489,8 +489,12 @@ def choropleth_map(
         shown = list(labels)
         entries = [(colours[label], label) for label in order]
 
+    # Leaflet's tooltip sets innerHTML from these properties: every text is HTML-escaped here,
+    # once, so a name such as '<img src=x onerror=…>' is shown as text and never runs.
     layer = frame[[code_column, name_column, "geometry"]].copy()
-    layer["value"] = shown
+    for column in (code_column, name_column):
+        layer[column] = [html.escape(str(v), quote=True) if v is not None and v == v else "" for v in layer[column]]
+    layer["value"] = [html.escape(str(v), quote=True) for v in shown]
     layer["fill"] = fills
     layer = layer.to_crs(4326)
 
@@ -510,7 +514,7 @@ def choropleth_map(
         highlight_function=lambda feature: {"weight": 2, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(
             fields=[name_column, code_column, "value"],
-            aliases=["Area", "Code", title],
+            aliases=["Area", "Code", html.escape(str(title), quote=True)],
             localize=False, sticky=True,
         ),
     ).add_to(fmap)

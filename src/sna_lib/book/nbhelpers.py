@@ -363,14 +363,22 @@ def _display_markdown(text: str) -> None:
     display(Markdown(text))
 
 
-def show_note(text: str) -> None:
-    """Show a Markdown note (e.g. a suppression footnote) on the page; show nothing when empty.
+def show_note(text: str, *, emphasis: bool = False) -> None:
+    """Show a plain-text note (e.g. a suppression footnote) on the page; nothing when empty.
 
-    An empty ``Markdown("")`` has no Markdown representation, so the book would print its
-    plain-text repr (``<IPython.core.display.Markdown object>``) instead.
+    The text is shown literally: names from the data or config in it (an area, the suppression
+    marker) are escaped, so they are never read as Markdown, MyST roles, HTML or templates.
+    ``emphasis=True`` sets it in italics. An empty ``Markdown("")`` has no Markdown
+    representation (the book would print ``<IPython.core.display.Markdown object>``), so empty
+    text shows nothing.
+
+    Examples
+    --------
+    >>> show_note("")   # nothing displayed
     """
-    if text and text.strip():
-        _display_markdown(text)
+    if text and str(text).strip():
+        escaped = charts.markdown_escape(str(text).strip())
+        _display_markdown(f"*{escaped}*" if emphasis else escaped)
 
 
 def show_table(df: pd.DataFrame, name: str, caption: str, *, count_columns=None, total_row=None,
@@ -449,7 +457,9 @@ def show_map(areas, value_column: str, *, title: str, name: str | None = None, c
     columns = list(data_columns) if data_columns else [code_col, name_col, value_column]
     stem = charts.safe_name(name or title)
     data = pd.DataFrame(areas[columns])
-    data.to_csv(ctx.downloads_dir / f"{stem}.csv", index=False, lineterminator="\n")
+    from sna_lib.data.tableio import write_csv
+
+    write_csv(data, ctx.downloads_dir / f"{stem}.csv")
     text = charts.markdown_escape(caption or title)
     _display_markdown(f"{text} {{download}}`Download the mapped values (CSV) <{charts.DOWNLOAD_TOKEN}{stem}.csv>`\n")
     return offline
@@ -501,9 +511,12 @@ def provenance(data_dir: str | os.PathLike | None = None) -> dict:
 
     files = {}
     if path is not None:
-        for f in sorted(path.rglob("*")):
-            if f.is_file():
-                files[f.relative_to(path).as_posix()] = hashlib.sha256(f.read_bytes()).hexdigest()
+        from sna_lib.data.schemas import TABLES
+        from sna_lib.data.tableio import contract_files
+
+        definitions = ctx.config.definitions if ctx else ()
+        for f in contract_files(path, {n: s.geo for n, s in TABLES.items()}, definitions):
+            files[f.relative_to(path).as_posix()] = hashlib.sha256(f.read_bytes()).hexdigest()
     config = ctx.config if ctx else None
     return {
         "data_as_at": str(config.rolling_end) if config is not None else None,

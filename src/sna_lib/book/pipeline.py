@@ -177,14 +177,17 @@ class BuildResult:
 
 
 def area_slug(area: str) -> str:
-    """Folder name for an area's book.
+    """Folder name for an area's book (the rule of :func:`sna_lib.data.names.area_slug`, which
+    ``sna validate`` applies to every CSP name, so a validated name always has one).
 
     Examples
     --------
-    >>> area_slug("Castle Point"), area_slug("Southend-on-Sea"), area_slug("county")
-    ('castle-point', 'southend-on-sea', 'county')
+    >>> area_slug("Castle Point"), area_slug("Southend-on-Sea"), area_slug("county"), area_slug("Ynys Môn")
+    ('castle-point', 'southend-on-sea', 'county', 'ynys-mon')
     """
-    slug = re.sub(r"[^a-z0-9]+", "-", str(area).lower()).strip("-")
+    from sna_lib.data.names import area_slug as slug_of
+
+    slug = slug_of(area)
     if not slug:
         raise BookError(f"cannot make a folder name for area {area!r}")
     return slug
@@ -286,8 +289,19 @@ def _code_hash(hasher: _ContentHashes) -> str:
     return _CODE_HASH[0]
 
 
+def _contract_files(data_dir: Path) -> list[Path]:
+    """The data folder's contract files (config, tables, definition YAMLs it names): the only
+    files hashed, copied into the cache and named in the provenance box."""
+    from sna_lib.config import contract_entries, load_config
+    from sna_lib.data.schemas import TABLES
+    from sna_lib.data.tableio import contract_files
+
+    config = load_config(data_dir)  # raises DataValidationError for a broken config
+    return contract_files(data_dir, {n: s.geo for n, s in TABLES.items()}, contract_entries(config))
+
+
 def _data_hashes(data_dir: Path, hasher: _ContentHashes) -> dict[str, str]:
-    return {p.relative_to(data_dir).as_posix(): hasher(p) for p in _tree_files(data_dir)}
+    return {p.relative_to(data_dir).as_posix(): hasher(p) for p in _contract_files(data_dir)}
 
 
 # --------------------------------------------------------------------------- step 1: data
@@ -331,8 +345,9 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _Conten
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     tables = set(_table_names())
-    # Non-table files (config.yaml, definition YAML files, …) are copied as they are.
-    for path in _tree_files(data_dir):
+    # Contract files that are not tables (config.yaml, definition YAML files) are copied as they
+    # are; nothing else in the data folder is read, copied or named.
+    for path in _contract_files(data_dir):
         rel = path.relative_to(data_dir)
         if len(rel.parts) == 1 and path.stem in tables:
             continue
@@ -529,6 +544,8 @@ def _split_cached(jobs: list[_Job], runs_dir: Path) -> tuple[list[RunRecord], li
         if _cached_run_ok(run_dir):
             cached.append(RunRecord(job.area, job.notebook, job.key, run_dir, executed=False))
         else:
+            if run_dir.exists():
+                shutil.rmtree(run_dir, ignore_errors=True)
             todo.append(job)
     return cached, todo
 
@@ -575,7 +592,6 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
     warnings: list[str] = []
     if not todo:
         return records, failures, warnings
-
     # SNA_* settings of this process reach kernels on any worker (threads, processes, Dask).
     env = {**{k: v for k, v in os.environ.items() if k.startswith("SNA_")}, **KERNEL_ENV}
     bar = tqdm(total=len(todo), desc="notebooks", unit="nb", disable=not progress)
@@ -701,7 +717,7 @@ def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int, on_done
     started = time.perf_counter()
     runs_dir = ctx.cache / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
-    cached, todo = _split_cached(ctx.jobs, runs_dir)
+    cached, todo = _split_cached(ctx.jobs, runs_dir, ctx.hasher)
     if on_cached is not None:
         on_cached(cached)
     records, failures, warnings = _execute_jobs(
@@ -797,6 +813,12 @@ def _book_config(project: Path, ctx: _Context, area: str) -> dict:
     label = ctx.county_label if area == "county" else f"{area} ({ctx.county_label})"
     config["title"] = f"{base_title}: {label}"
     config.setdefault("execute", {})["execute_notebooks"] = "off"
+    # MyST's substitution extension renders {{ … }} with an unsandboxed Jinja2: text from the data
+    # (an area name, a marker) must never reach it, so no book enables it.
+    parse = config.setdefault("parse", {})
+    parse["myst_enable_extensions"] = [e for e in parse.get("myst_enable_extensions") or []
+                                       if e != "substitution"]
+    parse.pop("myst_substitutions", None)
     config["only_build_toc_files"] = True
     sphinx = config.setdefault("sphinx", {})
     extensions = list(sphinx.get("extra_extensions") or [])

@@ -33,10 +33,36 @@ def _is_thebe(asset: Any) -> bool:
     return filename.rsplit("/", 1)[-1] in _THEBE_FILES or "THEBE_JS_URL" in body or "thebe@" in filename
 
 
+#: Template variables holding the book title (county / CSP names from config.yaml). Themes print
+#: some of them without ``|e`` (pydata's navbar logo prints ``docstitle`` raw), so they are made
+#: escaped markup once here; ``|e`` in other templates leaves markup as it is (no double escape).
+_TITLE_KEYS = ("docstitle", "shorttitle", "project", "title")
+
+
+def escape_titles(context: dict) -> None:
+    """Make the title variables of a page context HTML-safe markup.
+
+    Examples
+    --------
+    >>> ctx = {"docstitle": "SNA: <script>x()</script>", "title": "<em>Key findings</em>"}
+    >>> escape_titles(ctx); str(ctx["docstitle"]), str(ctx["title"])
+    ('SNA: &lt;script&gt;x()&lt;/script&gt;', '<em>Key findings</em>')
+    """
+    from markupsafe import Markup, escape
+
+    for key in _TITLE_KEYS:
+        value = context.get(key)
+        if key == "title":  # the page title is HTML rendered by Sphinx from the (escaped) heading
+            continue
+        if isinstance(value, str) and not isinstance(value, Markup):
+            context[key] = escape(value)
+
+
 def _page_context(app, pagename: str, templatename: str, context: dict, doctree) -> None:
     from sphinx.util import logging
 
     logger = logging.getLogger(__name__)
+    escape_titles(context)
     scripts = context.get("script_files")
     if scripts is not None:
         context["script_files"] = [s for s in scripts if not _is_thebe(s)]
@@ -48,6 +74,14 @@ def _page_context(app, pagename: str, templatename: str, context: dict, doctree)
                                type="sna", subtype="offline")
 
 
+def _refuse_substitutions(app, config) -> None:
+    """MyST substitutions render with an unsandboxed Jinja2: a book must never enable them."""
+    extensions = list(getattr(config, "myst_enable_extensions", None) or [])
+    if "substitution" in extensions:
+        config.myst_enable_extensions = [e for e in extensions if e != "substitution"]
+
+
 def setup(app) -> dict:
+    app.connect("config-inited", _refuse_substitutions, priority=900)
     app.connect("html-page-context", _page_context, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

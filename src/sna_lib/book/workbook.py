@@ -31,7 +31,6 @@ import pandas as pd
 __all__ = ["PublishedTable", "published_tables", "neutralise", "cell_value", "write_workbook"]
 
 _NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")
-_FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r", "\n")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\']")
 
 
@@ -164,8 +163,9 @@ def neutralise(text: str) -> str:
     >>> neutralise("=HYPERLINK(\\"x\\")"), neutralise("-3 people"), neutralise("Basildon")
     ('\\'=HYPERLINK("x")', "'-3 people", 'Basildon')
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")  # XML keeps no CR: say so, not silently
-    return "'" + text if text.startswith(_FORMULA_LEAD) else text
+    from sna_lib.data.tableio import neutralise_text  # the one rule for CSV and Excel cells
+
+    return str(neutralise_text(str(text)))
 
 
 def cell_value(text: str):

@@ -27,6 +27,8 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
+from sna_lib.data.names import FORMULA_START, SIGNED_NUMBER
+
 # kinds: "id" (identifier), "code" (short code), "text" (free text), "int", "float", "date",
 #        "month" (calendar month 'YYYY-MM', loaded as the first day of the month),
 #        "bool", "fy" (financial / academic year 'YYYY/YY')
@@ -35,9 +37,7 @@ _MAX_LEN = {"id": 64, "code": 64, "text": 500, "fy": 7}
 MAX_ABS_NUMBER = 1e15
 TRUE_WORDS = frozenset({"true", "t", "1", "y", "yes"})
 FALSE_WORDS = frozenset({"false", "f", "0", "n", "no"})
-FORMULA_START = r"^[ \t\r\n]*[=@+\-]"
 _FORMULA_FIRST = ("=", "@", "+", "-", " ", "\t", "\r", "\n")
-SIGNED_NUMBER = r"^[ \t\r\n]*[+\-][0-9.]+[ \t\r\n]*$"
 FY_PATTERN = r"^\d{4}/\d{2}$"
 
 
@@ -325,18 +325,49 @@ def _typed_text(series: pd.Series) -> pd.Series:
 _ISO_DATE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 
 
+#: Dates a ``datetime64[ns]`` column can hold (years 1678 … 2261); anything else is a placeholder.
+MIN_DATE, MAX_DATE = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
+OUT_OF_RANGE_DATE = "is not a usable date: the year is before 1678 or after 2261 (a placeholder such as 0001-01-01?)"
+_EXPECTED = {"int": "whole numbers", "float": "numbers", "bool": "true/false values", "date": "dates"}
+
+
 def parse_dates(values: pd.Series) -> pd.Series:
     """Parse ISO dates (``YYYY-MM-DD``, optionally followed by a time, which is dropped).
 
-    Anything else, including impossible dates and a bare year, becomes ``NaT``.
+    Anything else, including impossible dates, a bare year and years outside 1678 … 2261
+    (``0001-01-01``), becomes ``NaT``.
 
     Examples
     --------
-    >>> parse_dates(pd.Series(["2023-01-05", "2023-01-05T13:45:00Z", "2023-02-30", "2023", "05/01/2023"])).tolist()
-    [Timestamp('2023-01-05 00:00:00'), Timestamp('2023-01-05 00:00:00'), NaT, NaT, NaT]
+    >>> parse_dates(pd.Series(["2023-01-05", "2023-01-05T13:45:00Z", "2023-02-30", "2023", "05/01/2023",
+    ...                        "0001-01-01"])).tolist()
+    [Timestamp('2023-01-05 00:00:00'), Timestamp('2023-01-05 00:00:00'), NaT, NaT, NaT, NaT]
     """
     day = values.astype("str").str.extract(_ISO_DATE, expand=False)
+    year = pd.to_numeric(day.str.slice(0, 4), errors="coerce")
+    day = day.where((year >= MIN_DATE.year) & (year <= MAX_DATE.year))
     return pd.to_datetime(day, format="%Y-%m-%d", errors="coerce")
+
+
+def _typed_mismatch(series: pd.Series, kind: str) -> str | None:
+    """Reason when a typed (Parquet) column holds a type that cannot be this ``kind``."""
+    k = series.dtype.kind
+    if kind in ("date", "month") and k != "M":
+        text = "YYYY-MM-DD" if kind == "date" else "YYYY-MM"
+        return (f"holds {series.dtype} values, not dates: store the column as a date/timestamp "
+                f"or as text {text}")
+    if kind in ("int", "float", "bool") and k == "M":
+        return f"holds dates, not {_EXPECTED[kind]}"
+    return None
+
+
+def _datetime_in_range(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """A typed datetime column as ``datetime64[ns]`` and where it was outside 1678 … 2261."""
+    values = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) is not None else series
+    outside = (values.notna() & ((values < MIN_DATE) | (values > MAX_DATE))).to_numpy(dtype=bool)
+    if outside.any():
+        values = values.mask(outside)
+    return values.astype("datetime64[ns]"), outside
 
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -392,6 +423,14 @@ def coerce_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.nd
             text = text.str.upper()
         return text.where(~blank).astype("str"), no_bad, ""
 
+    if typed and (mismatch := _typed_mismatch(series, kind)) is not None:
+        bad = series.notna().to_numpy(dtype=bool)
+        if kind == "float":
+            empty = pd.Series(np.nan, index=series.index, dtype="float64")
+        else:
+            empty = pd.Series(pd.NA, index=series.index,
+                              dtype={"int": "Int64", "bool": "boolean"}.get(kind, "datetime64[ns]"))
+        return empty, bad, mismatch
     if typed:
         blank = series.isna().to_numpy(dtype=bool)
         text = None
@@ -442,25 +481,23 @@ def coerce_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.nd
     if kind == "month":
         reason = "is not a calendar month in the form YYYY-MM"
         if series.dtype.kind == "M":
-            values = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) is not None else series
-            values = values.astype("datetime64[ns]")
-            bad = values.notna().to_numpy() & (values.dt.day != 1).to_numpy()
-            return values.mask(bad), bad, reason + " (or a first-of-month date)"
+            values, outside = _datetime_in_range(series)
+            bad = outside | (values.notna().to_numpy() & (values.dt.day != 1).to_numpy())
+            return values.mask(bad), bad, reason + " (or a first-of-month date, years 1678 to 2261)"
         values = pd.Series(_by_unique(text, parse_months), index=series.index).astype("datetime64[ns]")
         bad = ~blank & values.isna().to_numpy()
         return values, bad, reason
     if kind == "date":
         if series.dtype.kind == "M":
-            values = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) is not None else series
-            return values.astype("datetime64[ns]"), no_bad, ""
+            values, outside = _datetime_in_range(series)
+            return values, outside, OUT_OF_RANGE_DATE
         if series.dtype == object and series.map(type).isin([dt.date, dt.datetime, pd.Timestamp]).any():
-            values = pd.to_datetime(series, errors="coerce")
-            text = series.astype("str")
+            values = parse_dates(series.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v))
         else:
             values = _by_unique(text, parse_dates)
         values = pd.Series(values, index=series.index).astype("datetime64[ns]")
         bad = ~blank & values.isna().to_numpy()
-        return values, bad, "is not a real date in the form YYYY-MM-DD"
+        return values, bad, "is not a real date in the form YYYY-MM-DD (years 1678 to 2261)"
     raise ValueError(f"unknown column kind {kind!r}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from sna_lib.errors import Problem
+from sna_lib.data.names import is_formula_text
 
 TABLE_EXTENSIONS = (".csv", ".parquet")
 GEO_EXTENSIONS = (".parquet", ".gpkg", ".geojson")
@@ -71,6 +73,82 @@ def find_table_file(data_dir: Path, stem: str, *, geo: bool = False) -> tuple[Pa
     if path.resolve().parent != data_dir.resolve():
         return None, [Problem(path.name, None, None, "is a link to a file outside the data folder; copy the file in")]
     return path, []
+
+
+_CONTROL_START = re.compile(r"^[\t\r\n]")
+
+
+def neutralise_cell(value: object) -> object:
+    r"""A text cell made safe for spreadsheets: one starting with ``=``, ``+``, ``-``, ``@``, tab
+    or carriage return (after spaces) gets a leading ``'`` so Excel/LibreOffice show it as text
+    instead of running it; plain signed numbers (``-0.5``, ``+12.3%``) and non-text values are
+    returned unchanged.
+
+    Examples
+    --------
+    >>> [neutralise_cell(v) for v in ["=cmd|' /C calc'!A0", "-0.5", "+12.3%", "@SUM(A1)", "\t=1", "North", 3]]
+    ["'=cmd|' /C calc'!A0", '-0.5', '+12.3%', "'@SUM(A1)", "'\t=1", 'North', 3]
+    """
+    if isinstance(value, str) and (is_formula_text(value) or _CONTROL_START.match(value)):
+        return "'" + value
+    return value
+
+
+def neutralise_text(value: object) -> object:
+    # a bare carriage return is not quoted by the CSV writer (line ends are "\n") and would
+    # split the row: line breaks inside a cell become "\n", which is quoted
+    if isinstance(value, str) and "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return neutralise_cell(value)
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell, column name and index label passed through :func:`neutralise_cell`."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
+            out[col] = out[col].map(neutralise_text, na_action="ignore")
+    out.columns = [neutralise_cell(c) if isinstance(c, str) else c for c in out.columns]
+    if out.index.dtype == object or isinstance(out.index.dtype, pd.StringDtype):
+        out.index = out.index.map(neutralise_cell)
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: Path | str, *, index: bool = False) -> None:
+    """The one CSV writer for files the project publishes or hands to users (downloads,
+    ``sna figures``): formula cells neutralised, ``\n`` line ends, UTF-8."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    safe_frame(frame).to_csv(path, index=index, lineterminator="\n", encoding="utf-8")
+
+
+def contract_files(data_dir: Path, tables, definitions=()) -> list[Path]:
+    """The files of ``data_dir`` that the contract names — the only ones read, copied or named.
+
+    ``tables`` maps table name → whether it is geographic; ``definitions`` are resolved
+    definition entries from the config (paths inside the folder are kept, ids ignored).
+    Everything else in the folder (notes, backups, a stray export) is never read, copied into
+    the cache or named on a page.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> for n in ("config.yaml", "crimes.csv", "victim_J_Smith_notes.txt"): _ = (d / n).write_text("x")
+    >>> [p.name for p in contract_files(d, {"crimes": False})]
+    ['config.yaml', 'crimes.csv']
+    """
+    data_dir = Path(data_dir)
+    names = ["config.yaml"]
+    for stem, geo in dict(tables).items():
+        names.extend(f"{stem}{ext}" for ext in (GEO_EXTENSIONS if geo else TABLE_EXTENSIONS))
+    found = [data_dir / n for n in names if (data_dir / n).is_file()]
+    root = data_dir.resolve()
+    for entry in definitions:
+        path = Path(str(entry))
+        if path.suffix.lower() in (".yaml", ".yml", ".xlsx") and path.is_file() and path.resolve().is_relative_to(root):
+            found.append(data_dir / path.resolve().relative_to(root))
+    return sorted(set(found))
 
 
 def _decode_problem(name: str, data: bytes) -> tuple[bytes | None, Problem | None]:

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import pandera.errors
 
-from sna_lib.config import Config, load_config
+from sna_lib.config import Config, contract_entries, load_config
 from sna_lib.errors import DataValidationError, Problem
 from sna_lib.data.schemas import (
     Context,
@@ -45,7 +45,7 @@ from sna_lib.data.schemas import (
     tables_for,
     value_set,
 )
-from sna_lib.data.tableio import RawTable, find_table_file, read_table
+from sna_lib.data.tableio import RawTable, contract_files, find_table_file, read_table
 
 MAX_LISTED_ROWS = 20
 _VALUE_PREVIEW = 40
@@ -222,15 +222,60 @@ def _column_problems(raw: RawTable, spec: TableSpec, warnings: list[Problem]) ->
     return problems
 
 
+_REPROJECT = ("reproject the polygons to British National Grid (EPSG:27700), e.g. "
+              "gdf.to_crs(27700) in geopandas or 'Save Features As… CRS EPSG:27700' in QGIS")
+
+
+def _crs_problem(frame, file: str) -> str | None:
+    """What is wrong with the declared CRS of ``frame``, given where its coordinates lie."""
+    crs = frame.crs
+    if crs is None:
+        return "has no coordinate reference system; declare EPSG:27700 (British National Grid) for its coordinates"
+    geom = frame.geometry
+    valid = geom[~(geom.isna() | geom.is_empty)]
+    if valid.empty:
+        return None
+    minx, miny, maxx, maxy = (float(v) for v in valid.total_bounds)
+    found = f"found {crs.to_string()} ({crs.name})"
+    where = f"coordinates run from x={minx:,.0f}, y={miny:,.0f} to x={maxx:,.0f}, y={maxy:,.0f}"
+    if not crs.is_projected:
+        note = " (a GeoJSON file without a 'crs' member is WGS 84 longitude/latitude by definition)" \
+            if file.endswith(".geojson") else ""
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            return (f"declares a geographic CRS in degrees{note} — {found} — but its {where}, which are not "
+                    "longitudes/latitudes: they look like projected metres (British National Grid?). Declare the "
+                    "CRS the coordinates are in (for GeoJSON add \"crs\": {\"type\": \"name\", \"properties\": "
+                    "{\"name\": \"urn:ogc:def:crs:EPSG::27700\"}}, or save as GeoPackage/GeoParquet with EPSG:27700)")
+        return f"uses a geographic CRS (longitude/latitude degrees; {found}){note}; {_REPROJECT}"
+    area = crs.area_of_use
+    if area is not None:
+        from pyproj import Transformer
+
+        try:
+            bounds = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform_bounds(
+                area.west, area.south, area.east, area.north, densify_pts=21)
+        except Exception:  # noqa: BLE001 - a CRS pyproj cannot bound is not checked
+            bounds = None
+        if bounds is not None and all(map(np.isfinite, bounds)):
+            x0, y0, x1, y1 = bounds
+            pad_x, pad_y = 0.1 * (x1 - x0), 0.1 * (y1 - y0)
+            if minx < x0 - pad_x or maxx > x1 + pad_x or miny < y0 - pad_y or maxy > y1 + pad_y:
+                return (f"declares {crs.to_string()} ({crs.name}), defined for {area.name}, but its {where}, "
+                        f"outside that extent (x {x0:,.0f} … {x1:,.0f}, y {y0:,.0f} … {y1:,.0f}); the coordinates "
+                        "are in another CRS: declare the right one, or reproject")
+    if maxx - minx <= 360 and maxy - miny <= 180 and float(valid.area.mean()) < 1.0:
+        return (f"declares {crs.to_string()} ({crs.name}, metres) but every polygon is smaller than 1 m² and the "
+                f"{where}: these look like longitude/latitude degrees. Declare EPSG:4326 for them and then "
+                f"{_REPROJECT}")
+    return None
+
+
 def _geometry_findings(frame, file: str, structural: list[Problem]) -> list[_Finding]:
     findings = []
     geom = frame.geometry
-    crs = frame.crs
-    if crs is None:
-        structural.append(Problem(file, "geometry", None, "has no coordinate reference system (use EPSG:27700)"))
-    elif not crs.is_projected:
-        structural.append(Problem(file, "geometry", None,
-                                  f"uses a geographic CRS ({crs.to_string()}); reproject to a projected CRS such as EPSG:27700"))
+    problem = _crs_problem(frame, file)
+    if problem is not None:
+        structural.append(Problem(file, "geometry", None, problem))
     empty = (geom.isna() | geom.is_empty).to_numpy()
     if empty.any():
         findings.append(_Finding("geometry", "has no polygon", empty))
@@ -377,17 +422,32 @@ def _context(config: Config, offence_codes: frozenset[str] | None) -> Context:
     )
 
 
-def _definition_problems(config: Config) -> list[Problem]:
-    """Definitions that need columns this data level does not have (structural)."""
+def _definition_problems(config: Config, data_dir: Path | None = None) -> list[Problem]:
+    """Every configured definition loaded as the build loads it (syntax, keys, offence groups
+    and codes, unique ids), and definitions that need columns this data level does not have.
+    Files are named relative to the data folder."""
     from sna_lib.measures.classify import load_definition
 
+    root = Path(data_dir).resolve() if data_dir is not None else None
+
+    def named(p: Problem) -> Problem:
+        path = Path(p.file)
+        if root is not None and path.is_absolute() and path.resolve().is_relative_to(root):
+            return dataclasses.replace(p, file=path.resolve().relative_to(root).as_posix())
+        return p
+
     problems = []
+    seen: dict[str, str] = {}
     for entry in config.definitions:
         try:
             definition = load_definition(entry)
         except DataValidationError as exc:
-            problems.extend(exc.problems)
+            problems.extend(named(p) for p in exc.problems)
             continue
+        if definition.id in seen:
+            problems.append(named(Problem(definition.source, "id", None,
+                                          f"definition id {definition.id!r} is used by more than one definition")))
+        seen[definition.id] = definition.source
         if definition.data_level != config.data_level:
             need = ("police.uk categories (data_level: open)" if definition.data_level == "open"
                     else "Home Office offence codes and flags (data_level: full)")
@@ -442,6 +502,7 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
         report.structural.extend(exc.problems)
         return _Run(report, None, tables)
     report.on_error = config.validation.on_error
+    report.warnings.extend(_stray_files(data_dir, config))
 
     context = _context(config, None)
     if checks:
@@ -452,7 +513,7 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
         context = _replace(context, offence_codes=None if codes is None else value_set(codes))
 
     if checks:
-        report.structural.extend(_definition_problems(config))
+        report.structural.extend(_definition_problems(config, data_dir))
     specs = tables_for(config.data_level)
     for name, spec in specs.items():
         path, problems = find_table_file(data_dir, name, geo=spec.geo)
@@ -486,13 +547,53 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
     return _Run(report, config, tables)
 
 
+def _stray_files(data_dir: Path, config: Config) -> list[Problem]:
+    """Files the contract does not name: ignored (never read, copied or published), said once here."""
+    tables = tables_for(config.data_level)
+    known = set(contract_files(data_dir, {n: s.geo for n, s in tables.items()}, contract_entries(config)))
+    out = []
+    for path in sorted(data_dir.rglob("*")):
+        rel = path.relative_to(data_dir)
+        if path.is_file() and path not in known and not any(part.startswith(".") for part in rel.parts):
+            out.append(Problem(rel.as_posix(), None, None,
+                               "is not a file of the contract: it is ignored (not read, copied or named in the book)"))
+    return out
+
+
+def _threshold_problems(spec: TableSpec, quality: FileQuality, config: Config) -> list[Problem]:
+    """``on_error: reject`` may drop at most ``validation.max_rejected_share`` of a table's rows,
+    and never every row of a table that needs rows."""
+    if config.validation.on_error != "reject" or quality.read == 0 or quality.rejected == 0:
+        return []
+    share = quality.rejected / quality.read
+    limit = config.validation.max_share(spec.name)
+    if spec.min_rows and quality.used == 0:
+        return [Problem(quality.file, None, None,
+                        f"all {quality.read:,} rows were rejected (on_error: reject); nothing is left to build from")]
+    if share > limit:
+        return [Problem(quality.file, None, None,
+                        f"{quality.rejected:,} of {quality.read:,} rows ({share:.1%}) were rejected, more than "
+                        f"validation.max_rejected_share allows ({limit:.0%}); fix the rows listed or raise the limit")]
+    return []
+
+
+def _csps_left(used_geo: pd.DataFrame, config: Config, file: str) -> list[Problem]:
+    """Under ``on_error: reject`` a CSP whose every LSOA was rejected would build an empty book."""
+    left = set(used_geo["area"].dropna())
+    return [Problem(file, "area", None, f"every LSOA of CSP {csp!r} was rejected; its book would be empty")
+            for csp in config.csps if csp not in left]
+
+
 def _check_table(path: Path, spec: TableSpec, config: Config, context: Context,
                  report: ValidationReport, checks: bool) -> tuple[pd.DataFrame, Context]:
     raw = read_table(path, geo=spec.geo)
     file = raw.file
     quality = FileQuality(file, read=raw.n_read)
     report.quality.files[spec.name] = quality
-    report.structural.extend(raw.problems)
+    skipped = set(raw.skipped_rows)
+    # rows that could not be parsed are row problems (rejected under on_error: reject), see data/README.md
+    report.row_problems.extend(p for p in raw.problems if p.row is not None and p.row in skipped)
+    report.structural.extend(p for p in raw.problems if p.row is None or p.row not in skipped)
     broken_context = _replace(context, lsoa_codes=None, lsoa_codes_rejected=None) if spec.geo else (
         _replace(context, crime_ids=None, crime_ids_rejected=None) if spec.name == "crimes" else context)
     if raw.frame is None:
@@ -538,6 +639,9 @@ def _check_table(path: Path, spec: TableSpec, config: Config, context: Context,
     used = _finalise_dtypes(used.reset_index(drop=True), spec)
     if not checks:
         return used, context
+    report.structural.extend(_threshold_problems(spec, quality, config))
+    if spec.geo and config.validation.on_error == "reject" and rejected.any():
+        report.structural.extend(_csps_left(used, config, file))
     if spec.geo:
         known, orphaned = _reference_values(typed["lsoa_code"], used["lsoa_code"], rejected)
         context = _replace(context, lsoa_codes=known, lsoa_codes_rejected=orphaned)

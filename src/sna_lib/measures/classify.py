@@ -273,10 +273,14 @@ def available_definitions() -> list[str]:
 
 
 def _parse_text(text: str, source: str) -> Definition:
+    from sna_lib.data import safeyaml
+
     try:
-        raw = yaml.safe_load(text)
+        raw = safeyaml.load(text)
+    except safeyaml.YamlRefused as exc:
+        raise DataValidationError([Problem(source, None, exc.line, f"is refused: {exc}")]) from None
     except yaml.YAMLError as exc:
-        raise DataValidationError([Problem(source, None, None, f"not valid YAML: {exc}")]) from exc
+        raise DataValidationError([Problem(source, None, None, f"not valid YAML: {exc}")]) from None
     return parse_definition(raw, source)
 
 

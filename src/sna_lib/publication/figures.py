@@ -365,6 +365,12 @@ def _format(value: Any) -> Any:
     return str(value)
 
 
+def _neutralise(value: Any) -> Any:
+    from sna_lib.data.tableio import neutralise_cell
+
+    return neutralise_cell(value)
+
+
 def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json", *,
                    reporting_year: int | None = None, as_of: str | None = None) -> str:
     """Every figure of sections 3, 5, 8 and 11 for ``area`` as deterministic text.
@@ -415,8 +421,8 @@ def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json"
         elif isinstance(value, float):
             text = f"{value:.4f}"
         else:
-            text = str(value)
-        if any(ch in text for ch in ',"\n'):
+            text = str(_neutralise(str(value)))
+        if any(ch in text for ch in ',"\n\r'):
             text = '"' + text.replace('"', '""') + '"'
         lines.append(f"{key},{text}")
     return "\n".join(lines) + "\n"

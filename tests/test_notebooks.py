@@ -20,7 +20,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.md"))
-PARAMETER_NAMES = {"area", "data_dir", "build_dir", "reporting_year"}
+PARAMETER_NAMES = {"area", "data_dir", "build_dir", "reporting_year", "as_of"}
 HIDDEN_TAGS = {"remove-input", "hide-input", "remove-cell", "remove-output"}
 
 # Data manipulation that belongs in sna_lib, never in a notebook cell.

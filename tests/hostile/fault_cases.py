@@ -99,9 +99,7 @@ def _damaged_run(damage: Callable[[Path], None]):
                                                             "nbformat_minor": 5}), encoding="utf-8")
         (run_dir / "downloads" / "t.csv").write_text("a\n1\n", encoding="utf-8")
         (run_dir / "run.json").write_text("{}", encoding="utf-8")
-        hasher = pipeline._FileHashes(tmp / "hashes.json")
-        if hasattr(pipeline, "_write_manifest"):
-            pipeline._write_manifest(run_dir, hasher)
+        pipeline.write_manifest(run_dir)
         cached, todo = pipeline._split_cached([job], runs)
         assert [r.key for r in cached] == [job.key] and todo == []  # intact entries are reused
         damage(run_dir)
@@ -130,8 +128,9 @@ def _edited_download(run_dir: Path) -> None:
 
 
 def _no_manifest(run_dir: Path) -> None:
-    (run_dir / "manifest.json").unlink(missing_ok=True)
-    (run_dir / "manifest.json").write_text("not json", encoding="utf-8")
+    from sna_lib.book.pipeline import MANIFEST_FILE
+
+    (run_dir / MANIFEST_FILE).write_text("not json", encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- validated data copy

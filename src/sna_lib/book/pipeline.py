@@ -717,7 +717,7 @@ def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int, on_done
     started = time.perf_counter()
     runs_dir = ctx.cache / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
-    cached, todo = _split_cached(ctx.jobs, runs_dir, ctx.hasher)
+    cached, todo = _split_cached(ctx.jobs, runs_dir)
     if on_cached is not None:
         on_cached(cached)
     records, failures, warnings = _execute_jobs(

@@ -390,8 +390,12 @@ def _is_text_notebook(path: Path) -> bool:
     return head.startswith("---") and "\njupytext:" in head.split("\n---", 1)[0]
 
 
-def notebook_file(project: Path, name: str) -> Path | None:
+def notebook_file(project: Path, name: str, data_level: str = "full") -> Path | None:
     r"""The source file of notebook page ``name``: MyST Markdown (jupytext) or ``.ipynb``.
+
+    For ``data_level="open"`` (police.uk open data) a page ``notebooks/X`` is read from
+    ``notebooks/open/X`` when that file exists: the open-data version of the section (same
+    page, same place in the book), so full-level notebooks need no open-data branches.
 
     Examples
     --------
@@ -401,6 +405,11 @@ def notebook_file(project: Path, name: str) -> Path | None:
     >>> notebook_file(d, "a").name, notebook_file(d, "b")
     ('a.md', None)
     """
+    if data_level != "full":
+        head, _, stem = name.rpartition("/")
+        variant = notebook_file(project, f"{head}/{data_level}/{stem}" if head else f"{data_level}/{stem}")
+        if variant is not None:
+            return variant
     text = project / f"{name}.md"
     if _is_text_notebook(text):
         return text
@@ -459,6 +468,7 @@ class _Job:
     notebook: str  # toc path, e.g. notebooks/03_what_is_sv
     reporting_year: int | None
     key: str
+    source: Path | None = None  # the notebook file this job runs (data-level variant resolved)
 
 
 @dataclass(frozen=True)
@@ -469,9 +479,11 @@ class _Page:
 
 
 def _plan(project: Path, areas: list[str], csps: list[str], data_hash: str, code_hash: str,
-          hasher: _FileHashes, overrides: Mapping[str, Mapping[str, Any]]) -> tuple[list[_Job], list[_Page]]:
+          hasher: _FileHashes, overrides: Mapping[str, Mapping[str, Any]],
+          data_level: str = "full") -> tuple[list[_Job], list[_Page]]:
     notebooks = toc_notebooks(project)
-    nb_hash = {nb: hasher(notebook_file(project, nb)) for nb in notebooks}
+    sources = {nb: notebook_file(project, nb, data_level) for nb in notebooks}
+    nb_hash = {nb: hasher(sources[nb]) for nb in notebooks}
     jobs: dict[str, _Job] = {}
     pages: list[_Page] = []
 
@@ -479,7 +491,7 @@ def _plan(project: Path, areas: list[str], csps: list[str], data_hash: str, code
         year = (overrides.get(area) or {}).get("reporting_year")
         key = _json_key({"v": PIPELINE_VERSION, "notebook": nb, "notebook_sha": nb_hash[nb], "area": area,
                          "reporting_year": year, "data": data_hash, "code": code_hash})[:24]
-        return jobs.setdefault(key, _Job(area, nb, year, key))
+        return jobs.setdefault(key, _Job(area, nb, year, key, sources[nb]))
 
     for area in areas:
         for nb in notebooks:
@@ -674,7 +686,7 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
                         if not kernel.alive():
                             kernel.shutdown()
                             kernel.start()
-                        source = _input_notebook(notebook_file(project, job.notebook), tmp)
+                        source = _input_notebook(job.source or notebook_file(project, job.notebook), tmp)
                         pm.execute_notebook(
                             str(source), str(tmp / "notebook.ipynb"),
                             parameters={"area": job.area, "data_dir": str(data_copy),
@@ -776,7 +788,8 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
     csps = list(config.csps)
     areas = _resolve_areas(area, csps)
     data_hash = _json_key(_data_hashes(Path(data_dir), hasher))
-    jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides or {})
+    jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides or {},
+                        data_level=str(getattr(config, "data_level", "full") or "full"))
     hasher.save()
     from sna_lib.book.nbhelpers import _county_label
 

@@ -120,7 +120,7 @@ def test_counts_per_category_and_csp_equal_input_rows(essex_books, raw_rows):
     html_dir = Path(county.published["county"])
     csvs = sorted(html_dir.rglob("*category-csp*.csv"))
     assert csvs, "the category x CSP download is missing"
-    table = pd.read_csv(csvs[0]).set_index("Category")
+    table = pd.read_csv(csvs[0], thousands=",").set_index("Category")
     expected = raw_rows[raw_rows["Crime type"] != "Anti-social behaviour"].pivot_table(
         index="Crime type", columns="csp", values="Month", aggfunc="size", fill_value=0)
     for crime_type, row in expected.iterrows():

@@ -130,3 +130,11 @@ def tiny_project(tmp_path, monkeypatch) -> Path:
     write_tiny_notebook(project / "notebooks" / "area_profile.ipynb")
     monkeypatch.setenv("SNA_PROJECT_DIR", str(project))
     return project
+
+
+def myst_notebook(title: str, body: str) -> str:
+    """A MyST Markdown (jupytext) section notebook: front matter, ``# title``, the standard
+    parameters cell (area, data_dir, build_dir, reporting_year, as_of), then ``body``."""
+    return ("---\njupytext:\n  formats: md:myst\nkernelspec:\n  display_name: Python 3\n  language: python\n"
+            "  name: python3\n---\n\n" + f"# {title}\n\n" + "```{code-cell}\n:tags: [parameters, remove-cell]\n\n"
+            'area = "county"\ndata_dir = None\nbuild_dir = None\nreporting_year = None\nas_of = None\n```\n\n' + body)

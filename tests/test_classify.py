@@ -203,3 +203,18 @@ def test_property_partnership_is_subset_of_home_office_scope_and_rules(data):
     knife_ho = qualifying_mask(c, "home_office")
     # every partnership crime with a knife/firearm is also Home Office SV
     assert not (p & c[["knife", "firearm"]].any(axis=1).to_numpy() & ~knife_ho).any()
+
+
+def test_exclude_offence_codes_are_honoured(tmp_path, crimes):
+    """Mutation survivor: a definition's exclude_offence_codes must remove the code both from
+    the in-scope codes and from always-include rules."""
+    d = parse_definition({"id": "viol_no_abh", "name": "Violence except 8N",
+                          "offence_groups": ["violence with injury"], "exclude_offence_codes": ["8N"],
+                          "require_any_flag": ["knife"]})
+    assert "8N" not in d.in_scope_codes() and "5D" in d.in_scope_codes()
+    mask = qualifying_mask(crimes, d)
+    assert not mask[crimes["crime_id"].eq("knife-public").to_numpy()].any()   # 8N with a knife: excluded
+    always = parse_definition({"id": "always", "name": "Always homicide but not 4.1",
+                               "offence_groups": ["robbery"], "always_include_groups": ["homicide"],
+                               "exclude_offence_codes": ["4.1"]})
+    assert "4.1" not in always.flag_free_codes() and "1" in always.flag_free_codes()

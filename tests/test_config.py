@@ -37,7 +37,7 @@ def test_minimal_config_gets_documented_defaults(tmp_path):
     assert cfg.definitions == ("partnership", "home_office")
     assert (cfg.disclosure.suppress_min, cfg.disclosure.suppress_max, cfg.disclosure.rounding) == (1, 7, None)
     assert (cfg.hotspots.method, cfg.hotspots.confidence, cfg.hotspots.permutations, cfg.hotspots.seed) == (
-        "gistar", 0.95, 9999, 12345)
+        "gistar", 0.95, 999, 12345)
     assert cfg.hotspots.permutations == index_settings()["hotspots"]["permutations"]   # one default
     assert cfg.risk_index.top_share == 0.05
     assert dict(cfg.disorganisation_weights) == {"asb": 1, "deliberate_fire": 2, "arson_not_endangering_life": 3,
@@ -70,7 +70,7 @@ def test_rolling_end_extends_the_data_period(tmp_path):
 def test_partial_sections_keep_other_defaults(tmp_path):
     cfg = load_config(write(tmp_path, MINIMAL + "hotspots: {method: poisson}\ndisorganisation_weights: {asb: 1.5}\n"
                                                "validation: {on_error: reject}\n"))
-    assert (cfg.hotspots.method, cfg.hotspots.permutations) == ("poisson", 9999)
+    assert (cfg.hotspots.method, cfg.hotspots.permutations) == ("poisson", 999)
     assert cfg.disorganisation_weights["asb"] == 1.5 and cfg.disorganisation_weights["arson_endangering_life"] == 5
     assert cfg.validation.on_error == "reject"
 
@@ -176,6 +176,32 @@ def test_config_is_hashable_by_content(tmp_path):
     assert first == again and hash(first) == hash(again) and {first: 1}[again] == 1
     other = load_config(write(tmp_path, MINIMAL + "risk_index: {weights: {deprivation: 3}}\n"))
     assert other != first
+
+
+BASE = {"county": "Demo", "csps": ["A", "B"], "reporting_year": 2023, "first_year": 2014}
+
+
+def test_people_windows_default_to_reference_meaning_and_are_configurable(tmp_path):
+    cfg = parse_config(dict(BASE), tmp_path)
+    assert (cfg.people.overlap_years, cfg.people.previous_years, cfg.people.da_link_years) == (1, 5, 5)
+    assert cfg.people.da_link_include_reporting_year is False
+    cfg = parse_config({**BASE, "people": {"overlap_years": 10, "da_link_include_reporting_year": True}}, tmp_path)
+    assert cfg.people.overlap_years == 10 and cfg.people.da_link_include_reporting_year is True
+    for bad in ({"overlap_years": 0}, {"da_link_years": "five"}, {"da_link_include_reporting_year": "yes"},
+                {"typo": 1}):
+        with pytest.raises(DataValidationError, match="people"):
+            parse_config({**BASE, "people": bad}, tmp_path)
+
+
+def test_harm_workbook_key(tmp_path):
+    assert parse_config(dict(BASE), tmp_path).harm.cchi_workbook is None
+    (tmp_path / "cchi.xlsx").write_bytes(b"PK")
+    cfg = parse_config({**BASE, "harm": {"cchi_workbook": "cchi.xlsx"}}, tmp_path)
+    assert cfg.harm.cchi_workbook == (tmp_path / "cchi.xlsx").resolve()
+    with pytest.raises(DataValidationError, match="file not found"):
+        parse_config({**BASE, "harm": {"cchi_workbook": "missing.xlsx"}}, tmp_path)
+    with pytest.raises(DataValidationError, match="xlsx"):
+        parse_config({**BASE, "harm": {"cchi_workbook": "cchi.csv"}}, tmp_path)
 
 
 def test_risk_index_method_is_checked(tmp_path):

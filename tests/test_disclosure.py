@@ -397,3 +397,10 @@ def test_area_profile_hides_a_second_csp_when_one_is_small(monkeypatch):
     shown = {csp: profile_table(area_profile(dataset, csp), config=dataset.config)["Offences"].tolist()
              for csp in "ABCD"}
     assert shown == {"A": ["[c]", "30"], "B": ["[c]", "40"], "C": ["50", "50"], "D": ["60", "60"]}
+
+
+def test_rounding_is_half_up_not_half_even_at_base_10():
+    """Mutation survivor: 25 -> 30 and 45 -> 50 (half up), where Python's round() gives 20 / 40."""
+    r = DisclosureRules(rounding=10)
+    assert [r.round(n) for n in (24, 25, 35, 45, 46)] == [20, 30, 40, 50, 50]
+    assert DisclosureRules(rounding=5).round(12) == 10 and DisclosureRules(rounding=5).round(13) == 15

@@ -235,3 +235,12 @@ def test_boundary_point_rounded_half_the_other_way_is_a_boundary():
         assert scan_text(f"[[{written}, 51.738424]]", rules=rules) == [], written
     # two units away (about 2 cm) is no longer the vertex
     assert [f.kind for f in scan_text("[[0.3438147, 51.738424]]", rules=rules)] == ["coordinate"]
+
+
+def test_all_digit_identifiers_of_eight_or_more_digits_are_scanned():
+    """Mutation survivor: numeric record ids (e.g. a force's 9-digit crime numbers) are leaks
+    when they appear; shorter all-digit ids are ignored (they collide with ordinary numbers)."""
+    rules = LeakRules(identifiers=frozenset({"123456789", "1234567"}))
+    found = {f.match for f in scan_text("<td>123456789</td><td>1234567</td>", rules=rules)
+             if f.kind == "identifier"}
+    assert found == {"123456789"}

@@ -95,11 +95,14 @@ def test_reference_tables(crimes, hospital, config):
     a = t.loc[("A", "knife_sv")]
     assert (a["before_period"], a["after_period"]) == ("Aug 2021 – Jul 2022", "Aug 2022 – Jul 2023")
     assert (a["before"], a["after"], a["pct_change"]) == (1176, 1066, -9)
-    assert a["significant"]                         # p ~ 0.021
+    # exact Poisson test: p ~ 0.021; but all of each period's crimes fall in one month, so the
+    # monthly series is wildly overdispersed and the quasi-Poisson test finds no evidence
+    assert a["method"].startswith("quasi-Poisson") and a["dispersion"] > 100 and not a["significant"]
 
     h = t.loc[("A", "non_domestic_homicide")]
     assert (h["before"], h["after"], h["pct_change"]) == (15, 10, -33)
-    assert h["p_value"] == pytest.approx(0.4244, abs=1e-4) and not h["significant"]
+    assert h["p_value"] == pytest.approx(0.4244, abs=1e-4) and not h["significant"]   # small: exact kept
+    assert h["method"].startswith("exact") and "fewer than 50 events" in h["method"]
     assert h["significance"].startswith("not significant")
 
     u = t.loc[("A", "u25_hospital")]
@@ -142,3 +145,71 @@ def test_measures_subset_of_all_crime(crimes, hospital, config):
     kh = t[(t["table"] == "E")].iloc[0]
     nh = t[(t["table"] == "C")].iloc[0]
     assert kh["before"] <= nh["before"] and kh["after"] <= nh["after"]
+
+
+def _monthly_crimes(counts_by_month: dict[str, int], tag: str) -> pd.DataFrame:
+    return pd.concat([make(n, "8N", f"{m}-10", knife=True, tag=tag + m) for m, n in counts_by_month.items() if n],
+                     ignore_index=True)
+
+
+def test_tables_use_overdispersion_from_monthly_series(config):
+    """Planted overdispersed monthly series: the p-value must match statsmodels' quasi-Poisson
+    GLM (scale = Pearson X2 / df) on the same 24 monthly counts, not the exact Poisson test."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(11)
+    before_months = pd.period_range("2021-08", "2022-07", freq="M")
+    after_months = pd.period_range("2022-08", "2023-07", freq="M")
+    # negative binomial months (mean 100 / 90, size 5: variance far above the mean)
+    yb = rng.negative_binomial(5, 5 / (5 + 100), 12)
+    ya = rng.negative_binomial(5, 5 / (5 + 90), 12)
+    crimes = _monthly_crimes({str(m): int(n) for m, n in zip(list(before_months) + list(after_months),
+                                                               np.concatenate([yb, ya]))}, "nb")
+    row = key_measures(crimes, None, config).set_index(["table", "measure_id"]).loc[("A", "knife_sv")]
+    assert (row["before"], row["after"]) == (yb.sum(), ya.sum())
+    y = np.concatenate([yb, ya])
+    x = sm.add_constant(np.r_[np.zeros(12), np.ones(12)])
+    fit = sm.GLM(y, x, family=sm.families.Poisson()).fit(scale="X2")
+    assert row["method"].startswith("quasi-Poisson")
+    assert row["dispersion"] == pytest.approx(fit.scale, rel=1e-9)
+    assert row["p_value"] == pytest.approx(fit.pvalues[1], rel=1e-6)
+    from sna_lib.measures.significance import compare_counts
+    assert row["p_value"] > compare_counts(int(yb.sum()), int(ya.sum())).p_value   # honest: wider
+
+
+def test_population_exposure_changes_the_rate_comparison(config):
+    import statsmodels.api as sm
+
+    months = list(pd.period_range("2021-08", "2023-07", freq="M"))
+    rng = np.random.default_rng(3)
+    y = rng.poisson(np.r_[np.full(12, 100), np.full(12, 120)])
+    y[::3] += 25  # some extra variation
+    crimes = _monthly_crimes({str(m): int(n) for m, n in zip(months, y)}, "pop")
+    pop = {2021: 1000.0, 2022: 1100.0, 2023: 1300.0}
+    row = key_measures(crimes, None, config, population_by_year=pop).set_index(
+        ["table", "measure_id"]).loc[("A", "knife_sv")]
+    exposure = np.array([pop[m.year] for m in months])
+    x = sm.add_constant(np.r_[np.zeros(12), np.ones(12)])
+    fit = sm.GLM(y, x, family=sm.families.Poisson(), offset=np.log(exposure)).fit(scale="X2")
+    assert row["method"].startswith("quasi") and fit.scale > 1
+    assert row["p_value"] == pytest.approx(fit.pvalues[1], rel=1e-6)
+    no_pop = key_measures(crimes, None, config).set_index(["table", "measure_id"]).loc[("A", "knife_sv")]
+    assert row["p_value"] != pytest.approx(no_pop["p_value"])
+
+
+def test_holm_adjustment_and_page_method(crimes, hospital, config):
+    from sna_lib.measures.key_measures import significance_method
+
+    t = key_measures(crimes, hospital, config)
+    raw = t["p_value"].astype(float).to_numpy()
+    m = len(raw)
+    order = np.argsort(raw)
+    # Holm by hand: step-down max of (m - rank) * p, capped at 1
+    by_hand = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * raw[i]))
+        by_hand[i] = running
+    assert t["p_value_holm"].astype(float).to_numpy() == pytest.approx(by_hand)
+    text = significance_method(t)
+    assert "quasi-Poisson" in text and "exact" in text and "Holm" in text

@@ -98,7 +98,11 @@ def test_place_statements_on_hand_dataset():
     layers = build_factor_layers(ds, 2022, sv_ids=sv, offences_table=REFERENCE, settings=settings)
     st = place_statements(ds, layers, sv_ids=sv, year=2022, settings=settings)
     # 13 suspects with a known home; the 12 in the hot block live where 40% are deprived (> county 21.7%)
-    assert st["suspects_above_average_deprivation"] == {"people": 13, "in_flagged": 12, "share": 12 / 13, "excluded": 1}
+    dep = st["suspects_above_average_deprivation"]
+    assert {k: dep[k] for k in ("people", "in_flagged", "share", "excluded")} == \
+        {"people": 13, "in_flagged": 12, "share": 12 / 13, "excluded": 1}
+    # beside it, the residents' share of the flagged LSOAs (the layers' population) and the ratio
+    assert dep["ratio"] == pytest.approx((12 / 13) / dep["residents_share"])
     # no suspect lives in the DA block
     assert st["suspects_persistent_da"]["in_flagged"] == 0
     # 2018-2022 window: 14 SV offences of 2022 in X22 / X33 (x >= 2: not urban) + 1 in 2021 at X30 (urban)
@@ -136,3 +140,12 @@ def test_sv_hotspot_history_new_and_persistent():
     assert str(hist.loc["X55", "category"]) == "new hotspot"
     assert str(hist.loc["X00", "category"]).endswith("hotspot")
     assert hist.loc["X55", "area"] == "East"
+
+
+def test_people_in_areas_beside_residents_share():
+    homes = pd.Series(["a", "b", "b", "c", None], dtype="string")
+    flag = pd.Series({"a": True, "b": True, "c": False})
+    res = people_in_areas(homes, flag, pd.Series({"a": 100.0, "b": 300.0, "c": 600.0}))
+    # 3 of 4 suspects vs 400 of 1,000 residents: ratio 0.75 / 0.4
+    assert res["residents_share"] == pytest.approx(0.4) and res["ratio"] == pytest.approx(1.875)
+    assert res["ratio_low"] < 1.875 < res["ratio_high"] and "Clopper" in res["ratio_method"]

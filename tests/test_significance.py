@@ -80,3 +80,47 @@ def test_property_matches_hand_binomial_and_is_symmetric(a, b):
         assert r.p_value == pytest.approx(two_sided_equal_exposure(a, b), rel=1e-7, abs=1e-12)
     if a and b:
         assert r.ci_low <= r.rate_ratio <= r.ci_high
+
+
+def test_clopper_pearson_matches_statsmodels_and_beats_wilson():
+    from statsmodels.stats.proportion import proportion_confint
+
+    from sna_lib.measures.significance import clopper_pearson
+
+    for k, n in ((0, 10), (3, 10), (7, 20), (606, 1000), (10, 10)):
+        low, high = proportion_confint(k, n, alpha=0.05, method="beta")
+        assert clopper_pearson(k, n) == pytest.approx((low, high), abs=1e-9)
+    # exact is wider than Wilson (which undercovers at small n): not interchangeable
+    w = proportion_confint(3, 10, method="wilson")
+    cp = clopper_pearson(3, 10)
+    assert cp[0] < w[0] and cp[1] > w[1]
+    with pytest.raises(ValueError):
+        clopper_pearson(5, 4)
+
+
+def test_rate_ratio_interval_is_exact_conditional():
+    """Independent check: the CI of the rate ratio maps the Clopper–Pearson interval of
+    after / (before + after), computed here from scipy's beta quantiles."""
+    from scipy import stats
+
+    before, after = 15, 10
+    n = before + after
+    lo = stats.beta.ppf(0.025, after, n - after + 1)
+    hi = stats.beta.ppf(0.975, after + 1, n - after)
+    r = compare_counts(before, after)
+    assert r.ci_low == pytest.approx(lo / (1 - lo), rel=1e-9)
+    assert r.ci_high == pytest.approx(hi / (1 - hi), rel=1e-9)
+
+
+def test_share_vs_baseline_independent():
+    from statsmodels.stats.proportion import proportion_confint
+
+    from sna_lib.measures.significance import share_vs_baseline
+
+    r = share_vs_baseline(60, 99, 41_100, 100_000)
+    low, high = proportion_confint(60, 99, method="beta")
+    assert r.ratio == pytest.approx((60 / 99) / 0.411)
+    assert (r.ratio_low, r.ratio_high) == pytest.approx((low / 0.411, high / 0.411))
+    assert "Clopper" in r.method
+    empty = share_vs_baseline(0, 0, 5, 10)
+    assert empty.ratio is None and empty.share is None

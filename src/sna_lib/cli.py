@@ -1,4 +1,5 @@
-"""Command-line interface: ``sna demo-data | import police-uk | validate | run | build | figures``.
+"""Command-line interface: ``sna demo-data | import police-uk | validate | run | build | figures``
+(and ``sna --version``).
 
 Each sub-command is a thin shell over a library function so that notebooks, tests and the
 CLI share one implementation. Heavy imports are deferred to keep ``sna --help`` instant.
@@ -30,7 +31,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from sna_lib.book.pipeline import run_notebooks
 
     result = run_notebooks(Path(args.data).resolve(), area=args.area, build_dir=Path(args.build_dir).resolve(),
-                           workers=args.workers, progress=True)
+                           workers=args.workers, progress=True, reporting_year=args.reporting_year,
+                           as_of=args.as_of)
     return 0 if result.ok else 1
 
 
@@ -38,20 +40,29 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from sna_lib.book.pipeline import build_book
 
     result = build_book(Path(args.data).resolve(), area=args.area, build_dir=Path(args.build_dir).resolve(),
-                        workers=args.workers, progress=True)
+                        workers=args.workers, progress=True, reporting_year=args.reporting_year,
+                        as_of=args.as_of, pdf=args.pdf, workbooks=not args.no_workbooks)
     return 0 if result.ok else 1
 
 
 def _cmd_figures(args: argparse.Namespace) -> int:
     from sna_lib.publication.figures import export_figures
 
-    text = export_figures(Path(args.data), area=args.area, fmt=args.format)
+    text = export_figures(Path(args.data), area=args.area, fmt=args.format,
+                          reporting_year=args.reporting_year, as_of=args.as_of)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
     return 0
 
+
+def _period_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reporting-year", type=int, metavar="YYYY",
+                   help="calendar year of the year-based tables (default: config.yaml reporting_year)")
+    p.add_argument("--as-of", metavar="YYYY-MM",
+                   help="last month of the rolling 12 months, compared with the 12 months before "
+                        "(default: config.yaml rolling_end)")
 
 def _cmd_import_police_uk(args: argparse.Namespace) -> int:
     from sna_lib.importers.police_uk import import_police_uk
@@ -69,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sna",
         description="Build a Serious Violence Strategic Needs Assessment book from partnership data.",
     )
+    from sna_lib import __version__
+
+    parser.add_argument("--version", action="version", version=f"sna-book {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("demo-data", help="write the deterministic synthetic demo county")
@@ -110,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="'county' (default), a CSP name, or 'all' (county + every CSP)")
         p.add_argument("--build-dir", default="book/_build", help="output folder (default book/_build)")
         p.add_argument("--workers", type=int, default=2, help="parallel notebook workers (default 2)")
+        _period_options(p)
+        if name == "build":
+            p.add_argument("--pdf", action="store_true",
+                           help="also print every book to PDF (headless chromium; scripts/ensure-chromium.sh)")
+            p.add_argument("--no-workbooks", action="store_true",
+                           help="do not write the Excel workbook of published tables for each book")
         p.set_defaults(func=func)
 
     p = sub.add_parser("figures", help="export every headline figure for an area as JSON or CSV")
@@ -117,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--area", default="county", help="'county' or a CSP name")
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.add_argument("--out", help="write to this file instead of stdout")
+    _period_options(p)
     p.set_defaults(func=_cmd_figures)
     return parser
 

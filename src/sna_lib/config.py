@@ -106,7 +106,7 @@ class Hotspots(_MapLike):
 
     method: str = "gistar"
     confidence: float = 0.95
-    permutations: int = 9999
+    permutations: int = 999
     seed: int = 12345
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -119,6 +119,31 @@ class RiskIndex(_MapLike):
     top_share: float = 0.05
     weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True, eq=True)
+class People(_MapLike):
+    """Windows of the people measures (defaults: the reference SNA's meaning).
+
+    ``overlap_years``: calendar years ending with the reporting year whose crimes count for
+    "victims who were also suspects" (1 = the reporting year alone). ``previous_years``:
+    years strictly before the reporting year for "involved in the previous five years".
+    ``da_link_years``: years of domestic-abuse involvement, strictly before the reporting year
+    unless ``da_link_include_reporting_year``.
+    """
+
+    overlap_years: int = 1
+    previous_years: int = 5
+    da_link_years: int = 5
+    da_link_include_reporting_year: bool = False
+
+
+@dataclass(frozen=True, eq=True)
+class Harm(_MapLike):
+    """Harm weights: ``cchi_workbook`` is the official CCHI ``.xlsx`` a user downloaded (path,
+    relative to the data folder); empty = the shipped sna-book estimates."""
+
+    cchi_workbook: Path | None = None
 
 
 @dataclass(frozen=True, eq=True)
@@ -143,7 +168,7 @@ class Coverage(_MapLike):
 
 
 # dataclass(frozen, eq) would hash the fields, and mapping fields are unhashable: hash the content
-for _section_class in (Baselines, Disclosure, Hotspots, RiskIndex, Validation, Coverage):
+for _section_class in (Baselines, Disclosure, Hotspots, RiskIndex, Validation, Coverage, People, Harm):
     _section_class.__hash__ = _MapLike.__hash__  # type: ignore[method-assign]
 
 
@@ -202,6 +227,8 @@ class Config:
     validation: Validation = field(default_factory=Validation)
     data_level: str = "full"
     coverage: Coverage = field(default_factory=Coverage)
+    people: People = field(default_factory=People)
+    harm: Harm = field(default_factory=Harm)
     data_dir: Path | None = None
 
     def __post_init__(self) -> None:
@@ -212,7 +239,7 @@ class Config:
         return hash((self.county, self.csps, self.reporting_year, self.first_year, self.rolling_end,
                      self.definitions, self.disclosure, self.hotspots, self.risk_index, self.baselines,
                      tuple(sorted(self.disorganisation_weights.items())), self.validation, self.data_level,
-                     self.coverage, self.data_dir))
+                     self.coverage, self.people, self.harm, self.data_dir))
 
     @property
     def period_start(self) -> dt.date:
@@ -343,7 +370,7 @@ def _parse_date(value: Any, key: str, out: _Collector) -> dt.date | None:
 _TOP_KEYS = {
     "county", "synthetic", "csps", "reporting_year", "first_year", "rolling_end", "baselines",
     "definitions", "disclosure", "hotspots", "risk_index", "disorganisation_weights", "validation",
-    "data_level", "coverage",
+    "data_level", "coverage", "people", "harm",
 }
 
 
@@ -407,7 +434,7 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
     >>> cfg = parse_config({"county": "Demo", "csps": ["A", "B"], "reporting_year": 2023,
     ...                     "first_year": 2014, "hotspots": {"method": "poisson"}})
     >>> cfg.hotspots.method, cfg.hotspots.permutations, cfg.definitions
-    ('poisson', 9999, ('partnership', 'home_office'))
+    ('poisson', 999, ('partnership', 'home_office'))
     """
     data_dir = Path(data_dir)
     out = _Collector()
@@ -564,6 +591,9 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
         out.add("validation.on_error", f"must be 'fail' or 'reject', got {on_error!r}")
         on_error = "fail"
 
+    people = _people_section(raw, out)
+    harm = _harm_section(raw, data_dir, out)
+
     if out.problems:
         raise DataValidationError(out.problems)
     return Config(
@@ -571,8 +601,46 @@ def parse_config(raw: Any, data_dir: Path | str = ".") -> Config:
         synthetic=synthetic, rolling_end=rolling_end, baselines=baselines, definitions=definitions,
         disclosure=disclosure, hotspots=hotspots, risk_index=risk_index,
         disorganisation_weights=disorganisation, validation=Validation(on_error=on_error),
-        data_level=data_level, coverage=coverage, data_dir=data_dir.resolve(),
+        data_level=data_level, coverage=coverage, people=people, harm=harm, data_dir=data_dir.resolve(),
     )
+
+
+def _people_section(raw: Mapping[str, Any], out: _Collector) -> People:
+    sec = _section(raw, "people", out)
+    _unknown_keys(sec, {f.name for f in dataclasses.fields(People)}, "people.", out)
+    kw: dict[str, Any] = {}
+    for key in ("overlap_years", "previous_years", "da_link_years"):
+        if key in sec:
+            if _is_int(sec[key]) and 1 <= sec[key] <= 50:
+                kw[key] = sec[key]
+            else:
+                out.add(f"people.{key}", f"must be a whole number of years from 1 to 50, got {sec[key]!r}")
+    if "da_link_include_reporting_year" in sec:
+        if isinstance(sec["da_link_include_reporting_year"], bool):
+            kw["da_link_include_reporting_year"] = sec["da_link_include_reporting_year"]
+        else:
+            out.add("people.da_link_include_reporting_year",
+                    f"must be true or false, got {sec['da_link_include_reporting_year']!r}")
+    return People(**kw)
+
+
+def _harm_section(raw: Mapping[str, Any], data_dir: Path, out: _Collector) -> Harm:
+    sec = _section(raw, "harm", out)
+    _unknown_keys(sec, {"cchi_workbook"}, "harm.", out)
+    value = sec.get("cchi_workbook")
+    if value is None or value == "":
+        return Harm()
+    if not isinstance(value, str):
+        out.add("harm.cchi_workbook", f"must be the path of the CCHI .xlsx file, got {value!r}")
+        return Harm()
+    path = Path(value) if Path(value).is_absolute() else (data_dir / value)
+    if path.suffix.lower() != ".xlsx":
+        out.add("harm.cchi_workbook", f"must name an .xlsx workbook, got {value!r}")
+        return Harm()
+    if not path.is_file():
+        out.add("harm.cchi_workbook", f"file not found: {value!r} (looked in {data_dir})")
+        return Harm()
+    return Harm(cchi_workbook=path.resolve())
 
 
 def load_config(data_dir: Path | str) -> Config:

@@ -57,6 +57,8 @@ __all__ = [
     "age_profile_sentence",
     "age_feature_marks",
     "age_profile_frame",
+    "single_years_withheld",
+    "age_band_table",
     "people_repeats_table",
     "publish_people_table",
     "origin_table",
@@ -437,20 +439,71 @@ def age_profile_sentence(features, who: str = "suspects") -> str:
     'There are too few suspects with a known age to describe how involvement changes with age.'
     >>> age_profile_sentence(AgeFeatures(14, peaks=(19,), plateau_start=None), "victims")
     'Involvement of victims begins a steep incline at age 14 and peaks at 19.'
+    >>> age_profile_sentence(AgeFeatures(12, peaks=(15,), plateau_start=22, basis="county"))
+    'Across the county, involvement of suspects begins a steep incline at age 12 and peaks at 15, then levels off from about age 22.'
     """
     peaks = tuple(features.peaks)
     if not peaks:
         return f"There are too few {who} with a known age to describe how involvement changes with age."
+    lead = "Involvement"
+    if getattr(features, "basis", "") == "county":
+        lead = "Across the county, involvement"
     if features.incline_start is not None:
-        text = f"Involvement of {who} begins a steep incline at age {features.incline_start} and peaks at {peaks[0]}"
+        text = f"{lead} of {who} begins a steep incline at age {features.incline_start} and peaks at {peaks[0]}"
     else:
-        text = f"Involvement of {who} peaks at age {peaks[0]}"
+        text = f"{lead} of {who} peaks at age {peaks[0]}"
     rises = tuple(features.rises_again)
     if rises:
         text += f"; it falls back and rises again at {rises[0]}"
     if features.plateau_start is not None:
         text += f", then levels off from about age {features.plateau_start}"
     return text + "."
+
+
+def single_years_withheld(profiles: Mapping[str, Any], *, area_level: str, config: Any = None) -> bool:
+    """Whether any single-year count of these age profiles would be withheld at ``area_level``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace as NS
+    >>> p = {"suspect": NS(counts=pd.Series([3, 12], index=[15, 16]))}
+    >>> single_years_withheld(p, area_level="csp"), single_years_withheld(p, area_level="county")
+    (True, False)
+    """
+    from sna_lib.publication.disclosure import disclosure_rules
+
+    rules = disclosure_rules(config)
+    if not rules.applies(area_level):
+        return False
+    return any(rules.is_small(int(n)) for prof in profiles.values() for n in prof.counts.to_numpy())
+
+
+def age_band_table(profiles: Mapping[str, Any], *, config: Any = None) -> pd.DataFrame:
+    """Disclosure-safe age bands per role (``Role, Age band, People``; see ``people.age_bands``).
+
+    Each role's bands hold at least ``suppress_max + 1`` people.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace as NS
+    >>> p = {"suspect": NS(counts=pd.Series([3, 9, 2, 2, 5], index=range(14, 19)))}
+    >>> age_band_table(p).values.tolist()
+    [['Suspects', 'up to 15', 12], ['Suspects', '16+', 9]]
+    """
+    from sna_lib.publication.disclosure import disclosure_rules
+    from sna_lib.measures.people import age_bands
+
+    size = disclosure_rules(config).suppress_max + 1
+    parts = []
+    for role, prof in profiles.items():
+        bands = age_bands(prof.counts, size)
+        parts.append(pd.DataFrame({"Role": f"{role.capitalize()}s", "Age band": bands["band"].astype(str),
+                                   "People": bands["count"].astype("int64")}))
+    if not parts:
+        return pd.DataFrame({"Role": [], "Age band": [], "People": []})
+    return pd.concat(parts, ignore_index=True)
 
 
 def age_feature_marks(features) -> dict[str, int]:
@@ -594,6 +647,10 @@ def publish_key_measures(km: pd.DataFrame, *, area_level: str, config: Any = Non
     both = km["before"].notna() & km["after"].notna()
     significance = [marker if w else (_yes_no(s) if b else "–")
                     for s, w, b in zip(km["significance"].tolist(), withheld.tolist(), both.tolist())]
+    holm = km["p_value_holm"] if "p_value_holm" in km else pd.Series([None] * len(km), index=km.index)
+    after_holm = [marker if w else ("–" if (p is None or pd.isna(p) or not b)
+                                    else f"{'Yes' if p < 0.05 else 'No'} (p = {_p_text(p)})")
+                  for p, w, b in zip(holm.tolist(), withheld.tolist(), both.tolist())]
     return pd.DataFrame({
         "Table": km["table"].astype(str).to_numpy(),
         "measure_id": km["measure_id"].astype(str).to_numpy(),
@@ -604,8 +661,16 @@ def publish_key_measures(km: pd.DataFrame, *, area_level: str, config: Any = Non
         "After": counts["after"].to_numpy(),
         "% change": change,
         "Significant change?": significance,
+        "After Holm adjustment": after_holm,
         "Note": km["note"].fillna("").astype(str).to_numpy(),
     })
+
+
+def _p_text(p: float) -> str:
+    """p-value as the tables print it (``0.42``, ``0.005``, ``< 0.001``)."""
+    if p < 0.001:
+        return "< 0.001"
+    return f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
 
 
 def _yes_no(label: str) -> str:
@@ -625,6 +690,8 @@ def key_measure_table(published: pd.DataFrame, letter: str) -> pd.DataFrame:
     """
     rows = published[(published["Table"] == letter).to_numpy(dtype=bool)]
     columns = ["Measure", "Period before", "Before", "Period after", "After", "% change", "Significant change?"]
+    if "After Holm adjustment" in rows and (rows["After Holm adjustment"] != "–").any():
+        columns.append("After Holm adjustment")
     if (rows["Note"] != "").any():
         columns.append("Note")
     return rows[columns].reset_index(drop=True)
@@ -881,18 +948,25 @@ def harm_impact_table(impact) -> pd.DataFrame:
     --------
     >>> from types import SimpleNamespace as NS
     >>> t = harm_impact_table(NS(offences=1100, offences_equivalent=14300, unique_suspects=626,
-    ...                          suspects_equivalent=8138, unique_victims=947, victims_equivalent=12311))
+    ...                          suspects_equivalent=8138, unique_victims=947, victims_equivalent=12311,
+    ...                          offences_equivalent_exact=14315, suspects_equivalent_exact=8147,
+    ...                          victims_equivalent_exact=12324))
     >>> t.values.tolist()[1]
-    ['Unique suspects', 626, 8138]
+    ['Unique suspects', 626, 8147, 8138]
     """
     def eq(value):
         return pd.NA if value is None else int(value)
 
+    def exact(name):
+        return eq(getattr(impact, name, None))
+
     return pd.DataFrame({
         "Group": ["Serious violence offences", "Unique suspects", "Unique victims"],
         "Number": [int(impact.offences), int(impact.unique_suspects), int(impact.unique_victims)],
-        "Harm-weighted equivalent": pd.array([eq(impact.offences_equivalent), eq(impact.suspects_equivalent),
-                                              eq(impact.victims_equivalent)], dtype="Int64"),
+        "Harm-weighted equivalent": pd.array([exact("offences_equivalent_exact"), exact("suspects_equivalent_exact"),
+                                              exact("victims_equivalent_exact")], dtype="Int64"),
+        "At the rounded ratio": pd.array([eq(impact.offences_equivalent), eq(impact.suspects_equivalent),
+                                          eq(impact.victims_equivalent)], dtype="Int64"),
     })
 
 
@@ -1025,7 +1099,7 @@ def hotspot_method(settings: dict) -> str:
     --------
     >>> from sna_lib.index.hotspots import index_settings
     >>> hotspot_method(index_settings())
-    'Getis–Ord Gi* at 95% confidence; conditional permutation test, 9,999 permutations, seed 12345'
+    'Getis–Ord Gi* at 95% confidence; conditional permutation test, 999 permutations, seed 12345'
     >>> hotspot_method(index_settings({"hotspots": {"inference": "analytical", "fdr": True}}))
     'Getis–Ord Gi* at 95% confidence; normal approximation (as ArcGIS); false-discovery-rate corrected'
     >>> hotspot_method(index_settings({"hotspots": {"method": "poisson"}}))

@@ -59,6 +59,70 @@ _EXTERNAL = re.compile(r"^(https?:)?//", re.I)
 _SOURCE_MAP = re.compile(r"^\s*//[#@] sourceMappingURL=.*$", re.M)
 
 
+#: Interactive content is for screens; its static twin (PNG) is for print (PDF) and no-JS readers.
+PRINT_CSS = ("<style>.sna-print-only{display:none}@media print{.sna-print-only{display:block !important}"
+             ".sna-screen-only,iframe.sna-map{display:none !important}}</style>")
+
+
+def static_img(png: bytes, alt: str) -> str:
+    """``<img>`` (print only) holding ``png`` as a data URI, with alt text.
+
+    Examples
+    --------
+    >>> static_img(b"PNG", 'a "map"')
+    '<img class="sna-print-only sna-static" alt="a &quot;map&quot;" src="data:image/png;base64,UE5H" style="width:100%"/>'
+    """
+    import base64
+
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<img class="sna-print-only sna-static" alt="{html.escape(alt, quote=True)}" '
+            f'src="data:image/png;base64,{data}" style="width:100%"/>')
+
+
+def static_choropleth_png(frame, fills: list[str], entries: list[tuple[str, str]], *, title: str,
+                          boundaries=None) -> bytes:
+    """The same layer as the interactive map as a PNG: same fills, classes and legend.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        Polygons in a projected CRS, in the order of ``fills``.
+    fills : list of str
+        Fill colour per polygon (from :func:`rate_classes` or the class/flag colours).
+    entries : list of (colour, label)
+        Legend rows, exactly those of the interactive legend.
+    title : str
+    boundaries : geopandas.GeoDataFrame, optional
+        Outlines drawn on top.
+
+    Returns
+    -------
+    bytes
+        PNG (deterministic: no timestamp metadata).
+    """
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    fig = Figure(figsize=(7.5, 6.0), dpi=110)
+    ax = fig.add_subplot(1, 1, 1)
+    frame.plot(ax=ax, color=list(fills), edgecolor="#666666", linewidth=0.2)
+    if boundaries is not None and len(boundaries):
+        boundaries.to_crs(frame.crs).boundary.plot(ax=ax, color=BOUNDARY_COLOUR, linewidth=1.0)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    handles = [Patch(facecolor=c, edgecolor="#555555", label=label) for c, label in entries]
+    ax.legend(handles=handles, title=title, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=True,
+              fontsize=8, title_fontsize=9)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
+
+
 class OfflineAssetError(ValueError):
     """A map references an external script or stylesheet that has no vendored copy."""
 
@@ -197,13 +261,17 @@ class OfflineMap:
     document: str
     title: str
     height: int = 480
+    static_png: bytes | None = None
 
     def _repr_html_(self) -> str:
-        return (
+        frame = (
             f'<iframe class="sna-map" title="{html.escape(self.title, quote=True)}" '
             f'srcdoc="{html.escape(self.document, quote=True)}" '
             f'style="width:100%;height:{int(self.height)}px;border:1px solid #ccc;"></iframe>'
         )
+        if self.static_png is None:
+            return frame
+        return frame + PRINT_CSS + static_img(self.static_png, f"Map (static, for print): {self.title}")
 
     @property
     def size_bytes(self) -> int:
@@ -336,6 +404,7 @@ def choropleth_map(
     boundaries=None,
     simplify_tolerance: float = 20.0,
     height: int = 480,
+    static: bool = True,
 ) -> OfflineMap:
     """Draw polygons coloured by an area-level value, with legend and tooltips, fully offline.
 
@@ -364,6 +433,9 @@ def choropleth_map(
         Douglas–Peucker tolerance in CRS units (metres) to keep pages small.
     height : int
         Map height in pixels.
+    static : bool
+        Also draw the same layer, classes and legend as a PNG (:func:`static_choropleth_png`),
+        shown instead of the interactive map in print (PDF) via ``@media print``.
 
     Returns
     -------
@@ -455,7 +527,8 @@ def choropleth_map(
 
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     _add_legend(fmap, _legend_html(title, entries))
-    return OfflineMap(offline_html(fmap), title=title, height=height)
+    static = static_choropleth_png(frame, fills, entries, title=title, boundaries=boundaries) if static else None
+    return OfflineMap(offline_html(fmap), title=title, height=height, static_png=static)
 
 
 def _round_coords(coords, decimals: int):

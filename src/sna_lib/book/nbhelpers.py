@@ -6,11 +6,12 @@ A section notebook starts with a ``parameters`` cell (papermill)::
     data_dir = None          # data folder (the pipeline passes its validated Parquet copy)
     reporting_year = None    # None → config.reporting_year
     build_dir = None         # where this run writes its CSV/PNG downloads
+    as_of = None             # "YYYY-MM": last month of the rolling 12 months (None → config.rolling_end)
 
 and then::
 
     from sna_lib.book import nbhelpers as nb
-    ctx = nb.setup(area, data_dir, build_dir, reporting_year)
+    ctx = nb.setup(area, data_dir, build_dir, reporting_year, as_of)
     nb.glue_number("sv_total", n)                 # prose: {glue:text}`sv_total`
     nb.show_table(df, "by-csp", "SV offences by CSP", count_columns=["offences"])
     nb.show_figure(fig, "trend", caption=..., alt=..., data=df)
@@ -142,8 +143,26 @@ def _load(data_dir: Path):
     return _DATASETS[key]
 
 
+def _with_period(dataset, reporting_year, as_of):
+    """``dataset`` whose config carries the run's period; one shared copy per period and kernel."""
+    from sna_lib.period import apply_period
+
+    config = apply_period(dataset.config, reporting_year=reporting_year, as_of=as_of)
+    if config is dataset.config:
+        return dataset
+    key = ("period", id(dataset), config.reporting_year, str(config.rolling_end))
+    if key not in _DATASETS:
+        import dataclasses
+
+        for old in [k for k in _DATASETS if k[0] == "period"]:
+            del _DATASETS[old]
+        _DATASETS[key] = dataclasses.replace(dataset, config=config)
+    return _DATASETS[key]
+
+
 def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
-          build_dir: str | os.PathLike | None = None, reporting_year: int | None = None) -> BookContext:
+          build_dir: str | os.PathLike | None = None, reporting_year: int | None = None,
+          as_of: str | None = None) -> BookContext:
     """Load the data for one notebook run and make it the active context.
 
     Parameters
@@ -158,6 +177,10 @@ def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
         Defaults to a temporary folder.
     reporting_year : int, optional
         Defaults to ``config.reporting_year``.
+    as_of : str, optional
+        ``YYYY-MM``: the rolling 12 months end that month (default ``config.rolling_end``).
+        With ``reporting_year``, applied to the dataset's config (:func:`sna_lib.period.apply_period`)
+        so every table of the run uses the same period.
 
     Returns
     -------
@@ -180,7 +203,7 @@ def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
     if data_dir is None:
         raise ValueError("data_dir is required (or set SNA_DATA_DIR)")
     data_path = Path(data_dir)
-    dataset = _load(data_path)
+    dataset = _with_period(_load(data_path), reporting_year, as_of)
     config = dataset.config
     if area != "county" and area not in config.csps:
         raise ValueError(f"area must be 'county' or one of {list(config.csps)}, got {area!r}")

@@ -340,8 +340,12 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _FileHa
     (tmp / QUALITY_FILE).write_text(quality.to_json(orient="records", indent=1), encoding="utf-8")
     from sna_lib import __version__
 
+    from sna_lib.publication.compute import data_period
+
+    period = data_period(dataset)  # the real span of the records, not the configured window
     provenance = {
-        "data_as_at": str(dataset.config.rolling_end),
+        "data_as_at": period["last_date"] or str(dataset.config.rolling_end),
+        **period,
         "inputs": inputs,
         "version": __version__,
         "code": code_hash[:12],
@@ -468,6 +472,7 @@ class _Job:
     notebook: str  # toc path, e.g. notebooks/03_what_is_sv
     reporting_year: int | None
     key: str
+    as_of: str | None = None
     source: Path | None = None  # the notebook file this job runs (data-level variant resolved)
 
 
@@ -489,9 +494,13 @@ def _plan(project: Path, areas: list[str], csps: list[str], data_hash: str, code
 
     def job(area: str, nb: str) -> _Job:
         year = (overrides.get(area) or {}).get("reporting_year")
-        key = _json_key({"v": PIPELINE_VERSION, "notebook": nb, "notebook_sha": nb_hash[nb], "area": area,
-                         "reporting_year": year, "data": data_hash, "code": code_hash})[:24]
-        return jobs.setdefault(key, _Job(area, nb, year, key, sources[nb]))
+        as_of = (overrides.get(area) or {}).get("as_of")
+        params = {"v": PIPELINE_VERSION, "notebook": nb, "notebook_sha": nb_hash[nb], "area": area,
+                  "reporting_year": year, "data": data_hash, "code": code_hash}
+        if as_of is not None:
+            params["as_of"] = as_of
+        key = _json_key(params)[:24]
+        return jobs.setdefault(key, _Job(area, nb, year, key, as_of, sources[nb]))
 
     for area in areas:
         for nb in notebooks:
@@ -690,7 +699,8 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
                         pm.execute_notebook(
                             str(source), str(tmp / "notebook.ipynb"),
                             parameters={"area": job.area, "data_dir": str(data_copy),
-                                        "reporting_year": job.reporting_year, "build_dir": str(tmp)},
+                                        "reporting_year": job.reporting_year, "build_dir": str(tmp),
+                                        "as_of": job.as_of},
                             kernel_name=KERNEL_NAME, km=kernel.km, progress_bar=False,
                             request_save_on_cell_execute=False, execution_timeout=cell_timeout,
                             log_output=False,
@@ -712,7 +722,7 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
                     n_err = _stderr_outputs(tmp / "notebook.ipynb")
                     (tmp / "run.json").write_text(json.dumps(
                         {"area": job.area, "notebook": job.notebook, "reporting_year": job.reporting_year,
-                         "seconds": round(seconds, 2)}, sort_keys=True), encoding="utf-8")
+                         "as_of": job.as_of, "seconds": round(seconds, 2)}, sort_keys=True), encoding="utf-8")
                     shutil.rmtree(run_dir, ignore_errors=True)
                     os.replace(tmp, run_dir)
                     record = RunRecord(job.area, job.notebook, job.key, run_dir, True, seconds)
@@ -768,10 +778,15 @@ class _Context:
     jobs: list[_Job]
     pages: list[_Page]
     hasher: _FileHashes
+    rolling_end: str | None = None  # end of the rolling 12 months of this run (--as-of)
+    reporting_year: int | None = None
+    snapshots: dict[str, Any] = field(default_factory=dict)  # area -> this month's published figures
+    partnership: dict[str, str] = field(default_factory=dict)  # book/<name> -> partnership's own page
 
 
 def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
-             overrides: Mapping[str, Mapping[str, Any]] | None, progress: bool = False) -> _Context:
+             overrides: Mapping[str, Mapping[str, Any]] | None, progress: bool = False,
+             period: Mapping[str, Any] | None = None) -> _Context:
     from sna_lib.config import load_config
 
     project = project_dir().resolve()
@@ -787,15 +802,38 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
     config = load_config(data_copy)
     csps = list(config.csps)
     areas = _resolve_areas(area, csps)
+    overrides = dict(overrides or {})
+    period_config = config
+    if period:
+        from sna_lib.period import apply_period
+
+        period_config = apply_period(config, **period)  # a bad --reporting-year / --as-of fails first
+        for name in ("county", *csps):
+            overrides[name] = {**period, **(overrides.get(name) or {})}
     data_hash = _json_key(_data_hashes(Path(data_dir), hasher))
-    jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides or {},
+    jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides,
                         data_level=str(getattr(config, "data_level", "full") or "full"))
     hasher.save()
     from sna_lib.book.nbhelpers import _county_label
 
     label = _county_label(config)
+    from sna_lib.book.partnership_content import partnership_pages
+
+    partnership = partnership_pages(data_copy, project / "book")  # bad YAML fails here, before any run
     return _Context(project, build_dir, cache, data_copy, csps, label, bool(config.synthetic), areas,
-                    jobs, pages, hasher)
+                    jobs, pages, hasher, str(period_config.rolling_end), int(period_config.reporting_year),
+                    partnership=partnership)
+
+
+def _period(reporting_year: int | None, as_of: str | None) -> dict[str, Any]:
+    period: dict[str, Any] = {}
+    if reporting_year is not None:
+        period["reporting_year"] = int(reporting_year)
+    if as_of is not None:
+        from sna_lib.period import as_of_label, parse_as_of
+
+        period["as_of"] = as_of_label(parse_as_of(as_of))
+    return period
 
 
 def _book_order(ctx: _Context) -> dict[str, int]:
@@ -825,7 +863,8 @@ def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int, on_done
 def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path | str = "book/_build",
                   workers: int = 2, progress: bool = False,
                   overrides: Mapping[str, Mapping[str, Any]] | None = None,
-                  cell_timeout: int = DEFAULT_CELL_TIMEOUT) -> RunResult:
+                  cell_timeout: int = DEFAULT_CELL_TIMEOUT, reporting_year: int | None = None,
+                  as_of: str | None = None) -> RunResult:
     """Validate the data once and execute every notebook for ``area`` (cached, in parallel).
 
     Parameters
@@ -844,6 +883,10 @@ def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path
     overrides : mapping, optional
         Per-area parameter overrides, e.g. ``{"Basildon": {"reporting_year": 2022}}``; only
         the runs whose parameters change are re-executed.
+    reporting_year, as_of : optional
+        The run's period for every area (``as_of`` = ``"YYYY-MM"``, the last month of the
+        rolling 12 months); see :func:`sna_lib.period.apply_period`. Passed to the notebooks as
+        papermill parameters.
     cell_timeout : int
         Seconds one cell may run before the notebook fails.
 
@@ -864,7 +907,7 @@ def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path
     >>> result.ok, result.executed                                                     # doctest: +SKIP
     (True, 23)
     """
-    ctx = _prepare(data_dir, area, build_dir, overrides, progress)
+    ctx = _prepare(data_dir, area, build_dir, overrides, progress, _period(reporting_year, as_of))
     result = _run(ctx, workers, progress, cell_timeout)
     if progress:
         print(f"notebooks executed: {result.executed}, reused from cache: {result.cached}; "
@@ -900,7 +943,7 @@ def _book_config(project: Path, ctx: _Context, area: str) -> dict:
     sphinx["extra_extensions"] = extensions
     html = config.setdefault("html", {})
     info = json.loads((ctx.data_copy / PROVENANCE_FILE).read_text(encoding="utf-8"))
-    footer = (f"Data as at {info.get('data_as_at')} · sna-book {info.get('version')} · "
+    footer = (f"Data as at {ctx.rolling_end or info.get('data_as_at')} · sna-book {info.get('version')} · "
               f"sna_lib {info.get('code')}" + (f" · git {info['git']}" if info.get("git") else ""))
     html["extra_footer"] = f'<p class="sna-provenance">{footer}</p>'
     if ctx.synthetic:
@@ -941,9 +984,15 @@ def _assemble(ctx: _Context, area: str, records: dict[str, RunRecord]) -> tuple[
         _write_if_changed(staging / rel, f.read_bytes())
         expected.add(staging / rel)
 
+    for name, text in ctx.partnership.items():  # the partnership's own words replace the defaults
+        _write_if_changed(staging / "book" / name, text.encode("utf-8"))
+        expected.add(staging / "book" / name)
+
     pages = [p for p in ctx.pages if p.book == area]
     for p in pages:
         _stage_notebook(records[p.job.key].run_dir, staging, p.page, expected)
+    if (narrative / "what_changed.md").is_file():  # monthly refresh (sna_lib.book.changes)
+        _write_if_changed(staging / "book" / "what_changed.md", _what_changed(ctx, area, pages, records).encode("utf-8"))
 
     toc = _load_yaml(project / "_toc.yml")
     profile_pages = [p.page for p in pages if is_profile_notebook(p.job.notebook)]
@@ -968,6 +1017,33 @@ def _assemble(ctx: _Context, area: str, records: dict[str, RunRecord]) -> tuple[
         digest.update(f.relative_to(staging).as_posix().encode() + b"\0")
         digest.update(_sha256_file(f).encode())
     return staging, digest.hexdigest()
+
+
+_CHANGES_LOCK = threading.Lock()
+
+
+def _what_changed(ctx: _Context, area: str, pages: list[_Page], records: dict[str, RunRecord]) -> str:
+    """This month's "What changed" page; the snapshot to keep is remembered in ``ctx.snapshots``."""
+    from sna_lib.book.changes import HISTORY_FILES, monthly_page
+
+    downloads = {}
+    for name, notebook in HISTORY_FILES.items():
+        page = next((p for p in pages if p.job.area == area and p.job.notebook.endswith(notebook)), None)
+        downloads[name] = records[page.job.key].run_dir / "downloads" / name if page else None
+    label = ctx.county_label if area == "county" else area
+    with _CHANGES_LOCK:  # figures are computed (and cached) once per dataset for all areas
+        text, snap = monthly_page(ctx.build_dir, ctx.data_copy, area, label, reporting_year=ctx.reporting_year,
+                                  rolling_end=ctx.rolling_end, downloads=downloads)
+    ctx.snapshots[area] = snap
+    return text
+
+
+def _keep_snapshot(ctx: _Context, area: str) -> None:
+    from sna_lib.book.changes import snapshot
+
+    snap = ctx.snapshots.get(area)
+    if snap:
+        snapshot(snap["folder"], snap["figures"], snap["downloads"])
 
 
 def _jupyter_book() -> list[str]:
@@ -1012,6 +1088,21 @@ _LEAK_RULES: dict[str, Any] = {}
 _LEAK_RULES_LOCK = threading.Lock()
 
 
+def _publish_extras(ctx: _Context, area: str, key: str, *, pdf: bool, workbooks: bool,
+                    timings: dict[str, float]) -> list[str]:
+    """PDF and Excel workbook of the published book (:mod:`sna_lib.book.publications`)."""
+    from sna_lib.book.publications import write_publications
+    from sna_lib.config import load_config
+    from sna_lib.publication.disclosure import suppression_note
+
+    config = _book_config(ctx.project, ctx, area)
+    banner = config.get("html", {}).get("announcement")
+    return write_publications(published_dir(ctx.build_dir, area), ctx.build_dir, area_slug(area), key=key,
+                              title=config["title"], banner=banner,
+                              suppression_note=suppression_note(load_config(ctx.data_copy)),
+                              pdf=pdf, workbook=workbooks, timings=timings)
+
+
 def _leak_check(data_copy: Path):
     """Publication safety net: a site holding record ids, incident coordinates or record-level
     tables from the data (see :mod:`sna_lib.publication.leakscan`) is refused and the previous site kept."""
@@ -1043,13 +1134,18 @@ def published_dir(build_dir: Path | str, area: str) -> Path:
 def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | str = "book/_build",
                workers: int = 2, progress: bool = False,
                overrides: Mapping[str, Mapping[str, Any]] | None = None,
-               cell_timeout: int = DEFAULT_CELL_TIMEOUT) -> BuildResult:
+               cell_timeout: int = DEFAULT_CELL_TIMEOUT, reporting_year: int | None = None,
+               as_of: str | None = None, pdf: bool = False, workbooks: bool = True) -> BuildResult:
     """Execute the notebooks and build + publish the HTML book(s) for ``area``.
 
     Parameters
     ----------
-    data_dir, area, build_dir, workers, progress, overrides, cell_timeout
+    data_dir, area, build_dir, workers, progress, overrides, cell_timeout, reporting_year, as_of
         As for :func:`run_notebooks`. ``area="all"`` builds the county book and one book per CSP.
+    pdf : bool
+        Also print each published book to ``<html>/../pdf/<slug>.pdf`` (:mod:`sna_lib.book.pdf`).
+    workbooks : bool
+        Also write each book's Excel workbook of its published tables (:mod:`sna_lib.book.workbook`).
 
     Returns
     -------
@@ -1071,7 +1167,7 @@ def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | 
     from tqdm.auto import tqdm
 
     started = time.perf_counter()
-    ctx = _prepare(data_dir, area, build_dir, overrides, progress)
+    ctx = _prepare(data_dir, area, build_dir, overrides, progress, _period(reporting_year, as_of))
     prepared = time.perf_counter()
 
     # Books are built as soon as all their notebooks are done, while later areas still execute.
@@ -1082,12 +1178,20 @@ def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | 
     lock = threading.Lock()
     pool = cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sna-book")
     futures: dict[str, cf.Future] = {}
+    extra_timings: dict[str, float] = {}
     bar = tqdm(total=len(ctx.areas), desc="books", unit="book", disable=not progress, position=1)
 
     def build(book_area: str, records: dict[str, RunRecord]) -> tuple[bool, str | None]:
         try:
             staging, key = _assemble(ctx, book_area, records)
-            return _build_one(ctx, book_area, staging, key, published_dir(ctx.build_dir, book_area))
+            built, error = _build_one(ctx, book_area, staging, key, published_dir(ctx.build_dir, book_area))
+            if error is None:
+                _keep_snapshot(ctx, book_area)  # this month's published figures, for next month's page
+            if error is None and (pdf or workbooks):
+                errors = _publish_extras(ctx, book_area, key, pdf=pdf, workbooks=workbooks,
+                                         timings=extra_timings)
+                error = "; ".join(errors) or None
+            return built, error
         except Exception as exc:  # noqa: BLE001 - one book's failure must not stop the others
             return True, f"{type(exc).__name__}: {exc}"
         finally:
@@ -1145,6 +1249,7 @@ def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | 
     result.timings["execute"] = run.seconds
     result.timings["books_after_execute"] = time.perf_counter() - executed_at
     result.timings["total"] = time.perf_counter() - started
+    result.timings.update(extra_timings)
     if progress:
         _report(result)
     return result
@@ -1157,5 +1262,9 @@ def _report(result: BuildResult) -> None:
           f"{result.timings.get('total', 0):.1f} s", file=out)
     for area_name, path in result.published.items():
         print(f"  {area_name}: {path / 'index.html'}", file=out)
+    for kind in ("pdf", "workbook"):
+        spent = [v for k, v in result.timings.items() if k.startswith(kind + ":")]
+        if spent:
+            print(f"{kind}s written: {len(spent)} in {sum(spent):.1f} s (see publications/)", file=out)
     for failure in result.failures:
         print(f"FAILED {failure}", file=out)

@@ -119,12 +119,16 @@ def sv_by_group(crimes: pd.DataFrame, year: int, definition: str = "partnership"
     return counts.astype({"offence_group": "string", "offences": "int64"})
 
 
-def harm_comparison(crimes: pd.DataFrame, year: int, definition: str = "partnership") -> pd.DataFrame:
-    """Volume and Cambridge Crime Harm of serious violence against all crime in ``year``.
+def harm_comparison(crimes: pd.DataFrame, year: int, definition: str = "partnership",
+                    table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Volume and harm (days of custody, CCHI method) of serious violence against all crime in ``year``.
 
     Returns one row per measure (``measure``, ``serious_violence``, ``all_crime``) with
     offences, total harm (days), mean harm per offence, and the shares of all crime.
-    Also sets ``attrs["harm_ratio"]``: mean SV harm / mean harm of all crime.
+    Also sets ``attrs["harm_ratio"]``: mean SV harm / mean harm of all crime, and
+    ``attrs["weights"]``: which weights were used (:func:`sna_lib.measures.cchi.weights_label`).
+    ``table`` is the offence table with the weights (default: the shipped estimates; see
+    :func:`sna_lib.measures.cchi.weights_for_config`).
 
     Examples
     --------
@@ -134,12 +138,15 @@ def harm_comparison(crimes: pd.DataFrame, year: int, definition: str = "partners
     >>> t.set_index("measure").loc["Offences"].tolist()
     [1.0, 2.0]
     >>> round(t.attrs["harm_ratio"], 2)
-    1.94
+    2.0
     """
+    from sna_lib.measures.cchi import weights_label
+    from sna_lib.reference import offences
+
     in_year = _in_year(crimes, year)
     sv = in_year[qualifying_mask(in_year, definition)]
-    all_harm = harm_summary(in_year)
-    sv_harm = harm_summary(sv)
+    all_harm = harm_summary(in_year, table)
+    sv_harm = harm_summary(sv, table)
     share_count = 100 * len(sv) / len(in_year) if len(in_year) else np.nan
     share_harm = 100 * sv_harm.total / all_harm.total if all_harm.total else np.nan
     rows = [
@@ -150,11 +157,12 @@ def harm_comparison(crimes: pd.DataFrame, year: int, definition: str = "partners
         ("Share of offences (%)", share_count, 100.0),
         ("Share of harm (%)", share_harm, 100.0),
     ]
-    table = pd.DataFrame(rows, columns=["measure", "serious_violence", "all_crime"])
-    table["measure"] = table["measure"].astype("string")
+    out = pd.DataFrame(rows, columns=["measure", "serious_violence", "all_crime"])
+    out["measure"] = out["measure"].astype("string")
     ratio = (sv_harm.mean / all_harm.mean) if (sv_harm.mean and all_harm.mean) else np.nan
-    table.attrs["harm_ratio"] = ratio
-    return table
+    out.attrs["harm_ratio"] = ratio
+    out.attrs["weights"] = weights_label(offences() if table is None else table)
+    return out
 
 
 def population_in(population: pd.DataFrame, year: int) -> pd.Series:
@@ -209,7 +217,7 @@ def harm_table(harm: pd.DataFrame, *, area_level: str, config=None) -> pd.DataFr
     ...                   "date": pd.to_datetime(["2023-01-01"] * 2), "domestic_abuse": False})
     >>> h = harm_comparison(c, 2023, "non_domestic_homicide")
     >>> harm_table(h, area_level="county")["Serious violence"].tolist()
-    ['1', '5,475', '5,475.0', '50.0%', '96.8%']
+    ['1', '5,475', '5,475.0', '50.0%', '99.8%']
     >>> harm_table(h, area_level="csp")["Serious violence"].tolist()
     ['[c]', '[c]', '[c]', '[c]', '[c]']
     """
@@ -245,7 +253,7 @@ def headline(harm: pd.DataFrame) -> dict:
     ...                   "date": pd.to_datetime(["2023-01-01"] * 2), "domestic_abuse": False})
     >>> h = headline(harm_comparison(c, 2023, "non_domestic_homicide"))
     >>> h["offences"], h["share_of_offences"], round(h["share_of_harm"], 1)
-    (1, 50.0, 96.8)
+    (1, 50.0, 99.8)
     """
     values = dict(zip(harm["measure"], harm["serious_violence"]))
     return {

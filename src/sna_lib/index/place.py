@@ -28,8 +28,8 @@ from sna_lib.index.factors import crimes_by_lsoa, linked_tables, lsoa_population
 AMBULANCE_TRAUMA = ("assault_sexual_assault", "stab_gunshot_penetrating_trauma")
 
 
-def people_in_areas(homes: pd.Series, flag: pd.Series) -> dict:
-    """How many people (by home LSOA) live in flagged LSOAs.
+def people_in_areas(homes: pd.Series, flag: pd.Series, population: pd.Series | None = None) -> dict:
+    """How many people (by home LSOA) live in flagged LSOAs, beside the residents who do.
 
     Parameters
     ----------
@@ -38,12 +38,17 @@ def people_in_areas(homes: pd.Series, flag: pd.Series) -> dict:
         :func:`sna_lib.index.factors.person_homes`.
     flag : pandas.Series of bool
         indexed by ``lsoa_code`` (all county LSOAs).
+    population : pandas.Series, optional
+        residents per LSOA (same index). When given, the share is set beside the residents'
+        share (:func:`sna_lib.measures.significance.share_vs_baseline`: ratio and exact 95 % interval).
 
     Returns
     -------
     dict
         ``people`` (known home in county), ``in_flagged``, ``share`` (NaN if no people),
-        ``excluded`` (unknown or out-of-county home).
+        ``excluded`` (unknown or out-of-county home); with ``population`` also ``residents``,
+        ``residents_in_flagged``, ``residents_share``, ``ratio``, ``ratio_low``, ``ratio_high``,
+        ``ratio_method``.
 
     Examples
     --------
@@ -58,8 +63,17 @@ def people_in_areas(homes: pd.Series, flag: pd.Series) -> dict:
     inside = homes[known]
     in_flagged = int(flag.reindex(inside.to_numpy()).to_numpy().sum()) if len(inside) else 0
     people = int(known.sum())
-    return {"people": people, "in_flagged": in_flagged, "share": in_flagged / people if people else float("nan"),
-            "excluded": int((~known).sum())}
+    out = {"people": people, "in_flagged": in_flagged, "share": in_flagged / people if people else float("nan"),
+           "excluded": int((~known).sum())}
+    if population is not None:
+        from sna_lib.measures.significance import share_vs_baseline
+
+        pop = pd.Series(population, dtype=float).reindex(flag.index, fill_value=0.0)
+        base = share_vs_baseline(in_flagged, people, float(pop[flag.to_numpy()].sum()), float(pop.sum()))
+        out.update({"residents": base.baseline_of, "residents_in_flagged": base.baseline_count,
+                    "residents_share": base.baseline_share, "ratio": base.ratio, "ratio_low": base.ratio_low,
+                    "ratio_high": base.ratio_high, "ratio_method": base.method})
+    return out
 
 
 def urban_nte_share(crimes: pd.DataFrame, crime_ids, geography: pd.DataFrame, *,
@@ -228,10 +242,11 @@ def place_statements(dataset, layers: pd.DataFrame, *, sv_ids, year: int | None 
     trauma_hot = hotspots(trauma, weights=weights, base=base, settings=settings)["hot"]
     return {
         "year": year,
-        "suspects_above_average_deprivation": people_in_areas(suspects, layers["deprivation_above_average"]),
-        "suspects_over_statement_deprivation": people_in_areas(suspects, layers["deprivation_over_statement_share"]),
-        "suspects_persistent_da": people_in_areas(suspects, layers["da_victim_homes_persistent"]),
-        "suspects_victims_disorganisation": people_in_areas(both, layers["disorganisation_hot"]),
+        "suspects_above_average_deprivation": people_in_areas(suspects, layers["deprivation_above_average"], base),
+        "suspects_over_statement_deprivation": people_in_areas(suspects, layers["deprivation_over_statement_share"],
+                                                               base),
+        "suspects_persistent_da": people_in_areas(suspects, layers["da_victim_homes_persistent"], base),
+        "suspects_victims_disorganisation": people_in_areas(both, layers["disorganisation_hot"], base),
         "urban_nte": urban_nte_share(crimes, sv_ids, geography, years=window_years),
         "csp_year": csp_breakdown(crimes, sv_ids, geography, dataset.population, years=[year]),
         "csp_window": csp_breakdown(crimes, sv_ids, geography, dataset.population, years=window_years),

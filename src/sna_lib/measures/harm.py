@@ -1,7 +1,10 @@
-"""Crime harm with the Cambridge Crime Harm Index (CCHI): totals, means, ratios, equivalents.
+"""Crime harm weighted by days of custody (Cambridge Crime Harm Index method): totals, means, ratios.
 
-Each crime's harm is the CCHI weight (days) of its Home Office offence code, taken from
-:func:`sna_lib.reference.offences`. A crime whose code is unknown or has no weight gets NA
+Each crime's harm is the weight (days) of its Home Office offence code, from the offence table:
+by default :func:`sna_lib.reference.offences` (sna-book estimates re-derived from Sentencing
+Council starting points by the CCHI's method, never to be called the Cambridge index), or the
+official CCHI where the user supplies the workbook (:mod:`sna_lib.measures.cchi`). Results name the
+weights used (``HarmImpact.weights``). A crime whose code is unknown or has no weight gets NA
 harm, is left out of totals and means, and is reported with a :class:`MissingHarmWeightWarning`
 naming the codes: never counted silently as zero harm.
 
@@ -40,6 +43,7 @@ __all__ = [
     "harm_ratio_from_means",
     "harm_equivalent",
     "harm_impact",
+    "harm_equivalent_exact",
 ]
 
 
@@ -68,7 +72,7 @@ def crime_harm(crimes: pd.DataFrame, table: pd.DataFrame | None = None, *, warn:
     --------
     >>> import pandas as pd
     >>> crime_harm(pd.DataFrame({"offence_code": ["1", "8N"]})).tolist()
-    [5475.0, 182.0]
+    [5475.0, 10.0]
     """
     table = offences() if table is None else table
     weights = table.set_index("offence_code")["cchi_days"].astype("Float64")
@@ -132,7 +136,7 @@ def harm_summary(crimes: pd.DataFrame, table: pd.DataFrame | None = None) -> Har
     >>> import pandas as pd
     >>> s = harm_summary(pd.DataFrame({"offence_code": ["1", "8N", "8N"]}))
     >>> s.total, round(s.mean, 2)
-    (5839.0, 1946.33)
+    (5495.0, 1831.67)
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MissingHarmWeightWarning)
@@ -167,8 +171,8 @@ def harm_ratio(subset: pd.DataFrame, all_crimes: pd.DataFrame, table: pd.DataFra
     --------
     >>> import pandas as pd
     >>> everything = pd.DataFrame({"offence_code": ["1", "46", "46", "46"]})
-    >>> round(harm_ratio(everything.iloc[:1], everything), 4)  # 5475 / ((5475 + 3 * 2) / 4)
-    3.9956
+    >>> round(harm_ratio(everything.iloc[:1], everything), 4)  # 5475 / ((5475 + 3 * 1) / 4)
+    3.9978
     """
     s, a = harm_summary(subset, table), harm_summary(all_crimes, table)
     if s.mean is None or not a.mean:
@@ -189,7 +193,12 @@ def harm_equivalent(count: int, ratio: float) -> int:
 
 @dataclass(frozen=True)
 class HarmImpact:
-    """The reference SNA's harm table (section 5) for one subset of crime."""
+    """The reference SNA's harm table (section 5) for one subset of crime.
+
+    ``*_equivalent`` follow the reference's convention (count x the ratio rounded to a whole
+    number, "x 13"); ``*_equivalent_exact`` use the exact ratio (count x ratio, rounded once at
+    the end). ``weights`` names the harm weights used (official CCHI or sna-book estimates).
+    """
 
     mean_harm_all: float | None
     mean_harm_subset: float | None
@@ -202,10 +211,25 @@ class HarmImpact:
     unique_victims: int
     victims_equivalent: int | None
     unweighted_crimes: int
+    offences_equivalent_exact: int | None = None
+    suspects_equivalent_exact: int | None = None
+    victims_equivalent_exact: int | None = None
+    weights: str = ""
 
     def to_dict(self) -> dict:
         """Plain dictionary (for export)."""
         return asdict(self)
+
+
+def harm_equivalent_exact(count: int, ratio: float) -> int:
+    """Harm-weighted equivalent with the exact ratio: ``count x ratio`` rounded half away from zero.
+
+    Examples
+    --------
+    >>> harm_equivalent_exact(1100, 950 / 73), harm_equivalent(1100, 950 / 73)
+    (14315, 14300)
+    """
+    return int(round_half_away(int(count) * float(ratio)))
 
 
 def harm_impact(subset: pd.DataFrame, all_crimes: pd.DataFrame, persons: pd.DataFrame,
@@ -240,11 +264,18 @@ def harm_impact(subset: pd.DataFrame, all_crimes: pd.DataFrame, persons: pd.Data
     def eq(n: int) -> int | None:
         return harm_equivalent(n, ratio) if ratio is not None else None
 
+    def exact(n: int) -> int | None:
+        return harm_equivalent_exact(n, ratio) if ratio is not None else None
+
+    from sna_lib.measures.cchi import weights_label
+
     return HarmImpact(
         mean_harm_all=a.mean, mean_harm_subset=s.mean, harm_ratio=ratio, harm_ratio_rounded=rounded,
         offences=len(subset), offences_equivalent=eq(len(subset)), unique_suspects=suspects,
         suspects_equivalent=eq(suspects), unique_victims=victims, victims_equivalent=eq(victims),
-        unweighted_crimes=a.unweighted,
+        unweighted_crimes=a.unweighted, offences_equivalent_exact=exact(len(subset)),
+        suspects_equivalent_exact=exact(suspects), victims_equivalent_exact=exact(victims),
+        weights=weights_label(offences() if table is None else table),
     )
 
 
@@ -256,7 +287,7 @@ def harm_by(crimes: pd.DataFrame, keys: str | Iterable[str], table: pd.DataFrame
     >>> import pandas as pd
     >>> c = pd.DataFrame({"offence_code": ["1", "8N", "8N"], "lsoa_code": ["X", "Y", "Y"]})
     >>> harm_by(c, "lsoa_code")["total_harm"].tolist()
-    [5475.0, 364.0]
+    [5475.0, 20.0]
     """
     keys = [keys] if isinstance(keys, str) else list(keys)
     frame = crimes[keys].copy()

@@ -17,9 +17,13 @@ C: measure 2, baseline financial year (``baselines.homicide_financial_year``) vs
 D: measure 3, baseline financial year (``baselines.hospital_financial_year``) vs latest year.
 E: measure E, baseline financial year (``baselines.homicide_financial_year``) vs ``reporting_year``.
 
-Every change is a whole-number % rounded half away from zero (as published) and carries an
-exact test of the two counts (:func:`sna_lib.measures.significance.compare_counts`), so a "-33%" from
-15 to 10 is shown as not significant.
+Every change is a whole-number % rounded half away from zero (as published) and carries a
+test of the two periods (:func:`sna_lib.measures.significance.compare_periods`): the exact Poisson test
+for small counts (so a "-33%" from 15 to 10 is shown as not significant), a quasi-Poisson test
+with the dispersion estimated from the two periods' monthly counts for large overdispersed
+counts, with population exposure when the population changed. Holm-adjusted p-values for the
+family of Tables A–E sit beside the unadjusted ones (:data:`MULTIPLE_COMPARISONS_NOTE`);
+:func:`significance_method` is the sentence for the page.
 
 Examples
 --------
@@ -33,6 +37,7 @@ Examples
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from sna_lib.measures.classify import qualifying_mask
-from sna_lib.measures.significance import compare_counts, pct_change
+from sna_lib.measures.significance import compare_counts, compare_periods, holm, pct_change
 
 __all__ = [
     "MEASURES",
@@ -51,7 +56,17 @@ __all__ = [
     "count_in_period",
     "hospital_admissions_in",
     "key_measures",
+    "monthly_counts",
+    "area_population_by_year",
+    "significance_method",
+    "MULTIPLE_COMPARISONS_NOTE",
 ]
+
+MULTIPLE_COMPARISONS_NOTE = (
+    "Tables A–E make several comparisons at once, so by chance alone about one in twenty "
+    "would look significant at the 5 % level; the Holm-adjusted p-value controls the chance "
+    "of any false 'significant' across the whole family."
+)
 
 #: measure id -> (title as published, definition id or ``None`` for hospital data)
 MEASURES: dict[str, tuple[str, str | None]] = {
@@ -141,6 +156,82 @@ def count_in_period(crimes: pd.DataFrame, mask: np.ndarray, period: Period) -> i
     return int((mask & period.contains(crimes["date"])).sum())
 
 
+def monthly_counts(crimes: pd.DataFrame, mask: np.ndarray, period: Period) -> np.ndarray:
+    """Crimes with ``mask`` true in each calendar month of ``period`` (zeros included).
+
+    Examples
+    --------
+    >>> import pandas as pd, numpy as np
+    >>> c = pd.DataFrame({"date": pd.to_datetime(["2023-01-05", "2023-01-09", "2023-03-01"])})
+    >>> monthly_counts(c, np.ones(3, bool), calendar_year(2023))[:4].tolist()
+    [2, 0, 1, 0]
+    """
+    months = pd.period_range(period.start, period.end, freq="M")
+    sel = mask & period.contains(crimes["date"])
+    per = crimes.loc[sel, "date"].dt.to_period("M").value_counts()
+    return per.reindex(months, fill_value=0).to_numpy(dtype="int64")
+
+
+def _monthly_exposure(period: Period, population_by_year: Mapping[int, float] | None) -> np.ndarray | None:
+    """Population in each month of ``period`` (mid-year estimate of that month's calendar year,
+    the nearest year available); ``None`` without population data."""
+    if not population_by_year:
+        return None
+    years = np.array(sorted(population_by_year))
+    months = pd.period_range(period.start, period.end, freq="M")
+    near = [int(years[np.argmin(np.abs(years - m.year))]) for m in months]
+    return np.array([float(population_by_year[y]) for y in near])
+
+
+def area_population_by_year(population: pd.DataFrame | None, geography: pd.DataFrame,
+                            area: str = "county") -> dict[int, float]:
+    """Residents of ``area`` (``"county"`` or a CSP) per calendar year, for rate comparisons.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pop = pd.DataFrame({"lsoa_code": ["a", "b", "a"], "year": [2022, 2022, 2023], "age": 0,
+    ...                     "population": [10, 5, 12]})
+    >>> geo = pd.DataFrame({"lsoa_code": ["a", "b"], "area": ["North", "South"]})
+    >>> area_population_by_year(pop, geo), area_population_by_year(pop, geo, "North")
+    ({2022: 15.0, 2023: 12.0}, {2022: 10.0, 2023: 12.0})
+    """
+    if population is None or not len(population):
+        return {}
+    rows = population
+    if area != "county":
+        lsoas = set(geography.loc[geography["area"] == area, "lsoa_code"].astype(str))
+        rows = population[population["lsoa_code"].astype(str).isin(lsoas)]
+    totals = rows.groupby("year")["population"].sum()
+    return {int(y): float(v) for y, v in totals.items()}
+
+
+def significance_method(km: pd.DataFrame) -> str:
+    """The sentence a page prints under Tables A–E: which tests were used, and the family note.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> km = pd.DataFrame({"method": ["exact conditional binomial test of two Poisson counts; exact test kept (fewer than 50 events)",
+    ...                               "quasi-Poisson Wald test; dispersion 2.10 from 24 monthly counts"]})
+    >>> "quasi-Poisson" in significance_method(km) and "Holm" in significance_method(km)
+    True
+    """
+    used = set()
+    for m in km.get("method", pd.Series(dtype="string")).dropna().astype(str):
+        used.add("quasi" if m.startswith("quasi") else "exact")
+    parts = []
+    if "exact" in used:
+        parts.append("small counts (or counts no more variable than Poisson) use the exact conditional "
+                     "binomial test of two Poisson counts")
+    if "quasi" in used:
+        parts.append("large counts use a quasi-Poisson test whose dispersion is estimated from the two "
+                     "periods' monthly counts, because crime counts vary more than Poisson")
+    text = ("Significance: " + "; ".join(parts) + ". ") if parts else ""
+    return text + ("Rates use population as exposure where it changed between the periods. "
+                   + MULTIPLE_COMPARISONS_NOTE)
+
+
 def hospital_admissions_in(hospital: pd.DataFrame, fy: str, age_band: str = "under_25") -> int | None:
     """Admissions for one financial year and age band; ``None`` when not supplied.
 
@@ -157,20 +248,29 @@ def hospital_admissions_in(hospital: pd.DataFrame, fy: str, age_band: str = "und
 
 
 def _row(table: str, measure: str, before_p: Period, after_p: Period, before: int | None,
-         after: int | None, comparison: str, note: str = "") -> dict[str, Any]:
+         after: int | None, comparison: str, note: str = "", monthly: tuple | None = None,
+         exposure: tuple | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "table": table, "measure_id": measure, "measure": MEASURES[measure][0],
         "comparison": comparison, "before_period": before_p.label, "after_period": after_p.label,
         "before": before, "after": after, "pct_change": None, "pct_change_exact": None,
-        "p_value": None, "significant": None, "significance": "", "note": note,
+        "p_value": None, "significant": None, "significance": "", "note": note, "method": None,
+        "dispersion": None,
     }
     if before is not None and after is not None:
         out["pct_change"] = pct_change(before, after)
         out["pct_change_exact"] = pct_change(before, after, None)
-        test = compare_counts(before, after)
+        if monthly is not None:
+            eb, ea = exposure if exposure is not None else (None, None)
+            test = compare_periods(monthly[0], monthly[1], exposure_before=eb, exposure_after=ea)
+        else:
+            test = compare_counts(before, after)
+            test = type(test)(**{**test.__dict__, "method": test.method + " (annual counts only)"})
         out["p_value"] = test.p_value
         out["significant"] = test.significant
         out["significance"] = test.label()
+        out["method"] = test.method
+        out["dispersion"] = test.dispersion
     return out
 
 
@@ -178,7 +278,8 @@ def _available(period: Period, first: datetime.date, last: datetime.date) -> boo
     return period.start >= first and period.end <= last
 
 
-def key_measures(crimes: pd.DataFrame, hospital_admissions: pd.DataFrame | None, config: Any) -> pd.DataFrame:
+def key_measures(crimes: pd.DataFrame, hospital_admissions: pd.DataFrame | None, config: Any,
+                 population_by_year: Mapping[int, float] | None = None) -> pd.DataFrame:
     """Reference Tables A–E for the given crimes (already filtered to the area of interest).
 
     Parameters
@@ -189,14 +290,18 @@ def key_measures(crimes: pd.DataFrame, hospital_admissions: pd.DataFrame | None,
         Contract hospital table (county level); ``None`` for areas without hospital data.
     config : Config
         Uses ``rolling_end``, ``reporting_year``, ``first_year``, ``baselines``.
+    population_by_year : mapping, optional
+        The area's population per calendar year: crime comparisons then compare rates
+        (monthly exposure = that month's year's population).
 
     Returns
     -------
     pandas.DataFrame
         One row per table row: ``table, measure_id, measure, comparison, before_period,
         after_period, before, after, pct_change`` (whole %), ``pct_change_exact, p_value,
-        significant, significance, note``. Counts are ``None`` where a period is outside the
-        data (explained in ``note``).
+        significant, significance, note, method, dispersion, p_value_holm,
+        significant_holm``. Counts are ``None`` where a period is outside the data (explained
+        in ``note``). ``method`` names each row's test; see :func:`significance_method`.
     """
     masks = {m: qualifying_mask(crimes, d) for m, (_, d) in MEASURES.items() if d is not None}
     first = datetime.date(config.first_year, 1, 1)
@@ -209,8 +314,12 @@ def key_measures(crimes: pd.DataFrame, hospital_admissions: pd.DataFrame | None,
             rows.append(_row(table, measure, before_p, after_p, None, None, comparison,
                              f"no crime data for {', '.join(missing)}"))
             return
-        rows.append(_row(table, measure, before_p, after_p, count_in_period(crimes, masks[measure], before_p),
-                         count_in_period(crimes, masks[measure], after_p), comparison))
+        mb, ma = (monthly_counts(crimes, masks[measure], p) for p in (before_p, after_p))
+        exposure = None
+        if population_by_year:
+            exposure = (_monthly_exposure(before_p, population_by_year), _monthly_exposure(after_p, population_by_year))
+        rows.append(_row(table, measure, before_p, after_p, int(mb.sum()), int(ma.sum()), comparison,
+                         monthly=(mb, ma), exposure=exposure))
 
     latest, previous = rolling_12_months(config.rolling_end), rolling_12_months(config.rolling_end, 1)
     crime_row("A", "knife_sv", previous, latest, "previous year")
@@ -251,4 +360,6 @@ def key_measures(crimes: pd.DataFrame, hospital_admissions: pd.DataFrame | None,
     out = pd.DataFrame(rows)
     for col in ("before", "after"):
         out[col] = out[col].astype("Int64")
+    out["p_value_holm"] = holm([None if pd.isna(p) else float(p) for p in out["p_value"]])
+    out["significant_holm"] = [None if p is None else bool(p < 0.05) for p in out["p_value_holm"]]
     return out

@@ -32,8 +32,9 @@ import pandas as pd
 from sna_lib.measures.classify import Definition, load_definition, load_definitions, qualifying_mask
 from sna_lib.measures.context import crime_shares, crime_volumes
 from sna_lib.errors import DataValidationError, Problem
+from sna_lib.measures.cchi import weights_for_config, weights_label
 from sna_lib.measures.harm import MissingHarmWeightWarning, harm_impact
-from sna_lib.measures.key_measures import key_measures
+from sna_lib.measures.key_measures import area_population_by_year, key_measures, significance_method
 from sna_lib.measures.people import (
     age_profile,
     age_profile_features,
@@ -45,7 +46,6 @@ from sna_lib.measures.people import (
     share_under_age,
     victim_suspect_overlap,
 )
-from sna_lib.reference import offences
 
 __all__ = ["compute_figures", "export_figures", "filter_area", "primary_definition"]
 
@@ -128,7 +128,11 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
     primary = primary_definition(cfg)
     f["meta.sv_definition"] = primary.id
     f["meta.definitions"] = ";".join(definitions)
-    f["meta.harm_weights_basis"] = ";".join(sorted(set(offences()["cchi_basis"].astype(str))))
+    harm_table, harm_lacking = weights_for_config(cfg)
+    f["meta.harm_weights_basis"] = ";".join(sorted(set(harm_table["cchi_basis"].astype(str))))
+    f["meta.harm_weights"] = weights_label(harm_table)
+    f["meta.harm_weights_fallback_codes"] = (";".join(harm_lacking)
+                                             if getattr(cfg.harm, "cchi_workbook", None) else None)
     volume_defs: dict[str, Any] = {"All serious violence": "home_office", "Serious violence (partnership)": primary}
     for d in definitions.values():
         if d.id not in ("home_office", primary.id):
@@ -158,14 +162,16 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
         f[base + ".repeat_people"] = pc.repeat_people
         history = isin_mask(sv_all_county["crime_id"], sv_year_ids) | (
             sv_all_county["date"].dt.year < year).to_numpy(dtype=bool)
-        prev = previous_involvement(persons_all, sv_all_county[history], year, role)
+        prev = previous_involvement(persons_all, sv_all_county[history], year, role,
+                                    lookback_years=int(cfg.people.previous_years))
         f[base + ".previous_five_years"] = prev.count
         f[base + ".previous_five_years_pct"] = _pct(prev.share)
+        f[base + ".previous_window"] = prev.window
 
     # ---- section 5: harm (reporting year)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MissingHarmWeightWarning)
-        h = harm_impact(crimes_year[sv_mask_area[in_year]], crimes_year, persons_year)
+        h = harm_impact(crimes_year[sv_mask_area[in_year]], crimes_year, persons_year, harm_table)
     for key, value in h.to_dict().items():
         f["section5.harm." + key] = value
     f["section5.harm.missing_weight_warning"] = "; ".join(sorted({str(w.message) for w in caught})) or None
@@ -173,10 +179,13 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
 
     # ---- section 8: key measures Tables A-E
     hospital = dataset.hospital_admissions if area == "county" else None
-    for _, r in key_measures(crimes_area, hospital, cfg).iterrows():
+    population = area_population_by_year(getattr(dataset, "population", None), dataset.geography, area)
+    km = key_measures(crimes_area, hospital, cfg, population_by_year=population)
+    f["section8.significance_method"] = significance_method(km)
+    for _, r in km.iterrows():
         base = f"section8.table_{r['table']}.{r['measure_id']}"
         for col in ("before_period", "after_period", "before", "after", "pct_change", "p_value",
-                    "significant", "note"):
+                    "significant", "note", "method", "p_value_holm", "significant_holm"):
             value = r[col]
             if col == "pct_change" and not _isna(value):
                 value = int(value)  # published as a whole percentage
@@ -208,13 +217,23 @@ def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
     f["section11.suspects.origin.outside_county_pct"] = (100.0 * outside / known) if known else None
     for _, r in origins[origins["place"] == "outside county"].iterrows():
         f[f"section11.suspects.origin.by_area.{_slug(r['origin_area'])}"] = int(r["people"])
-    ov = victim_suspect_overlap(persons_sv, sv_year_ids)
+    people_cfg = cfg.people
+    if int(people_cfg.overlap_years) == 1:
+        ov = victim_suspect_overlap(persons_sv, sv_year_ids, crimes=crimes_area, year=year)
+    else:
+        sv_area = crimes_area[sv_mask_area]
+        ov = victim_suspect_overlap(persons_area, sv_area["crime_id"], crimes=sv_area, year=year,
+                                    window_years=int(people_cfg.overlap_years))
     f["section11.overlap.victims_also_suspects"] = ov.both
     f["section11.overlap.pct_of_victims"] = _pct(ov.share_of_victims)
     f["section11.overlap.pct_of_suspects"] = _pct(ov.share_of_suspects)
-    da = domestic_abuse_link(persons_all, crimes_all, sv_year_ids, year, "suspect")
+    f["section11.overlap.window"] = ov.window
+    da = domestic_abuse_link(persons_all, crimes_all, sv_year_ids, year, "suspect",
+                             window_years=int(people_cfg.da_link_years),
+                             include_reporting_year=bool(people_cfg.da_link_include_reporting_year))
     f["section11.suspects.domestic_abuse_link"] = da.count
     f["section11.suspects.domestic_abuse_link_pct"] = _pct(da.share)
+    f["section11.suspects.domestic_abuse_link_window"] = da.window
     return f
 
 
@@ -251,10 +270,13 @@ def _dependants(key: str) -> list[str]:
         "records": [stem + ".repeat_within_year_pct"], "unique": [stem + ".previous_five_years_pct"],
         "repeat_records": [stem + ".repeat_within_year_pct"],
         "previous_five_years": [stem + ".previous_five_years_pct"],
-        "offences": [stem + ".offences_equivalent"], "unique_suspects": [stem + ".suspects_equivalent"],
-        "unique_victims": [stem + ".victims_equivalent"],
-        "before": [stem + ".pct_change", stem + ".p_value", stem + ".significant"],
-        "after": [stem + ".pct_change", stem + ".p_value", stem + ".significant"],
+        "offences": [stem + ".offences_equivalent", stem + ".offences_equivalent_exact"],
+        "unique_suspects": [stem + ".suspects_equivalent", stem + ".suspects_equivalent_exact"],
+        "unique_victims": [stem + ".victims_equivalent", stem + ".victims_equivalent_exact"],
+        "before": [stem + ".pct_change", stem + ".p_value", stem + ".significant", stem + ".p_value_holm",
+                   stem + ".significant_holm"],
+        "after": [stem + ".pct_change", stem + ".p_value", stem + ".significant", stem + ".p_value_holm",
+                  stem + ".significant_holm"],
         "under_25": [stem + ".under_25_pct", stem + ".aged_25_plus_pct"],
         "known_age": [stem + ".under_25_pct", stem + ".aged_25_plus_pct"],
         "outside_county": [stem + ".outside_county_pct"],
@@ -343,7 +365,8 @@ def _format(value: Any) -> Any:
     return str(value)
 
 
-def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json") -> str:
+def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json", *,
+                   reporting_year: int | None = None, as_of: str | None = None) -> str:
     """Every figure of sections 3, 5, 8 and 11 for ``area`` as deterministic text.
 
     Parameters
@@ -355,6 +378,8 @@ def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json"
     fmt : {"json", "csv"}
         JSON object ``{"figures": {...}}`` with sorted keys, or CSV ``figure,value`` rows sorted
         by figure. Floats carry four decimals; missing values are ``null`` / empty.
+    reporting_year, as_of : optional
+        The period (see :func:`sna_lib.period.apply_period`); default from ``config.yaml``.
 
     Returns
     -------
@@ -365,6 +390,13 @@ def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json"
     from sna_lib.data.dataset import load_dataset
 
     dataset = load_dataset(Path(data_dir))
+    if reporting_year is not None or as_of is not None:
+        import dataclasses
+
+        from sna_lib.period import apply_period
+
+        dataset = dataclasses.replace(dataset, config=apply_period(dataset.config, reporting_year=reporting_year,
+                                                                   as_of=as_of))
     if area != "county" and area not in dataset.config.csps:
         raise DataValidationError([Problem("config.yaml", "csps", None,
                                            f"unknown area {area!r}: use 'county' or one of "

@@ -19,6 +19,11 @@ reports:
     columns, or more than ``max_record_rows`` rows of record-level columns (date, LSOA,
     offence, age, sex, …).
 
+:func:`scan_small_counts` checks the published store (:mod:`sna_lib.publication.store`) and the
+CSV/JSON exports made from it: no count below county in the suppression range, and every
+withheld cell showing the marker in its place (``small_count``); no exported value that is not
+a store cell (``undeclared``).
+
 :func:`rules_from_data_dir` learns identifiers, formats and the bounding box from a data
 folder; :func:`scan_site` returns a :class:`ScanReport`; :func:`assert_clean` raises
 :class:`LeakFound` (used as the ``check`` of :func:`sna_lib.book.publish.publish_atomically`).
@@ -62,6 +67,7 @@ __all__ = [
     "rules_from_data_dir",
     "scan_paths",
     "scan_site",
+    "scan_small_counts",
     "scan_text",
 ]
 
@@ -478,7 +484,8 @@ def _find_identifiers(text: str, rules: LeakRules, where: str) -> list[Finding]:
 
 
 _DEGREES = re.compile(r"(?<![\w.])-?\d{1,3}\.\d+(?![\w.])")
-_METRES = re.compile(r"(?<![\w.])\d{6,7}(?:\.\d+)?(?![\w.])")
+# not after "#": CSS hex colours (#616161) and HTML entities (&#121212;) are not grid references
+_METRES = re.compile(r"(?<![\w.#])\d{6,7}(?:\.\d+)?(?![\w.])")
 _GAP = re.compile(r"^[^\d]{1,30}$")
 
 
@@ -811,4 +818,167 @@ def assert_clean(site_dir: str | os.PathLike, rules: LeakRules) -> ScanReport:
     report = scan_site(site_dir, rules=rules)
     if not report.ok:
         raise LeakFound(report)
+    return report
+
+
+# --------------------------------------------------------------------------------------------
+# Small counts: the published store and the CSV/JSON exports made from it
+# --------------------------------------------------------------------------------------------
+
+_LONG_KEYS = ("table", "area", "row", "column")
+
+
+def _shown_number(text: str) -> float | None:
+    """A displayed value as a number (``"1,234"`` -> 1234.0); None for markers, dashes, words."""
+    t = str(text).strip().replace(",", "")
+    try:
+        v = float(t)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _cell_findings(where: str, cell, shown: str, marker: str, rules) -> list[Finding]:
+    """Findings for one exported value against its store cell (a row of ``PublishedStore.cells``)."""
+    label = f"{cell['table']}|{cell['area']}|{cell['row']}|{cell['column']}"
+    shown = str(shown).strip()
+    if not bool(cell["published"]):
+        if shown != marker:
+            return [Finding(where, "small_count", shown, f"{label} is withheld but shows {shown!r}")]
+        return []
+    number = _shown_number(shown)
+    if (cell["kind"] == "count" and number is not None and rules.applies(str(cell["level"]))
+            and float(number).is_integer() and rules.is_small(int(number))):
+        return [Finding(where, "small_count", shown, f"{label} shows a count in the suppression range")]
+    return []
+
+
+def _store_findings(store, rules) -> list[Finding]:
+    out = []
+    cells = store.cells
+    for _, cell in cells.iterrows():
+        out += _cell_findings(f"{store.path}/cells.parquet", cell, str(cell["display"]), store.marker, rules)
+    return out
+
+
+def _long_records(records: list[dict], where: str, lookup, store, rules) -> list[Finding]:
+    out = []
+    for n, rec in enumerate(records, start=1):
+        key = tuple(str(rec.get(k, "")) for k in _LONG_KEYS)
+        cell = lookup.get(key)
+        shown = rec.get("display", rec.get("value", ""))
+        shown = "" if shown is None else shown
+        if cell is None:
+            out.append(Finding(where, "undeclared", str(shown), f"record {n}: {'|'.join(key)} is not a store cell"))
+            continue
+        out += _cell_findings(f"{where} record {n}", cell, str(shown), store.marker, rules)
+    return out
+
+
+def _wide_csv(rows: list[list[str]], where: str, table: str, area: str, store, rules) -> list[Finding]:
+    header, body = rows[0], rows[1:]
+    by_row = {r[0]: r for r in body if r}
+    out = []
+    cells = store.cells[(store.cells["table"] == table) & (store.cells["area"] == area)]
+    if cells.empty:
+        return [Finding(where, "undeclared", f"{table}|{area}", "mapped to a table/area not in the store")]
+    for _, cell in cells.iterrows():
+        line = by_row.get(str(cell["row"]))
+        if line is None or str(cell["column"]) not in header:
+            continue  # a table may show a subset of its cells
+        j = header.index(str(cell["column"]))
+        shown = line[j] if j < len(line) else ""
+        out += _cell_findings(f"{where} row {cell['row']!r}", cell, shown, store.marker, rules)
+    return out
+
+
+def scan_small_counts(store, exports: Iterable[str | os.PathLike] = (), *,
+                      mapping: Mapping[str, tuple[str, str]] | None = None, rules=None) -> ScanReport:
+    """Check the published store and its exports for small counts and withheld values shown.
+
+    Parameters
+    ----------
+    store : PublishedStore or path-like
+        The published store (:mod:`sna_lib.publication.store`).
+    exports : iterable of path-like
+        CSV/JSON files (or folders of them) made from the store: the book's downloads, map CSVs,
+        ``sna figures`` exports.
+    mapping : mapping, optional
+        ``{file name or path: (table, area)}`` for wide CSVs (first column = row label, header
+        = column labels). Long exports (columns or JSON keys ``table, area, row, column`` and
+        ``display`` or ``value``) need no mapping. Other files are listed as skipped.
+    rules : optional
+        Disclosure rules; default the store's own (``provenance["disclosure"]``).
+
+    Returns
+    -------
+    ScanReport
+        Findings of kind ``small_count`` (a count below county in the suppression range, or a
+        withheld cell showing anything but the marker) and ``undeclared`` (an exported value
+        that is not a cell of the store).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sna_lib.publication.cells import CellBuilder
+    >>> from sna_lib.publication.control import control
+    >>> from sna_lib.publication.store import PublishedStore, write_store
+    >>> b = CellBuilder()
+    >>> n = b.count(table="sv", area="North", row="2023", column="offences", value=3)
+    >>> cells, relations = b.frame()
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_store(folder / "store", control(cells, relations), relations, {})
+    >>> _ = (folder / "sv.csv").write_text("table,area,row,column,display\\nsv,North,2023,offences,3\\n")
+    >>> [(f.kind, f.match) for f in scan_small_counts(folder / "store", [folder / "sv.csv"]).findings]
+    [('small_count', '3')]
+    """
+    import csv
+
+    from sna_lib.publication.disclosure import disclosure_rules
+    from sna_lib.publication.store import PublishedStore
+
+    if not isinstance(store, PublishedStore):
+        store = PublishedStore(store)
+    rules = disclosure_rules(rules if rules is not None else {"disclosure": store.provenance.get("disclosure", {})})
+    report = ScanReport()
+    report.findings += _store_findings(store, rules)
+    lookup = {tuple(str(c[k]) for k in _LONG_KEYS): c for _, c in store.cells.iterrows()}
+    mapping = {str(k): v for k, v in (mapping or {}).items()}
+    files: list[Path] = []
+    for p in exports:
+        p = Path(p)
+        files += sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+    for f in files:
+        suffix = f.suffix.lower()
+        if suffix not in (".csv", ".json"):
+            report.files_skipped.append(str(f))
+            continue
+        text = f.read_text(encoding="utf-8-sig", errors="replace")
+        report.files_scanned += 1
+        report.bytes_scanned += len(text.encode("utf-8"))
+        where = str(f)
+        if suffix == ".json":
+            try:
+                data = json.loads(text)
+            except ValueError:
+                report.findings.append(Finding(where, "undeclared", "", "not valid JSON"))
+                continue
+            records = data if isinstance(data, list) else data.get("records", []) if isinstance(data, dict) else []
+            if records and all(isinstance(r, dict) and all(k in r for k in _LONG_KEYS) for r in records):
+                report.findings += _long_records(records, where, lookup, store, rules)
+            else:
+                report.files_skipped.append(where)
+            continue
+        rows = list(csv.reader(io.StringIO(text)))
+        if not rows:
+            continue
+        header = [h.strip() for h in rows[0]]
+        if all(k in header for k in _LONG_KEYS) and ("display" in header or "value" in header):
+            records = [dict(zip(header, r)) for r in rows[1:] if r]
+            report.findings += _long_records(records, where, lookup, store, rules)
+        elif where in mapping or f.name in mapping:
+            table, area = mapping.get(where) or mapping[f.name]
+            report.findings += _wide_csv([header] + rows[1:], where, str(table), str(area), store, rules)
+        else:
+            report.files_skipped.append(where)
     return report

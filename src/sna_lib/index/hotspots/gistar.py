@@ -114,7 +114,7 @@ def gi_star_z(values, weights: sparse.csr_array) -> np.ndarray:
 
 
 def gi_star(values: pd.Series, weights: SpatialWeights, *, confidence: float = 0.95,
-            permutations: int = 9999, seed: int = 12345, inference: str = "permutation",
+            permutations: int = 999, seed: int = 12345, inference: str = "permutation",
             transform: str = "B", fdr: bool = False,
             levels: Sequence[float] = DEFAULT_LEVELS) -> pd.DataFrame:
     """Gi* hot and cold spots for one LSOA layer.

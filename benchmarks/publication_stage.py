@@ -1,0 +1,61 @@
+"""Publication stage timing: compute (one grouped pass) and control, against a per-area baseline.
+
+Baseline (same run, same data): the old per-area path, :func:`sna_lib.figures.compute_figures`
+for the county and every CSP (each area recomputed from the records). Reported as seconds and
+as ratios to the baseline; the issue-10 target is < 30 s for county + 14 CSPs at scale 1.
+
+Usage::
+
+    python benchmarks/publication_stage.py DATA_DIR [--control] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("data_dir")
+    parser.add_argument("--control", action="store_true", help="also time disclosure control over every cell")
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+
+    from sna_lib.data.dataset import load_dataset
+    from sna_lib.publication.figures import compute_figures
+    from sna_lib.publication.compute import publication_cells
+
+    t = time.perf_counter()
+    dataset = load_dataset(args.data_dir)
+    load_s = time.perf_counter() - t
+    areas = ["county", *dataset.config.csps]
+
+    def best(fn):
+        times = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            out = fn()
+            times.append(time.perf_counter() - t0)
+        return min(times), out
+
+    baseline_s, _ = best(lambda: [compute_figures(dataset, a) for a in areas])
+    compute_s, (cells, relations, _) = best(lambda: publication_cells(dataset))
+    result = {"data": args.data_dir, "areas": len(areas), "crimes": int(len(dataset.crimes)),
+              "cells": int(len(cells)), "relations": int(len(relations)), "load_s": round(load_s, 2),
+              "baseline_per_area_figures_s": round(baseline_s, 2), "compute_s": round(compute_s, 2),
+              "compute_vs_baseline": round(compute_s / baseline_s, 3)}
+    if args.control:
+        from sna_lib.publication.disclosure import disclosure_rules
+        from sna_lib.publication.control import control
+
+        t0 = time.perf_counter()
+        control(cells, relations, disclosure_rules(dataset.config))
+        result["control_s"] = round(time.perf_counter() - t0, 2)
+        result["stage_s"] = round(compute_s + result["control_s"], 2)
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()

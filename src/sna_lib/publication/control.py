@@ -1,0 +1,321 @@
+"""Disclosure control over a whole publication at once, default-deny.
+
+:func:`control` takes every declared cell (:mod:`sna_lib.publication.cells`) and decides which
+are published:
+
+1. **primary**: counts below county level (where :class:`~sna_lib.publication.disclosure.DisclosureRules`
+   apply) in the suppression range (1–7 by default; zero never);
+2. **follows**: a derived value is withheld when any cell it derives from is (recursively):
+   a share, rate, mean or change of a withheld count would give it back;
+3. **secondary**: the interval attacker (:mod:`sna_lib.publication.attack`) bounds every
+   withheld count from everything still published; while any is narrowed inside the range,
+   the cheapest complementary cell is withheld too — the smallest non-zero published count in
+   a relation containing the exposed cell (CSP-level before county-level, zeros last, ties by
+   ``cell_id``) — and the attack repeats, to a fixed point. Exempt cells are always published.
+
+It works component by component (cells joined by relations through withheld cells) and is
+deterministic: the same cells give the same result. This supersedes the per-table
+``suppress_counts``/``suppression_mask`` of :mod:`sna_lib.publication.disclosure` and its exact
+linear-algebra audit: the attacker here also bounds cells that are not determined exactly,
+spans every table and area at once, and uses derived values and integrality.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from sna_lib.publication.cells import CellBuilder
+>>> b = CellBuilder()
+>>> ids = [b.count(table="sv", area=a, row="2023", column="offences", value=v)
+...        for a, v in [("North", 4), ("South", 1500), ("East", 35), ("county", 1539)]]
+>>> share = b.derived(table="sv", area="North", row="2023", column="share", value=0.26, of=[ids[0], ids[3]],
+...                   op="ratio", scale=100, decimals=2)
+>>> _ = b.sum_over_areas("sv")
+>>> out = control(*b.frame())
+>>> out[["area", "column", "display", "suppressed_why"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE +ELLIPSIS
+[['North', 'offences', '[c]', 'primary'], ['South', 'offences', '1,500', ''],
+ ['East', 'offences', '[c]', 'secondary'], ['county', 'offences', '1,539', ''],
+ ['North', 'share', '[c]', 'follows:...']]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sna_lib.publication.disclosure import MISSING_TEXT, DisclosureRules, disclosure_rules
+from sna_lib.publication.attack import Attacker, csc_rows
+
+__all__ = ["CONTROL_COLUMNS", "control", "primary_only", "published_values", "format_display"]
+
+#: Columns :func:`control` adds to the cells frame.
+CONTROL_COLUMNS = ["published", "suppressed_why", "display", "published_value"]
+_REQUIRED = ["cell_id", "table", "area", "row", "column", "value", "kind", "derives_from", "level"]
+
+
+def _check(cells: pd.DataFrame) -> None:
+    missing = [c for c in _REQUIRED if c not in cells.columns]
+    if missing:
+        raise KeyError(f"cells frame lacks columns {missing}; build it with CellBuilder.frame()")
+    if not cells["cell_id"].is_unique:
+        dup = cells.loc[cells["cell_id"].duplicated(), "cell_id"].iloc[0]
+        raise ValueError(f"cell {dup} appears twice in the cells frame")
+
+
+def published_values(cells: pd.DataFrame, rules: Any = None) -> np.ndarray:
+    """Each cell's value as it would be published: counts rounded (if configured), derived to their decimals.
+
+    Examples
+    --------
+    >>> from sna_lib.publication.cells import CellBuilder
+    >>> b = CellBuilder()
+    >>> n = b.count(table="t", area="X", row="r", column="n", value=123)
+    >>> _ = b.derived(table="t", area="X", row="r", column="s", value=12.345, of=[n], decimals=1)
+    >>> published_values(b.frame()[0], {"rounding": 5}).tolist()
+    [125.0, 12.3]
+    """
+    rules = disclosure_rules(rules)
+    values = cells["value"].to_numpy(dtype="float64").copy()
+    kinds = cells["kind"].astype(str).to_numpy()
+    decimals = cells["decimals"].to_numpy(dtype="int64") if "decimals" in cells.columns else np.full(len(cells), 1)
+    for i, (kind, level) in enumerate(zip(kinds, cells["level"].astype(str))):
+        v = values[i]
+        if math.isnan(v):
+            continue
+        if kind == "count" and rules.rounding and rules.applies(level):
+            values[i] = float(rules.round(int(v)))
+        elif kind == "derived":
+            values[i] = round(v, int(decimals[i]))
+    return values
+
+
+def format_display(kind: str, value: float, decimals: int = -1) -> str:
+    """The published text of one value (``"–"`` for no data).
+
+    Examples
+    --------
+    >>> format_display("count", 1234.0), format_display("derived", 12.345, 1)
+    ('1,234', '12.3')
+    >>> format_display("exempt", 2023.0), format_display("exempt", 1234567.0, 0), format_display("count", float("nan"))
+    ('2023', '1,234,567', '–')
+    """
+    if value is None or math.isnan(value):
+        return MISSING_TEXT
+    if kind == "count":
+        return f"{int(round(value)):,}"
+    if kind == "derived":
+        return f"{value:,.{max(int(decimals), 0)}f}"
+    if int(decimals) >= 0:
+        return f"{value:,.{int(decimals)}f}"
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _primary(cells: pd.DataFrame, rules: DisclosureRules) -> np.ndarray:
+    values = cells["value"].to_numpy(dtype="float64")
+    kinds = cells["kind"].astype(str).to_numpy()
+    out = np.zeros(len(cells), dtype=bool)
+    for i, level in enumerate(cells["level"].astype(str)):
+        v = values[i]
+        if kinds[i] == "count" and not math.isnan(v) and rules.applies(level) and rules.is_small(int(v)):
+            out[i] = True
+    return out
+
+
+class _Follows:
+    """Derived cells in declaration order with the positions they derive from."""
+
+    def __init__(self, cells: pd.DataFrame) -> None:
+        pos = {c: i for i, c in enumerate(cells["cell_id"].astype(str))}
+        kinds = cells["kind"].astype(str).to_numpy()
+        order = cells["order"].to_numpy() if "order" in cells.columns else np.arange(len(cells))
+        derived = [i for i in np.argsort(order, kind="stable") if kinds[i] == "derived"]
+        self.items = []
+        for i in derived:
+            parents = []
+            for p in cells["derives_from"].iat[i]:
+                if str(p) not in pos:
+                    raise KeyError(f"cell {cells['cell_id'].iat[i]} derives from undeclared cell {p}")
+                parents.append(pos[str(p)])
+            self.items.append((int(i), parents))
+        self.ids = cells["cell_id"].astype(str).to_numpy()
+
+    def apply(self, hidden: np.ndarray, why: np.ndarray) -> np.ndarray:
+        full = hidden.copy()
+        for _ in range(len(self.items) + 1):  # derived of derived declared out of order
+            changed = False
+            for i, parents in self.items:
+                if full[i]:
+                    continue
+                first = next((p for p in parents if full[p]), None)
+                if first is not None:
+                    full[i] = True
+                    why[i] = f"follows:{self.ids[first]}"
+                    changed = True
+            if not changed:
+                break
+        return full
+
+
+def _finish(cells: pd.DataFrame, hidden: np.ndarray, why: np.ndarray, rules: DisclosureRules,
+            values: np.ndarray) -> pd.DataFrame:
+    out = cells.copy()
+    decimals = cells["decimals"].to_numpy(dtype="int64") if "decimals" in cells.columns else np.full(len(cells), -1)
+    kinds = cells["kind"].astype(str).to_numpy()
+    out["published"] = ~hidden
+    out["suppressed_why"] = pd.Series(why, index=cells.index, dtype=object)
+    out["display"] = pd.Series([rules.marker if h else format_display(k, v, d)
+                                for h, k, v, d in zip(hidden, kinds, values, decimals)], index=cells.index, dtype=object)
+    out["published_value"] = np.where(hidden, np.nan, values)
+    return out
+
+
+def _cheapest(candidates, full, pickable, county, raw, ids, taken=(), incidence=None) -> int | None:
+    """The cell to withhold next among ``candidates``: most relations with withheld cells
+    first (``incidence``: it closes the most routes, e.g. the corner of a 2 × 2 × 2 block across
+    areas), then CSP before county, non-zero first, smallest value, then ``cell_id``."""
+    best, best_key = None, None
+    for c in candidates:
+        if full[c] or not pickable[c] or c in taken:
+            continue
+        key = (-(0 if incidence is None else int(incidence(c))), bool(county[c]), raw[c] == 0, raw[c], ids[c])
+        if best_key is None or key < best_key:
+            best, best_key = int(c), key
+    return best
+
+
+def _members(rel_csr, rows) -> list[int]:
+    """Cells of the given relation rows, sorted."""
+    return sorted({int(c) for r in rows for c in rel_csr.indices[rel_csr.indptr[r]:rel_csr.indptr[r + 1]]})
+
+
+def _line_rule(full, hidden, why, attacker, rel_csr, pickable, county) -> bool:
+    """Cheap first pass: a relation holding exactly one withheld cell that needs protection
+    gives it away exactly; withhold the cheapest other cell of that relation. True if any."""
+    counts = np.diff(rel_csr.indptr)
+    withheld = rel_csr.multiply(full.astype(np.float64)).tocsr()
+    n_hidden = np.asarray((withheld != 0).sum(axis=1)).ravel()
+    picks: list[int] = []
+    for r in np.flatnonzero((n_hidden == 1) & (counts > 1)):
+        members = rel_csr.indices[rel_csr.indptr[r]:rel_csr.indptr[r + 1]]
+        lone = members[full[members]]
+        if len(lone) != 1 or not attacker.judged[lone[0]]:
+            continue
+        pick = _cheapest(members, full, pickable, county, attacker.raw, attacker.ids)
+        if pick is not None:
+            picks.append(pick)
+            full[pick] = True
+    for c in picks:
+        hidden[c] = True
+        why[c] = "secondary"
+    return bool(picks)
+
+
+def primary_only(cells: pd.DataFrame, rules: Any = None, *, follow: bool = True) -> pd.DataFrame:
+    """Primary suppression alone (and derived cells following it unless ``follow=False``).
+
+    Not safe to publish: this is what the attacker tests and demonstrations bypass control with.
+
+    Examples
+    --------
+    >>> from sna_lib.publication.cells import CellBuilder
+    >>> b = CellBuilder()
+    >>> n = b.count(table="t", area="X", row="r", column="n", value=3)
+    >>> _ = b.derived(table="t", area="X", row="r", column="s", value=7.5, of=[n])
+    >>> primary_only(b.frame()[0])["display"].tolist(), primary_only(b.frame()[0], follow=False)["display"].tolist()
+    (['[c]', '[c]'], ['[c]', '7.5'])
+    """
+    _check(cells)
+    rules = disclosure_rules(rules)
+    hidden = _primary(cells, rules)
+    why = np.where(hidden, "primary", "").astype(object)
+    if follow:
+        hidden = _Follows(cells).apply(hidden, why)
+    return _finish(cells, hidden, why, rules, published_values(cells, rules))
+
+
+def control(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
+            max_rounds: int = 10_000) -> pd.DataFrame:
+    """Disclosure-control every cell of a publication; returns the cells with the control columns.
+
+    Parameters
+    ----------
+    cells, relations : DataFrame
+        From :meth:`sna_lib.publication.cells.CellBuilder.frame`.
+    rules : DisclosureRules, Config or mapping, optional
+        As :func:`sna_lib.publication.disclosure.disclosure_rules` accepts (default 1–7 below county).
+    max_rounds : int
+        Guard on the number of secondary-suppression rounds.
+
+    Returns
+    -------
+    DataFrame
+        ``cells`` plus ``published`` (bool), ``suppressed_why`` (``"primary"``,
+        ``"secondary"``, ``"follows:<cell_id>"`` or ``""``), ``display`` (formatted value or
+        the marker) and ``published_value`` (the number as published; NaN where withheld).
+
+    Raises
+    ------
+    RuntimeError
+        When an exposed cell has no published count left to withhold beside it.
+    """
+    _check(cells)
+    rules = disclosure_rules(rules)
+    cells = cells.reset_index(drop=True)
+    values = published_values(cells, rules)
+    hidden = _primary(cells, rules)
+    why = np.where(hidden, "primary", "").astype(object)
+    follows = _Follows(cells)
+    attacker = Attacker(cells.assign(published_value=values), relations, rules)
+    rel = attacker.m[np.flatnonzero(attacker.relation_rows)]
+    rel_csr, rel_csc = rel.tocsr(), rel.tocsc()
+    pickable = attacker.is_count & ~np.isnan(attacker.raw)
+    raw = attacker.raw
+    county = ~attacker.applies
+    safe_so_far = np.zeros(len(cells), dtype=bool)  # withholding more only widens intervals
+    relaxed = True  # phase 1: LP-relaxation answers where integers would cost an integer program
+    for _ in range(max_rounds):
+        full = follows.apply(hidden, why)
+        if _line_rule(full, hidden, why, attacker, rel_csr, pickable, county):
+            continue
+        comps = attacker.components(full)
+        result = attacker.intervals(full, only=comps, skip=safe_so_far, relaxed=relaxed)
+        unsafe = result.loc[~result["safe"], "cell_id"].tolist()
+        if not relaxed:
+            safe_so_far[[attacker.pos[c] for c in result.loc[result["safe"], "cell_id"]]] = True
+        if not unsafe:
+            if relaxed:  # phase 2: the integer attacker, to its own fixed point
+                relaxed = False
+                continue
+            return _finish(cells, full, why, rules, values)
+        component_of = {int(c): k for k, comp in enumerate(comps) for c in comp}
+        n_hidden = np.asarray((rel_csr.multiply(full.astype(np.float64)) != 0).sum(axis=1)).ravel()
+        hidden_rows = n_hidden > 0
+
+        def incidence(c: int) -> int:
+            return int(hidden_rows[csc_rows(rel_csc, c)].sum())
+
+        picked_rows: set[int] = set()
+        picks: list[int] = []
+        for cid in sorted(unsafe):
+            u = attacker.pos[cid]
+            own_rows = set(csc_rows(rel_csc, u).tolist())
+            if own_rows & picked_rows:
+                continue
+            near_rows = set()
+            for c in comps[component_of[u]]:
+                if full[c]:
+                    near_rows.update(csc_rows(rel_csc, int(c)).tolist())
+            best = _cheapest(_members(rel_csr, near_rows | own_rows), full, pickable, county, raw, attacker.ids,
+                             picks, incidence)
+            if best is None:
+                row = cells.iloc[u]
+                raise RuntimeError(
+                    f"cell {row['table']}|{row['area']}|{row['row']}|{row['column']} can be narrowed by an "
+                    "attacker but no published count is left beside it to withhold; check its relations")
+            picks.append(best)
+            picked_rows.update(csc_rows(rel_csc, best).tolist())
+        for c in picks:
+            hidden[c] = True
+            why[c] = "secondary"
+    raise RuntimeError(f"secondary suppression did not settle within {max_rounds} rounds")

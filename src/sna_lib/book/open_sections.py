@@ -305,7 +305,23 @@ def missing_parts(dataset, *parts: str) -> str:
     return "\n\n".join(f"*Not computed:* {REQUIREMENTS[p].sentence}" for p in parts if not available(dataset, p))
 
 
-__all__ = ["missing_parts", "CATEGORY_LABELS", "PROXY", "RISK_LAYERS", "TEST", "TRAIN", "area_lsoas", "area_records",
+def what_changed_page(area_label: str) -> str:
+    """The "What changed" page of an open-data book: one sentence on what it would need.
+
+    Examples
+    --------
+    >>> what_changed_page("Essex").splitlines()[0]
+    '# What changed this month: Essex'
+    """
+    from sna_lib.book.charts import markdown_escape
+
+    return (f"# What changed this month: {markdown_escape(area_label)}\n\n"
+            "*Not computed:* the month-on-month comparison of published figures needs the full figure set, which "
+            "needs Home Office offence codes with weapon and domestic-abuse flags on each crime (a police "
+            "recorded-crime extract); in this open-data edition the monthly series are on the Trends page.\n")
+
+
+__all__ = ["missing_parts", "what_changed_page", "CATEGORY_LABELS", "PROXY", "RISK_LAYERS", "TEST", "TRAIN", "area_lsoas", "area_records",
            "category_by_csp", "category_counts", "complete_quarters", "coverage", "definition_table", "in_months",
            "label_period", "monthly_table", "out_of_time_check", "period_table", "persistence_table",
            "proxy_categories", "proxy_crimes", "quarter_hotspots", "risk_layers", "risk_score", "rolling_table",

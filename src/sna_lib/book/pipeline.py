@@ -1031,6 +1031,12 @@ def _what_changed(ctx: _Context, area: str, pages: list[_Page], records: dict[st
         page = next((p for p in pages if p.job.area == area and p.job.notebook.endswith(notebook)), None)
         downloads[name] = records[page.job.key].run_dir / "downloads" / name if page else None
     label = ctx.county_label if area == "county" else area
+    from sna_lib.config import load_config
+
+    if load_config(ctx.data_copy).data_level == "open":  # the compared figure set needs offence codes
+        from sna_lib.book.open_sections import what_changed_page
+
+        return what_changed_page(label)
     with _CHANGES_LOCK:  # figures are computed (and cached) once per dataset for all areas
         text, snap = monthly_page(ctx.build_dir, ctx.data_copy, area, label, reporting_year=ctx.reporting_year,
                                   rolling_end=ctx.rolling_end, downloads=downloads)

@@ -67,19 +67,6 @@ def test_missing_parts_one_sentence_each():
 
 # --------------------------------------------------------------------------- real Essex data
 
-ESSEX = "essex"
-
-
-def _import_args(root: Path) -> dict:
-    g = root / "geography"
-    return {"boundaries": g / "lsoa11_bsc_essex_pfa.geojson",
-            "lookups": [g / "lookup_ltla24_csp24_pfa24_ew.csv", g / "lookup_lsoa11_ltla19_ew.csv.gz",
-                        g / "lookup_lsoa11_lsoa21_ltla22_ew.csv.gz"],
-            "population": sorted((root / "population").glob("*.csv.gz")),
-            "census": next((root / "census").glob("census2021_ts011*.csv.gz")),
-            "imd": next((root / "deprivation").glob("imd2019_ranks*.csv.gz")), "force": ESSEX}
-
-
 @pytest.fixture(scope="module")
 def essex_books(open_data_dir, tmp_path_factory):
     from sna_lib.book.pipeline import build_book
@@ -87,7 +74,9 @@ def essex_books(open_data_dir, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("openbook")
     data = root / "essex-open"
-    import_police_uk(data, street=[open_data_dir / "police_uk"], **_import_args(open_data_dir))
+    from test_open_data_essex import _args  # the importer arguments of the real-data importer tests
+
+    import_police_uk(data, street=[open_data_dir / "police_uk"], **_args(open_data_dir))
     build = root / "build"
     county = build_book(data, area="county", build_dir=build, workers=1)
     csp = build_book(data, area="Uttlesford", build_dir=build, workers=1)
@@ -157,3 +146,20 @@ def test_no_empty_charts_or_error_output(essex_books):
         for src in re.findall(r'<img[^>]+src="([^"]+\.png)"', text):
             png = (page.parent / src).resolve()
             assert png.is_file() and png.stat().st_size > 2_000, (page.name, src)
+
+
+def test_csp_book_counts_equal_input_rows_where_published(essex_books, raw_rows):
+    _, csp = essex_books
+    csvs = sorted(Path(csp.published["Uttlesford"]).rglob("*category-csp*.csv"))
+    table = pd.read_csv(csvs[0], dtype=str).set_index("Category")["Uttlesford"]
+    raw = raw_rows[(raw_rows["csp"] == "Uttlesford") & (raw_rows["Crime type"] != "Anti-social behaviour")]
+    expected = raw["Crime type"].value_counts()
+    published = {k: int(v.replace(",", "")) for k, v in table.items() if v.replace(",", "").isdigit()}
+    assert len(published) >= 10                                   # small cells may be suppressed, not most
+    assert all(published[k] == int(expected.get(k, 0)) for k in published)
+
+
+def test_place_page_shows_the_airport_as_non_residential(essex_books):
+    county, _ = essex_books
+    text = _page(Path(county.published["county"]), "07_place")
+    assert "E01022090" in text and "Airport/Airfield" in text

@@ -47,7 +47,12 @@ test: $(SYNCED)
 	-bash scripts/ensure-chromium.sh
 	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup
 
-lab: $(DEMO)/config.yaml
+# JupyterLab opens the MyST notebooks (.md) as notebooks (jupytext viewer by default, lab/overrides.json).
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_SETTINGS): lab/overrides.json $(SYNCED)
+	mkdir -p $(dir $@) && cp lab/overrides.json $@
+
+lab: $(DEMO)/config.yaml $(LAB_SETTINGS)
 	SNA_DATA_DIR=$(abspath $(DEMO)) $(VENV)/bin/jupyter lab notebooks/
 
 bench: $(DEMO)/config.yaml

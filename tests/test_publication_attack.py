@@ -176,13 +176,13 @@ def test_planted_leak_is_found_and_controlled_book_is_clean_across_areas_and_tab
 # ----------------------------------------------------------------------------- brute force
 
 
-def _brute_force(cells: pd.DataFrame, relations: pd.DataFrame, top: int) -> dict[str, tuple[int, int]]:
-    """Exhaustive min/max of every hidden count over all integer assignments in 0..top."""
+def _brute_force(cells: pd.DataFrame, relations: pd.DataFrame, top: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """Exhaustive min/max of every hidden count over all integer assignments in 0..top[cell]."""
     hidden = cells.loc[~cells["published"], "cell_id"].tolist()
     known = dict(zip(cells["cell_id"], cells["value"]))
     lo = {c: np.inf for c in hidden}
     hi = {c: -np.inf for c in hidden}
-    for values in itertools.product(range(top + 1), repeat=len(hidden)):
+    for values in itertools.product(*(range(top[c] + 1) for c in hidden)):
         v = dict(known)
         v.update(zip(hidden, values))
         if all(v[t] == sum(v[p] for p in parts) for t, parts in zip(relations["total"], relations["parts"])):
@@ -207,7 +207,10 @@ def test_attacker_bounds_equal_brute_force_enumeration(seed):
     hide = {ids[("x", "a")], ids[("x", "b")], ids[("y", "a")], ids[("y", "b")], ids[("y", "c")]}
     cells = cells.assign(published=~cells["cell_id"].isin(hide))
     cells["published_value"] = cells["value"].where(cells["published"])
-    expected = _brute_force(cells, relations, top=int(f.loc["all", "all"]))
+    # a non-negative cell cannot exceed its published row or column total
+    top = {ids[(r, c)]: int(min(f.loc[r, "all"], f.loc["all", c])) for r, c in
+           [("x", "a"), ("x", "b"), ("y", "a"), ("y", "b"), ("y", "c")]}
+    expected = _brute_force(cells, relations, top)
     got = attack(cells, relations, judge="all")
     for cid, (lo, hi) in expected.items():
         assert _interval(got, cid) == (lo, hi)

@@ -32,7 +32,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     result = run_notebooks(Path(args.data).resolve(), area=args.area, build_dir=Path(args.build_dir).resolve(),
                            workers=args.workers, progress=True, reporting_year=args.reporting_year,
-                           as_of=args.as_of)
+                           as_of=args.as_of, scheduler=args.scheduler)
     return 0 if result.ok else 1
 
 
@@ -41,7 +41,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     result = build_book(Path(args.data).resolve(), area=args.area, build_dir=Path(args.build_dir).resolve(),
                         workers=args.workers, progress=True, reporting_year=args.reporting_year,
-                        as_of=args.as_of, pdf=args.pdf, workbooks=not args.no_workbooks)
+                        as_of=args.as_of, pdf=args.pdf, workbooks=not args.no_workbooks,
+                        scheduler=args.scheduler)
     return 0 if result.ok else 1
 
 
@@ -130,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="also print every book to PDF (headless chromium; scripts/ensure-chromium.sh)")
             p.add_argument("--no-workbooks", action="store_true",
                            help="do not write the Excel workbook of published tables for each book")
+        p.add_argument("--scheduler", default="local", metavar="ADDRESS",
+                       help="where notebooks run: 'local' (default: threads on this machine), 'processes', "
+                            "or a Dask scheduler address such as tcp://10.0.0.5:8786 (needs the 'dask' "
+                            "extra; workers must see the same data and build paths)")
         p.set_defaults(func=func)
 
     p = sub.add_parser("figures", help="export every headline figure for an area as JSON or CSV")

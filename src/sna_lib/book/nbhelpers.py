@@ -29,7 +29,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +47,7 @@ __all__ = [
     "PROVENANCE_FILE",
     "QUALITY_FILE",
     "setup",
+    "default_data_dir",
     "context",
     "glue_number",
     "glue_text",
@@ -160,6 +163,57 @@ def _with_period(dataset, reporting_year, as_of):
     return _DATASETS[key]
 
 
+#: Demo county a notebook opened without parameters runs on (same as ``make demo-data``).
+DEMO_SEED, DEMO_SCALE = 2024, 1.0
+
+
+def default_data_dir(*, generate: bool = True) -> Path:
+    """Data folder for a notebook run without a ``data_dir`` parameter.
+
+    ``$SNA_DATA_DIR`` when set (``make lab`` sets it); otherwise the project's demo county,
+    ``<project>/build/demo-data`` (seed 2024, scale 1, as ``make demo-data`` writes it), generated
+    on first use with a message saying so.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``$SNA_DATA_DIR`` names a folder that does not exist, or the demo is missing and
+        ``generate`` is false.
+
+    Examples
+    --------
+    >>> default_data_dir(generate=False)  # doctest: +SKIP
+    PosixPath('/home/analyst/sna-book/build/demo-data')
+    """
+    env = os.environ.get("SNA_DATA_DIR")
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_dir():
+            raise FileNotFoundError(f"SNA_DATA_DIR={env!r} is not a folder: point it at a data folder "
+                                    "(see data/README.md) or unset it to use the demo county")
+        return path
+    from sna_lib.book.pipeline import project_dir
+
+    demo = project_dir() / "build" / "demo-data"
+    if (demo / "config.yaml").is_file():
+        return demo
+    if not generate:
+        raise FileNotFoundError(f"no data_dir given, SNA_DATA_DIR not set and no demo county at {demo} "
+                                "(run `make demo-data`)")
+    from sna_lib.synthetic import generate_demo
+
+    print(f"No data_dir parameter and SNA_DATA_DIR is not set: generating the synthetic demo county "
+          f"(seed {DEMO_SEED}, scale {DEMO_SCALE:g}) in {demo} — this takes under a minute, once. "
+          "Set SNA_DATA_DIR to use other data.", file=sys.stderr, flush=True)
+    tmp = demo.with_name(f".demo-data.tmp{os.getpid()}")
+    generate_demo(tmp, seed=DEMO_SEED, scale=DEMO_SCALE, fmt="parquet", progress=False)
+    try:
+        os.replace(tmp, demo)
+    except OSError:  # generated meanwhile by another notebook
+        shutil.rmtree(tmp, ignore_errors=True)
+    return demo
+
+
 def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
           build_dir: str | os.PathLike | None = None, reporting_year: int | None = None,
           as_of: str | None = None) -> BookContext:
@@ -171,7 +225,9 @@ def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
         ``"county"`` or a CSP name exactly as in ``config.csps``.
     data_dir : path, optional
         Data folder. The pipeline passes its validated Parquet copy (loaded without
-        re-validating); any other folder is validated on load. Defaults to ``$SNA_DATA_DIR``.
+        re-validating); any other folder is validated on load. ``None`` (a notebook opened in
+        JupyterLab without parameters) → :func:`default_data_dir`: ``$SNA_DATA_DIR``, else the
+        demo county in ``build/demo-data``.
     build_dir : path, optional
         Folder for this run's outputs; downloads go to ``<build_dir>/downloads``.
         Defaults to a temporary folder.
@@ -198,11 +254,7 @@ def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
     'Demoshire (synthetic)'
     """
     global _ACTIVE
-    if data_dir is None:
-        data_dir = os.environ.get("SNA_DATA_DIR")
-    if data_dir is None:
-        raise ValueError("data_dir is required (or set SNA_DATA_DIR)")
-    data_path = Path(data_dir)
+    data_path = Path(data_dir) if data_dir is not None else default_data_dir()
     dataset = _with_period(_load(data_path), reporting_year, as_of)
     config = dataset.config
     if area != "county" and area not in config.csps:

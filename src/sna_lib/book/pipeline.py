@@ -10,11 +10,12 @@ Steps of :func:`build_book`:
 2. **Execute** every notebook named in ``_toc.yml`` with papermill, parameterised by ``area``,
    ``data_dir``, ``reporting_year`` and ``build_dir``. The county book also gets one area profile
    per CSP (``notebooks/area_profile`` run with each CSP). Runs are cached under
-   ``<build_dir>/.cache/runs/<key>/`` where the key hashes the data files, the notebook, the
-   ``sna_lib`` source and the parameters, so unchanged runs are never repeated. Runs use a small
-   pool of warm kernels (imports paid once per worker, namespace reset between notebooks), a
-   per-cell timeout and one retry when a kernel fails to start or dies; a failing notebook
-   fails only its own area's book.
+   ``<build_dir>/.cache/runs/<key>/`` where the key hashes the *contents* of the data files, the
+   notebook and the ``sna_lib`` source, and the parameters, so unchanged runs are never repeated;
+   every cache entry carries a content manifest and a damaged entry is rebuilt. Runs are jobs on
+   a :mod:`concurrent.futures` executor (:mod:`sna_lib.book.execute`: local threads keeping warm
+   kernels by default, or a Dask cluster), with a per-cell timeout and one retry when a kernel
+   fails to start or dies; a failing notebook fails only its own area's book.
 3. **Assemble** a staging Jupyter Book per area (``<build_dir>/.staging/<slug>/``): narrative pages
    from ``book/``, executed notebooks with their CSV/PNG downloads, and ``_toc.yml``/``_config.yml``
    derived from the top-level ones with the area's title, provenance footer and synthetic-data
@@ -37,7 +38,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -48,6 +48,7 @@ from typing import Any
 import yaml
 
 from sna_lib.book.charts import DOWNLOAD_TOKEN
+from sna_lib.book.execute import KERNEL_NAME  # noqa: F401 - re-exported
 from sna_lib.book.nbhelpers import PROVENANCE_FILE, QUALITY_FILE, VALIDATED_MARKER, git_commit
 from sna_lib.errors import SnaError
 
@@ -80,20 +81,8 @@ def is_profile_notebook(name: str) -> bool:
     return bool(_PROFILE.match(_strip_suffix(name)))
 PIPELINE_VERSION = "1"
 DEFAULT_CELL_TIMEOUT = 900
-KERNEL_NAME = "python3"
 _SRC = Path(__file__).resolve().parents[1]
 _REPO = _SRC.parents[1]
-
-# Hidden first cell of every run: the kernel is shared by many notebooks in turn.
-_RESET_CODE = """
-%reset -f
-import os as _os, warnings as _warnings, matplotlib.pyplot as _plt
-_plt.close("all")
-_os.chdir({cwd!r})
-_warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm.auto without ipywidgets
-del _os, _warnings, _plt
-"""
-
 
 class BookError(SnaError):
     """The book could not be built (bad area name, missing table of contents, …)."""
@@ -231,35 +220,51 @@ def _json_key(obj: Any) -> str:
     return _sha256_bytes(json.dumps(obj, sort_keys=True, default=str).encode())
 
 
-class _FileHashes:
-    """sha256 of files, memoised on (size, mtime) in a JSON file so warm runs don't re-read data."""
+class _ContentHashes:
+    """sha256 of file contents, memoised for the life of one build only.
 
-    def __init__(self, memo_path: Path):
-        self.path = memo_path
-        try:
-            self.memo = json.loads(memo_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.memo = {}
-        self.dirty = False
+    The cache is keyed on what files *contain*: a file is read and hashed once per build, never
+    trusted on its size and modification time (an edit that keeps both would otherwise reuse a
+    stale validated copy or executed notebook). Measured cost at scale 1: see
+    ``benchmarks/build_benchmark.py`` (warm no-change).
+    """
+
+    def __init__(self) -> None:
+        self.memo: dict[str, str] = {}
 
     def __call__(self, path: Path) -> str:
-        st = path.stat()
         key = str(path.resolve())
-        stamp = [st.st_size, st.st_mtime_ns]
-        hit = self.memo.get(key)
-        if hit and hit[0] == stamp:
-            return hit[1]
-        digest = _sha256_file(path)
-        self.memo[key] = [stamp, digest]
-        self.dirty = True
-        return digest
+        if key not in self.memo:
+            self.memo[key] = _sha256_file(path)
+        return self.memo[key]
 
-    def save(self) -> None:
-        if self.dirty:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_text(json.dumps(self.memo), encoding="utf-8")
-            os.replace(tmp, self.path)
+
+#: Content manifest of a cache entry (validated data copy, executed run): {relative path: sha256}.
+MANIFEST_FILE = ".sna-manifest.json"
+
+
+def _entry_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST_FILE)
+
+
+def write_manifest(folder: Path) -> None:
+    """Record the content hash of every file in cache entry ``folder`` (before it is renamed into place)."""
+    manifest = {p.relative_to(folder).as_posix(): _sha256_file(p) for p in _entry_files(folder)}
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest, sort_keys=True, indent=0), encoding="utf-8")
+
+
+def cache_entry_ok(folder: Path) -> bool:
+    """True when cache entry ``folder`` holds exactly the files its manifest lists, with the same
+    contents. A missing, truncated, edited or extra file (or no manifest) makes it a miss, so a
+    damaged entry is rebuilt rather than served."""
+    try:
+        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        files = _entry_files(folder)
+        if not isinstance(manifest, dict) or sorted(manifest) != [p.relative_to(folder).as_posix() for p in files]:
+            return False
+        return all(_sha256_file(folder / rel) == digest for rel, digest in manifest.items())
+    except (OSError, ValueError):
+        return False
 
 
 def _tree_files(root: Path) -> list[Path]:
@@ -270,7 +275,7 @@ def _tree_files(root: Path) -> list[Path]:
 _CODE_HASH: list[str] = []
 
 
-def _code_hash(hasher: _FileHashes) -> str:
+def _code_hash(hasher: _ContentHashes) -> str:
     """Hash of the whole ``sna_lib`` source (code, YAML definitions, reference CSVs, vendor JS).
 
     Computed once per process: one build (or test session) uses one fingerprint of the code,
@@ -281,7 +286,7 @@ def _code_hash(hasher: _FileHashes) -> str:
     return _CODE_HASH[0]
 
 
-def _data_hashes(data_dir: Path, hasher: _FileHashes) -> dict[str, str]:
+def _data_hashes(data_dir: Path, hasher: _ContentHashes) -> dict[str, str]:
     return {p.relative_to(data_dir).as_posix(): hasher(p) for p in _tree_files(data_dir)}
 
 
@@ -294,7 +299,7 @@ def _table_names() -> list[str]:
     return [f.name for f in dataclasses.fields(Dataset) if f.name not in {"config", "quality"}]
 
 
-def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _FileHashes | None = None,
+def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _ContentHashes | None = None,
                  code_hash: str | None = None) -> Path:
     """Validate ``data_dir`` once and write a validated Parquet copy; return its folder.
 
@@ -309,7 +314,7 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _FileHa
 
     data_dir = Path(data_dir)
     cache_dir = Path(cache_dir)
-    hasher = hasher or _FileHashes(cache_dir / "filehashes.json")
+    hasher = hasher or _ContentHashes()
     if not data_dir.is_dir():
         from sna_lib.errors import DataValidationError, Problem
 
@@ -318,7 +323,7 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _FileHa
     code_hash = code_hash or _code_hash(hasher)
     key = _json_key({"inputs": inputs, "code": code_hash, "v": PIPELINE_VERSION})[:20]
     target = cache_dir / "data" / key
-    if (target / VALIDATED_MARKER).is_file():
+    if _valid_data_copy(target, key):
         return target
 
     dataset = load_dataset(data_dir, validate=True)  # raises DataValidationError
@@ -353,11 +358,25 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _FileHa
     }
     (tmp / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=1, sort_keys=True), encoding="utf-8")
     (tmp / VALIDATED_MARKER).write_text(key + "\n", encoding="utf-8")
+    write_manifest(tmp)
+    if target.exists():  # a damaged copy (see _valid_data_copy) is replaced
+        shutil.rmtree(target, ignore_errors=True)
     try:
         os.replace(tmp, target)
     except OSError:  # another process won the race: use its copy
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def _valid_data_copy(target: Path, key: str) -> bool:
+    """A validated copy can be reused: marker names this key and every file matches its manifest."""
+    marker = target / VALIDATED_MARKER
+    try:
+        if marker.read_text(encoding="utf-8").strip() != key:
+            return False
+    except OSError:
+        return False
+    return cache_entry_ok(target)
 
 
 # --------------------------------------------------------------------------- table of contents
@@ -484,7 +503,7 @@ class _Page:
 
 
 def _plan(project: Path, areas: list[str], csps: list[str], data_hash: str, code_hash: str,
-          hasher: _FileHashes, overrides: Mapping[str, Mapping[str, Any]],
+          hasher: _ContentHashes, overrides: Mapping[str, Mapping[str, Any]],
           data_level: str = "full") -> tuple[list[_Job], list[_Page]]:
     notebooks = toc_notebooks(project)
     sources = {nb: notebook_file(project, nb, data_level) for nb in notebooks}
@@ -514,123 +533,21 @@ def _plan(project: Path, areas: list[str], csps: list[str], data_hash: str, code
     return list(jobs.values()), pages
 
 
-class _WarmKernel:
-    """One Jupyter kernel reused for many notebooks.
-
-    Imports are paid by the first notebook only; before every notebook a hidden first cell
-    (:data:`_RESET_CODE`, tag ``sna-reset``) clears the namespace and moves to the run folder.
-    """
-
-    def __init__(self, env: dict[str, str], cwd: Path):
-        self.env = env
-        self.cwd = cwd
-        self.km = None
-        self.ipc_dir: Path | None = None
-
-    def start(self) -> None:
-        # nbclient needs an *async* manager: with a blocking client its output polling blocks the
-        # event loop, so cell timeouts and dead kernels would never be noticed.
-        from jupyter_client.manager import AsyncKernelManager
-        from jupyter_core.utils import run_sync
-
-        last: Exception | None = None
-        for _attempt in range(2):  # retry once on kernel-start failures
-            # IPC sockets under an absolute private folder (kernel and client may have different cwds).
-            self.ipc_dir = Path(tempfile.mkdtemp(prefix="sna-kernel-"))
-            km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(self.ipc_dir / "k"))
-            self.km = km
-            try:
-                run_sync(km.start_kernel)(cwd=str(self.cwd), env=self.env)
-                if not self.alive():
-                    raise RuntimeError("kernel exited during start-up")
-                return
-            except Exception as exc:  # noqa: BLE001 - kernel start failures are retried once
-                last = exc
-                self.shutdown()
-        raise RuntimeError(f"kernel failed to start twice: {last}")
-
-    def alive(self) -> bool:
-        from jupyter_core.utils import run_sync
-
-        return self.km is not None and bool(run_sync(self.km.is_alive)())
-
-    def shutdown(self) -> None:
-        from jupyter_core.utils import run_sync
-
-        if self.km is not None:
-            try:
-                run_sync(self.km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001 - best effort on a dead kernel
-                pass
-            self.km = None
-        if self.ipc_dir is not None:
-            shutil.rmtree(self.ipc_dir, ignore_errors=True)
-            self.ipc_dir = None
-
-
-def _input_notebook(source: Path, run_dir: Path) -> Path:
-    """Copy of ``source`` with the hidden reset cell first (namespace cleared, cwd = run dir)."""
-    nb = read_notebook(source)
-    reset = {"cell_type": "code", "execution_count": None, "id": "sna-reset",
-             "metadata": {"tags": ["sna-reset", "remove-cell"]}, "outputs": [],
-             "source": _RESET_CODE.format(cwd=str(run_dir)).strip()}
-    nb["cells"] = [reset, *nb.get("cells", [])]
-    path = run_dir / ".input.ipynb"
-    path.write_text(json.dumps(nb), encoding="utf-8")
-    return path
-
-
-def _clean_notebook(path: Path) -> None:
-    """Make an executed notebook deterministic and free of local paths.
-
-    Drops the ``parameters``/``injected-parameters`` cells, papermill timing metadata and
-    renumbers execution counts from 1.
-    """
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    cells = []
-    count = 0
-    for cell in nb.get("cells", []):
-        tags = set(cell.get("metadata", {}).get("tags", []))
-        if tags & {"parameters", "injected-parameters", "sna-reset"}:
-            continue
-        meta = cell.get("metadata", {})
-        meta.pop("papermill", None)
-        meta.pop("execution", None)
-        if cell.get("cell_type") == "code":
-            count += 1
-            cell["execution_count"] = count
-            for output in cell.get("outputs", []):
-                if "execution_count" in output:
-                    output["execution_count"] = count
-        cells.append(cell)
-    nb["cells"] = cells
-    nb.get("metadata", {}).pop("papermill", None)
-    path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _stderr_outputs(path: Path) -> int:
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    return sum(1 for c in nb.get("cells", []) for o in c.get("outputs", [])
-               if o.get("output_type") == "stream" and o.get("name") == "stderr")
-
-
-def _describe(exc: BaseException) -> str:
-    ename = getattr(exc, "ename", None)
-    if ename:
-        return f"{ename}: {getattr(exc, 'evalue', '')} (cell {getattr(exc, 'exec_count', '?')})"
-    return f"{type(exc).__name__}: {exc}"
-
-
 def _split_cached(jobs: list[_Job], runs_dir: Path) -> tuple[list[RunRecord], list[_Job]]:
     """Runs already in the cache (as records) and the jobs still to execute."""
     cached, todo = [], []
     for job in jobs:
         run_dir = runs_dir / job.key
-        if (run_dir / "notebook.ipynb").is_file():
+        if _cached_run_ok(run_dir):
             cached.append(RunRecord(job.area, job.notebook, job.key, run_dir, executed=False))
         else:
             todo.append(job)
     return cached, todo
+
+
+def _cached_run_ok(run_dir: Path) -> bool:
+    """An executed run can be reused: its folder is complete and its files match its manifest."""
+    return (run_dir / "notebook.ipynb").is_file() and cache_entry_ok(run_dir)
 
 
 def _order(todo: list[_Job], runs_dir: Path, book_order: Mapping[str, int]) -> list[_Job]:
@@ -656,12 +573,14 @@ def _save_durations(records: list[RunRecord], runs_dir: Path) -> None:
 
 
 def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir: Path, workers: int,
-                  progress: bool, cell_timeout: int, on_done=None
-                  ) -> tuple[list[RunRecord], list[Failure], list[str]]:
-    """Execute ``todo`` in order on ``workers`` warm kernels; ``on_done(job, record_or_None)``
-    is called as each finishes (None = failed)."""
-    import papermill as pm
+                  progress: bool, cell_timeout: int, on_done=None, scheduler: str | None = None,
+                  warm: bool = True) -> tuple[list[RunRecord], list[Failure], list[str]]:
+    """Execute ``todo`` as jobs on the executor for ``scheduler`` (see
+    :func:`sna_lib.book.execute.executor_for`), in order; ``on_done(job, record_or_None)`` is
+    called as each finishes (None = failed)."""
     from tqdm.auto import tqdm
+
+    from sna_lib.book.execute import KERNEL_ENV, RunSpec, describe_error, execute_run, executor_for
 
     records: list[RunRecord] = []
     failures: list[Failure] = []
@@ -669,89 +588,37 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
     if not todo:
         return records, failures, warnings
 
-    env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-           "SNA_BOOK_BUILD": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "TQDM_DISABLE": "1"}
-    queue = list(todo)
-    lock = threading.Lock()
+    # SNA_* settings of this process reach kernels on any worker (threads, processes, Dask).
+    env = {**{k: v for k, v in os.environ.items() if k.startswith("SNA_")}, **KERNEL_ENV}
     bar = tqdm(total=len(todo), desc="notebooks", unit="nb", disable=not progress)
-
-    def next_job() -> _Job | None:
-        with lock:
-            return queue.pop(0) if queue else None
-
-    def worker() -> None:
-        kernel = _WarmKernel(env, project)
-        try:
-            job = next_job()
-            while job is not None:
-                started = time.perf_counter()
-                run_dir = runs_dir / job.key
-                tmp = runs_dir / f".{job.key}.tmp{os.getpid()}"
-                error: str | None = None
-                for attempt in range(2):
-                    shutil.rmtree(tmp, ignore_errors=True)
-                    tmp.mkdir(parents=True)
-                    try:
-                        if not kernel.alive():
-                            kernel.shutdown()
-                            kernel.start()
-                        source = _input_notebook(job.source or notebook_file(project, job.notebook), tmp)
-                        pm.execute_notebook(
-                            str(source), str(tmp / "notebook.ipynb"),
-                            parameters={"area": job.area, "data_dir": str(data_copy),
-                                        "reporting_year": job.reporting_year, "build_dir": str(tmp),
-                                        "as_of": job.as_of},
-                            kernel_name=KERNEL_NAME, km=kernel.km, progress_bar=False,
-                            request_save_on_cell_execute=False, execution_timeout=cell_timeout,
-                            log_output=False,
-                        )
-                        error = None
-                        break
-                    except Exception as exc:  # noqa: BLE001 - isolate every notebook failure
-                        error = _describe(exc)
-                        if getattr(exc, "ename", None):  # the notebook itself raised: kernel is fine
-                            break
-                        died = type(exc).__name__ == "DeadKernelError" or not kernel.alive()
-                        kernel.shutdown()  # timeouts, dead or unstartable kernels: a fresh one next
-                        if not died or attempt == 1:
-                            break  # retry once only when the kernel died under the notebook
-                seconds = time.perf_counter() - started
-                (tmp / ".input.ipynb").unlink(missing_ok=True)
-                if error is None:
-                    _clean_notebook(tmp / "notebook.ipynb")
-                    n_err = _stderr_outputs(tmp / "notebook.ipynb")
-                    (tmp / "run.json").write_text(json.dumps(
-                        {"area": job.area, "notebook": job.notebook, "reporting_year": job.reporting_year,
-                         "as_of": job.as_of, "seconds": round(seconds, 2)}, sort_keys=True), encoding="utf-8")
-                    shutil.rmtree(run_dir, ignore_errors=True)
-                    os.replace(tmp, run_dir)
-                    record = RunRecord(job.area, job.notebook, job.key, run_dir, True, seconds)
-                    with lock:
-                        records.append(record)
-                        if n_err:
-                            warnings.append(f"{job.area}: {job.notebook}: {n_err} stderr output(s) (hidden in the book)")
-                else:
-                    failed = runs_dir / "failed" / job.key
-                    shutil.rmtree(failed, ignore_errors=True)
-                    failed.parent.mkdir(parents=True, exist_ok=True)
-                    if tmp.exists():
-                        os.replace(tmp, failed)
-                    record = None
-                    with lock:
-                        failures.append(Failure(job.area, job.notebook, error))
-                if on_done is not None:
-                    on_done(job, record)
-                bar.update(1)
-                job = next_job()
-        finally:
-            kernel.shutdown()
-
-    threads = [threading.Thread(target=worker, name=f"sna-nb-{i}", daemon=True)
-               for i in range(max(1, min(workers, len(todo))))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with executor_for(scheduler, min(workers, len(todo))) as pool:
+        futures: dict[cf.Future, _Job] = {}
+        for job in todo:
+            spec = RunSpec(key=job.key, area=job.area, notebook=job.notebook,
+                           source=str(job.source or notebook_file(project, job.notebook)),
+                           parameters={"area": job.area, "data_dir": str(data_copy),
+                                       "reporting_year": job.reporting_year, "as_of": job.as_of},
+                           runs_dir=str(runs_dir), cwd=str(project), cell_timeout=cell_timeout,
+                           env=env, warm=warm)
+            futures[pool.submit(execute_run, spec)] = job
+        for future in cf.as_completed(futures):
+            job = futures[future]
+            try:
+                outcome = future.result()
+                error, seconds, n_err = outcome.error, outcome.seconds, outcome.stderr_outputs
+            except Exception as exc:  # noqa: BLE001 - a lost worker fails its run, not the build
+                error, seconds, n_err = f"worker failed: {describe_error(exc)}", 0.0, 0
+            record = None
+            if error is None:
+                record = RunRecord(job.area, job.notebook, job.key, runs_dir / job.key, True, seconds)
+                records.append(record)
+                if n_err:
+                    warnings.append(f"{job.area}: {job.notebook}: {n_err} stderr output(s) (hidden in the book)")
+            else:
+                failures.append(Failure(job.area, job.notebook, error))
+            if on_done is not None:
+                on_done(job, record)
+            bar.update(1)
     bar.close()
     _save_durations(records, runs_dir)
     return records, failures, warnings
@@ -777,7 +644,7 @@ class _Context:
     areas: list[str]
     jobs: list[_Job]
     pages: list[_Page]
-    hasher: _FileHashes
+    hasher: _ContentHashes
     rolling_end: str | None = None  # end of the rolling 12 months of this run (--as-of)
     reporting_year: int | None = None
     snapshots: dict[str, Any] = field(default_factory=dict)  # area -> this month's published figures
@@ -794,7 +661,7 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
     build_dir = Path(build_dir).resolve()
     data_dir = Path(data_dir).resolve()
     cache = build_dir / ".cache"
-    hasher = _FileHashes(cache / "filehashes.json")
+    hasher = _ContentHashes()
     code_hash = _code_hash(hasher)
     if progress:
         print(f"checking data in {data_dir} …", file=sys.stderr, flush=True)
@@ -811,9 +678,8 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
         for name in ("county", *csps):
             overrides[name] = {**period, **(overrides.get(name) or {})}
     data_hash = _json_key(_data_hashes(Path(data_dir), hasher))
-    jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides,
+    jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides or {},
                         data_level=str(getattr(config, "data_level", "full") or "full"))
-    hasher.save()
     from sna_lib.book.nbhelpers import _county_label
 
     label = _county_label(config)
@@ -844,7 +710,7 @@ def _book_order(ctx: _Context) -> dict[str, int]:
 
 
 def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int, on_done=None,
-         on_cached=None) -> RunResult:
+         on_cached=None, scheduler: str | None = None, warm_kernels: bool = True) -> RunResult:
     started = time.perf_counter()
     runs_dir = ctx.cache / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
@@ -853,7 +719,8 @@ def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int, on_done
         on_cached(cached)
     records, failures, warnings = _execute_jobs(
         _order(todo, runs_dir, _book_order(ctx)), project=ctx.project, data_copy=ctx.data_copy,
-        runs_dir=runs_dir, workers=workers, progress=progress, cell_timeout=cell_timeout, on_done=on_done)
+        runs_dir=runs_dir, workers=workers, progress=progress, cell_timeout=cell_timeout, on_done=on_done,
+        scheduler=scheduler, warm=warm_kernels)
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     return RunResult(records=[*cached, *records], failures=failures, data_copy=ctx.data_copy,
@@ -864,7 +731,8 @@ def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path
                   workers: int = 2, progress: bool = False,
                   overrides: Mapping[str, Mapping[str, Any]] | None = None,
                   cell_timeout: int = DEFAULT_CELL_TIMEOUT, reporting_year: int | None = None,
-                  as_of: str | None = None) -> RunResult:
+                  as_of: str | None = None, scheduler: str | None = None,
+                  warm_kernels: bool = True) -> RunResult:
     """Validate the data once and execute every notebook for ``area`` (cached, in parallel).
 
     Parameters
@@ -877,7 +745,7 @@ def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path
     build_dir : path
         Output root; runs are cached in ``<build_dir>/.cache``.
     workers : int
-        Parallel kernels.
+        Parallel kernels (local executors; a Dask cluster runs as many as it has worker threads).
     progress : bool
         Show a progress bar.
     overrides : mapping, optional
@@ -889,6 +757,13 @@ def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path
         papermill parameters.
     cell_timeout : int
         Seconds one cell may run before the notebook fails.
+    scheduler : str, optional
+        Where the runs execute: ``None``/``"local"`` (threads on this machine, each keeping a warm
+        kernel), ``"processes"``, or the address of a Dask distributed scheduler
+        (``"tcp://host:8786"``; needs the ``dask`` extra and a shared file system).
+    warm_kernels : bool
+        Each worker keeps its kernel between runs (default); False starts a fresh kernel per run
+        (plain papermill; compared in ``benchmarks/build_benchmark.py``).
 
     Returns
     -------
@@ -908,7 +783,7 @@ def run_notebooks(data_dir: Path | str, *, area: str = "county", build_dir: Path
     (True, 23)
     """
     ctx = _prepare(data_dir, area, build_dir, overrides, progress, _period(reporting_year, as_of))
-    result = _run(ctx, workers, progress, cell_timeout)
+    result = _run(ctx, workers, progress, cell_timeout, scheduler=scheduler, warm_kernels=warm_kernels)
     if progress:
         print(f"notebooks executed: {result.executed}, reused from cache: {result.cached}; "
               f"{result.seconds:.1f} s", file=sys.stderr)
@@ -1141,12 +1016,13 @@ def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | 
                workers: int = 2, progress: bool = False,
                overrides: Mapping[str, Mapping[str, Any]] | None = None,
                cell_timeout: int = DEFAULT_CELL_TIMEOUT, reporting_year: int | None = None,
-               as_of: str | None = None, pdf: bool = False, workbooks: bool = True) -> BuildResult:
+               as_of: str | None = None, pdf: bool = False, workbooks: bool = True,
+               scheduler: str | None = None, warm_kernels: bool = True) -> BuildResult:
     """Execute the notebooks and build + publish the HTML book(s) for ``area``.
 
     Parameters
     ----------
-    data_dir, area, build_dir, workers, progress, overrides, cell_timeout, reporting_year, as_of
+    data_dir, area, build_dir, workers, progress, overrides, cell_timeout, reporting_year, as_of, scheduler, warm_kernels
         As for :func:`run_notebooks`. ``area="all"`` builds the county book and one book per CSP.
     pdf : bool
         Also print each published book to ``<html>/../pdf/<slug>.pdf`` (:mod:`sna_lib.book.pdf`).
@@ -1229,7 +1105,8 @@ def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | 
             submit_ready()
 
     try:
-        run = _run(ctx, workers, progress, cell_timeout, on_done=on_done, on_cached=on_cached)
+        run = _run(ctx, workers, progress, cell_timeout, on_done=on_done, on_cached=on_cached,
+                   scheduler=scheduler, warm_kernels=warm_kernels)
         executed_at = time.perf_counter()
         result = BuildResult(run=run)
         for book_area in ctx.areas:

@@ -163,3 +163,17 @@ def test_place_page_shows_the_airport_as_non_residential(essex_books):
     county, _ = essex_books
     text = _page(Path(county.published["county"]), "07_place")
     assert "E01022090" in text and "Airport/Airfield" in text
+
+
+def test_open_level_reads_the_open_variant_of_a_page(tmp_path):
+    from sna_lib.book.pipeline import notebook_file
+
+    header = "---\njupytext:\n  formats: md:myst\n---\n# {}\n"
+    (tmp_path / "notebooks" / "open").mkdir(parents=True)
+    (tmp_path / "notebooks" / "a.md").write_text(header.format("full"), encoding="utf-8")
+    (tmp_path / "notebooks" / "b.md").write_text(header.format("full"), encoding="utf-8")
+    (tmp_path / "notebooks" / "open" / "a.md").write_text(header.format("open"), encoding="utf-8")
+    rel = lambda p: p.relative_to(tmp_path).as_posix()  # noqa: E731
+    assert rel(notebook_file(tmp_path, "notebooks/a")) == "notebooks/a.md"
+    assert rel(notebook_file(tmp_path, "notebooks/a", "open")) == "notebooks/open/a.md"
+    assert rel(notebook_file(tmp_path, "notebooks/b", "open")) == "notebooks/b.md"   # no variant: the page itself

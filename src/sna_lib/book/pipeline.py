@@ -428,8 +428,12 @@ def _is_text_notebook(path: Path) -> bool:
     return head.startswith("---") and "\njupytext:" in head.split("\n---", 1)[0]
 
 
-def notebook_file(project: Path, name: str) -> Path | None:
+def notebook_file(project: Path, name: str, data_level: str = "full") -> Path | None:
     r"""The source file of notebook page ``name``: MyST Markdown (jupytext) or ``.ipynb``.
+
+    For ``data_level="open"`` (police.uk open data) a page ``notebooks/X`` is read from
+    ``notebooks/open/X`` when that file exists: the open-data version of the section (same
+    page, same place in the book), so full-level notebooks need no open-data branches.
 
     Examples
     --------
@@ -439,6 +443,11 @@ def notebook_file(project: Path, name: str) -> Path | None:
     >>> notebook_file(d, "a").name, notebook_file(d, "b")
     ('a.md', None)
     """
+    if data_level != "full":
+        head, _, stem = name.rpartition("/")
+        variant = notebook_file(project, f"{head}/{data_level}/{stem}" if head else f"{data_level}/{stem}")
+        if variant is not None:
+            return variant
     text = project / f"{name}.md"
     if _is_text_notebook(text):
         return text
@@ -498,6 +507,7 @@ class _Job:
     reporting_year: int | None
     key: str
     as_of: str | None = None
+    source: Path | None = None  # the notebook file this job runs (data-level variant resolved)
 
 
 @dataclass(frozen=True)
@@ -508,9 +518,11 @@ class _Page:
 
 
 def _plan(project: Path, areas: list[str], csps: list[str], data_hash: str, code_hash: str,
-          hasher: _ContentHashes, overrides: Mapping[str, Mapping[str, Any]]) -> tuple[list[_Job], list[_Page]]:
+          hasher: _ContentHashes, overrides: Mapping[str, Mapping[str, Any]],
+          data_level: str = "full") -> tuple[list[_Job], list[_Page]]:
     notebooks = toc_notebooks(project)
-    nb_hash = {nb: hasher(notebook_file(project, nb)) for nb in notebooks}
+    sources = {nb: notebook_file(project, nb, data_level) for nb in notebooks}
+    nb_hash = {nb: hasher(sources[nb]) for nb in notebooks}
     jobs: dict[str, _Job] = {}
     pages: list[_Page] = []
 
@@ -522,7 +534,7 @@ def _plan(project: Path, areas: list[str], csps: list[str], data_hash: str, code
         if as_of is not None:
             params["as_of"] = as_of
         key = _json_key(params)[:24]
-        return jobs.setdefault(key, _Job(area, nb, year, key, as_of))
+        return jobs.setdefault(key, _Job(area, nb, year, key, as_of, sources[nb]))
 
     for area in areas:
         for nb in notebooks:
@@ -599,7 +611,7 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
         futures: dict[cf.Future, _Job] = {}
         for job in todo:
             spec = RunSpec(key=job.key, area=job.area, notebook=job.notebook,
-                           source=str(notebook_file(project, job.notebook)),
+                           source=str(job.source or notebook_file(project, job.notebook)),
                            parameters={"area": job.area, "data_dir": str(data_copy),
                                        "reporting_year": job.reporting_year, "as_of": job.as_of},
                            runs_dir=str(runs_dir), cwd=str(project), cell_timeout=cell_timeout,
@@ -682,7 +694,8 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
         for name in ("county", *csps):
             overrides[name] = {**period, **(overrides.get(name) or {})}
     data_hash = _json_key(_data_hashes(Path(data_dir), hasher))
-    jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides or {})
+    jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides or {},
+                        data_level=str(getattr(config, "data_level", "full") or "full"))
     from sna_lib.book.nbhelpers import _county_label
 
     label = _county_label(config)
@@ -915,6 +928,12 @@ def _what_changed(ctx: _Context, area: str, pages: list[_Page], records: dict[st
         page = next((p for p in pages if p.job.area == area and p.job.notebook.endswith(notebook)), None)
         downloads[name] = records[page.job.key].run_dir / "downloads" / name if page else None
     label = ctx.county_label if area == "county" else area
+    from sna_lib.config import load_config
+
+    if load_config(ctx.data_copy).data_level == "open":  # the compared figure set needs offence codes
+        from sna_lib.book.open_sections import what_changed_page
+
+        return what_changed_page(label)
     with _CHANGES_LOCK:  # figures are computed (and cached) once per dataset for all areas
         text, snap = monthly_page(ctx.build_dir, ctx.data_copy, area, label, reporting_year=ctx.reporting_year,
                                   rolling_end=ctx.rolling_end, downloads=downloads)

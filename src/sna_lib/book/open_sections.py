@@ -1,0 +1,328 @@
+"""Tables and layers of the open-data (police.uk) edition of the book.
+
+At ``data_level: open`` crimes carry a police.uk category and a month only. This module turns
+such a dataset into the aggregates the open-data notebooks (``notebooks/open/*.md``) show:
+counts by category and CSP, monthly series with missing months kept missing, quarter and
+rolling-window totals labelled with their coverage, Gi* hot spots of the open-data proxy per
+complete quarter (persistence), proxy risk layers and the out-of-time check of the index
+against the naive "last period's top counts" baseline.
+
+Examples
+--------
+>>> CATEGORY_LABELS["possession_of_weapons"]
+'Possession of weapons'
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sna_lib.data.periods import Coverage, calendar_periods, comparable, label_period, monthly_counts, \
+    rolling_windows, window_total
+
+PROXY = "open_data_proxy"
+
+#: police.uk crime types, as police.uk spells them
+CATEGORY_LABELS = {
+    "anti_social_behaviour": "Anti-social behaviour", "bicycle_theft": "Bicycle theft", "burglary": "Burglary",
+    "criminal_damage_and_arson": "Criminal damage and arson", "drugs": "Drugs", "other_crime": "Other crime",
+    "other_theft": "Other theft", "possession_of_weapons": "Possession of weapons", "public_order": "Public order",
+    "robbery": "Robbery", "shoplifting": "Shoplifting", "theft_from_the_person": "Theft from the person",
+    "vehicle_crime": "Vehicle crime", "violence_and_sexual_offences": "Violence and sexual offences",
+}
+
+#: the out-of-time check of issue 11: index built on the first months, tested on the later ones
+TRAIN = ("2018-01", "2018-07")
+TEST = ("2018-10", "2019-02")
+
+
+def coverage(dataset) -> Coverage:
+    """The months the data folder holds (``config.coverage``, else the months with records)."""
+    return Coverage.from_dataset(dataset)
+
+
+def area_lsoas(dataset, area: str) -> pd.Index:
+    """LSOA codes of ``area`` (all of them for ``"county"``)."""
+    geo = dataset.geography
+    codes = geo["lsoa_code"] if area == "county" else geo.loc[geo["area"] == area, "lsoa_code"]
+    return pd.Index(codes.astype(str), name="lsoa_code")
+
+
+def area_records(table: pd.DataFrame, dataset, area: str) -> pd.DataFrame:
+    """Rows of ``table`` (crimes or asb) located in ``area``."""
+    if area == "county":
+        return table
+    return table[table["lsoa_code"].astype(str).isin(area_lsoas(dataset, area))]
+
+
+def proxy_categories(definition: str = PROXY) -> tuple[str, ...]:
+    """The police.uk categories of an open-data definition."""
+    from sna_lib.measures.classify import load_definition
+
+    return tuple(load_definition(definition).categories)
+
+
+def definition_table(definition: str = PROXY) -> pd.DataFrame:
+    """One row per police.uk category of the proxy: ``Category, police.uk code``."""
+    cats = proxy_categories(definition)
+    return pd.DataFrame({"Category": [CATEGORY_LABELS.get(c, c) for c in cats], "police.uk code": list(cats)})
+
+
+def in_months(table: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
+    """Rows whose month lies in ``start … end`` (``YYYY-MM``, inclusive)."""
+    month = table["date"].dt.to_period("M")
+    return table[(month >= pd.Period(start, "M")) & (month <= pd.Period(end, "M"))]
+
+
+def category_counts(crimes: pd.DataFrame, definition: str = PROXY) -> pd.DataFrame:
+    """Records per police.uk category (every category, zeros kept), with the proxy flag.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"category": ["robbery", "robbery", "drugs"]})
+    >>> t = category_counts(c)
+    >>> t.set_index("police.uk code").loc[["robbery", "drugs"], "Crimes"].tolist()
+    [2, 1]
+    """
+    cats = proxy_categories(definition)
+    codes = [c for c in CATEGORY_LABELS if c != "anti_social_behaviour"]
+    counts = crimes["category"].astype(str).value_counts().reindex(codes, fill_value=0).astype("int64")
+    out = pd.DataFrame({"Category": [CATEGORY_LABELS[c] for c in codes], "police.uk code": codes,
+                        "In the open-data proxy": ["yes" if c in cats else "no" for c in codes],
+                        "Crimes": counts.to_numpy()})
+    return out.sort_values(["In the open-data proxy", "Crimes"], ascending=[False, False], kind="stable") \
+        .reset_index(drop=True)
+
+
+def category_by_csp(dataset) -> pd.DataFrame:
+    """Crimes per police.uk category (rows) and CSP (columns), all months held, with a county column."""
+    geo = dataset.geography.set_index(dataset.geography["lsoa_code"].astype(str))["area"].astype(str)
+    crimes = dataset.crimes
+    csp = crimes["lsoa_code"].astype(str).map(geo)
+    codes = [c for c in CATEGORY_LABELS if c != "anti_social_behaviour"]
+    table = pd.crosstab(crimes["category"].astype(str), csp).reindex(index=codes, columns=list(dataset.config.csps),
+                                                                      fill_value=0).astype("int64")
+    table[dataset.config.county] = table.sum(axis=1)
+    table.index = [CATEGORY_LABELS[c] for c in codes]
+    table.index.name = "Category"
+    return table
+
+
+def proxy_crimes(crimes: pd.DataFrame, definition: str = PROXY) -> pd.DataFrame:
+    """Crimes that meet the open-data definition."""
+    return crimes[crimes["category"].astype(str).isin(proxy_categories(definition))]
+
+
+def monthly_table(dataset, area: str, definition: str = PROXY) -> pd.DataFrame:
+    """Per month of the coverage span: proxy crimes, all crimes, ASB; missing months are ``<NA>``
+    and say so in ``Data``."""
+    cov = coverage(dataset)
+    crimes = area_records(dataset.crimes, dataset, area)
+    asb = area_records(dataset.asb, dataset, area)
+    out = pd.DataFrame({
+        "Proxy serious violence": monthly_counts(proxy_crimes(crimes, definition)["date"], cov),
+        "All crime": monthly_counts(crimes["date"], cov),
+        "Anti-social behaviour": monthly_counts(asb["date"], cov) if len(asb) else pd.NA,
+    })
+    out.insert(0, "Data", ["missing: no police.uk file" if not cov.has(m) else "" for m in out.index])
+    out.index = [pd.Period(m, "M").strftime("%b %Y") for m in out.index]
+    out.index.name = "Month"
+    return out
+
+
+def period_table(dataset, area: str, freq: str = "Q", definition: str = PROXY) -> pd.DataFrame:
+    """Proxy crimes per calendar quarter (``"Q"``) or year (``"Y"``), each labelled with its coverage.
+
+    ``Change on previous`` is a percentage only when both periods are complete and of equal
+    length (:func:`sna_lib.data.periods.comparable`); otherwise it says why there is none.
+    """
+    cov = coverage(dataset)
+    counts = monthly_counts(proxy_crimes(area_records(dataset.crimes, dataset, area), definition)["date"], cov)
+    rows, previous = [], None
+    for label in calendar_periods(cov, freq):
+        total = window_total(counts, label)
+        if previous is None:
+            change = ""
+        elif comparable(previous[0], label):
+            change = f"{(total - previous[1]) / previous[1] * 100:+.1f}%" if previous[1] else ""
+        else:
+            change = "not compared: a period is incomplete (missing months)"
+        rows.append({"Period": label.text, "Months with data": f"{label.present} of {label.months}",
+                     "Proxy serious violence": total, "Change on previous": change})
+        previous = (label, total)
+    return pd.DataFrame(rows)
+
+
+def rolling_table(dataset, area: str, length: int = 12, definition: str = PROXY) -> pd.DataFrame:
+    """Rolling ``length``-month totals of the proxy ending at each month that has one, labelled."""
+    cov = coverage(dataset)
+    counts = monthly_counts(proxy_crimes(area_records(dataset.crimes, dataset, area), definition)["date"], cov)
+    return pd.DataFrame([{"Window": w.text, "Months with data": f"{w.present} of {w.months}",
+                          "Proxy serious violence": window_total(counts, w)} for w in rolling_windows(cov, length)])
+
+
+def complete_quarters(dataset) -> list:
+    """The calendar quarters with every month present (the periods persistence is counted over)."""
+    return [q for q in calendar_periods(coverage(dataset), "Q") if q.complete]
+
+
+def lsoa_counts(crimes: pd.DataFrame, codes: pd.Index) -> pd.Series:
+    """Records per LSOA over ``codes`` (zeros kept)."""
+    return crimes["lsoa_code"].astype(str).value_counts().reindex(codes, fill_value=0).astype("int64")
+
+
+def quarter_hotspots(dataset, definition: str = PROXY, settings: dict | None = None) -> tuple[pd.DataFrame, list]:
+    """Gi* hot spots (configured settings) of proxy crimes in every complete quarter, county-wide.
+
+    Returns ``(frame, quarters)``: ``frame`` is indexed by ``lsoa_code`` with one bool column per
+    quarter label and ``quarters_hot`` (how many complete quarters the LSOA was a hot spot in).
+    """
+    from sna_lib.index.hotspots import hotspots, index_settings, weights_for
+
+    key = (id(dataset), definition)
+    if settings is None and key in _HOT_CACHE:
+        return _HOT_CACHE[key]
+    # analytical (normal-approximation) Gi*: 9,999 conditional permutations x quarters cost minutes
+    settings = settings or _merge_hot(index_settings(dataset.config), {"permutations": 0, "inference": "analytical"})
+    geo = dataset.geography
+    weights = weights_for(geo, settings)
+    codes = area_lsoas(dataset, "county")
+    proxy = proxy_crimes(dataset.crimes, definition)
+    quarters = complete_quarters(dataset)
+    frame = pd.DataFrame(index=codes)
+    for q in quarters:
+        counts = lsoa_counts(in_months(proxy, q.start, q.end), codes)
+        frame[q.text] = hotspots(counts, weights=weights, method="gistar", settings=settings)["hot"] \
+            .reindex(codes).fillna(False).astype(bool)
+    frame["quarters_hot"] = frame[[q.text for q in quarters]].sum(axis=1).astype("int64")
+    _HOT_CACHE.clear()
+    _HOT_CACHE[key] = (frame, quarters)
+    return frame, quarters
+
+
+_HOT_CACHE: dict = {}
+
+
+def _merge_hot(settings: dict, override: dict) -> dict:
+    return {**settings, "hotspots": {**settings["hotspots"], **override}}
+
+
+def persistence_table(frame: pd.DataFrame, quarters: list, codes: pd.Index) -> pd.DataFrame:
+    """LSOAs of ``codes`` by the number of complete quarters they were a hot spot in."""
+    n = len(quarters)
+    counts = frame.loc[codes, "quarters_hot"].value_counts().reindex(range(n + 1), fill_value=0)
+    return pd.DataFrame({"Hot spot in": [f"{k} of {n} complete quarters" for k in range(n + 1)],
+                         "LSOAs": counts.to_numpy().astype("int64")})
+
+
+#: risk layers open data offer, each with the label the book shows (all proxies)
+RISK_LAYERS = {
+    "deprivation": "Households deprived in 2+ dimensions, share (Census 2021 TS011)",
+    "imd": "Index of Multiple Deprivation 2019 (rank, most deprived = highest)",
+    "asb": "Anti-social behaviour incidents (police.uk): disorganisation proxy",
+    "drugs": "Drugs offences by location (police.uk): proxy for drug markets",
+    "weapons": "Possession of weapons offences by location (police.uk): proxy for weapon carrying",
+}
+
+
+def risk_layers(dataset, start: str, end: str) -> pd.DataFrame:
+    """The open-data risk layers per LSOA from the months ``start … end`` (and the static census/IMD)."""
+    codes = area_lsoas(dataset, "county")
+    crimes = in_months(dataset.crimes, start, end)
+    out = pd.DataFrame(index=codes)
+    dep = dataset.census_deprivation.set_index(dataset.census_deprivation["lsoa_code"].astype(str))
+    if len(dep):
+        deprived = dep[["deprived_2", "deprived_3", "deprived_4"]].sum(axis=1) / dep["households"].where(
+            dep["households"] > 0)
+        out["deprivation"] = deprived.reindex(codes).astype(float)
+    imd = getattr(dataset, "imd", pd.DataFrame())
+    if len(imd):
+        out["imd"] = -imd.set_index(imd["lsoa_code"].astype(str))["imd_rank"].reindex(codes).astype(float)
+    if len(dataset.asb):
+        out["asb"] = lsoa_counts(in_months(dataset.asb, start, end), codes).astype(float)
+    out["drugs"] = lsoa_counts(crimes[crimes["category"].astype(str) == "drugs"], codes).astype(float)
+    out["weapons"] = lsoa_counts(crimes[crimes["category"].astype(str) == "possession_of_weapons"], codes).astype(float)
+    return out
+
+
+def risk_score(layers: pd.DataFrame) -> pd.Series:
+    """Equal-weight mean of the layers' percentile ranks (``sna_lib.index.risk_index`` ``rank``)."""
+    from sna_lib.index.risk_index import risk_scores
+
+    spec = {name: {"column": name, "normalisation": "rank", "weight": 1.0} for name in layers.columns}
+    return risk_scores(layers.fillna(layers.median()), spec)["score"]
+
+
+def out_of_time_check(dataset, *, share: float = 0.05, train=TRAIN, test=TEST,
+                      definition: str = PROXY) -> pd.DataFrame:
+    """Index built on ``train`` months, scored on the proxy crimes of ``test`` months, vs the naive baseline.
+
+    Rows: ``risk index`` (top ``share`` of LSOAs by :func:`risk_score` of the train-window layers)
+    and ``naive: top train-period counts`` (the same number of LSOAs with the most proxy crimes in
+    the train window, ties by code). Columns from :func:`sna_lib.index.validation.evaluate_selection`:
+    capture rate and PAI (share of test crimes captured ÷ share of land area).
+    """
+    from sna_lib.index.risk_index import select_top
+    from sna_lib.index.validation import evaluate_selection, lsoa_areas, top_n
+
+    codes = area_lsoas(dataset, "county")
+    proxy = proxy_crimes(dataset.crimes, definition)
+    outcome = lsoa_counts(in_months(proxy, *test), codes)
+    history = lsoa_counts(in_months(proxy, *train), codes)
+    area = lsoa_areas(dataset.geography.set_index(dataset.geography["lsoa_code"].astype(str))
+                      .reindex(codes).reset_index(drop=True).assign(lsoa_code=codes))
+    index_sel = select_top(risk_score(risk_layers(dataset, *train)), share=share, tie_rule="stable")
+    naive_sel = top_n(history, int(index_sel.sum()))
+    rows = []
+    for name, sel in (("risk index (proxy layers)", index_sel), ("naive: top train-period proxy counts", naive_sel)):
+        r = evaluate_selection(sel.reindex(codes).fillna(False), outcome, area=area)
+        rows.append({"Selection": name, "LSOAs": r["lsoas"], "Capture rate": r["capture_rate"],
+                     "Share of area": r["area_share"], "PAI": r["pai"]})
+    return pd.DataFrame(rows)
+
+
+def verdict(check: pd.DataFrame) -> str:
+    """One plain sentence: which selection captured more of the test-period proxy crimes."""
+    idx, naive = check.iloc[0], check.iloc[1]
+    if idx["Capture rate"] > naive["Capture rate"]:
+        return (f"The risk index captured more of the later months' proxy violence than the naive baseline "
+                f"({idx['Capture rate']:.1%} vs {naive['Capture rate']:.1%}; PAI {idx['PAI']:.1f} vs {naive['PAI']:.1f}).")
+    if idx["Capture rate"] < naive["Capture rate"]:
+        pai = ("its PAI is higher only because the LSOAs it picked are smaller"
+               if idx["PAI"] > naive["PAI"] else "and its PAI is lower too")
+        return (f"The risk index **lost** to the naive baseline on capture: it captured {idx['Capture rate']:.1%} of "
+                f"the later months' proxy violence against {naive['Capture rate']:.1%} for simply taking the LSOAs "
+                f"with the most proxy crimes in the earlier months; {pai} (PAI {idx['PAI']:.1f} vs "
+                f"{naive['PAI']:.1f}).")
+    return f"The risk index and the naive baseline captured the same share ({idx['Capture rate']:.1%})."
+
+
+def missing_parts(dataset, *parts: str) -> str:
+    """Markdown: one plain sentence for each of ``parts`` (keys of
+    :data:`sna_lib.data.data_level.REQUIREMENTS`) the dataset cannot support; ``""`` when all can."""
+    from sna_lib.data.data_level import REQUIREMENTS, available
+
+    return "\n\n".join(f"*Not computed:* {REQUIREMENTS[p].sentence}" for p in parts if not available(dataset, p))
+
+
+def what_changed_page(area_label: str) -> str:
+    """The "What changed" page of an open-data book: one sentence on what it would need.
+
+    Examples
+    --------
+    >>> what_changed_page("Essex").splitlines()[0]
+    '# What changed this month: Essex'
+    """
+    from sna_lib.book.charts import markdown_escape
+
+    return (f"# What changed this month: {markdown_escape(area_label)}\n\n"
+            "*Not computed:* the month-on-month comparison of published figures needs the full figure set, which "
+            "needs Home Office offence codes with weapon and domestic-abuse flags on each crime (a police "
+            "recorded-crime extract); in this open-data edition the monthly series are on the Trends page.\n")
+
+
+__all__ = ["missing_parts", "what_changed_page", "CATEGORY_LABELS", "PROXY", "RISK_LAYERS", "TEST", "TRAIN", "area_lsoas", "area_records",
+           "category_by_csp", "category_counts", "complete_quarters", "coverage", "definition_table", "in_months",
+           "label_period", "monthly_table", "out_of_time_check", "period_table", "persistence_table",
+           "proxy_categories", "proxy_crimes", "quarter_hotspots", "risk_layers", "risk_score", "rolling_table",
+           "verdict"]

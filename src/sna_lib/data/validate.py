@@ -547,6 +547,10 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
     return _Run(report, config, tables)
 
 
+#: Files a data folder may hold for people, never read by the build: ``sna import`` writes PROVENANCE.md.
+DOCUMENTATION_FILES = frozenset({"PROVENANCE.md"})
+
+
 def _stray_files(data_dir: Path, config: Config) -> list[Problem]:
     """Files the contract does not name: ignored (never read, copied or published), said once here."""
     tables = tables_for(config.data_level)
@@ -554,6 +558,8 @@ def _stray_files(data_dir: Path, config: Config) -> list[Problem]:
     out = []
     for path in sorted(data_dir.rglob("*")):
         rel = path.relative_to(data_dir)
+        if rel.as_posix() in DOCUMENTATION_FILES or (rel.parts and rel.parts[0] == "partnership"):
+            continue  # the import's own record / partnership pages (read by book.partnership_content)
         if path.is_file() and path not in known and not any(part.startswith(".") for part in rel.parts):
             out.append(Problem(rel.as_posix(), None, None,
                                "is not a file of the contract: it is ignored (not read, copied or named in the book)"))

@@ -360,7 +360,7 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _Conten
     (tmp / QUALITY_FILE).write_text(quality.to_json(orient="records", indent=1), encoding="utf-8")
     from sna_lib import __version__
 
-    from sna_lib.publication.compute import data_period
+    from sna_lib.data.periods import data_period
 
     period = data_period(dataset)  # the real span of the records, not the configured window
     provenance = {

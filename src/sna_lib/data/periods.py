@@ -215,3 +215,18 @@ def calendar_periods(coverage: Coverage, freq: str = "Q") -> list[PeriodLabel]:
         raise ValueError("freq must be 'Q' (quarters) or 'Y' (calendar years)")
     spans = pd.period_range(_period(coverage.first).asfreq(freq), _period(coverage.last).asfreq(freq), freq=freq)
     return [label_period(p.asfreq("M", "start"), p.asfreq("M", "end"), coverage) for p in spans]
+
+
+def data_period(dataset) -> dict[str, str | None]:
+    """First and last date of the records (crimes), ISO dates.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> data_period(NS(crimes=pd.DataFrame({"date": pd.to_datetime(["2023-12-31", "2019-01-02"])})))
+    {'first_date': '2019-01-02', 'last_date': '2023-12-31'}
+    """
+    dates = dataset.crimes["date"].dropna()
+    if dates.empty:
+        return {"first_date": None, "last_date": None}
+    return {"first_date": dates.min().date().isoformat(), "last_date": dates.max().date().isoformat()}

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sna_lib.data.names import area_slug
 from sna_lib.errors import DataValidationError, Problem
 from sna_lib.importers.columns import find, read_text_table
 
@@ -46,8 +47,7 @@ def police_uk_slug(force_name: str) -> str:
     """
     if force_name in _POLICE_UK_SLUG_EXCEPTIONS:
         return _POLICE_UK_SLUG_EXCEPTIONS[force_name]
-    text = force_name.lower().replace("&", " and ")
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return area_slug(force_name.replace("&", " and "))
 
 
 @dataclass(frozen=True)

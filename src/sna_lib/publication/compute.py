@@ -72,6 +72,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sna_lib.data.periods import data_period
 from sna_lib.publication.cells import CellBuilder
 
 __all__ = ["COUNTY", "Prepared", "prepare", "area_counts", "publication_cells", "data_period",
@@ -731,21 +732,6 @@ def _comparators(b: CellBuilder, prep: Prepared, dataset) -> None:
 
 
 # --------------------------------------------------------------------------- provenance
-
-
-def data_period(dataset) -> dict[str, str | None]:
-    """First and last date of the records (crimes), ISO dates.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace as NS
-    >>> data_period(NS(crimes=pd.DataFrame({"date": pd.to_datetime(["2023-12-31", "2019-01-02"])})))
-    {'first_date': '2019-01-02', 'last_date': '2023-12-31'}
-    """
-    dates = dataset.crimes["date"].dropna()
-    if dates.empty:
-        return {"first_date": None, "last_date": None}
-    return {"first_date": dates.min().date().isoformat(), "last_date": dates.max().date().isoformat()}
 
 
 def input_hashes(data_dir: Path | str) -> dict[str, str]:

@@ -153,3 +153,20 @@ def test_bad_declarations_fail_clearly():
         b.additive(total="0000000000000000", parts=["1111111111111111"])
     with pytest.raises(KeyError, match="published"):
         attack(*b.frame())
+
+
+def test_small_county_total_split_over_two_small_csps_is_withheld_with_its_twin():
+    """County 3 = 1 + 2 + zeros, the county count also published in a second table: only withholding
+    the county total (and its twin) protects the CSPs; two unsafe CSPs in one component must not
+    make control give up because the first one's pick already took the only candidate."""
+    b = CellBuilder()
+    values = {"A": 1, "B": 2, "C": 0, "D": 0, "county": 3}
+    ids = {a: b.count(table="sv", area=a, row="2023", column="knife", value=v) for a, v in values.items()}
+    twin = {a: b.count(table="ctx", area=a, row="knife", column="volume", value=v) for a, v in values.items()}
+    for a in values:
+        b.same(twin[a], ids[a])
+    b.sum_over_areas("sv")
+    cells, relations = b.frame()
+    out = _by_id(control(cells, relations))
+    assert not out.loc[ids["county"], "published"] and not out.loc[twin["county"], "published"]
+    assert attack(out.reset_index(), relations)["safe"].all()

@@ -296,6 +296,7 @@ def control(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
             return int(hidden_rows[csc_rows(rel_csc, c)].sum())
 
         picked_rows: set[int] = set()
+        picked_components: set[int] = set()
         picks: list[int] = []
         for cid in sorted(unsafe):
             u = attacker.pos[cid]
@@ -308,12 +309,15 @@ def control(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
                     near_rows.update(csc_rows(rel_csc, int(c)).tolist())
             best = _cheapest(_members(rel_csr, near_rows | own_rows), full, pickable, county, raw, attacker.ids,
                              picks, incidence)
+            if best is None and component_of[u] in picked_components:
+                continue  # this round's pick in the same component may already protect it
             if best is None:
                 row = cells.iloc[u]
                 raise RuntimeError(
                     f"cell {row['table']}|{row['area']}|{row['row']}|{row['column']} can be narrowed by an "
                     "attacker but no published count is left beside it to withhold; check its relations")
             picks.append(best)
+            picked_components.add(component_of[u])
             picked_rows.update(csc_rows(rel_csc, best).tolist())
         for c in picks:
             hidden[c] = True

@@ -129,6 +129,7 @@ def prepare(dataset) -> Prepared:
     from sna_lib.measures.classify import load_definition, load_definitions, qualifying_mask
     from sna_lib.measures.context import offence_attribute
     from sna_lib.publication.figures import primary_definition
+    from sna_lib.measures.cchi import weights_for_config
     from sna_lib.measures.harm import MissingHarmWeightWarning, crime_harm
     from sna_lib.measures.key_measures import MEASURES
     from sna_lib.measures.people import isin_mask
@@ -158,7 +159,7 @@ def prepare(dataset) -> Prepared:
     frame["sv"] = frame[f"def:{primary.id}"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingHarmWeightWarning)
-        frame["harm"] = crime_harm(crimes).to_numpy(dtype="float64")
+        frame["harm"] = crime_harm(crimes, weights_for_config(config)[0]).to_numpy(dtype="float64")
     frame["offence_group"] = offence_attribute(crimes, "offence_group").astype("string").fillna(
         "unknown code").to_numpy()
     frame["violence"] = offence_attribute(crimes, "violence_against_the_person").to_numpy(dtype=bool)
@@ -571,8 +572,10 @@ def _people_tables(b: CellBuilder, prep: Prepared, sv: Mapping[str, _Table], dat
         victims[COUNTY] = int(c_roles.map(lambda s: "victim" in s).sum())
         return both, victims
 
-    window = crimes[(crimes["domestic_abuse"] & (crimes["year"] > year - LOOKBACK_YEARS)
-                     & (crimes["year"] <= year)).to_numpy(dtype=bool)]
+    from sna_lib.measures.people import da_link_window  # config.people: strictly before the year by default
+    da_years = da_link_window(year, dataset.config.people)
+    window = crimes[(crimes["domestic_abuse"] & (crimes["year"] >= da_years.first)
+                     & (crimes["year"] <= da_years.last)).to_numpy(dtype=bool)]
     da_people = set(links.loc[links["crime_id"].isin(window["crime_id"]).to_numpy(dtype=bool), "person_id"].tolist())
     da_now = sus[sus["person_id"].isin(da_people).to_numpy(dtype=bool)]
     da_n = area_counts(da_now, [], areas, unique="person_id")
@@ -776,6 +779,12 @@ def publication_cells(dataset, *, inputs: Mapping[str, str] | None = None, code:
     _key_measures(b, prep, dataset, text)
     _place_profile(b, prep, dataset, sv["annual"])
     _comparators(b, prep, dataset)
+    from sna_lib.publication.tables import age_features, data_quality, place_statements, trends, windows
+    windows.add_window_text(prep, dataset, text)
+    trends.add_year_on_year_cells(b, prep, dataset, sv["annual"], text)
+    age_features.add_age_feature_cells(b, prep, text)
+    place_statements.add_place_statement_cells(b, prep, dataset, text)
+    data_quality.add_data_quality_cells(b, prep, dataset, text)
     cells, relations = b.frame()
     period = data_period(dataset)
     config = dataset.config

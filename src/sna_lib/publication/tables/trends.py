@@ -94,7 +94,7 @@ def add_year_on_year_cells(b: CellBuilder, prep: Prepared, dataset, annual: Any,
     frame = pd.DataFrame({"area": sel["area"].to_numpy(), "year": sel["year"].to_numpy(),
                           "month": sel["date"].dt.month.to_numpy()})
     monthly = area_counts(frame, ["year", "month"], prep.areas,
-                          levels={"year": [year - 1, year], "month": list(range(1, 13))})
+                          levels={"year": [year - 1, year], "month": list(range(1, 13))}).sort_index()
     population = area_population(dataset, prep.areas)
     for area in prep.areas:
         key_before, key_after = (area, str(year - 1), primary), (area, str(year), primary)

@@ -444,7 +444,8 @@ def _people_tables(b: CellBuilder, prep: Prepared, sv: Mapping[str, _Table], dat
     rep_csp = (per >= 2).groupby(level=["area", "role"]).sum()
     rep_county = (now.groupby(["role", "person_id"], observed=True).size() >= 2).groupby(level="role").sum()
     # county-wide look-back: people of this year seen in the same role in SV anywhere in the county
-    past = links[(links["sv"] & (links["year"] >= year - LOOKBACK_YEARS) & (links["year"] < year)).to_numpy()]
+    lookback = int(getattr(dataset.config.people, "previous_years", LOOKBACK_YEARS))  # config.people
+    past = links[(links["sv"] & (links["year"] >= year - lookback) & (links["year"] < year)).to_numpy()]
     seen = set(zip(past["role"].tolist(), past["person_id"].tolist()))
     flag = np.fromiter((k in seen for k in zip(now["role"].tolist(), now["person_id"].tolist())), dtype=bool,
                        count=len(now))

@@ -98,8 +98,13 @@ def add_year_on_year_cells(b: CellBuilder, prep: Prepared, dataset, annual: Any,
     population = area_population(dataset, prep.areas)
     for area in prep.areas:
         key_before, key_after = (area, str(year - 1), primary), (area, str(year), primary)
-        if key_before not in annual.ids or key_after not in annual.ids:
-            continue  # the year before is outside the data: no comparison
+        if key_before not in annual.ids or key_after not in annual.ids:  # a year outside the data
+            for column in ("before", "after"):
+                b.count(table=TABLE, area=area, row=primary, column=column, value=None)
+            for column in ("pct_change", "p_value", "significant", "quasi_poisson", "dispersion"):
+                b.exempt(table=TABLE, area=area, row=primary, column=column, value=None,
+                         reason="no comparison: a year outside the data")
+            continue
         mb = monthly.loc[(area, year - 1)].to_numpy(dtype="int64")
         ma = monthly.loc[(area, year)].to_numpy(dtype="int64")
         n_before, n_after = int(mb.sum()), int(ma.sum())

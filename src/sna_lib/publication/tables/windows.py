@@ -2,7 +2,9 @@
 
 ``people.windows`` → ``domestic_abuse``: the years of domestic-abuse involvement that count in
 ``people.links`` row ``domestic_abuse`` (:func:`sna_lib.measures.people.da_link_window`, from
-``config.people``), e.g. ``"2018–2022"``.
+``config.people``), e.g. ``"2018–2022"``; ``previous``: the look-back years of
+``people.summary`` column ``previous_five_years`` (``config.people.previous_years`` strictly
+before the reporting year).
 
 Examples
 --------
@@ -10,7 +12,7 @@ Examples
 >>> text = {}
 >>> add_window_text(NS(year=2023), NS(config=NS(people=None)), text)
 >>> text["people.windows"]
-{'domestic_abuse': '2018–2022'}
+{'domestic_abuse': '2018–2022', 'previous': '2018–2022'}
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ TABLE = "people.windows"
 
 def add_window_text(prep, dataset, text: dict) -> None:
     """Record the windows of the people figures in ``text`` (no cells: labels only)."""
-    from sna_lib.measures.people import da_link_window
+    from sna_lib.measures.people import YearWindow, da_link_window
 
-    text[TABLE] = {"domestic_abuse": da_link_window(prep.year, dataset.config.people).label}
+    people = dataset.config.people
+    text[TABLE] = {"domestic_abuse": da_link_window(prep.year, people).label,
+                   "previous": YearWindow.before(prep.year, int(getattr(people, "previous_years", 5))).label}

@@ -49,7 +49,7 @@ def change_words(pct_change: Any, p_value: Any, significant: Any) -> tuple[str, 
     ('+13%', 'statistically significant, p < 0.001')
     >>> from sna_lib.publication.disclosure import Suppressed
     >>> change_words(Suppressed("[c]"), Suppressed("[c]"), Suppressed("[c]"))
-    ('withheld', 'significance withheld')
+    ('change withheld', 'significance withheld')
     >>> change_words(float("nan"), 0.03, 1)
     ('no % change (none the year before)', 'statistically significant, p = 0.03')
     >>> change_words(float("nan"), float("nan"), float("nan"))
@@ -63,7 +63,7 @@ def change_words(pct_change: Any, p_value: Any, significant: Any) -> tuple[str, 
     elif isinstance(pct_change, float) and math.isnan(pct_change):
         change = "no % change (none the year before)"
     else:
-        change = "withheld"
+        change = "change withheld"
     if p_value is None or (isinstance(p_value, float) and math.isnan(p_value)):
         return change, "no comparison possible"
     if is_number(p_value) and is_number(significant):

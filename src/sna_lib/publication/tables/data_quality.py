@@ -15,8 +15,7 @@ county's):
     workbook lacks (kept at the shipped estimate) and ``official`` = 1 when a workbook is
     configured; both exempt (configuration, not records).
 
-Text (``provenance["text"]``): the file names of ``data.quality`` (``files``: row -> file),
-the reasons (``data.quality_reasons``: row -> file, reason), and for ``harm.weights`` the
+Text (``provenance["text"]``): the reasons (``data.quality_reasons``: row -> file, reason), and for ``harm.weights`` the
 weights' name (``label``), the fallback codes (``fallback_codes``) and whether a workbook is
 configured (``workbook``).
 
@@ -72,10 +71,9 @@ def reason_counts(reasons: str) -> list[tuple[str, int]]:
 def declare_quality(b: CellBuilder, quality: pd.DataFrame, text: dict) -> None:
     """Declare :data:`QUALITY` and :data:`REASONS` from a ``DataQuality.to_frame()`` table."""
     ids = {c: [] for c in ("read", "used", "rejected")}
-    files, reasons = {}, {}
+    reasons = {}
     for r in quality.itertuples(index=False):
         row = str(r.file)
-        files[row] = str(r.file)
         got = {c: b.count(table=QUALITY, area=COUNTY, row=row, column=c, value=int(getattr(r, c))) for c in ids}
         b.additive(total=got["read"], parts=[got["used"], got["rejected"]])
         for c in ids:
@@ -91,7 +89,6 @@ def declare_quality(b: CellBuilder, quality: pd.DataFrame, text: dict) -> None:
         for c in ids:
             b.additive(total=totals[c], parts=ids[c])
         b.additive(total=totals["read"], parts=[totals["used"], totals["rejected"]])
-    text[QUALITY] = {COUNTY: {"files": files}}
     text[REASONS] = {COUNTY: reasons}
 
 

@@ -358,3 +358,78 @@ def test_small_year_on_year_counts_are_not_recoverable_across_areas(demo, contro
     judged = result[result["cell_id"].isin(small["cell_id"])]
     assert len(judged) == len(small) and judged["safe"].all(), judged
     assert (judged["lo"] <= rules.suppress_min).all() and (judged["hi"] >= rules.suppress_max).all()
+
+
+# --------------------------------------------------------------------------- pages, executed
+
+
+@pytest.fixture(scope="module")
+def page_runs(store_only_dir, tmp_path_factory):
+    """Pages 01, 02, 05 and 11 executed with papermill for the county and one CSP, in a folder
+    holding the published store and no records."""
+    from tests.test_notebooks import _execute
+
+    out = tmp_path_factory.mktemp("pages-a")
+    runs = {}
+    for area in (COUNTY, CSP):
+        folder = out / area.replace(" ", "_")
+        folder.mkdir()
+        for name in ("01_key_findings", "02_wider_perspective", "05_trends", "11_data_quality"):
+            runs[(name, area)] = _execute(name, area, store_only_dir, folder)
+        runs[("downloads", area)] = folder / "build" / "downloads"
+    return runs
+
+
+@pytest.mark.xdist_group("book")
+@pytest.mark.parametrize("area", [COUNTY, CSP])
+def test_key_findings_prose_is_the_published_cells(page_runs, store_only_dir, demo_dir, area):
+    """Every number glued on page 01 is a published cell's text; the change words follow the
+    published p-value; the place figures are the county's on every book."""
+    from sna_lib.book.published_prose import change_words
+    from sna_lib.publication.store import PublishedStore
+    from tests.test_notebooks import _glued
+
+    store = PublishedStore(store_only_dir / "published")
+    glued = _glued(page_runs[("01_key_findings", area)])
+    primary = store.provenance["text"]["sv.year_on_year"]["row"]
+    assert glued["kf_sv_offences"] == store.text("context.crime", area, "Serious violence (partnership)", "volume")
+    assert glued["kf_sv_before"] == store.text("sv.year_on_year", area, primary, "before")
+    assert (glued["kf_sv_change"], glued["kf_sv_change_sig"]) == change_words(
+        *(store.value("sv.year_on_year", area, primary, c) for c in ("pct_change", "p_value", "significant")))
+    assert "quasi-Poisson" in glued["kf_sv_method"] and "Tables A–E" in glued["kf_sv_method"]
+    assert glued["kf_deprivation_ratio"] == store.text("place.people_in_areas", COUNTY,
+                                                       "suspects_above_average_deprivation", "ratio")
+    year = store.provenance["reporting_year"]
+    assert glued["kf_da_window"] == f"{year - 5}–{year - 1}"
+    if area == COUNTY:  # the county's own year-on-year numbers are published: check them by hand
+        from sna_lib.data.dataset import load_dataset
+
+        f = _sv_frame(load_dataset(demo_dir))
+        assert glued["kf_sv_before"] == f"{int((f['sv'] & (f['year'] == year - 1)).sum()):,}"
+
+
+@pytest.mark.xdist_group("book")
+@pytest.mark.parametrize("area", [COUNTY, CSP])
+def test_other_pages_run_from_the_store_and_withhold_small_counts(page_runs, demo_dir, area):
+    """02, 05 and 11 run with no records; a CSP page shows the marker where the store withholds,
+    never a small count; 11 shows read = used + rejected for every file."""
+    from tests.test_notebooks import _glued, _output_text
+
+    text = _output_text(page_runs[("02_wider_perspective", area)])
+    assert "Serious violence in the context of all crime" in text
+    quality = _glued(page_runs[("11_data_quality", area)])
+    assert quality["dq_read"] == quality["dq_used"] or quality["dq_rejected"] != "0"
+    assert "No official Cambridge Crime Harm Index workbook is configured" in quality["dq_fallback"]
+    downloads = sorted(page_runs[("downloads", area)].glob("data-quality*.csv"))
+    assert downloads, "11 writes its table's CSV"
+    table = pd.read_csv(downloads[0], dtype=str)
+    for r in table.itertuples(index=False):
+        read, used, rejected = (int(str(v).replace(",", "")) for v in (r.Read, r.Used, r.Rejected))
+        assert read == used + rejected, r
+    trend = sorted(page_runs[("downloads", area)].glob("sv-trend*.csv"))
+    assert trend
+    shown = pd.read_csv(trend[0], dtype=str).drop(columns="Year")
+    for v in shown.to_numpy().ravel():
+        if v != "[c]":
+            n = int(str(v).replace(",", ""))
+            assert area == COUNTY or not 1 <= n <= 7, f"small count {n} on the {area} trend"

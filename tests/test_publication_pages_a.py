@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.test_publication_compute import _value
+
 COUNTY = "county"
 CSP = "Brackenford"
 
@@ -24,13 +26,6 @@ def demo(demo_dir):
     ds = load_dataset(demo_dir)
     cells, relations, provenance = publication_cells(ds)
     return ds, cells, relations, provenance
-
-
-def _value(cells, table, area, row, column):
-    hit = cells[(cells["table"] == table) & (cells["area"] == area) & (cells["row"] == str(row))
-                & (cells["column"] == column)]
-    assert len(hit) == 1, (table, area, row, column)
-    return float(hit["value"].iloc[0])
 
 
 def _sv_frame(ds):

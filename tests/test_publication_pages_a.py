@@ -137,9 +137,10 @@ def test_domestic_abuse_link_uses_the_configured_window(demo, area):
     suspects = set(persons[persons["crime_id"].isin(now) & (persons["role"] == "suspect")]["person_id"])
     da = set(f[f["domestic_abuse"] & (f["year"] >= year - 5) & (f["year"] <= year - 1)]["crime_id"])
     linked = suspects & set(persons[persons["crime_id"].isin(da)]["person_id"])
-    assert _value(cells, "people.links", area, "domestic_abuse", "count") == len(linked)
-    assert _value(cells, "people.links", area, "domestic_abuse", "of") == len(suspects)
-    assert prov["text"]["people.windows"]["domestic_abuse"] == f"{year - 5}–{year - 1}"
+    assert _value(cells, "people.windows", area, "domestic_abuse", "count") == len(linked)
+    assert _value(cells, "people.windows", area, "domestic_abuse", "of") == len(suspects)
+    assert prov["text"]["people.windows"]["da_window"] == f"{year - 5}–{year - 1}"
+    assert prov["text"]["people.lookback"]["previous_window"] == f"{year - 5}–{year - 1}"
 
 
 @pytest.mark.parametrize("area", [COUNTY, CSP])

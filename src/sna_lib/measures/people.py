@@ -42,7 +42,6 @@ __all__ = [
     "previous_involvement",
     "victim_suspect_overlap",
     "domestic_abuse_link",
-    "da_link_window",
     "AgeProfile",
     "age_profile",
     "AgeFeatures",
@@ -353,24 +352,6 @@ def victim_suspect_overlap(persons: pd.DataFrame, crime_ids: Iterable[str], *,
     both = int(isin_mask(pd.Series(victims, dtype="string"), suspects).sum())
     return Overlap(both, len(victims), len(suspects), both / len(victims) if len(victims) else None,
                    both / len(suspects) if len(suspects) else None, label)
-
-
-def da_link_window(year: int, people_config: Any = None) -> YearWindow:
-    """The years of domestic-abuse involvement that count for ``year`` under ``config.people``.
-
-    ``da_link_years`` years strictly before ``year`` (the reference's "previous five years"),
-    or ending with ``year`` when ``da_link_include_reporting_year`` is set.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace as NS
-    >>> da_link_window(2023).label, da_link_window(2023, NS(da_link_years=3, da_link_include_reporting_year=True)).label
-    ('2018–2022', '2021–2023')
-    """
-    years = int(getattr(people_config, "da_link_years", 5))
-    if bool(getattr(people_config, "da_link_include_reporting_year", False)):
-        return YearWindow.ending(year, years)
-    return YearWindow.before(year, years)
 
 
 def domestic_abuse_link(persons: pd.DataFrame, crimes: pd.DataFrame, crime_ids: Iterable[str], year: int,

@@ -573,10 +573,8 @@ def _people_tables(b: CellBuilder, prep: Prepared, sv: Mapping[str, _Table], dat
         victims[COUNTY] = int(c_roles.map(lambda s: "victim" in s).sum())
         return both, victims
 
-    from sna_lib.measures.people import da_link_window  # config.people: strictly before the year by default
-    da_years = da_link_window(year, dataset.config.people)
-    window = crimes[(crimes["domestic_abuse"] & (crimes["year"] >= da_years.first)
-                     & (crimes["year"] <= da_years.last)).to_numpy(dtype=bool)]
+    window = crimes[(crimes["domestic_abuse"] & (crimes["year"] > year - LOOKBACK_YEARS)
+                     & (crimes["year"] <= year)).to_numpy(dtype=bool)]
     da_people = set(links.loc[links["crime_id"].isin(window["crime_id"]).to_numpy(dtype=bool), "person_id"].tolist())
     da_now = sus[sus["person_id"].isin(da_people).to_numpy(dtype=bool)]
     da_n = area_counts(da_now, [], areas, unique="person_id")
@@ -618,20 +616,24 @@ def _key_measures(b: CellBuilder, prep: Prepared, dataset, text: dict) -> None:
     """Tables A–E for every area: the measure rows of :func:`sna_lib.measures.key_measures`,
     computed on each CSP's crimes (``groupby`` over CSP) and on all crimes for the county."""
     from sna_lib.measures.key_measures import key_measures
+    from sna_lib.publication.tables.key_measures import add_key_measure_extras, area_populations
 
     config = dataset.config
     crimes = dataset.crimes
     area_of = prep.crimes["area"].to_numpy()
-    km: dict[str, pd.DataFrame] = {COUNTY: key_measures(crimes, dataset.hospital_admissions, config)}
+
+    pops = area_populations(dataset, prep.areas)  # tests compare rates where the population changed
+    km: dict[str, pd.DataFrame] = {COUNTY: key_measures(crimes, dataset.hospital_admissions, config,
+                                                        population_by_year=pops[COUNTY])}
     for area, rows in crimes.groupby(pd.Series(area_of, index=crimes.index), observed=True, sort=True):
-        km[str(area)] = key_measures(rows, None, config)
+        km[str(area)] = key_measures(rows, None, config, population_by_year=pops.get(str(area)))
     empty = crimes.iloc[0:0]
     t = _Table(b, "measures.key", prep)
     text["measures.key"] = {}
     for area in prep.areas:
         frame = km.get(area)
         if frame is None:
-            frame = key_measures(empty, None, config)
+            frame = key_measures(empty, None, config, population_by_year=pops.get(area))
         labels = {}
         for _, r in frame.iterrows():
             row = f"{r['table']}:{r['measure_id']}"
@@ -646,6 +648,7 @@ def _key_measures(b: CellBuilder, prep: Prepared, dataset, text: dict) -> None:
             labels[row] = {"measure": str(r["measure"]), "before_period": str(r["before_period"]),
                            "after_period": str(r["after_period"]), "note": "" if pd.isna(r["note"]) else str(r["note"])}
         text["measures.key"][area] = labels
+        add_key_measure_extras(t, area, frame, text)
     rows = [f"{r['table']}:{r['measure_id']}" for _, r in km[COUNTY].iterrows() if r["measure_id"] != "u25_hospital"]
     t.across(rows, ["before", "after"])
 
@@ -780,6 +783,10 @@ def publication_cells(dataset, *, inputs: Mapping[str, str] | None = None, code:
     _key_measures(b, prep, dataset, text)
     _place_profile(b, prep, dataset, sv["annual"])
     _comparators(b, prep, dataset)
+    from sna_lib.publication.tables import harm, people, trends_monthly  # noqa: E402  (per-section tables)
+    harm.add_harm_cells(b, prep, dataset, text)
+    people.add_people_window_cells(b, prep, dataset, text)
+    trends_monthly.add_monthly_cells(b, prep, dataset)
     from sna_lib.publication.tables import age_features, data_quality, place_statements, trends, windows
     windows.add_window_text(prep, dataset, text)
     trends.add_year_on_year_cells(b, prep, dataset, sv["annual"], text)

@@ -35,9 +35,9 @@ from typing import Any
 import pandas as pd
 
 from sna_lib.publication.cells import CellBuilder
-from sna_lib.publication.compute import COUNTY, Prepared, area_counts
+from sna_lib.publication.compute import Prepared, area_counts
 
-__all__ = ["TABLE", "YEAR_ON_YEAR_METHOD", "add_year_on_year_cells", "area_population"]
+__all__ = ["TABLE", "YEAR_ON_YEAR_METHOD", "add_year_on_year_cells"]
 
 TABLE = "sv.year_on_year"
 #: The sentence a page prints with the year-on-year change.
@@ -51,32 +51,6 @@ YEAR_ON_YEAR_METHOD = (
 )
 
 
-def area_population(dataset, areas: list[str]) -> dict[str, dict[int, float]]:
-    """Residents per calendar year of the county and every CSP (one grouped pass).
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace as NS
-    >>> pop = pd.DataFrame({"lsoa_code": ["a", "b", "a"], "year": [2022, 2022, 2023], "population": [10, 5, 12]})
-    >>> ds = NS(population=pop, lsoa_area=lambda: pd.Series({"a": "North", "b": "South"}))
-    >>> area_population(ds, ["county", "North", "South"])
-    {'county': {2022: 15.0, 2023: 12.0}, 'North': {2022: 10.0, 2023: 12.0}, 'South': {2022: 5.0}}
-    """
-    pop = dataset.population
-    out: dict[str, dict[int, float]] = {a: {} for a in areas}
-    if pop is None or not len(pop):
-        return out
-    area = pop["lsoa_code"].astype("string").map(dataset.lsoa_area().astype("string"))
-    frame = pd.DataFrame({"area": area.to_numpy(), "year": pop["year"].astype("int64").to_numpy(),
-                          "population": pop["population"].astype("float64").to_numpy()})
-    by_csp = frame.groupby(["area", "year"], observed=True)["population"].sum()
-    out[COUNTY] = {int(y): float(v) for y, v in frame.groupby("year")["population"].sum().items()}
-    for (a, y), v in by_csp.items():
-        if a in out and a != COUNTY:
-            out[a][int(y)] = float(v)
-    return out
-
-
 def add_year_on_year_cells(b: CellBuilder, prep: Prepared, dataset, annual: Any, text: dict) -> None:
     """Declare :data:`TABLE` for every area (see the module docstring).
 
@@ -85,6 +59,7 @@ def add_year_on_year_cells(b: CellBuilder, prep: Prepared, dataset, annual: Any,
     """
     from sna_lib.measures.key_measures import _monthly_exposure, calendar_year
     from sna_lib.measures.significance import compare_periods
+    from sna_lib.publication.tables.key_measures import area_populations
 
     year, primary = prep.year, prep.primary
     before_p, after_p = calendar_year(year - 1), calendar_year(year)
@@ -95,7 +70,7 @@ def add_year_on_year_cells(b: CellBuilder, prep: Prepared, dataset, annual: Any,
                           "month": sel["date"].dt.month.to_numpy()})
     monthly = area_counts(frame, ["year", "month"], prep.areas,
                           levels={"year": [year - 1, year], "month": list(range(1, 13))}).sort_index()
-    population = area_population(dataset, prep.areas)
+    population = area_populations(dataset, prep.areas)
     for area in prep.areas:
         key_before, key_after = (area, str(year - 1), primary), (area, str(year), primary)
         if key_before not in annual.ids or key_after not in annual.ids:  # a year outside the data

@@ -362,10 +362,8 @@ def control(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
             for c in comps[component_of[u]]:
                 if full[c]:
                     near_rows.update(csc_rows(rel_csc, int(c)).tolist())
-            best = _cheapest(_members(rel_csr, own_rows), full, pickable, county, raw, attacker.ids, picks)
-            if best is None:
-                best = _cheapest(_members(rel_csr, near_rows | own_rows), full, pickable, county, raw, attacker.ids,
-                                 picks, incidence)
+            best = _cheapest(_members(rel_csr, near_rows | own_rows), full, pickable, county, raw, attacker.ids,
+                             picks, incidence)
             if best is None and component_of[u] in picked_components:
                 continue  # this round's pick in the same component may already protect it
             if best is None:

@@ -114,7 +114,7 @@ def test_year_on_year_uses_quasi_poisson_on_overdispersed_months():
                                                               value=int(n))
     prep = NS(year=2023, primary="partnership", crimes=crimes, areas=["county", "North"])
     ds = NS(population=pd.DataFrame({"lsoa_code": ["L1", "L1"], "year": [2022, 2023], "population": [1000, 1000]}),
-            lsoa_area=lambda: pd.Series({"L1": "North"}))
+            geography=pd.DataFrame({"lsoa_code": ["L1"], "area": ["North"]}))
     add_year_on_year_cells(b, prep, ds, annual, {})
     cells, _ = b.frame()
     y = np.concatenate([before, after]).astype(float)

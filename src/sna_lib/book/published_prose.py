@@ -82,6 +82,8 @@ def age_sentence(values: Mapping[str, Any], basis: str = "", who: str = "suspect
     --------
     >>> age_sentence({"incline_start": float("nan"), "peak": float("nan")})
     'There are too few suspects with a known age to describe how involvement changes with age.'
+    >>> age_sentence({"peak": float("nan")}, basis="county")
+    'Across the county, there are too few suspects with a known age to describe how involvement changes with age.'
     >>> age_sentence({"peak": "[c]"}, who="victims")
     'The turning points of the age curve of victims are withheld to protect the people involved.'
     """
@@ -102,7 +104,10 @@ def age_sentence(values: Mapping[str, Any], basis: str = "", who: str = "suspect
 
     features = AgeFeatures(age("incline_start"), ages("peak"), ages("dip"), ages("rises_again"),
                            age("plateau_start"), basis=basis)
-    return age_profile_sentence(features, who)
+    sentence = age_profile_sentence(features, who)
+    if basis == "county" and not features.peaks:  # say whose curve it is, as the feature sentence does
+        sentence = "Across the county, t" + sentence[1:]
+    return sentence
 
 
 def code_list(codes: list[str], limit: int = 60) -> str:

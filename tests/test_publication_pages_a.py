@@ -332,7 +332,6 @@ def controlled(demo):
     return control(cells, relations, disclosure_rules(ds.config)), relations, disclosure_rules(ds.config)
 
 
-@pytest.mark.slow
 def test_small_year_on_year_counts_are_not_recoverable_across_areas(demo, controlled):
     """A CSP's small year-on-year count (1–7) is withheld, its % change and test with it, and the
     interval attacker (county total − the other CSPs, sv.annual, all relations) cannot narrow it."""

@@ -16,7 +16,8 @@ definition), columns:
     used, 0 for the exact test; it follows the two counts (which test was used says whether
     they add up to 50 or more), as do the p-value and the dispersion.
 
-The periods and the method sentence are text in ``provenance["text"]["sv.year_on_year"]``.
+The periods and the row (the primary definition) are text in
+``provenance["text"]["sv.year_on_year"]``; page 01 states the method.
 
 Examples
 --------
@@ -37,18 +38,9 @@ import pandas as pd
 from sna_lib.publication.cells import CellBuilder
 from sna_lib.publication.compute import Prepared, area_counts
 
-__all__ = ["TABLE", "YEAR_ON_YEAR_METHOD", "add_year_on_year_cells"]
+__all__ = ["TABLE", "add_year_on_year_cells"]
 
 TABLE = "sv.year_on_year"
-#: The sentence a page prints with the year-on-year change.
-YEAR_ON_YEAR_METHOD = (
-    "The change is tested as Tables A–E are (see the key measures section): the 12 monthly counts "
-    "of each year, with the area's residents as exposure; the exact conditional test of two Poisson "
-    "counts when the two years hold fewer than 50 offences or the monthly counts vary no more than "
-    "Poisson, otherwise a quasi-Poisson test whose dispersion is estimated from the 24 monthly counts "
-    "(crime counts vary more than Poisson, which would make the exact test too ready to call a change "
-    "significant)."
-)
 
 
 def add_year_on_year_cells(b: CellBuilder, prep: Prepared, dataset, annual: Any, text: dict) -> None:
@@ -104,6 +96,5 @@ def add_year_on_year_cells(b: CellBuilder, prep: Prepared, dataset, annual: Any,
                   value=float(test.method.startswith("quasi")), of=both, decimals=0)
         b.derived(table=TABLE, area=area, row=primary, column="dispersion",
                   value=math.nan if test.dispersion is None else float(test.dispersion), of=both, decimals=2)
-    text[TABLE] = {"before_period": before_p.label, "after_period": after_p.label, "row": primary,
-                   "method": YEAR_ON_YEAR_METHOD}
+    text[TABLE] = {"before_period": before_p.label, "after_period": after_p.label, "row": primary}
 

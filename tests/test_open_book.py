@@ -70,7 +70,7 @@ def test_missing_parts_one_sentence_each():
 @pytest.fixture(scope="module")
 def essex_books(open_data_dir, tmp_path_factory):
     from sna_lib.book.pipeline import build_book
-    from sna_lib.importers.police_uk import import_police_uk
+    from sna_lib.data.importers.police_uk import import_police_uk
 
     root = tmp_path_factory.mktemp("openbook")
     data = root / "essex-open"

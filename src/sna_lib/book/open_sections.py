@@ -262,6 +262,68 @@ def persistence_table(frame: pd.DataFrame, quarters: list, codes: pd.Index) -> p
                          "LSOAs": counts.to_numpy().astype("int64")})
 
 
+def category_weights(dataset):
+    """Category-mean harm weights of the run (:mod:`sna_lib.measures.category_harm`): the shipped
+    estimates, or the official CCHI workbook where ``harm.cchi_workbook`` is configured."""
+    from sna_lib.measures.category_harm import category_weights_for_config
+
+    return category_weights_for_config(dataset.config)
+
+
+def harm_table(crimes: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    """Crimes and category-mean harm (days) per police.uk category (every category, proxy first).
+
+    ``Category-mean harm (days)`` = crimes x the category's weight (NA where it has none).
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"weight": pd.array([365.0, 1.0], dtype="Float64")}, index=["robbery", "shoplifting"])
+    >>> t = harm_table(pd.DataFrame({"category": ["robbery", "robbery", "shoplifting"]}), w)
+    >>> t.set_index("police.uk code").loc[["robbery", "shoplifting"], "Category-mean harm (days)"].tolist()
+    [730.0, 1.0]
+    """
+    out = category_counts(crimes)
+    weight = out["police.uk code"].map(weights["weight"].astype(float))
+    out["Category-mean weight (days)"] = weight.round(1)
+    out["Category-mean harm (days)"] = (out["Crimes"] * weight).round(0)
+    return out
+
+
+def publish_harm(table: pd.DataFrame, *, area_level: str, config=None) -> tuple[pd.DataFrame, bool]:
+    """The harm table ready to publish: crimes suppressed as every count is, and a category's harm
+    withheld wherever its crimes are (harm = crimes x a published weight would give the count back).
+
+    Returns ``(published, withheld)``; ``withheld`` is True when any cell was withheld.
+    """
+    from sna_lib.publication.disclosure import Suppressed, is_suppressed, suppress_counts
+
+    published = suppress_counts(table, ["Crimes"], area_level=area_level, config=config)
+    gone = published["Crimes"].map(is_suppressed).to_numpy(dtype=bool)
+    harm = table["Category-mean harm (days)"].map(lambda v: "–" if pd.isna(v) else f"{v:,.0f}").astype(object)
+    harm[gone] = Suppressed("[c]")
+    published["Category-mean harm (days)"] = harm
+    published["Category-mean weight (days)"] = table["Category-mean weight (days)"].map(
+        lambda v: "–" if pd.isna(v) else f"{v:,.1f}")
+    return published, bool(gone.any())
+
+
+def proxy_harm_share(table: pd.DataFrame) -> tuple[float, float]:
+    """Shares of the open-data proxy in crimes and in category-mean harm over all categories.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"In the open-data proxy": ["yes", "no"], "Crimes": [10, 90],
+    ...                   "Category-mean harm (days)": [1000.0, 90.0]})
+    >>> [round(x, 3) for x in proxy_harm_share(t)]
+    [0.1, 0.917]
+    """
+    proxy = table["In the open-data proxy"] == "yes"
+    harm = table["Category-mean harm (days)"].astype(float).fillna(0.0)
+    crimes = table["Crimes"].astype(float)
+    return (float(crimes[proxy].sum() / crimes.sum()) if crimes.sum() else float("nan"),
+            float(harm[proxy].sum() / harm.sum()) if harm.sum() else float("nan"))
+
+
 #: risk layers open data offer, each with the label the book shows (all proxies)
 RISK_LAYERS = {
     "deprivation": "Households deprived in 2+ dimensions, share (Census 2021 TS011)",
@@ -369,7 +431,7 @@ def what_changed_page(area_label: str) -> str:
 
 
 __all__ = ["missing_parts", "what_changed_page", "CATEGORY_LABELS", "PROXY", "RISK_LAYERS", "TEST", "TRAIN", "area_lsoas", "area_records",
-           "category_by_csp", "category_counts", "complete_quarters", "coverage", "definition_table", "hotspot_inference_note", "hotspot_method_text", "hotspot_settings", "in_months",
+           "category_by_csp", "category_counts", "category_weights", "harm_table", "proxy_harm_share", "publish_harm", "complete_quarters", "coverage", "definition_table", "hotspot_inference_note", "hotspot_method_text", "hotspot_settings", "in_months",
            "label_period", "monthly_table", "out_of_time_check", "period_table", "persistence_table",
            "proxy_categories", "proxy_crimes", "quarter_hotspots", "risk_layers", "risk_score", "rolling_table",
            "verdict"]

@@ -99,14 +99,14 @@ def test_page_table_withholds_harm_with_its_count():
                      index=["robbery", "burglary", "bicycle_theft"])
     crimes = pd.DataFrame({"category": ["robbery"] * 40 + ["burglary"] * 3 + ["bicycle_theft"] * 50})
     table = osec.harm_table(crimes, w)
-    harm = table.set_index("police.uk code")["Category-mean harm (days)"]
-    assert harm["robbery"] == 40 * 365 and harm["burglary"] == 3 * 19
+    harm = table.set_index("Category")["Category-mean harm (days)"]
+    assert harm["Robbery"] == 40 * 365 and harm["Burglary"] == 3 * 19
     published, withheld = osec.publish_harm(table, area_level="csp")
-    row = published.set_index("police.uk code")
+    row = published.set_index("Category")
     assert withheld
     gone = row["Crimes"] == "[c]"
-    assert gone["burglary"] and gone.sum() >= 2                            # the small one and its protector
+    assert gone["Burglary"] and gone.sum() >= 2                            # the small one and its protector
     assert (row.loc[gone, "Category-mean harm (days)"] == "[c]").all()      # harm / weight would give it back
-    shown = row.loc[~gone & (table.set_index("police.uk code")["Crimes"] > 0)]
+    shown = row.loc[~gone & (table.set_index("Category")["Crimes"] > 0)]
     assert len(shown) and (shown["Category-mean harm (days)"] != "[c]").all()
-    assert "57" not in row.loc["burglary"].astype(str).tolist()
+    assert "57" not in row.loc["Burglary"].astype(str).tolist()

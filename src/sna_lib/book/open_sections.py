@@ -205,7 +205,7 @@ def hotspot_inference_note(settings: dict) -> str:
     --------
     >>> from sna_lib.index.hotspots import index_settings
     >>> hotspot_inference_note(index_settings()).split(";")[0]
-    "Each LSOA's own count is held fixed and its neighbourhood total is compared with 999 totals made from counts drawn at random from the other LSOAs (esda's conditional permutation test, seed 12345)"
+    "Each LSOA's own count is held fixed and its neighbourhood total is compared with 999 totals made from counts drawn at random from the other LSOAs (esda's conditional permutation)"
     >>> "normal approximation" in hotspot_inference_note(index_settings({"hotspots": {"inference": "analytical"}}))
     True
     """
@@ -216,8 +216,8 @@ def hotspot_inference_note(settings: dict) -> str:
                 "(hotspots.inference: analytical); on sparse, skewed counts it flags more LSOAs than the "
                 "conditional permutation test used by default.")
     return (f"Each LSOA's own count is held fixed and its neighbourhood total is compared with {permutations:,} "
-            f"totals made from counts drawn at random from the other LSOAs (esda's conditional permutation test, "
-            f"seed {int(cfg['seed'])}); the same data and seed give the same hot spots.")
+            "totals made from counts drawn at random from the other LSOAs (esda's conditional permutation); the "
+            "same data and seed give the same hot spots.")
 
 
 def quarter_hotspots(dataset, definition: str = PROXY, settings: dict | None = None) -> tuple[pd.DataFrame, list]:
@@ -273,20 +273,21 @@ def category_weights(dataset):
 def harm_table(crimes: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
     """Crimes and category-mean harm (days) per police.uk category (every category, proxy first).
 
-    ``Category-mean harm (days)`` = crimes x the category's weight (NA where it has none).
+    ``Category-mean harm (days)`` = crimes x the category's ``Weight (days)`` (NA where it has none);
+    ``Proxy``: whether the category is in the open-data proxy.
 
     Examples
     --------
     >>> w = pd.DataFrame({"weight": pd.array([365.0, 1.0], dtype="Float64")}, index=["robbery", "shoplifting"])
     >>> t = harm_table(pd.DataFrame({"category": ["robbery", "robbery", "shoplifting"]}), w)
-    >>> t.set_index("police.uk code").loc[["robbery", "shoplifting"], "Category-mean harm (days)"].tolist()
+    >>> t.set_index("Category").loc[["Robbery", "Shoplifting"], "Category-mean harm (days)"].tolist()
     [730.0, 1.0]
     """
-    out = category_counts(crimes)
-    weight = out["police.uk code"].map(weights["weight"].astype(float))
-    out["Category-mean weight (days)"] = weight.round(1)
-    out["Category-mean harm (days)"] = (out["Crimes"] * weight).round(0)
-    return out
+    counts = category_counts(crimes)
+    weight = counts["police.uk code"].map(weights["weight"].astype(float))
+    return pd.DataFrame({"Category": counts["Category"], "Proxy": counts["In the open-data proxy"],
+                         "Crimes": counts["Crimes"], "Weight (days)": weight.round(1),
+                         "Category-mean harm (days)": (counts["Crimes"] * weight).round(0)})
 
 
 def publish_harm(table: pd.DataFrame, *, area_level: str, config=None) -> tuple[pd.DataFrame, bool]:
@@ -302,7 +303,7 @@ def publish_harm(table: pd.DataFrame, *, area_level: str, config=None) -> tuple[
     harm = table["Category-mean harm (days)"].map(lambda v: "–" if pd.isna(v) else f"{v:,.0f}").astype(object)
     harm[gone] = Suppressed("[c]")
     published["Category-mean harm (days)"] = harm
-    published["Category-mean weight (days)"] = table["Category-mean weight (days)"].map(
+    published["Weight (days)"] = table["Weight (days)"].map(
         lambda v: "–" if pd.isna(v) else f"{v:,.1f}")
     return published, bool(gone.any())
 
@@ -312,12 +313,12 @@ def proxy_harm_share(table: pd.DataFrame) -> tuple[float, float]:
 
     Examples
     --------
-    >>> t = pd.DataFrame({"In the open-data proxy": ["yes", "no"], "Crimes": [10, 90],
+    >>> t = pd.DataFrame({"Proxy": ["yes", "no"], "Crimes": [10, 90],
     ...                   "Category-mean harm (days)": [1000.0, 90.0]})
     >>> [round(x, 3) for x in proxy_harm_share(t)]
     [0.1, 0.917]
     """
-    proxy = table["In the open-data proxy"] == "yes"
+    proxy = table["Proxy"] == "yes"
     harm = table["Category-mean harm (days)"].astype(float).fillna(0.0)
     crimes = table["Crimes"].astype(float)
     return (float(crimes[proxy].sum() / crimes.sum()) if crimes.sum() else float("nan"),

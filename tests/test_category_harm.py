@@ -110,3 +110,41 @@ def test_page_table_withholds_harm_with_its_count():
     shown = row.loc[~gone & (table.set_index("Category")["Crimes"] > 0)]
     assert len(shown) and (shown["Category-mean harm (days)"] != "[c]").all()
     assert "57" not in row.loc["Burglary"].astype(str).tolist()
+
+
+def _open_folder(tmp_path, counts_csv: str | None, key: str = "counts.csv"):
+    """The hand-made open-level folder of test_open_contract with harm.offence_counts set to ``key``."""
+    from test_open_contract import CONFIG, _folder
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    folder = _folder(tmp_path, config=CONFIG + f"harm: {{offence_counts: {key}}}\n")
+    if counts_csv is not None:
+        (folder / key).write_text(counts_csv)
+    return folder
+
+
+def test_configured_offence_counts_weight_the_mean(tmp_path):
+    from sna_lib.config import load_config
+    from sna_lib.data.validate import validate_dir
+
+    folder = _open_folder(tmp_path, "offence_code,count\n34A,10\n34B,30\n10A,1\n10D,99\n")
+    report = validate_dir(folder)
+    assert report.ok, report.problems
+    assert not [w for w in report.warnings if "counts.csv" in str(w)]       # a contract file, not stray
+    w = category_weights_for_config(load_config(folder))
+    assert float(w.loc["possession_of_weapons", "weight"]) == pytest.approx((1 * 1825 + 99 * 19) / 100)
+    assert w.loc["possession_of_weapons", "left_out"] == "10B, 10C, 81, 90"
+    assert "recorded offences per Home Office code in counts.csv" in basis_sentence(w)
+    assert pd.isna(w.loc["shoplifting", "weight"])                          # no count for 46: no weight
+
+
+def test_bad_offence_counts_are_reported_with_file_column_row(tmp_path):
+    from sna_lib.data.validate import validate_dir
+
+    folder = _open_folder(tmp_path, "offence_code,count\n34A,10\nZZ9,3\n34B,-1\n34A,2\n10D,2.5\n")
+    found = {(p.file, p.column, p.row) for p in validate_dir(folder).problems}
+    assert {("counts.csv", "offence_code", 2), ("counts.csv", "count", 3), ("counts.csv", "offence_code", 4),
+            ("counts.csv", "count", 5)} <= found
+    missing = _open_folder(tmp_path / "m", None)
+    assert [(p.file, p.column) for p in validate_dir(missing).problems if "not found" in p.reason] == \
+        [("config.yaml", "harm.offence_counts")]

@@ -408,11 +408,12 @@ def verdict(check: pd.DataFrame) -> str:
 
 
 def missing_parts(dataset, *parts: str) -> str:
-    """Markdown: one plain sentence for each of ``parts`` (keys of
-    :data:`sna_lib.data.data_level.REQUIREMENTS`) the dataset cannot support; ``""`` when all can."""
+    """Plain text (for :func:`~sna_lib.book.nbhelpers.show_note`, which escapes it): one sentence for
+    each of ``parts`` (keys of :data:`sna_lib.data.data_level.REQUIREMENTS`) the dataset cannot
+    support; ``""`` when all can."""
     from sna_lib.data.data_level import REQUIREMENTS, available
 
-    return "\n\n".join(f"*Not computed:* {REQUIREMENTS[p].sentence}" for p in parts if not available(dataset, p))
+    return "\n\n".join(f"Not computed: {REQUIREMENTS[p].sentence}" for p in parts if not available(dataset, p))
 
 
 def what_changed_page(area_label: str) -> str:

@@ -15,8 +15,8 @@ count or no weight are left out of their category's mean and listed.
 
 The default offence mix is sna-book's modelled county (``synthetic/profile.yaml``, volumes of
 an Essex-sized county chosen to look like a real SNA's: plausible magnitudes, **not recorded
-counts**); pass ``counts`` (e.g. from a Home Office police recorded crime table by offence
-code) for a real mix. Either way the result is an estimate of the mean harm of a category's
+counts**); ``harm.offence_counts`` in ``config.yaml`` names a CSV ``offence_code,count`` (e.g.
+from the Home Office police recorded crime tables by offence code) for a real mix. Either way the result is an estimate of the mean harm of a category's
 crimes, never the index itself: pages call it "category-mean harm (estimate)".
 
 Examples
@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-__all__ = ["LABEL", "category_harm", "category_map", "category_weights", "category_weights_for_config",
-           "basis_sentence", "profile_mix"]
+__all__ = ["LABEL", "basis_sentence", "category_harm", "category_map", "category_weights",
+           "category_weights_for_config", "counts_for_config", "profile_mix", "read_offence_counts"]
 
 #: what the pages call a harm figure computed from these weights
 LABEL = "category-mean harm (estimate)"
@@ -135,12 +135,78 @@ def category_weights(table: pd.DataFrame | None = None, *, counts: pd.Series | N
     return out
 
 
+def read_offence_counts(path) -> pd.Series:
+    """Recorded offences per HO code from a CSV ``offence_code,count`` (``harm.offence_counts``).
+
+    Every problem (missing column, unknown or repeated code, a count that is not a whole number
+    ≥ 0) is reported with the file, column and row; all of them at once.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "counts.csv")
+    >>> _ = open(path, "w").write("offence_code,count\\n34B,120\\n34A,15\\n")
+    >>> read_offence_counts(path).to_dict()
+    {'34B': 120.0, '34A': 15.0}
+    """
+    from pathlib import Path
+
+    from sna_lib.errors import DataValidationError, Problem
+    from sna_lib.reference import offences
+
+    path = Path(path)
+    name = path.name
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataValidationError([Problem(name, None, None, f"could not be read as CSV ({type(exc).__name__})")]) \
+            from None
+    missing = [c for c in ("offence_code", "count") if c not in raw.columns]
+    if missing:
+        raise DataValidationError([Problem(name, c, None, "required column is missing") for c in missing])
+    known = set(offences()["offence_code"].astype(str))
+    codes = raw["offence_code"].str.strip()
+    counts = pd.to_numeric(raw["count"].str.strip().str.replace(",", "", regex=False), errors="coerce")
+    problems = []
+    for i, (code, text, value) in enumerate(zip(codes, raw["count"], counts), start=1):
+        if code not in known:
+            problems.append(Problem(name, "offence_code", i, f"not a Home Office offence code of the reference "
+                                                             f"table: {code[:40]!r}"))
+        if pd.isna(value) or value < 0 or value != int(value):
+            problems.append(Problem(name, "count", i, f"must be a whole number ≥ 0, got {text[:40]!r}"))
+    for i in np.flatnonzero(codes.duplicated().to_numpy()):
+        problems.append(Problem(name, "offence_code", int(i) + 1, f"code {codes.iloc[i][:40]!r} is listed twice"))
+    if problems:
+        raise DataValidationError(problems)
+    return pd.Series(counts.to_numpy(dtype=float), index=codes.to_numpy(), dtype=float)
+
+
+def counts_for_config(config) -> tuple[pd.Series, str]:
+    """The offence mix a run weights by and its description: ``harm.offence_counts`` when set, else
+    :func:`profile_mix`."""
+    path = getattr(getattr(config, "harm", None), "offence_counts", None)
+    if not path:
+        return profile_mix(), PROFILE_MIX
+    from pathlib import Path
+
+    return read_offence_counts(path), f"the recorded offences per Home Office code in {Path(path).name}"
+
+
 def category_weights_for_config(config, counts: pd.Series | None = None) -> pd.DataFrame:
-    """:func:`category_weights` over the weights a run uses (official where ``harm.cchi_workbook`` is set)."""
+    """:func:`category_weights` over the weights a run uses (official where ``harm.cchi_workbook`` is
+    set) and its offence mix (``harm.offence_counts``, else the modelled mix; ``counts`` overrides).
+
+    The description of the mix is in ``.attrs["counts"]``.
+    """
     from sna_lib.measures.cchi import weights_for_config
 
     table, _ = weights_for_config(config)
-    return category_weights(table, counts=counts)
+    label = "the given offence counts"
+    if counts is None:
+        counts, label = counts_for_config(config)
+    out = category_weights(table, counts=counts)
+    out.attrs["counts"] = label
+    return out
 
 
 def category_harm(crimes: pd.DataFrame, weights: pd.DataFrame) -> pd.Series:
@@ -155,7 +221,7 @@ def category_harm(crimes: pd.DataFrame, weights: pd.DataFrame) -> pd.Series:
     return crimes["category"].astype(str).map(weights["weight"].astype(float)).astype("Float64")
 
 
-def basis_sentence(weights: pd.DataFrame, table: pd.DataFrame | None = None, *, counts_label: str = PROFILE_MIX) -> str:
+def basis_sentence(weights: pd.DataFrame, table: pd.DataFrame | None = None, *, counts_label: str | None = None) -> str:
     """The basis of the weights in one plain sentence, for the page.
 
     Examples
@@ -168,6 +234,7 @@ def basis_sentence(weights: pd.DataFrame, table: pd.DataFrame | None = None, *, 
     from sna_lib.reference import offences
 
     table = offences() if table is None else table
+    counts_label = counts_label or weights.attrs.get("counts", PROFILE_MIX)
     return (f"{LABEL[0].upper()}{LABEL[1:]}: each police.uk category is given the mean harm weight (days) of the "
             f"Home Office offence codes it covers, weighted by {counts_label}; weights: {weights_label(table)}. "
             "It is an estimate for a category's average crime, not the Cambridge Crime Harm Index of these crimes, "

@@ -189,26 +189,71 @@ def _members(rel_csr, rows) -> list[int]:
     return sorted({int(c) for r in rows for c in rel_csr.indices[rel_csr.indptr[r]:rel_csr.indptr[r + 1]]})
 
 
-def _line_rule(full, hidden, why, attacker, rel_csr, pickable, county) -> bool:
-    """Cheap first pass: a relation holding exactly one withheld cell that needs protection
-    gives it away exactly; withhold the cheapest other cell of that relation. True if any."""
-    counts = np.diff(rel_csr.indptr)
-    withheld = rel_csr.multiply(full.astype(np.float64)).tocsr()
-    n_hidden = np.asarray((withheld != 0).sum(axis=1)).ravel()
-    picks: list[int] = []
-    for r in np.flatnonzero((n_hidden == 1) & (counts > 1)):
-        members = rel_csr.indices[rel_csr.indptr[r]:rel_csr.indptr[r + 1]]
-        lone = members[full[members]]
-        if len(lone) != 1 or not attacker.judged[lone[0]]:
-            continue
-        pick = _cheapest(members, full, pickable, county, attacker.raw, attacker.ids)
-        if pick is not None:
-            picks.append(pick)
-            full[pick] = True
-    for c in picks:
-        hidden[c] = True
-        why[c] = "secondary"
-    return bool(picks)
+class _SumRule:
+    """Cheap first pass over each relation on its own, before any linear program.
+
+    For ``total = Σ parts`` (or ``total >= Σ parts``) with the total published, the withheld parts
+    add up to at most ``U`` = total − published parts, so each lies in ``[0, U]``: a withheld
+    count that needs protection is narrowed unless at least two parts are withheld and
+    ``U >= suppress_max``. For ``total <= Σ parts`` a lone withheld part is at least ``U``. When a
+    relation breaks the rule, withhold one more part — the smallest that closes the gap
+    (CSP before county, non-zero first), else the largest — or, with no part left, the total.
+    Applied to a fixed point, this settles most secondary suppression in a few sparse passes;
+    the attacker then only checks what relations do together.
+    """
+
+    def __init__(self, relations: pd.DataFrame, attacker: Attacker, small: np.ndarray, pickable: np.ndarray,
+                 county: np.ndarray, rules: DisclosureRules) -> None:
+        pos = attacker.pos
+        self.rows = [(pos[str(t)], np.array([pos[str(p)] for p in parts], dtype=np.int64), str(sense))
+                     for t, parts, sense in zip(relations["total"], relations["parts"], relations["sense"])]
+        self.raw = np.nan_to_num(attacker.raw, nan=0.0)
+        self.small = small
+        self.pickable = pickable
+        self.county = county
+        self.ids = attacker.ids
+        self.high = float(rules.suppress_max)
+        self.low = float(max(rules.suppress_min, 1))
+
+    def _pick(self, members: np.ndarray, full: np.ndarray, need: float) -> int | None:
+        best, best_key = None, None
+        for c in members:
+            if full[c] or not self.pickable[c]:
+                continue
+            v = self.raw[c]
+            short = v < need
+            key = (short, bool(self.county[c]), v == 0, -v if short else v, self.ids[c])
+            if best_key is None or key < best_key:
+                best, best_key = int(c), key
+        return best
+
+    def apply(self, full: np.ndarray, hidden: np.ndarray, why: np.ndarray) -> bool:
+        """One pass; withholds (in ``full``, ``hidden``, ``why``) and returns True if it withheld any."""
+        picked = False
+        for total, parts, sense in self.rows:
+            if full[total]:
+                continue
+            withheld = parts[full[parts]]
+            if not len(withheld) or not self.small[withheld].any():
+                continue
+            bound = self.raw[total] - self.raw[parts[~full[parts]]].sum()
+            if sense == "<=":
+                if len(withheld) >= 2 or bound <= self.low:
+                    continue
+                need = 0.0
+            else:
+                if len(withheld) >= 2 and bound >= self.high:
+                    continue
+                need = self.high - bound
+            pick = self._pick(parts, full, need)
+            if pick is None and self.pickable[total]:
+                pick = int(total)
+            if pick is None:
+                continue
+            full[pick] = hidden[pick] = True
+            why[pick] = "secondary"
+            picked = True
+        return picked
 
 
 def primary_only(cells: pd.DataFrame, rules: Any = None, *, follow: bool = True) -> pd.DataFrame:
@@ -266,23 +311,33 @@ def control(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
     hidden = _primary(cells, rules)
     why = np.where(hidden, "primary", "").astype(object)
     follows = _Follows(cells)
-    attacker = Attacker(cells.assign(published_value=values), relations, rules)
+    # Every withheld count below county is judged, not only the small ones: an attacker who pins a
+    # withheld 150 to 7..17 has learnt "7, if it is small" (safe means the interval holds the whole
+    # range or none of it).
+    attacker = Attacker(cells.assign(published_value=values), relations, rules, judge="all")
     rel = attacker.m[np.flatnonzero(attacker.relation_rows)]
     rel_csr, rel_csc = rel.tocsr(), rel.tocsc()
     pickable = attacker.is_count & ~np.isnan(attacker.raw)
     raw = attacker.raw
     county = ~attacker.applies
-    safe_so_far = np.zeros(len(cells), dtype=bool)  # withholding more only widens intervals
+    sum_rule = _SumRule(relations, attacker, _primary(cells, rules), pickable, county, rules)
+    # Withholding more only widens intervals, so a cell once shown to range over the whole
+    # suppression range stays safe (per phase: the relaxation's answers are optimistic and do not
+    # carry over to the integer phase). A cell safe because it is pinned outside the range is not
+    # remembered: a wider interval may reach into the range (29..29 becomes 6..29).
+    safe_so_far = np.zeros(len(cells), dtype=bool)
+    relaxed_safe = np.zeros(len(cells), dtype=bool)
     relaxed = True  # phase 1: LP-relaxation answers where integers would cost an integer program
     for _ in range(max_rounds):
         full = follows.apply(hidden, why)
-        if _line_rule(full, hidden, why, attacker, rel_csr, pickable, county):
+        if sum_rule.apply(full, hidden, why):
             continue
         comps = attacker.components(full)
-        result = attacker.intervals(full, only=comps, skip=safe_so_far, relaxed=relaxed)
+        result = attacker.intervals(full, only=comps, skip=relaxed_safe if relaxed else safe_so_far, relaxed=relaxed)
         unsafe = result.loc[~result["safe"], "cell_id"].tolist()
-        if not relaxed:
-            safe_so_far[[attacker.pos[c] for c in result.loc[result["safe"], "cell_id"]]] = True
+        covers = result["safe"] & (result["lo"] <= max(rules.suppress_min, 1)) & (result["hi"] >= rules.suppress_max)
+        shown_safe = [attacker.pos[c] for c in result.loc[covers, "cell_id"]]
+        (relaxed_safe if relaxed else safe_so_far)[shown_safe] = True
         if not unsafe:
             if relaxed:  # phase 2: the integer attacker, to its own fixed point
                 relaxed = False
@@ -307,8 +362,10 @@ def control(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
             for c in comps[component_of[u]]:
                 if full[c]:
                     near_rows.update(csc_rows(rel_csc, int(c)).tolist())
-            best = _cheapest(_members(rel_csr, near_rows | own_rows), full, pickable, county, raw, attacker.ids,
-                             picks, incidence)
+            best = _cheapest(_members(rel_csr, own_rows), full, pickable, county, raw, attacker.ids, picks)
+            if best is None:
+                best = _cheapest(_members(rel_csr, near_rows | own_rows), full, pickable, county, raw, attacker.ids,
+                                 picks, incidence)
             if best is None and component_of[u] in picked_components:
                 continue  # this round's pick in the same component may already protect it
             if best is None:

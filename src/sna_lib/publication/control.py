@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from sna_lib.publication.disclosure import MISSING_TEXT, DisclosureRules, disclosure_rules
-from sna_lib.publication.attack import Attacker, csc_rows
+from sna_lib.publication.attack import _BIG, Attacker, _HighsLp, csc_rows
 
 __all__ = ["CONTROL_COLUMNS", "control", "primary_only", "published_values", "format_display"]
 
@@ -256,6 +256,110 @@ class _SumRule:
         return picked
 
 
+def _release_determined(full: np.ndarray, hidden: np.ndarray, why: np.ndarray, attacker: Attacker,
+                        follows: "_Follows") -> np.ndarray:
+    """Publish the secondary cells an attacker can compute exactly anyway (e.g. people = records
+    when repeats are published as 0): withholding them protects nothing and reads as a leak.
+    Their exact integer interval is a single value, so showing it adds nothing to what the
+    attacker knows. Returns the withheld mask after release (derived cells re-followed)."""
+    secondary = np.flatnonzero(hidden & (why == "secondary"))
+    if not len(secondary):
+        return full
+    comps = [c for c in attacker.components(full) if np.isin(c, secondary).any()]
+    exact = attacker.intervals(full, exact=True, only=comps)
+    pinned = exact[(exact["lo"] == exact["hi"]) & exact["exact"].astype(bool)]
+    released = [attacker.pos[c] for c in pinned["cell_id"] if why[attacker.pos[c]] == "secondary"]
+    if not released:
+        return full
+    hidden[released] = False
+    why[released] = ""
+    why[np.char.startswith(why.astype(str), "follows:")] = ""
+    return follows.apply(hidden, why)
+
+
+class _Repair:
+    """Which published counts to withhold so that one exposed cell can reach the range's end.
+
+    A linear program over the exposed cell's component (its withheld cells are free) and the
+    published counts in the relations around it (each may move from its published value at a cost
+    per unit: one for a CSP cell, ten for a county cell): the cheapest movement that lets the
+    exposed cell reach ``suppress_min`` (side ``"lo"``) or ``suppress_max`` (side ``"hi"``) while every
+    relation holds. The counts that moved are a set of complementary suppressions that protects the
+    cell in the relaxation (the integer attacker checks it next round). This is the linear-programming
+    model of cell suppression (Fischetti and Salazar-González, 2000) for one cell at a time.
+    """
+
+    def __init__(self, attacker: Attacker, pickable: np.ndarray, county: np.ndarray, rules: DisclosureRules) -> None:
+        self.att = attacker
+        rel_index = np.flatnonzero(attacker.relation_rows)
+        self.rows_csr = attacker.m[rel_index].tocsr()
+        self.rows_csc = self.rows_csr.tocsc()
+        self.row_lo = attacker.row_lo[rel_index]
+        self.row_hi = attacker.row_hi[rel_index]
+        self.pickable = pickable
+        self.cost = np.where(county, 10.0, 1.0)
+        self.low = float(max(rules.suppress_min, 1))
+        self.high = float(rules.suppress_max)
+        self.known = np.nan_to_num(attacker._known_values(np.zeros(len(attacker.ids), dtype=bool)), nan=0.0)
+
+    def _rows_of(self, cells: np.ndarray) -> np.ndarray:
+        if not len(cells):
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate([csc_rows(self.rows_csc, int(c)) for c in cells]))
+
+    def picks(self, full: np.ndarray, u: int, side: str, hops: int = 1) -> list[int]:
+        """Cells to withhold (empty when no movement of counts within ``hops`` relations helps).
+
+        The model spreads from ``u`` through withheld cells freely and through published counts
+        for ``hops`` steps; withheld cells it meets are free, published counts it meets are the
+        candidates, and every count beyond is fixed at its published value.
+        """
+        free, cand = {u}, set()
+        rows = self._rows_of(np.array([u]))
+        frontier_hops = 0
+        while True:
+            members = np.unique(self.rows_csr[rows].indices) if len(rows) else np.zeros(0, dtype=np.int64)
+            new_free = {int(c) for c in members[full[members]]} - free
+            new_cand = {int(c) for c in members[~full[members] & self.pickable[members]]} - cand
+            if new_free:
+                free |= new_free
+            elif new_cand and frontier_hops < hops:
+                cand |= new_cand
+                frontier_hops += 1
+            else:
+                break
+            grow = np.array(sorted(new_free or new_cand), dtype=np.int64)
+            rows = np.union1d(rows, self._rows_of(grow))
+        unknown = np.array(sorted(free), dtype=np.int64)
+        cand_arr = np.array(sorted(cand), dtype=np.int64)
+        cols = np.concatenate([unknown, cand_arr])
+        sub = self.rows_csr[rows]
+        a = sub[:, cols].toarray()
+        known = self.known.copy()
+        known[cols] = 0.0
+        shift = sub @ known
+        k, n_c = len(unknown), len(cand_arr)
+        v = self.att.raw[cand_arr]
+        a_full = np.hstack([a[:, :k], a[:, k:], -a[:, k:]])
+        base = a[:, k:] @ v
+        lo = self.row_lo[rows] - shift - base
+        hi = self.row_hi[rows] - shift - base
+        lb = np.concatenate([np.where(self.att.is_count[unknown], 0.0, -_BIG), np.zeros(2 * n_c)])
+        ub = np.concatenate([np.full(k, _BIG), np.full(n_c, _BIG), v])
+        j = int(np.flatnonzero(unknown == u)[0])
+        if side == "lo":
+            ub[j] = self.low
+        else:
+            lb[j] = self.high
+        cost = self.cost[cand_arr] * np.where(v == 0, 5.0, 1.0)  # a withheld zero needs protecting too
+        c = np.concatenate([np.zeros(k), cost, cost])
+        status, x = _HighsLp(a_full, lo, hi).solve(c, lb, ub)
+        if status != "ok":
+            return []
+        moved = (x[k:k + n_c] + x[k + n_c:]) > 1e-7
+        return [int(i) for i in cand_arr[moved]]
+
+
 def primary_only(cells: pd.DataFrame, rules: Any = None, *, follow: bool = True) -> pd.DataFrame:
     """Primary suppression alone (and derived cells following it unless ``follow=False``).
 
@@ -306,7 +410,19 @@ def control(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
     """
     _check(cells)
     rules = disclosure_rules(rules)
-    cells = cells.reset_index(drop=True)
+    # Canonical order (cell ids, relation ids): the choice among equally cheap complements, and the
+    # simplex's among equal optima, must not depend on the order cells were declared in.
+    index = cells.index
+    order = np.argsort(cells["cell_id"].astype(str).to_numpy(), kind="stable")
+    out = _control_sorted(cells.iloc[order].reset_index(drop=True),
+                          relations.sort_values("relation_id", kind="stable").reset_index(drop=True), rules, max_rounds)
+    restored = out.iloc[np.argsort(order, kind="stable")]
+    restored.index = index
+    return restored
+
+
+def _control_sorted(cells: pd.DataFrame, relations: pd.DataFrame, rules: DisclosureRules,
+                    max_rounds: int) -> pd.DataFrame:
     values = published_values(cells, rules)
     hidden = _primary(cells, rules)
     why = np.where(hidden, "primary", "").astype(object)
@@ -321,6 +437,8 @@ def control(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
     raw = attacker.raw
     county = ~attacker.applies
     sum_rule = _SumRule(relations, attacker, _primary(cells, rules), pickable, county, rules)
+    repair = _Repair(attacker, pickable, county, rules)
+    low, high = max(rules.suppress_min, 1), rules.suppress_max
     # Withholding more only widens intervals, so a cell once shown to range over the whole
     # suppression range stays safe (per phase: the relaxation's answers are optimistic and do not
     # carry over to the integer phase). A cell safe because it is pinned outside the range is not
@@ -342,7 +460,7 @@ def control(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
             if relaxed:  # phase 2: the integer attacker, to its own fixed point
                 relaxed = False
                 continue
-            return _finish(cells, full, why, rules, values)
+            return _finish(cells, _release_determined(full, hidden, why, attacker, follows), why, rules, values)
         component_of = {int(c): k for k, comp in enumerate(comps) for c in comp}
         n_hidden = np.asarray((rel_csr.multiply(full.astype(np.float64)) != 0).sum(axis=1)).ravel()
         hidden_rows = n_hidden > 0
@@ -350,32 +468,37 @@ def control(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
         def incidence(c: int) -> int:
             return int(hidden_rows[csc_rows(rel_csc, c)].sum())
 
-        picked_rows: set[int] = set()
-        picked_components: set[int] = set()
+        bounds = result.set_index("cell_id")
         picks: list[int] = []
         for cid in sorted(unsafe):
             u = attacker.pos[cid]
-            own_rows = set(csc_rows(rel_csc, u).tolist())
-            if own_rows & picked_rows:
-                continue
-            near_rows = set()
-            for c in comps[component_of[u]]:
-                if full[c]:
-                    near_rows.update(csc_rows(rel_csc, int(c)).tolist())
-            best = _cheapest(_members(rel_csr, own_rows), full, pickable, county, raw, attacker.ids, picks)
-            if best is None:
+            comp = comps[component_of[u]]
+            chosen: list[int] = []
+            for side in ("lo", "hi"):
+                if (side == "lo" and bounds.at[cid, "lo"] > low) or (side == "hi" and bounds.at[cid, "hi"] < high):
+                    grown = full.copy()
+                    grown[picks + chosen] = True
+                    for hops in (1, 2, 3):
+                        found = repair.picks(grown, u, side, hops)
+                        if found:
+                            chosen += [c for c in found if c not in chosen]
+                            break
+            if not chosen:  # no nearby movement helps in the relaxation: the cheapest neighbour
+                own_rows = set(csc_rows(rel_csc, u).tolist())
+                near_rows = set()
+                for c in comp:
+                    if full[c]:
+                        near_rows.update(csc_rows(rel_csc, int(c)).tolist())
                 best = _cheapest(_members(rel_csr, near_rows | own_rows), full, pickable, county, raw, attacker.ids,
                                  picks, incidence)
-            if best is None and component_of[u] in picked_components:
-                continue  # this round's pick in the same component may already protect it
-            if best is None:
-                row = cells.iloc[u]
-                raise RuntimeError(
-                    f"cell {row['table']}|{row['area']}|{row['row']}|{row['column']} can be narrowed by an "
-                    "attacker but no published count is left beside it to withhold; check its relations")
-            picks.append(best)
-            picked_components.add(component_of[u])
-            picked_rows.update(csc_rows(rel_csc, best).tolist())
+                if best is not None:
+                    chosen = [best]
+            picks += [c for c in chosen if c not in picks]
+        if not picks:
+            row = cells.iloc[attacker.pos[sorted(unsafe)[0]]]
+            raise RuntimeError(
+                f"cell {row['table']}|{row['area']}|{row['row']}|{row['column']} can be narrowed by an "
+                "attacker but no published count is left beside it to withhold; check its relations")
         for c in picks:
             hidden[c] = True
             why[c] = "secondary"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -13,38 +12,10 @@ import pytest
 from sna_lib.publication.stage import STORE_DIR
 
 
-class _Tables(HTMLParser):
-    """Every ``<table>`` of a page as a list of rows of cell text (headers included)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[list[list[str]]] = []
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr" and self.tables:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self.tables[-1].append(self._row)
-            self._row = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-
 def _tables(page: Path) -> list[list[list[str]]]:
-    parser = _Tables()
+    from test_canaries import _TableCells
+
+    parser = _TableCells()
     parser.feed(page.read_text(encoding="utf-8"))
     return parser.tables
 

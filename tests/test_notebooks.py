@@ -293,6 +293,20 @@ def csp_runs(demo_dir, demo_copy, store_only_dir, tmp_path_factory):
 
 
 @pytest.mark.xdist_group("book")
+def test_store_notebooks_run_for_the_county_without_records(store_only_dir, tmp_path):
+    """The county's pages too: 03 and 06 run where only the store exists, and print its text."""
+    from sna_lib.publication.store import PublishedStore
+
+    store = PublishedStore(store_only_dir / "published")
+    for name, key, cell in (("03_what_is_sv", "sv_offences", ("sv.headline", "reporting_year", "sv")),
+                            ("06_people", "pp_da_window", None)):
+        glued = _glued(_execute(name, "county", store_only_dir, tmp_path))
+        assert glued["area_label"].startswith("Demoshire"), name
+        if cell:
+            assert glued[key] == store.text(cell[0], "county", cell[1], cell[2])
+
+
+@pytest.mark.xdist_group("book")
 def test_notebooks_execute_for_a_csp_and_name_it(csp_runs):
     csp, runs, _ = csp_runs
     for name in EXECUTED:

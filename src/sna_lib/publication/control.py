@@ -256,6 +256,27 @@ class _SumRule:
         return picked
 
 
+def _release_determined(full: np.ndarray, hidden: np.ndarray, why: np.ndarray, attacker: Attacker,
+                        follows: "_Follows") -> np.ndarray:
+    """Publish the secondary cells an attacker can compute exactly anyway (e.g. people = records
+    when repeats are published as 0): withholding them protects nothing and reads as a leak.
+    Their exact integer interval is a single value, so showing it adds nothing to what the
+    attacker knows. Returns the withheld mask after release (derived cells re-followed)."""
+    secondary = np.flatnonzero(hidden & (why == "secondary"))
+    if not len(secondary):
+        return full
+    comps = [c for c in attacker.components(full) if np.isin(c, secondary).any()]
+    exact = attacker.intervals(full, exact=True, only=comps)
+    pinned = exact[(exact["lo"] == exact["hi"]) & exact["exact"].astype(bool)]
+    released = [attacker.pos[c] for c in pinned["cell_id"] if why[attacker.pos[c]] == "secondary"]
+    if not released:
+        return full
+    hidden[released] = False
+    why[released] = ""
+    why[np.char.startswith(why.astype(str), "follows:")] = ""
+    return follows.apply(hidden, why)
+
+
 class _Repair:
     """Which published counts to withhold so that one exposed cell can reach the range's end.
 
@@ -439,7 +460,7 @@ def _control_sorted(cells: pd.DataFrame, relations: pd.DataFrame, rules: Disclos
             if relaxed:  # phase 2: the integer attacker, to its own fixed point
                 relaxed = False
                 continue
-            return _finish(cells, full, why, rules, values)
+            return _finish(cells, _release_determined(full, hidden, why, attacker, follows), why, rules, values)
         component_of = {int(c): k for k, comp in enumerate(comps) for c in comp}
         n_hidden = np.asarray((rel_csr.multiply(full.astype(np.float64)) != 0).sum(axis=1)).ravel()
         hidden_rows = n_hidden > 0

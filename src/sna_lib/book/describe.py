@@ -1377,10 +1377,64 @@ def risk_top_notes(index: pd.DataFrame, settings: dict, area: str) -> dict:
     if area != "county":
         ranked = ranked[(index["area"] == area).to_numpy(dtype=bool)]
     tie = tie_summary(ranked, share=share, tie_rule=cfg.get("tie_rule", "at_most"))
+    return {"method": top_method_sentence(share, model), "ties": tie_sentence(tie), "tie": tie}
+
+
+def top_method_sentence(share: float, model: bool) -> str:
+    """How the top share of neighbourhoods is chosen, in one sentence.
+
+    Examples
+    --------
+    >>> top_method_sentence(0.05, False)
+    'The top 5% of neighbourhoods are chosen by score (`risk_index.method: score`); they are mapped and listed below.'
+    """
     how = ("the fitted model's predicted serious violence for next year (`risk_index.method: model`)" if model
            else "score (`risk_index.method: score`)")
-    return {"method": f"The top {share:.0%} of neighbourhoods are chosen by {how}; they are mapped and listed below.",
-            "ties": tie_sentence(tie), "tie": tie}
+    return f"The top {share:.0%} of neighbourhoods are chosen by {how}; they are mapped and listed below."
+
+
+def tie_from_published(cells: pd.DataFrame, tie_rule: str) -> dict:
+    """The :func:`sna_lib.index.risk_index.tie_summary` dict back from the published ``risk.ties``
+    table of one area (numbers: rows ``cut`` and ``group:<i>``), for :func:`tie_sentence`.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n": [60, None], "k": [3, None], "selected": [2, None], "above": [2, None],
+    ...                   "tied": [4, None], "straddles": [1, None], "score": [None, 0.5], "size": [None, 4]},
+    ...                  index=["cut", "group:1"])
+    >>> tie_from_published(t, "at_most")["tie_groups"]
+    [(0.5, 4)]
+    """
+    cut = cells.loc["cut"]
+    groups = [(float(cells.at[r, "score"]), int(cells.at[r, "size"])) for r in cells.index if str(r).startswith("group:")]
+    out = {k: int(cut[k]) for k in ("n", "k", "selected", "above", "tied")}
+    out.update({"straddles": bool(cut["straddles"]), "tie_groups": groups, "tie_rule": tie_rule})
+    return out
+
+
+def validation_summary(numbers: pd.DataFrame, labels: Mapping[str, Any]) -> pd.DataFrame:
+    """The summary of ``index_validation.index_vs_baseline`` rebuilt from the published
+    ``risk.validation`` table (numbers as published: percentages to 1 decimal, PAI to 2), for
+    :func:`baseline_comparison_table` and :func:`comparison_notes`.
+
+    ``labels`` is the table's text (``years``, ``methods``, ``area_basis``, ``verdict``).
+    """
+    years = [int(y) for y in labels["years"]]
+    rows = []
+    for method in labels["methods"]:
+        m, b = numbers.loc[method], numbers.loc[f"{method}:baseline"]
+        row = {"method": method, "years": years, "lsoas": [int(m["lsoas_min"]), int(m["lsoas_max"])],
+               "area_basis": labels["area_basis"], "verdict": labels["verdict"][method],
+               "capture_difference": m["difference_pts"] / 100,
+               "capture_difference_interval": (m["difference_low"] / 100, m["difference_high"] / 100)}
+        for prefix, r in (("", m), ("baseline_", b)):
+            row[f"{prefix}capture"] = r["capture_pct"] / 100
+            row[f"{prefix}capture_interval"] = (r["capture_low"] / 100, r["capture_high"] / 100)
+            row[f"{prefix}pai"] = r["pai"]
+            row[f"{prefix}pai_interval"] = (r["pai_low"], r["pai_high"])
+            row[f"{prefix}capture_by_year"] = {t: r[f"capture_pct_{t}"] / 100 for t in years}
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("method")
 
 
 def comparison_notes(summary: pd.DataFrame, run, configured: str) -> dict:

@@ -74,6 +74,9 @@ import pandas as pd
 
 from sna_lib.data.periods import data_period
 from sna_lib.publication.cells import CellBuilder
+from sna_lib.publication.tables.community import add_community_cells
+from sna_lib.publication.tables.place import add_place_cells
+from sna_lib.publication.tables.risk import add_risk_cells
 
 __all__ = ["COUNTY", "Prepared", "prepare", "area_counts", "publication_cells", "data_period",
            "input_hashes", "run_publication", "STORE_DIR"]
@@ -776,6 +779,9 @@ def publication_cells(dataset, *, inputs: Mapping[str, str] | None = None, code:
     _key_measures(b, prep, dataset, text)
     _place_profile(b, prep, dataset, sv["annual"])
     _comparators(b, prep, dataset)
+    add_place_cells(b, prep, dataset, text)
+    add_risk_cells(b, prep, dataset, text)
+    add_community_cells(b, prep, dataset, text)
     cells, relations = b.frame()
     period = data_period(dataset)
     config = dataset.config

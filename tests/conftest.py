@@ -26,6 +26,31 @@ def demo_dir(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def demo_copy(demo_dir, tmp_path_factory) -> Path:
+    """The validated copy of ``demo_dir`` the book pipeline makes, with its published store
+    (``<copy>/published``: the publication stage, disclosure control included, runs once per
+    session; book builds of the same data in this process copy it instead of recomputing)."""
+    from sna_lib.book.pipeline import prepare_data
+
+    return prepare_data(demo_dir, tmp_path_factory.mktemp("demo-copy"))
+
+
+@pytest.fixture(scope="session")
+def store_only_dir(demo_copy, tmp_path_factory) -> Path:
+    """A data folder holding the published store and no records: ``config.yaml``, the boundaries
+    (``geography.parquet``) and ``published/``. Anything that reaches records fails to load here."""
+    import shutil
+
+    from sna_lib.publication.stage import STORE_DIR
+
+    out = tmp_path_factory.mktemp("store-only")
+    for name in ("config.yaml", "geography.parquet"):
+        shutil.copy2(demo_copy / name, out / name)
+    shutil.copytree(demo_copy / STORE_DIR, out / STORE_DIR)
+    return out
+
+
 def shared_dir() -> Path:
     """The shared data folder: ``$SNA_SHARED_DIR``, default ``<repo>/../shared``."""
     import os

@@ -23,6 +23,7 @@ import pandas as pd
 
 __all__ = [
     "KEY_MEASURE_CAPTIONS",
+    "significance_cell",
     "crimes_in_year",
     "percent",
     "publish_table",
@@ -402,6 +403,28 @@ def key_measure_row(published: pd.DataFrame, table: str, measure_id: str) -> dic
             "significance": str(r["Significant change?"]),
             "significance_text": significance_text(str(r["Significant change?"])),
             "period": str(r["Period after"])}
+
+
+def significance_cell(flag_text: str, p_text: str, flag: float, p: float, *, marker: str = "[c]") -> str:
+    """A published test result as the key-measure tables print it: ``"Yes (p = 0.02)"``,
+    ``"No (p < 0.001)"``; the marker when either cell is withheld, ``"–"`` when there is no test.
+
+    ``flag`` is the published verdict (1 significant, 0 not: decided on the unrounded p-value),
+    ``p`` the published (rounded) p-value.
+
+    Examples
+    --------
+    >>> significance_cell("1", "0.020", 1.0, 0.02), significance_cell("0", "0.000", 0.0, 0.0)
+    ('Yes (p = 0.02)', 'No (p < 0.001)')
+    >>> significance_cell("[c]", "[c]", float("nan"), float("nan")), significance_cell("–", "–", float("nan"), float("nan"))
+    ('[c]', '–')
+    """
+    if marker in (str(flag_text), str(p_text)):
+        return marker
+    if flag != flag or p != p:  # NaN: no comparison
+        return "–"
+    p_part = "p < 0.001" if p < 0.001 else f"p = {_p_text(p)}"
+    return f"{'Yes' if flag >= 0.5 else 'No'} ({p_part})"
 
 
 def significance_text(cell: str) -> str:

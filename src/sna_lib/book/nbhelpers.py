@@ -12,14 +12,17 @@ and then::
 
     from sna_lib.book import nbhelpers as nb
     ctx = nb.setup(area, data_dir, build_dir, reporting_year, as_of)
-    nb.glue_number("sv_total", n)                 # prose: {glue:text}`sv_total`
-    nb.show_table(df, "by-csp", "SV offences by CSP", count_columns=["offences"])
+    summary = ctx.table("people.summary")         # published text: "1,234", "[c]", "–"
+    nb.glue_value("sv_total", "sv.headline", "reporting_year", "sv")   # prose: {glue:text}`sv_total`
+    nb.show_published(summary, "people", "Suspects and victims")     # caption, CSV, suppression note
     nb.show_figure(fig, "trend", caption=..., alt=..., data=df)
     nb.show_map(areas_gdf, "rate", title="SV offences per 1,000 residents")
     nb.provenance_stamp()
 
-Numbers in prose come from :func:`glue_number` (through :mod:`sna_lib.publication.disclosure`), never typed
-by hand. Use ``{glue:text}`key``` on the same page and
+Numbers come from the published store (``ctx.table`` / ``ctx.value`` / ``ctx.text``:
+disclosure control has already run over the county and every CSP at once), never typed by hand.
+Notebooks not yet migrated still reach records through ``ctx.dataset`` and publish through
+:func:`glue_number` / :func:`show_table` (:mod:`sna_lib.publication.disclosure`). Use ``{glue:text}`key``` on the same page and
 ``{glue:text}`/notebooks/03_what_is_sv.ipynb::sv_offences:s``` from any other page (path from the
 book root with the suffix; the ``:s`` format is required there).
 """
@@ -52,6 +55,11 @@ __all__ = [
     "glue_number",
     "glue_text",
     "show_table",
+    "show_published",
+    "glue_value",
+    "percent_text",
+    "open_store",
+    "cache_dir",
     "show_figure",
     "show_map",
     "provenance_stamp",
@@ -75,6 +83,12 @@ _REPO_SRC = Path(__file__).resolve().parents[1]
 class BookContext:
     """Everything a notebook needs after :func:`setup`.
 
+    Numbers come from :attr:`store`, the disclosure-controlled published tables of the county
+    and every CSP (:meth:`table`, :meth:`value`, :meth:`text`, :meth:`percent`,
+    :meth:`numbers`, :meth:`labels`). The records are reachable only through the lazy
+    :attr:`dataset`, which notebooks that read only the store never touch (a test runs them in
+    a folder holding the store and no records).
+
     Attributes
     ----------
     area : str
@@ -83,40 +97,142 @@ class BookContext:
         Heading text: the county name (``"Demoshire (synthetic)"`` for demo data) or the CSP name.
     area_level : str
         ``"county"`` or ``"csp"`` — the level disclosure rules are applied at.
-    dataset : sna_lib.data.dataset.Dataset
+    config : sna_lib.config.Config
+        The data folder's configuration with the run's period applied (no records).
     reporting_year : int
     data_dir : Path
     downloads_dir : Path
         Where CSV/PNG files for this run are written.
-    quality : pandas.DataFrame
-        Records read/used/rejected per input file.
+    store_dir : Path
+        The published store of this data and period.
     """
 
     area: str
     area_label: str
     area_level: str
-    dataset: Any
+    config: Any
     reporting_year: int
     data_dir: Path
     downloads_dir: Path
-    quality: pd.DataFrame
+    store_dir: Path | None = None
+    as_of: str | None = None
 
     @property
-    def config(self):
-        """The data folder's :class:`sna_lib.config.Config`."""
-        return self.dataset.config
+    def store(self):
+        """The :class:`~sna_lib.publication.store.PublishedStore` of this run (opened once per kernel)."""
+        return open_store(self.store_dir)
+
+    @property
+    def dataset(self):
+        """The loaded records — only for notebooks not yet migrated to the store (see
+        ``STILL_COMPUTING`` in ``tests/test_notebooks.py``); loaded on first use."""
+        return _with_period(_load(self.data_dir), self.reporting_year, self.as_of)
+
+    @property
+    def quality(self) -> pd.DataFrame:
+        """Records read/used/rejected per input file (from the validation pass)."""
+        quality_file = self.data_dir / QUALITY_FILE
+        if quality_file.is_file():
+            return pd.DataFrame(json.loads(quality_file.read_text(encoding="utf-8")))
+        return _load(self.data_dir).quality.to_frame()
 
     @property
     def county_label(self) -> str:
         """County name, marked ``(synthetic)`` for generated demo data."""
-        return _county_label(self.dataset.config)
+        return _county_label(self.config)
+
+    def area_name(self, area: str | None = None) -> str:
+        """Display name of ``area`` (default this one): the county's label or the CSP name."""
+        area = area or self.area
+        return self.county_label if area == "county" else str(area)
+
+    def table(self, name: str, area: str | None = None) -> pd.DataFrame:
+        """Published table ``name`` of this area (or ``area``) as the text the book prints:
+        rows × columns of ``"1,234"``, ``"12.5"``, the marker (``"[c]"``) or ``"–"`` (no data)."""
+        return self.store.display_table(name, area or self.area)
+
+    def value(self, name: str, row: Any, column: str, area: str | None = None) -> Any:
+        """One published number (or the suppression marker) of this area (or ``area``)."""
+        return self.store.value(name, area or self.area, str(row), column)
+
+    def text(self, name: str, row: Any, column: str, area: str | None = None) -> str:
+        """One published cell as the text the book prints (``"1,234"``, ``"12.5"``, ``"[c]"``, ``"–"``)."""
+        return str(self.store.text(name, area or self.area, str(row), column))
+
+    def numbers(self, name: str, area: str | None = None) -> pd.DataFrame:
+        """:meth:`table` as numbers for charts: withheld and missing cells are ``NaN``."""
+        table = self.store.table(name, area or self.area)
+        return table.apply(lambda column: pd.to_numeric(column.map(_number_or_nan), errors="coerce"))
+
+    def percent(self, name: str, row: Any, column: str, area: str | None = None) -> str:
+        """:meth:`text` with a ``%`` sign, unless withheld or missing (:func:`percent_text`)."""
+        return percent_text(self.text(name, row, column, area=area), self.store.marker)
+
+    def withheld(self, value: Any) -> bool:
+        """True for a withheld cell (the marker, as text or :class:`~sna_lib.publication.disclosure.Suppressed`)."""
+        from sna_lib.publication.disclosure import is_suppressed
+
+        return is_suppressed(value) or (isinstance(value, str) and value == self.store.marker)
+
+    def labels(self, name: str, area: str | None = None) -> dict:
+        """Text that goes with a table's numbers (period labels, notes), from the store's provenance:
+        the entry of this area (or ``area``) when the table has per-area labels, else the table's."""
+        entry = self.store.provenance.get("text", {}).get(name, {})
+        if not isinstance(entry, dict):
+            return {}
+        area = area or self.area
+        return entry[area] if area in entry and isinstance(entry[area], dict) else entry
 
     def lsoa_codes(self) -> pd.Index:
         """LSOA codes inside this area (all of them for the county)."""
-        geo = self.dataset.geography
+        geo = self.geography()
         if self.area == "county":
             return pd.Index(geo["lsoa_code"])
         return pd.Index(geo.loc[geo["area"] == self.area, "lsoa_code"])
+
+    def geography(self):
+        """LSOA polygons with their CSP (``lsoa_code, lsoa_name, area, geometry``): boundaries, not records."""
+        return _geography(self.data_dir)
+
+
+def percent_text(text: str, marker: str = "[c]") -> str:
+    """A published share as printed: ``"12.5"`` → ``"12.5%"``; the marker and ``"–"`` unchanged.
+
+    Examples
+    --------
+    >>> percent_text("12.5"), percent_text("[c]"), percent_text("–")
+    ('12.5%', '[c]', '–')
+    """
+    text = str(text)
+    return text if text in ("–", "", marker) else text + "%"
+
+
+def _number_or_nan(value: Any) -> float:
+    if isinstance(value, str) or value is None:
+        return float("nan")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+_GEOGRAPHY: dict[str, Any] = {}
+
+
+def _geography(data_dir: Path):
+    """The boundary file of a data folder, read once per kernel (no records)."""
+    key = str(Path(data_dir).resolve())
+    if key not in _GEOGRAPHY:
+        import geopandas as gpd
+
+        path = Path(data_dir) / "geography.parquet"
+        if path.is_file():
+            geo = gpd.read_parquet(path)
+        else:  # a plain data folder: whatever format its contract allows
+            geo = _load(Path(data_dir)).geography
+        _GEOGRAPHY.clear()
+        _GEOGRAPHY[key] = geo
+    return _GEOGRAPHY[key]
 
 
 def _county_label(config) -> str:
@@ -254,34 +370,86 @@ def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
     'Demoshire (synthetic)'
     """
     global _ACTIVE
+    from sna_lib.config import load_config
+    from sna_lib.period import apply_period
+    from sna_lib.publication.disclosure import area_level_of
+
     data_path = Path(data_dir) if data_dir is not None else default_data_dir()
-    dataset = _with_period(_load(data_path), reporting_year, as_of)
-    config = dataset.config
+    base = load_config(data_path)
+    config = apply_period(base, reporting_year=reporting_year, as_of=as_of)
     if area != "county" and area not in config.csps:
         raise ValueError(f"area must be 'county' or one of {list(config.csps)}, got {area!r}")
-    year = int(reporting_year) if reporting_year is not None else int(config.reporting_year)
+    data_path, folder = _store_for(data_path, base, config, reporting_year, as_of)
+    year = int(config.reporting_year)
     out = Path(build_dir) if build_dir is not None else Path(tempfile.mkdtemp(prefix="sna-nb-"))
     downloads = out / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
-    quality_file = data_path / QUALITY_FILE
-    if quality_file.is_file():
-        quality = pd.DataFrame(json.loads(quality_file.read_text(encoding="utf-8")))
-    else:
-        quality = dataset.quality.to_frame()
     charts.apply_style()
-    from sna_lib.publication.disclosure import area_level_of
-
     _ACTIVE = BookContext(
         area=area,
         area_label=_county_label(config) if area == "county" else area,
         area_level=area_level_of(area),
-        dataset=dataset,
+        config=config,
         reporting_year=year,
         data_dir=data_path,
         downloads_dir=downloads,
-        quality=quality,
+        store_dir=folder,
+        as_of=as_of,
     )
     return _ACTIVE
+
+
+def cache_dir() -> Path:
+    """Where a notebook run on a plain data folder keeps its validated copy and store:
+    ``$SNA_CACHE_DIR``, else ``<project>/build/.cache`` (the book build's own cache layout)."""
+    env = os.environ.get("SNA_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    from sna_lib.book.pipeline import project_dir
+
+    return project_dir() / "build" / ".cache"
+
+
+def _store_for(data_path: Path, base, config, reporting_year, as_of) -> tuple[Path, Path]:
+    """``(data folder, store folder)`` for a run: the store beside a validated copy (made for this
+    period if needed); a plain data folder is validated once into the cache first
+    (:func:`sna_lib.book.pipeline.prepare_data`, content-keyed), so a notebook opened by hand reads
+    the same published store a build does."""
+    from sna_lib.publication.stage import ensure_store, store_dir
+
+    folder = store_dir(data_path, base, config)
+    if (folder / "cells.parquet").is_file():
+        return data_path, folder
+    if not (data_path / VALIDATED_MARKER).is_file():
+        from sna_lib.book.pipeline import prepare_data
+
+        print(f"Preparing {data_path} for the book (validation and the publication stage, once per data "
+              f"content; cached in {cache_dir()}) …", file=sys.stderr, flush=True)
+        data_path = prepare_data(data_path, cache_dir())
+    return data_path, ensure_store(data_path, reporting_year=reporting_year, as_of=as_of)
+
+
+_STORES: dict[str, Any] = {}
+
+
+def open_store(folder: str | os.PathLike | None) -> Any:
+    """The :class:`~sna_lib.publication.store.PublishedStore` in ``folder``, opened once per kernel."""
+    from sna_lib.publication.store import PublishedStore
+
+    if folder is None:
+        raise RuntimeError("no published store: call sna_lib.book.nbhelpers.setup(...) first")
+    path = Path(folder)
+    stamp = ""
+    try:
+        stat = (path / "cells.parquet").stat()
+        stamp = f"{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
+    except OSError:
+        pass
+    key = f"{path.resolve()}|{stamp}"
+    if key not in _STORES:
+        _STORES.clear()
+        _STORES[key] = PublishedStore(path)
+    return _STORES[key]
 
 
 def context() -> BookContext:
@@ -426,6 +594,37 @@ def show_table(df: pd.DataFrame, name: str, caption: str, *, count_columns=None,
     return table
 
 
+def glue_value(key: str, table: str, row: Any, column: str, *, area: str | None = None,
+               percent: bool = False) -> str:
+    """Glue one published cell's text under ``key`` (``{glue:text}`key``` in prose); returns it.
+
+    ``percent=True`` adds ``%`` unless the cell is withheld or missing.
+    """
+    ctx = context()
+    text = ctx.percent(table, row, column, area=area) if percent else ctx.text(table, row, column, area=area)
+    return glue_text(key, text)
+
+
+def show_published(table: pd.DataFrame, name: str, caption: str, *, max_rows: int = 60,
+                   note: str | None = None) -> pd.DataFrame:
+    """Show a table built from published cells (``ctx.table(...)``, reshaped with pandas as wished)
+    with its caption, CSV download and — when any cell is withheld — the suppression note.
+
+    Nothing is suppressed here: the store holds only publishable values, and the CSV download is
+    exactly the table shown (withheld cells carry the marker there too). Returns the table as shown.
+    """
+    from sna_lib.publication import disclosure
+
+    ctx = context()
+    shown = table.reset_index() if (table.index.name is not None or isinstance(table.index, pd.MultiIndex)) \
+        else table.reset_index(drop=True)
+    hidden = any(ctx.withheld(v) for c in shown.columns for v in shown[c].tolist())
+    notes = [n for n in (note, disclosure.suppression_note(ctx.config) if hidden else None) if n]
+    _display_markdown(charts.table_markdown(shown, name, caption=caption, out_dir=ctx.downloads_dir,
+                                            note=" ".join(notes) or None, max_rows=max_rows))
+    return shown
+
+
 def show_figure(fig, name: str, *, caption: str, alt: str, data: pd.DataFrame) -> None:
     """Show a matplotlib/seaborn figure as a numbered figure with alt text and CSV download."""
     ctx = context()
@@ -446,7 +645,7 @@ def show_map(areas, value_column: str, *, title: str, name: str | None = None, c
 
     ctx = context()
     if isinstance(boundaries, str) and boundaries == "csp":
-        geo = ctx.dataset.geography
+        geo = ctx.geography()
         if ctx.area != "county":
             geo = geo[geo["area"] == ctx.area]
         boundaries = geo[["area", "geometry"]].dissolve(by="area").reset_index()
@@ -501,9 +700,16 @@ def git_commit() -> str | None:
 def provenance(data_dir: str | os.PathLike | None = None) -> dict:
     """Provenance of the active run: data as at, input file hashes, code version.
 
-    Read from the pipeline's ``provenance.json`` beside the validated copy; computed when absent.
+    In a notebook run (after :func:`setup`, no ``data_dir``) it is the published store's own
+    provenance: the real period of the records (first and last date), the input hashes, code and
+    git commit the store was computed from. Otherwise read from the pipeline's
+    ``provenance.json`` beside the validated copy; computed when absent.
     """
     ctx = _ACTIVE
+    if data_dir is None and ctx is not None and ctx.store_dir is not None:
+        info = ctx.store.provenance
+        return {k: info.get(k) for k in ("data_as_at", "first_date", "last_date", "inputs", "version", "code",
+                                         "git", "reporting_year", "rolling_end")}
     path = Path(data_dir) if data_dir is not None else (ctx.data_dir if ctx else None)
     if path is not None and (path / PROVENANCE_FILE).is_file():
         return json.loads((path / PROVENANCE_FILE).read_text(encoding="utf-8"))
@@ -541,7 +747,9 @@ def provenance_text(info: dict) -> str:
     code = f"sna-book {info.get('version')} · sna_lib {info.get('code')}"
     if info.get("git"):
         code += f" · git {info['git']}"
-    summary = charts.markdown_escape(f"Data as at {info.get('data_as_at')} · {code}")
+    span = (f" (records {info['first_date']} to {info['last_date']})"
+            if info.get("first_date") and info.get("last_date") else "")
+    summary = charts.markdown_escape(f"Data as at {info.get('data_as_at')}{span} · {code}")
     inputs = ", ".join(f"{name} {digest[:12]}" for name, digest in sorted(info.get("inputs", {}).items()))
     return summary + "\n\n" + charts.markdown_escape(f"Input files (sha256): {inputs or 'none recorded'}.")
 

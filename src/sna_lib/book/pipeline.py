@@ -79,7 +79,7 @@ def is_profile_notebook(name: str) -> bool:
     (True, False)
     """
     return bool(_PROFILE.match(_strip_suffix(name)))
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: the validated copy holds the published store
 DEFAULT_CELL_TIMEOUT = 900
 _SRC = Path(__file__).resolve().parents[1]
 _REPO = _SRC.parents[1]
@@ -363,14 +363,24 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _Conten
     from sna_lib.data.periods import data_period
 
     period = data_period(dataset)  # the real span of the records, not the configured window
+    git = git_commit()
     provenance = {
         "data_as_at": period["last_date"] or str(dataset.config.rolling_end),
         **period,
         "inputs": inputs,
         "version": __version__,
         "code": code_hash[:12],
-        "git": git_commit(),
+        "git": git,
     }
+    from sna_lib.publication.stage import STORE_DIR, write_stage_store
+
+    # the publication stage, once per content key: every published number of the county and all
+    # CSPs, disclosure-controlled once, cached with this copy (PublicationError: nothing is kept)
+    try:
+        write_stage_store(dataset, tmp / STORE_DIR, key=key, inputs=inputs, code=code_hash[:12], git=git)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     (tmp / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=1, sort_keys=True), encoding="utf-8")
     (tmp / VALIDATED_MARKER).write_text(key + "\n", encoding="utf-8")
     write_manifest(tmp)
@@ -380,6 +390,9 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _Conten
         os.replace(tmp, target)
     except OSError:  # another process won the race: use its copy
         shutil.rmtree(tmp, ignore_errors=True)
+    from sna_lib.publication.stage import remember
+
+    remember(key, target / STORE_DIR)
     return target
 
 
@@ -694,6 +707,7 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
         for name in ("county", *csps):
             overrides[name] = {**period, **(overrides.get(name) or {})}
     data_hash = _json_key(_data_hashes(Path(data_dir), hasher))
+    _ensure_period_stores(data_copy, overrides, ["county", *csps])
     jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides or {},
                         data_level=str(getattr(config, "data_level", "full") or "full"))
     from sna_lib.book.nbhelpers import _county_label
@@ -705,6 +719,16 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
     return _Context(project, build_dir, cache, data_copy, csps, label, bool(config.synthetic), areas,
                     jobs, pages, hasher, str(period_config.rolling_end), int(period_config.reporting_year),
                     partnership=partnership)
+
+
+def _ensure_period_stores(data_copy: Path, overrides: Mapping[str, Mapping[str, Any]], areas: list[str]) -> None:
+    """The published store of every other period a run asks for (``--reporting-year`` / ``--as-of``
+    or per-area overrides), made once each beside the validated copy."""
+    from sna_lib.publication.stage import ensure_store
+
+    periods = {((overrides.get(a) or {}).get("reporting_year"), (overrides.get(a) or {}).get("as_of")) for a in areas}
+    for year, as_of in sorted(periods - {(None, None)}, key=str):
+        ensure_store(data_copy, reporting_year=year, as_of=as_of)
 
 
 def _period(reporting_year: int | None, as_of: str | None) -> dict[str, Any]:

@@ -16,16 +16,11 @@ views that replaces the interactive chart in print (PDF) and is its text/no-JS f
 
 Disclosure
 ----------
-Yearly values are those of the area profile (:func:`sna_lib.book.describe.profile_chart_data`):
-the CSP rate is withheld wherever its count is, including across CSPs. Monthly CSP values are
-smaller counts, published only when they cannot reveal a small count by any difference:
-
-* a CSP's monthly line is published only if *every* month of the calendar years shown is 0 or
-  above ``suppress_max`` (so a part-year remainder, yearly total minus published months, is a
-  sum of such months) and none of its yearly counts for those years is withheld;
-* the county line is a sum over CSPs, so when exactly one CSP's monthly line would be withheld,
-  the next smallest CSP's is withheld too (county minus the published CSPs then gives only the
-  sum of two or more CSPs).
+Every value is read from the published store, after disclosure control over the whole
+publication: yearly values are the area profile's (``place.profile``), monthly values
+``sv.monthly``'s, whose months add up to each year's count and whose CSPs add up to the
+county's, so a withheld month (shown as a gap) cannot be recovered from a year total, the
+other months or the county line.
 """
 
 from __future__ import annotations
@@ -33,6 +28,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -40,153 +36,61 @@ import pandas as pd
 
 from sna_lib.book.charts import OKABE_ITO
 
-__all__ = ["monthly_counts", "monthly_publishable", "trend_data", "trend_chart", "trend_html",
+__all__ = ["trend_data", "trend_chart", "trend_html",
            "static_trend_png", "trend_alt", "show_trend", "CSP_COLOUR", "COUNTY_COLOUR"]
 
 CSP_COLOUR = OKABE_ITO[0]  # blue
 COUNTY_COLOUR = OKABE_ITO[3]  # vermillion
-_MEMO: dict[tuple, Any] = {}
 
 
-def _months(config) -> list[pd.Period]:
-    end = pd.Period(config.rolling_end, freq="M")
-    start = pd.Period(f"{end.year - 1}-01", freq="M")
-    return list(pd.period_range(start, end, freq="M"))
-
-
-def monthly_counts(dataset, *, definition: str = "partnership") -> pd.DataFrame:
-    """Offences per CSP and calendar month for the two calendar years ending at ``rolling_end``'s year.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index: CSPs (config order); columns: every month (``pd.Period``) of those two years,
-        whole years (months after ``rolling_end`` included, for the disclosure check).
-    """
-    from sna_lib.measures.classify import serious_violence_ids
-
-    config = dataset.config
-    end = pd.Period(config.rolling_end, freq="M")
-    months = list(pd.period_range(f"{end.year - 1}-01", f"{end.year}-12", freq="M"))
-    ids = pd.Index(serious_violence_ids(dataset, definition))
-    crimes = dataset.crimes
-    crimes = crimes[crimes["crime_id"].isin(ids)]
-    area_of = pd.Series(dataset.geography["area"].astype(str).to_numpy(),
-                        index=dataset.geography["lsoa_code"].astype(str).to_numpy())
-    frame = pd.DataFrame({"area": crimes["lsoa_code"].astype(str).map(area_of).to_numpy(),
-                          "month": crimes["date"].dt.to_period("M").to_numpy()})
-    frame = frame[frame["month"].isin(months)]
-    table = frame.groupby(["area", "month"]).size().unstack(fill_value=0)
-    return table.reindex(index=list(config.csps), columns=months, fill_value=0).astype("int64")
-
-
-def monthly_publishable(counts: pd.DataFrame, yearly_withheld: dict[str, bool], *, config=None) -> dict[str, bool]:
-    """Which CSPs' monthly lines may be published (rules in the module docstring).
+def trend_data(store: Any, area: str, county: str, rolling_end: Any) -> pd.DataFrame:
+    """Published trend values for CSP ``area`` and the county, read from the published store.
 
     Parameters
     ----------
-    counts : DataFrame
-        From :func:`monthly_counts` (CSPs × months of whole calendar years).
-    yearly_withheld : dict
-        CSP → True when any of its yearly counts for those years is withheld in the profile.
-
-    Examples
-    --------
-    >>> c = pd.DataFrame({"m1": [10, 3, 20, 30], "m2": [9, 12, 0, 40]}, index=list("ABCD"))
-    >>> monthly_publishable(c, {"A": False, "B": False, "C": False, "D": False})
-    {'A': False, 'B': False, 'C': True, 'D': True}
-    """
-    from sna_lib.publication.disclosure import disclosure_rules
-
-    rules = disclosure_rules(config)
-    values = counts.to_numpy()
-    small = ((values >= max(1, rules.suppress_min)) & (values <= rules.suppress_max)).any(axis=1)
-    ok = {str(a): not (s or yearly_withheld.get(str(a), False)) for a, s in zip(counts.index, small)}
-    withheld = [a for a, v in ok.items() if not v]
-    if len(withheld) == 1 and len(ok) > 1:
-        totals = counts.sum(axis=1)
-        others = [a for a in ok if ok[a]]
-        smallest = min(others, key=lambda a: (int(totals.loc[a]), a))
-        ok[smallest] = False
-    return ok
-
-
-def _population(dataset) -> pd.DataFrame:
-    pop = dataset.population.groupby(["lsoa_code", "year"], as_index=False)["population"].sum()
-    geo = dataset.geography[["lsoa_code", "area"]].astype(str)
-    pop = pop.assign(lsoa_code=pop["lsoa_code"].astype(str)).merge(geo, on="lsoa_code")
-    return pop.groupby(["area", "year"])["population"].sum().unstack(fill_value=0)
-
-
-def _all_areas(dataset, definition: str) -> dict:
-    key = (id(dataset), definition, str(dataset.config.rolling_end), int(dataset.config.reporting_year))
-    if key in _MEMO:
-        return _MEMO[key]
-    from sna_lib.book.describe import area_profile, profile_chart_data
-
-    config = dataset.config
-    counts = monthly_counts(dataset, definition=definition)
-    pop = _population(dataset)
-    years_shown = {counts.columns[0].year, counts.columns[-1].year}
-    profiles, withheld = {}, {}
-    for csp in config.csps:
-        profile = area_profile(dataset, csp, definition=definition)
-        chart = profile_chart_data(profile, config=config)
-        profiles[csp] = (profile, chart)
-        shown = chart[chart["year"].isin(years_shown)]
-        withheld[csp] = bool(shown["rate_per_1000"].isna().any())
-    publish = monthly_publishable(counts, withheld, config=config)
-    entry = {"counts": counts, "pop": pop, "profiles": profiles, "publish": publish}
-    _MEMO.clear()
-    _MEMO[key] = entry
-    return entry
-
-
-def _pop_for(pop: pd.DataFrame, area: str | None, year: int) -> float:
-    years = [y for y in pop.columns if y <= year] or list(pop.columns)
-    y = max(years)
-    return float(pop[y].sum() if area is None else pop.loc[area, y])
-
-
-def trend_data(dataset, area: str, *, definition: str = "partnership") -> pd.DataFrame:
-    """Disclosure-controlled trend values for CSP ``area`` and the county.
+    store : sna_lib.publication.store.PublishedStore
+    area : str
+        A CSP.
+    county : str
+        The county's label (the county line's series name).
+    rolling_end : date
+        Last day shown in the monthly view.
 
     Returns
     -------
     pandas.DataFrame
         Long format: ``grain`` ("Yearly" | "Monthly"), ``period`` (``YYYY`` or ``YYYY-MM``),
         ``date`` (ISO first day), ``series`` (area name / county label), ``is_county``,
-        ``rate_per_1000`` (NaN = withheld), ``offences`` (NaN = withheld; monthly only).
-        Monthly rates are per 1,000 residents *in the month*; yearly rates per year.
+        ``rate_per_1000`` and ``offences`` (NaN where withheld; the county's yearly offences
+        are not shown). Yearly values are ``place.profile``'s, monthly ``sv.monthly``'s (per
+        1,000 residents *in the month*).
     """
-    from sna_lib.book.nbhelpers import _county_label
-
-    config = dataset.config
-    if area not in config.csps:
-        raise ValueError(f"the trend compares a CSP with the county: {area!r} is not one of {list(config.csps)}")
-    county = _county_label(config)
-    entry = _all_areas(dataset, definition)
-    profile, chart = entry["profiles"][area]
     rows = []
-    for year, rate, county_rate in zip(chart["year"], chart["rate_per_1000"], chart["county_rate_per_1000"]):
-        withheld = pd.isna(rate)
-        offences = profile.loc[profile["year"] == year, "offences"]
-        rows.append(("Yearly", str(year), f"{year}-01-01", area, False,
-                     np.nan if withheld else float(rate),
-                     np.nan if withheld or offences.empty else float(offences.iloc[0])))
-        rows.append(("Yearly", str(year), f"{year}-01-01", county, True, float(county_rate), np.nan))
-    counts, pop = entry["counts"], entry["pop"]
-    ok = entry["publish"][area]
-    for month in _months(config):
-        n_area = int(counts.loc[area, month])
-        n_county = int(counts[month].sum())
-        rate = 1000 * n_area / _pop_for(pop, area, month.year)
-        rows.append(("Monthly", str(month), f"{month}-01", area, False, rate if ok else np.nan,
-                     float(n_area) if ok else np.nan))
-        rows.append(("Monthly", str(month), f"{month}-01", county, True,
-                     1000 * n_county / _pop_for(pop, None, month.year), float(n_county)))
+    years = [r for r in store.table("place.profile", area).index if str(r).isdigit()]
+    for year in years:
+        for series, who, is_county in ((area, area, False), (county, "county", True)):
+            rate = _number(store.value("place.profile", who, year, "rate_per_1000"))
+            n = math.nan if is_county else _number(store.value("place.profile", who, year, "offences"))
+            rows.append(("Yearly", str(year), f"{year}-01-01", series, is_county, rate, n))
+    end = pd.Period(rolling_end, freq="M")
+    months = [m for m in store.table("sv.monthly", area).index if pd.Period(m, freq="M") <= end]
+    for month in months:
+        for series, who, is_county in ((area, area, False), (county, "county", True)):
+            rows.append(("Monthly", month, f"{month}-01", series, is_county,
+                         _number(store.value("sv.monthly", who, month, "rate_per_1000")),
+                         _number(store.value("sv.monthly", who, month, "offences"))))
     return pd.DataFrame(rows, columns=["grain", "period", "date", "series", "is_county", "rate_per_1000",
                                        "offences"])
+
+
+def _number(value: Any) -> float:
+    """A published value as a float; NaN for a withheld cell (the marker) or no data."""
+    if isinstance(value, str):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def trend_alt(data: pd.DataFrame, area: str, county: str) -> str:
@@ -296,7 +200,7 @@ def static_trend_png(data: pd.DataFrame, area: str, county: str) -> bytes:
     return buf.getvalue()
 
 
-def show_trend(ctx=None, *, definition: str = "partnership", name: str | None = None) -> str:
+def show_trend(ctx=None, *, name: str | None = None) -> str:
     """Display the interactive trend for the active CSP context (plus CSV download and print PNG).
 
     Returns the HTML shown (iframe + static image), for tests.
@@ -308,8 +212,8 @@ def show_trend(ctx=None, *, definition: str = "partnership", name: str | None = 
     from sna_lib.book.maps import PRINT_CSS, static_img
 
     ctx = ctx or nb.context()
-    data = trend_data(ctx.dataset, ctx.area, definition=definition)
     county = ctx.county_label
+    data = trend_data(ctx.store, ctx.area, county, ctx.config.rolling_end)
     stem = charts.safe_name(name or f"profile-interactive-{ctx.area}")
     data.drop(columns=["date"]).to_csv(ctx.downloads_dir / f"{stem}.csv", index=False, lineterminator="\n")
     alt_text = trend_alt(data, ctx.area, county)

@@ -74,9 +74,6 @@ import pandas as pd
 
 from sna_lib.data.periods import data_period
 from sna_lib.publication.cells import CellBuilder
-from sna_lib.publication.tables.community import add_community_cells
-from sna_lib.publication.tables.place import add_place_cells
-from sna_lib.publication.tables.risk import add_risk_cells
 
 __all__ = ["COUNTY", "Prepared", "prepare", "area_counts", "publication_cells", "data_period",
            "input_hashes", "run_publication", "STORE_DIR"]
@@ -132,6 +129,7 @@ def prepare(dataset) -> Prepared:
     from sna_lib.measures.classify import load_definition, load_definitions, qualifying_mask
     from sna_lib.measures.context import offence_attribute
     from sna_lib.publication.figures import primary_definition
+    from sna_lib.measures.cchi import weights_for_config
     from sna_lib.measures.harm import MissingHarmWeightWarning, crime_harm
     from sna_lib.measures.key_measures import MEASURES
     from sna_lib.measures.people import isin_mask
@@ -161,7 +159,7 @@ def prepare(dataset) -> Prepared:
     frame["sv"] = frame[f"def:{primary.id}"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingHarmWeightWarning)
-        frame["harm"] = crime_harm(crimes).to_numpy(dtype="float64")
+        frame["harm"] = crime_harm(crimes, weights_for_config(config)[0]).to_numpy(dtype="float64")
     frame["offence_group"] = offence_attribute(crimes, "offence_group").astype("string").fillna(
         "unknown code").to_numpy()
     frame["violence"] = offence_attribute(crimes, "violence_against_the_person").to_numpy(dtype=bool)
@@ -617,20 +615,24 @@ def _key_measures(b: CellBuilder, prep: Prepared, dataset, text: dict) -> None:
     """Tables A–E for every area: the measure rows of :func:`sna_lib.measures.key_measures`,
     computed on each CSP's crimes (``groupby`` over CSP) and on all crimes for the county."""
     from sna_lib.measures.key_measures import key_measures
+    from sna_lib.publication.tables.key_measures import add_key_measure_extras, area_populations
 
     config = dataset.config
     crimes = dataset.crimes
     area_of = prep.crimes["area"].to_numpy()
-    km: dict[str, pd.DataFrame] = {COUNTY: key_measures(crimes, dataset.hospital_admissions, config)}
+
+    pops = area_populations(dataset, prep.areas)  # tests compare rates where the population changed
+    km: dict[str, pd.DataFrame] = {COUNTY: key_measures(crimes, dataset.hospital_admissions, config,
+                                                        population_by_year=pops[COUNTY])}
     for area, rows in crimes.groupby(pd.Series(area_of, index=crimes.index), observed=True, sort=True):
-        km[str(area)] = key_measures(rows, None, config)
+        km[str(area)] = key_measures(rows, None, config, population_by_year=pops.get(str(area)))
     empty = crimes.iloc[0:0]
     t = _Table(b, "measures.key", prep)
     text["measures.key"] = {}
     for area in prep.areas:
         frame = km.get(area)
         if frame is None:
-            frame = key_measures(empty, None, config)
+            frame = key_measures(empty, None, config, population_by_year=pops.get(area))
         labels = {}
         for _, r in frame.iterrows():
             row = f"{r['table']}:{r['measure_id']}"
@@ -645,6 +647,7 @@ def _key_measures(b: CellBuilder, prep: Prepared, dataset, text: dict) -> None:
             labels[row] = {"measure": str(r["measure"]), "before_period": str(r["before_period"]),
                            "after_period": str(r["after_period"]), "note": "" if pd.isna(r["note"]) else str(r["note"])}
         text["measures.key"][area] = labels
+        add_key_measure_extras(t, area, frame, text)
     rows = [f"{r['table']}:{r['measure_id']}" for _, r in km[COUNTY].iterrows() if r["measure_id"] != "u25_hospital"]
     t.across(rows, ["before", "after"])
 
@@ -779,9 +782,14 @@ def publication_cells(dataset, *, inputs: Mapping[str, str] | None = None, code:
     _key_measures(b, prep, dataset, text)
     _place_profile(b, prep, dataset, sv["annual"])
     _comparators(b, prep, dataset)
-    add_place_cells(b, prep, dataset, text)
-    add_risk_cells(b, prep, dataset, text)
-    add_community_cells(b, prep, dataset, text)
+    from sna_lib.publication.tables import harm, people, trends_monthly  # noqa: E402  (per-section tables)
+    harm.add_harm_cells(b, prep, dataset, text)
+    people.add_people_window_cells(b, prep, dataset, text)
+    trends_monthly.add_monthly_cells(b, prep, dataset)
+    from sna_lib.publication.tables import community, place, risk  # noqa: E402  (07, 08, 09)
+    place.add_place_cells(b, prep, dataset, text)
+    risk.add_risk_cells(b, prep, dataset, text)
+    community.add_community_cells(b, prep, dataset, text)
     cells, relations = b.frame()
     period = data_period(dataset)
     config = dataset.config

@@ -71,10 +71,7 @@ __all__ = [
     "comparator_alt_text",
     "map_frame",
     "flag_labels",
-    "sv_persistence",
-    "new_hotspots_by_csp",
     "csp_table",
-    "exclusions_by_year",
     "exclusions_alt_text",
     "series_label",
     "top_risk_table",
@@ -83,7 +80,9 @@ __all__ = [
     "baseline_comparison_table",
     "baseline_sentence",
     "tie_sentence",
-    "risk_top_notes",
+    "top_method_sentence",
+    "tie_from_published",
+    "validation_summary",
     "comparison_notes",
     "irr_table",
     "moran_sentence",
@@ -1089,32 +1088,6 @@ def flag_labels(bins: pd.Series, *, min_bin: int = 2) -> pd.Series:
     return pd.Series(labels, index=bins.index, dtype="string")
 
 
-def sv_persistence(dataset, year: int, *, sv_ids, settings: dict | None = None, weights=None) -> pd.DataFrame:
-    """Years (of the persistence window ending ``year``) each LSOA was a serious-violence hotspot.
-
-    Runs the configured hotspot statistic on each year's SV offences by LSOA
-    (:func:`sna_lib.index.persistence.hotspots_by_year`) and counts the years
-    (:func:`sna_lib.index.persistence.persistence`): columns ``years_hot``, ``hot_now``, ``new``.
-    """
-    from sna_lib.index.factors import crimes_by_lsoa, lsoa_population
-    from sna_lib.index.hotspots import contiguity_weights, index_settings
-    from sna_lib.index.persistence import hotspots_by_year, persistence
-
-    settings = settings or index_settings(dataset.config)
-    window = int(settings["persistence"]["window"])
-    weights = weights or contiguity_weights(dataset.geography, islands=settings["hotspots"].get("islands", "nearest"))
-    codes = weights.ids
-    years = list(range(int(year) - window + 1, int(year) + 1))
-    counts = pd.DataFrame({y: crimes_by_lsoa(dataset.crimes, sv_ids, lsoa_codes=codes, year=y) for y in years})
-    base = pd.DataFrame({y: lsoa_population(dataset.population, y).reindex(codes, fill_value=0.0) for y in years})
-    results = hotspots_by_year(counts, weights=weights, base=base, settings=settings)
-    hot = pd.DataFrame({y: r["hot"] for y, r in results.items()})
-    out = persistence(hot, end_year=int(year), window=window)
-    out.attrs["new_hotspots"] = int(out["new"].sum())
-    out.attrs["hot_now"] = int(out["hot_now"].sum())
-    return out
-
-
 def hotspot_method(settings: dict) -> str:
     """The hot-spot method, inference, permutations and seed in words, for captions and prose.
 
@@ -1140,27 +1113,6 @@ def hotspot_method(settings: dict) -> str:
         inference = f"conditional permutation test, {permutations:,} permutations, seed {int(cfg['seed'])}"
     text = f"Getis–Ord Gi* at {confidence:.0%} confidence; {inference}"
     return text + ("; false-discovery-rate corrected" if cfg.get("fdr") else "")
-
-
-def new_hotspots_by_csp(persistent: pd.DataFrame, geography: pd.DataFrame) -> pd.DataFrame:
-    """Neighbourhoods that are hotspots now and new hotspots, by CSP (from :func:`sv_persistence`).
-
-    Counts are of neighbourhoods (LSOAs), not people. CSPs with none are listed with zeros.
-
-    Examples
-    --------
-    >>> p = pd.DataFrame({"hot_now": [True, True, False], "new": [True, False, False]}, index=["a", "b", "c"])
-    >>> g = pd.DataFrame({"lsoa_code": ["a", "b", "c"], "area": ["N", "N", "S"]})
-    >>> new_hotspots_by_csp(p, g).values.tolist()
-    [['N', 2, 1], ['S', 0, 0]]
-    """
-    area = pd.Series(geography["area"].astype(str).to_numpy(), index=geography["lsoa_code"].astype(str))
-    frame = pd.DataFrame({"CSP": area.reindex(persistent.index.astype(str)).to_numpy(),
-                          "hot": persistent["hot_now"].astype(bool).to_numpy(),
-                          "new": persistent["new"].astype(bool).to_numpy()})
-    out = frame.groupby("CSP", sort=True)[["hot", "new"]].sum().reindex(sorted(set(area)), fill_value=0)
-    out = out.rename(columns={"hot": "Hotspot neighbourhoods", "new": "of which new"}).astype("int64")
-    return out.rename_axis("CSP").reset_index()
 
 
 def csp_table(csp_year: pd.DataFrame, csp_window: pd.DataFrame, year: int,
@@ -1190,22 +1142,6 @@ def csp_table(csp_year: pd.DataFrame, csp_window: pd.DataFrame, year: int,
     return pd.DataFrame(columns)
 
 # --------------------------------------------------------------------------- risk factors
-
-
-def exclusions_by_year(school_exclusions: pd.DataFrame) -> pd.DataFrame:
-    """Permanent exclusions and suspensions per academic year, summed over reasons and authorities.
-
-    Examples
-    --------
-    >>> x = pd.DataFrame({"local_authority": ["A", "A", "B"], "academic_year": ["2021/22"] * 3,
-    ...                   "reason": ["r1", "r2", "r1"], "permanent_exclusions": [1, 0, 2], "suspensions": [10, 5, 7]})
-    >>> exclusions_by_year(x).values.tolist()
-    [['2021/22', 3, 22]]
-    """
-    totals = school_exclusions.groupby("academic_year", sort=True)[["permanent_exclusions", "suspensions"]].sum()
-    out = totals.rename(columns={"permanent_exclusions": "Permanent exclusions", "suspensions": "Suspensions"})
-    out = out.rename_axis("Academic year").reset_index()
-    return out.astype({"Permanent exclusions": "int64", "Suspensions": "int64"})
 
 
 def exclusions_alt_text(exclusions: pd.DataFrame) -> str:
@@ -1384,23 +1320,6 @@ def tie_sentence(tie: dict) -> str:
     return (f"{tie['tied']:,} neighbourhoods share the score at the cut-off for the top {tie['k']:,} of "
             f"{tie['n']:,}, and only {tie['above']:,} score higher. The tie rule ({rule}) {effect}, so "
             f"{tie['selected']:,} neighbourhoods are selected rather than {tie['k']:,}.{within}")
-
-
-def risk_top_notes(index: pd.DataFrame, settings: dict, area: str) -> dict:
-    """Sentences on how the top share was chosen and what the tie rule did (county or one CSP).
-
-    Returns ``{"method": ..., "ties": ..., "tie": tie_summary}``.
-    """
-    from sna_lib.index.risk_index import tie_summary
-
-    cfg = settings["risk_index"]
-    share = float(cfg.get("top_share", 0.05))
-    model = index.attrs.get("method") == "model"
-    ranked = index["predicted_sv"] if model else index["score"]
-    if area != "county":
-        ranked = ranked[(index["area"] == area).to_numpy(dtype=bool)]
-    tie = tie_summary(ranked, share=share, tie_rule=cfg.get("tie_rule", "at_most"))
-    return {"method": top_method_sentence(share, model), "ties": tie_sentence(tie), "tie": tie}
 
 
 def top_method_sentence(share: float, model: bool) -> str:

@@ -168,10 +168,10 @@ def _csp_comparison(b: CellBuilder, prep, dataset, window_years: list[int]) -> N
 
 
 def _hotspots(b: CellBuilder, prep, dataset, inputs) -> None:
-    from sna_lib.book.describe import sv_persistence
+    from sna_lib.index.place import sv_hotspot_history
 
-    persistent = sv_persistence(dataset, prep.year, sv_ids=inputs.sv_ids, settings=inputs.settings,
-                                weights=inputs.weights)
+    persistent = sv_hotspot_history(dataset, sv_ids=inputs.sv_ids, year=prep.year, settings=inputs.settings,
+                                    weights=inputs.weights)
     bins = inputs.layers["sv_offences_bin"]
     area_of = _lsoa_area(dataset)
     for code in area_of.index:

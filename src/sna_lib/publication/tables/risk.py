@@ -153,7 +153,7 @@ def _layers(b: CellBuilder, inputs) -> None:
 
 
 def _index(b: CellBuilder, prep, dataset, inputs, text: dict) -> None:
-    from sna_lib.book.describe import risk_top_notes
+    from sna_lib.index.risk_index import tie_summary
     from sna_lib.index.risk_model import index_for_year
 
     settings = inputs.settings
@@ -176,8 +176,11 @@ def _index(b: CellBuilder, prep, dataset, inputs, text: dict) -> None:
                      decimals=3 if column == "score" else 1 if column == "predicted_sv" else -1)
     text["method"] = index.attrs.get("method", "score")
     text["tie_rule"] = {}
+    cfg = settings["risk_index"]
+    ranked_by = index["predicted_sv"] if model else index["score"]
     for area in prep.areas:
-        tie = risk_top_notes(index, settings, area)["tie"]
+        ranked = ranked_by if area == COUNTY else ranked_by[(index["area"] == area).to_numpy(dtype=bool)]
+        tie = tie_summary(ranked, share=float(cfg.get("top_share", 0.05)), tie_rule=cfg.get("tie_rule", "at_most"))
         for column in ("n", "k", "selected", "above", "tied"):
             b.exempt(table="risk.ties", area=area, row="cut", column=column, value=int(tie[column]), reason=TIE_REASON)
         b.exempt(table="risk.ties", area=area, row="cut", column="straddles", value=int(bool(tie["straddles"])),
@@ -264,12 +267,11 @@ def _regression(b: CellBuilder, inputs, text: dict) -> None:
 
 
 def _exclusions(b: CellBuilder, dataset) -> None:
-    from sna_lib.book.describe import exclusions_by_year
-
-    table = exclusions_by_year(dataset.school_exclusions)
-    for _, r in table.iterrows():
-        for column, source in (("permanent_exclusions", "Permanent exclusions"), ("suspensions", "Suspensions")):
-            b.count(table="risk.exclusions", area=COUNTY, row=str(r["Academic year"]), column=column, value=int(r[source]))
+    columns = ["permanent_exclusions", "suspensions"]
+    totals = dataset.school_exclusions.groupby("academic_year", sort=True)[columns].sum()
+    for year, r in totals.iterrows():
+        for column in columns:
+            b.count(table="risk.exclusions", area=COUNTY, row=str(year), column=column, value=int(r[column]))
 
 
 def add_risk_cells(b: CellBuilder, prep, dataset, text: dict | None = None) -> None:

@@ -160,7 +160,8 @@ def test_people_in_flagged_areas_and_the_residents_baseline_by_hand(demo, csp, r
     for area in (COUNTY, csp):
         homes = _homes_by_hand(ds, area, roles)
         n, k = len(homes), int(flagged.reindex(homes.to_numpy()).sum())
-        assert _value(cells, "risk.people_in_areas", area, row, "people") == n
+        group = "suspects" if roles == ("suspect",) else "suspects_and_victims"
+        assert _value(cells, "risk.people_in_areas", area, group, "people") == n
         assert _value(cells, "risk.people_in_areas", area, row, "in_flagged") == k
         assert _value(cells, "risk.people_in_areas", area, row, "residents_share_pct") == pytest.approx(
             100 * res_share, abs=0.05)
@@ -187,7 +188,8 @@ def test_county_people_in_areas_are_the_numbers_page_01_showed(demo):
                      ("persistent_da", "suspects_persistent_da"),
                      ("disorganisation", "suspects_victims_disorganisation")):
         assert _value(cells, "risk.people_in_areas", COUNTY, row, "in_flagged") == st[key]["in_flagged"]
-        assert _value(cells, "risk.people_in_areas", COUNTY, row, "people") == st[key]["people"]
+        group = "suspects_and_victims" if row == "disorganisation" else "suspects"
+        assert _value(cells, "risk.people_in_areas", COUNTY, group, "people") == st[key]["people"]
     overlap = st["sv_trauma_overlap"]
     assert _value(cells, "place.trauma", COUNTY, "overlap", "elevated") == overlap["elevated"]
     assert _value(cells, "place.trauma", COUNTY, "overlap", "both") == overlap["both"]

@@ -4,10 +4,12 @@
 Tables (``table`` → rows × columns; *area* ``county`` and every CSP unless said):
 
 ``risk.people_in_areas``
-    rows ``above_average_deprivation``, ``over_statement_deprivation``, ``persistent_da``
-    (suspects) and ``disorganisation`` (suspects and victims) of the reporting year's serious
-    violence in the area, by home LSOA (latest crime wins; homes anywhere in the county):
-    ``people`` (known home in the county), ``in_flagged`` — counts — ``share_pct`` and the
+    rows ``suspects`` and ``suspects_and_victims`` × ``people``: the distinct people (in that
+    role) of the reporting year's serious violence in the area with a known home in the county
+    (latest crime wins) — one count per group, the denominator of every row below; rows
+    ``above_average_deprivation``, ``over_statement_deprivation``, ``persistent_da`` (of the
+    suspects) and ``disorganisation`` (of the suspects and victims) × ``in_flagged`` (count),
+    ``share_pct`` and the
     residents' baseline of :func:`sna_lib.index.place.people_in_areas` /
     :func:`sna_lib.measures.significance.share_vs_baseline`: ``ratio``, ``ratio_low``,
     ``ratio_high`` (derived from the two counts: withheld with them) beside ``residents``,
@@ -109,14 +111,26 @@ def _people_in_areas(b: CellBuilder, prep, dataset, inputs, text: dict) -> None:
     homes = {roles: area_homes(prep, dataset, roles) for roles in {r for _, _, r in PEOPLE_ROWS}}
     t = "risk.people_in_areas"
     method = ""
+    groups = {("suspect",): "suspects", ("suspect", "victim"): "suspects_and_victims"}
+    people = {}                                      # (group, area) -> cell id: one count per group
+    for roles, group in groups.items():
+        ids = []
+        for area in prep.areas:
+            homes_in = homes[roles][area]
+            n = int((homes_in.notna() & homes_in.isin(layers.index.astype(str))).sum())
+            people[(group, area)] = b.count(table=t, area=area, row=group, column="people", value=n)
+            ids.append(people[(group, area)])
+            if group == "suspects":
+                _relate_if_holds(b, cell_id("people.summary", area, "suspect", "people"), [ids[-1]], ">=")
+        _relate_if_holds(b, ids[0], ids[1:], "<=")
     for row, flag, roles in PEOPLE_ROWS:
-        ids = {}
+        flagged = {}
         for area in prep.areas:
             r = people_in_areas(homes[roles][area], layers[flag], base)
             method = r["ratio_method"]
-            p = b.count(table=t, area=area, row=row, column="people", value=r["people"])
-            f = b.count(table=t, area=area, row=row, column="in_flagged", value=r["in_flagged"])
-            ids[area] = (p, f)
+            p = people[(groups[roles], area)]
+            assert _cell(b, p) == r["people"], (row, area)
+            f = flagged[area] = b.count(table=t, area=area, row=row, column="in_flagged", value=r["in_flagged"])
             b.derived(table=t, area=area, row=row, column="share_pct", value=100 * r["share"] if r["people"] else None,
                       of=[f, p], op="ratio", scale=100, decimals=1)
             for column in ("ratio", "ratio_low", "ratio_high"):
@@ -128,14 +142,7 @@ def _people_in_areas(b: CellBuilder, prep, dataset, inputs, text: dict) -> None:
             b.exempt(table=t, area=area, row=row, column="residents_share_pct",
                      value=round(100 * r["residents_share"], 1) if r["residents_share"] is not None else None,
                      decimals=1, reason="share of the county's residents in the flagged neighbourhoods (ONS estimate)")
-            if roles == ("suspect",):
-                first = cell_id(t, area, PEOPLE_ROWS[0][0], "people")
-                if row != PEOPLE_ROWS[0][0]:
-                    b.same(p, first)                       # one logical count: suspects with a known home
-                else:
-                    _relate_if_holds(b, cell_id("people.summary", area, "suspect", "people"), [p], ">=")
-        for k in (0, 1):
-            _relate_if_holds(b, ids[COUNTY][k], [ids[a][k] for a in prep.csps], "<=")
+        _relate_if_holds(b, flagged[COUNTY], [flagged[a] for a in prep.csps], "<=")
     text["baseline_method"] = method
 
 

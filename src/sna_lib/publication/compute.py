@@ -564,12 +564,16 @@ def _people_tables(b: CellBuilder, prep: Prepared, sv: Mapping[str, _Table], dat
     sv_all = links[links["sv"].to_numpy(dtype=bool)]
 
     def overlap(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-        roles_per = frame.groupby(["area", "person_id"], observed=True)["role"].agg(lambda r: set(r))
-        both = roles_per.map(lambda s: {"victim", "suspect"} <= s).groupby(level="area").sum()
-        victims = roles_per.map(lambda s: "victim" in s).groupby(level="area").sum()
-        c_roles = frame.groupby("person_id", observed=True)["role"].agg(lambda r: set(r))
-        both[COUNTY] = int(c_roles.map(lambda s: {"victim", "suspect"} <= s).sum())
-        victims[COUNTY] = int(c_roles.map(lambda s: "victim" in s).sum())
+        """People who were victims (and victims who were also suspects), per CSP and county-wide."""
+        flags = pd.DataFrame({"area": frame["area"].to_numpy(), "person_id": frame["person_id"].to_numpy(),
+                              "victim": (frame["role"] == "victim").to_numpy(dtype=bool),
+                              "suspect": (frame["role"] == "suspect").to_numpy(dtype=bool)})
+        per = flags.groupby(["area", "person_id"], observed=True)[["victim", "suspect"]].any()
+        both = (per["victim"] & per["suspect"]).groupby(level="area").sum()
+        victims = per["victim"].groupby(level="area").sum()
+        whole = flags.groupby("person_id", observed=True)[["victim", "suspect"]].any()
+        both[COUNTY] = int((whole["victim"] & whole["suspect"]).sum())
+        victims[COUNTY] = int(whole["victim"].sum())
         return both, victims
 
     window = crimes[(crimes["domestic_abuse"] & (crimes["year"] > year - LOOKBACK_YEARS)

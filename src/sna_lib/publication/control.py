@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from sna_lib.publication.disclosure import MISSING_TEXT, DisclosureRules, disclosure_rules
-from sna_lib.publication.attack import Attacker, csc_rows
+from sna_lib.publication.attack import _BIG, Attacker, _HighsLp, csc_rows
 
 __all__ = ["CONTROL_COLUMNS", "control", "primary_only", "published_values", "format_display"]
 
@@ -189,26 +189,175 @@ def _members(rel_csr, rows) -> list[int]:
     return sorted({int(c) for r in rows for c in rel_csr.indices[rel_csr.indptr[r]:rel_csr.indptr[r + 1]]})
 
 
-def _line_rule(full, hidden, why, attacker, rel_csr, pickable, county) -> bool:
-    """Cheap first pass: a relation holding exactly one withheld cell that needs protection
-    gives it away exactly; withhold the cheapest other cell of that relation. True if any."""
-    counts = np.diff(rel_csr.indptr)
-    withheld = rel_csr.multiply(full.astype(np.float64)).tocsr()
-    n_hidden = np.asarray((withheld != 0).sum(axis=1)).ravel()
-    picks: list[int] = []
-    for r in np.flatnonzero((n_hidden == 1) & (counts > 1)):
-        members = rel_csr.indices[rel_csr.indptr[r]:rel_csr.indptr[r + 1]]
-        lone = members[full[members]]
-        if len(lone) != 1 or not attacker.judged[lone[0]]:
-            continue
-        pick = _cheapest(members, full, pickable, county, attacker.raw, attacker.ids)
-        if pick is not None:
-            picks.append(pick)
-            full[pick] = True
-    for c in picks:
-        hidden[c] = True
-        why[c] = "secondary"
-    return bool(picks)
+class _SumRule:
+    """Cheap first pass over each relation on its own, before any linear program.
+
+    For ``total = Σ parts`` (or ``total >= Σ parts``) with the total published, the withheld parts
+    add up to at most ``U`` = total − published parts, so each lies in ``[0, U]``: a withheld
+    count that needs protection is narrowed unless at least two parts are withheld and
+    ``U >= suppress_max``. For ``total <= Σ parts`` a lone withheld part is at least ``U``. When a
+    relation breaks the rule, withhold one more part — the smallest that closes the gap
+    (CSP before county, non-zero first), else the largest — or, with no part left, the total.
+    Applied to a fixed point, this settles most secondary suppression in a few sparse passes;
+    the attacker then only checks what relations do together.
+    """
+
+    def __init__(self, relations: pd.DataFrame, attacker: Attacker, small: np.ndarray, pickable: np.ndarray,
+                 county: np.ndarray, rules: DisclosureRules) -> None:
+        pos = attacker.pos
+        self.rows = [(pos[str(t)], np.array([pos[str(p)] for p in parts], dtype=np.int64), str(sense))
+                     for t, parts, sense in zip(relations["total"], relations["parts"], relations["sense"])]
+        self.raw = np.nan_to_num(attacker.raw, nan=0.0)
+        self.small = small
+        self.pickable = pickable
+        self.county = county
+        self.ids = attacker.ids
+        self.high = float(rules.suppress_max)
+        self.low = float(max(rules.suppress_min, 1))
+
+    def _pick(self, members: np.ndarray, full: np.ndarray, need: float) -> int | None:
+        best, best_key = None, None
+        for c in members:
+            if full[c] or not self.pickable[c]:
+                continue
+            v = self.raw[c]
+            short = v < need
+            key = (short, bool(self.county[c]), v == 0, -v if short else v, self.ids[c])
+            if best_key is None or key < best_key:
+                best, best_key = int(c), key
+        return best
+
+    def apply(self, full: np.ndarray, hidden: np.ndarray, why: np.ndarray) -> bool:
+        """One pass; withholds (in ``full``, ``hidden``, ``why``) and returns True if it withheld any."""
+        picked = False
+        for total, parts, sense in self.rows:
+            if full[total]:
+                continue
+            withheld = parts[full[parts]]
+            if not len(withheld) or not self.small[withheld].any():
+                continue
+            bound = self.raw[total] - self.raw[parts[~full[parts]]].sum()
+            if sense == "<=":
+                if len(withheld) >= 2 or bound <= self.low:
+                    continue
+                need = 0.0
+            else:
+                if len(withheld) >= 2 and bound >= self.high:
+                    continue
+                need = self.high - bound
+            pick = self._pick(parts, full, need)
+            if pick is None and self.pickable[total]:
+                pick = int(total)
+            if pick is None:
+                continue
+            full[pick] = hidden[pick] = True
+            why[pick] = "secondary"
+            picked = True
+        return picked
+
+
+def _release_determined(full: np.ndarray, hidden: np.ndarray, why: np.ndarray, attacker: Attacker,
+                        follows: "_Follows") -> np.ndarray:
+    """Publish the secondary cells an attacker can compute exactly anyway (e.g. people = records
+    when repeats are published as 0): withholding them protects nothing and reads as a leak.
+    Their exact integer interval is a single value, so showing it adds nothing to what the
+    attacker knows. Returns the withheld mask after release (derived cells re-followed)."""
+    secondary = np.flatnonzero(hidden & (why == "secondary"))
+    if not len(secondary):
+        return full
+    comps = [c for c in attacker.components(full) if np.isin(c, secondary).any()]
+    exact = attacker.intervals(full, exact=True, only=comps)
+    pinned = exact[(exact["lo"] == exact["hi"]) & exact["exact"].astype(bool)]
+    released = [attacker.pos[c] for c in pinned["cell_id"] if why[attacker.pos[c]] == "secondary"]
+    if not released:
+        return full
+    hidden[released] = False
+    why[released] = ""
+    why[np.char.startswith(why.astype(str), "follows:")] = ""
+    return follows.apply(hidden, why)
+
+
+class _Repair:
+    """Which published counts to withhold so that one exposed cell can reach the range's end.
+
+    A linear program over the exposed cell's component (its withheld cells are free) and the
+    published counts in the relations around it (each may move from its published value at a cost
+    per unit: one for a CSP cell, ten for a county cell): the cheapest movement that lets the
+    exposed cell reach ``suppress_min`` (side ``"lo"``) or ``suppress_max`` (side ``"hi"``) while every
+    relation holds. The counts that moved are a set of complementary suppressions that protects the
+    cell in the relaxation (the integer attacker checks it next round). This is the linear-programming
+    model of cell suppression (Fischetti and Salazar-González, 2000) for one cell at a time.
+    """
+
+    def __init__(self, attacker: Attacker, pickable: np.ndarray, county: np.ndarray, rules: DisclosureRules) -> None:
+        self.att = attacker
+        rel_index = np.flatnonzero(attacker.relation_rows)
+        self.rows_csr = attacker.m[rel_index].tocsr()
+        self.rows_csc = self.rows_csr.tocsc()
+        self.row_lo = attacker.row_lo[rel_index]
+        self.row_hi = attacker.row_hi[rel_index]
+        self.pickable = pickable
+        self.cost = np.where(county, 10.0, 1.0)
+        self.low = float(max(rules.suppress_min, 1))
+        self.high = float(rules.suppress_max)
+        self.known = np.nan_to_num(attacker._known_values(np.zeros(len(attacker.ids), dtype=bool)), nan=0.0)
+
+    def _rows_of(self, cells: np.ndarray) -> np.ndarray:
+        if not len(cells):
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate([csc_rows(self.rows_csc, int(c)) for c in cells]))
+
+    def picks(self, full: np.ndarray, u: int, side: str, hops: int = 1) -> list[int]:
+        """Cells to withhold (empty when no movement of counts within ``hops`` relations helps).
+
+        The model spreads from ``u`` through withheld cells freely and through published counts
+        for ``hops`` steps; withheld cells it meets are free, published counts it meets are the
+        candidates, and every count beyond is fixed at its published value.
+        """
+        free, cand = {u}, set()
+        rows = self._rows_of(np.array([u]))
+        frontier_hops = 0
+        while True:
+            members = np.unique(self.rows_csr[rows].indices) if len(rows) else np.zeros(0, dtype=np.int64)
+            new_free = {int(c) for c in members[full[members]]} - free
+            new_cand = {int(c) for c in members[~full[members] & self.pickable[members]]} - cand
+            if new_free:
+                free |= new_free
+            elif new_cand and frontier_hops < hops:
+                cand |= new_cand
+                frontier_hops += 1
+            else:
+                break
+            grow = np.array(sorted(new_free or new_cand), dtype=np.int64)
+            rows = np.union1d(rows, self._rows_of(grow))
+        unknown = np.array(sorted(free), dtype=np.int64)
+        cand_arr = np.array(sorted(cand), dtype=np.int64)
+        cols = np.concatenate([unknown, cand_arr])
+        sub = self.rows_csr[rows]
+        a = sub[:, cols].toarray()
+        known = self.known.copy()
+        known[cols] = 0.0
+        shift = sub @ known
+        k, n_c = len(unknown), len(cand_arr)
+        v = self.att.raw[cand_arr]
+        a_full = np.hstack([a[:, :k], a[:, k:], -a[:, k:]])
+        base = a[:, k:] @ v
+        lo = self.row_lo[rows] - shift - base
+        hi = self.row_hi[rows] - shift - base
+        lb = np.concatenate([np.where(self.att.is_count[unknown], 0.0, -_BIG), np.zeros(2 * n_c)])
+        ub = np.concatenate([np.full(k, _BIG), np.full(n_c, _BIG), v])
+        j = int(np.flatnonzero(unknown == u)[0])
+        if side == "lo":
+            ub[j] = self.low
+        else:
+            lb[j] = self.high
+        cost = self.cost[cand_arr] * np.where(v == 0, 5.0, 1.0)  # a withheld zero needs protecting too
+        c = np.concatenate([np.zeros(k), cost, cost])
+        status, x = _HighsLp(a_full, lo, hi).solve(c, lb, ub)
+        if status != "ok":
+            return []
+        moved = (x[k:k + n_c] + x[k + n_c:]) > 1e-7
+        return [int(i) for i in cand_arr[moved]]
 
 
 def primary_only(cells: pd.DataFrame, rules: Any = None, *, follow: bool = True) -> pd.DataFrame:
@@ -261,33 +410,57 @@ def control(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
     """
     _check(cells)
     rules = disclosure_rules(rules)
-    cells = cells.reset_index(drop=True)
+    # Canonical order (cell ids, relation ids): the choice among equally cheap complements, and the
+    # simplex's among equal optima, must not depend on the order cells were declared in.
+    index = cells.index
+    order = np.argsort(cells["cell_id"].astype(str).to_numpy(), kind="stable")
+    out = _control_sorted(cells.iloc[order].reset_index(drop=True),
+                          relations.sort_values("relation_id", kind="stable").reset_index(drop=True), rules, max_rounds)
+    restored = out.iloc[np.argsort(order, kind="stable")]
+    restored.index = index
+    return restored
+
+
+def _control_sorted(cells: pd.DataFrame, relations: pd.DataFrame, rules: DisclosureRules,
+                    max_rounds: int) -> pd.DataFrame:
     values = published_values(cells, rules)
     hidden = _primary(cells, rules)
     why = np.where(hidden, "primary", "").astype(object)
     follows = _Follows(cells)
-    attacker = Attacker(cells.assign(published_value=values), relations, rules)
+    # Every withheld count below county is judged, not only the small ones: an attacker who pins a
+    # withheld 150 to 7..17 has learnt "7, if it is small" (safe means the interval holds the whole
+    # range or none of it).
+    attacker = Attacker(cells.assign(published_value=values), relations, rules, judge="all")
     rel = attacker.m[np.flatnonzero(attacker.relation_rows)]
     rel_csr, rel_csc = rel.tocsr(), rel.tocsc()
     pickable = attacker.is_count & ~np.isnan(attacker.raw)
     raw = attacker.raw
     county = ~attacker.applies
-    safe_so_far = np.zeros(len(cells), dtype=bool)  # withholding more only widens intervals
+    sum_rule = _SumRule(relations, attacker, _primary(cells, rules), pickable, county, rules)
+    repair = _Repair(attacker, pickable, county, rules)
+    low, high = max(rules.suppress_min, 1), rules.suppress_max
+    # Withholding more only widens intervals, so a cell once shown to range over the whole
+    # suppression range stays safe (per phase: the relaxation's answers are optimistic and do not
+    # carry over to the integer phase). A cell safe because it is pinned outside the range is not
+    # remembered: a wider interval may reach into the range (29..29 becomes 6..29).
+    safe_so_far = np.zeros(len(cells), dtype=bool)
+    relaxed_safe = np.zeros(len(cells), dtype=bool)
     relaxed = True  # phase 1: LP-relaxation answers where integers would cost an integer program
     for _ in range(max_rounds):
         full = follows.apply(hidden, why)
-        if _line_rule(full, hidden, why, attacker, rel_csr, pickable, county):
+        if sum_rule.apply(full, hidden, why):
             continue
         comps = attacker.components(full)
-        result = attacker.intervals(full, only=comps, skip=safe_so_far, relaxed=relaxed)
+        result = attacker.intervals(full, only=comps, skip=relaxed_safe if relaxed else safe_so_far, relaxed=relaxed)
         unsafe = result.loc[~result["safe"], "cell_id"].tolist()
-        if not relaxed:
-            safe_so_far[[attacker.pos[c] for c in result.loc[result["safe"], "cell_id"]]] = True
+        covers = result["safe"] & (result["lo"] <= max(rules.suppress_min, 1)) & (result["hi"] >= rules.suppress_max)
+        shown_safe = [attacker.pos[c] for c in result.loc[covers, "cell_id"]]
+        (relaxed_safe if relaxed else safe_so_far)[shown_safe] = True
         if not unsafe:
             if relaxed:  # phase 2: the integer attacker, to its own fixed point
                 relaxed = False
                 continue
-            return _finish(cells, full, why, rules, values)
+            return _finish(cells, _release_determined(full, hidden, why, attacker, follows), why, rules, values)
         component_of = {int(c): k for k, comp in enumerate(comps) for c in comp}
         n_hidden = np.asarray((rel_csr.multiply(full.astype(np.float64)) != 0).sum(axis=1)).ravel()
         hidden_rows = n_hidden > 0
@@ -295,30 +468,37 @@ def control(cells: pd.DataFrame, relations: pd.DataFrame, rules: Any = None, *,
         def incidence(c: int) -> int:
             return int(hidden_rows[csc_rows(rel_csc, c)].sum())
 
-        picked_rows: set[int] = set()
-        picked_components: set[int] = set()
+        bounds = result.set_index("cell_id")
         picks: list[int] = []
         for cid in sorted(unsafe):
             u = attacker.pos[cid]
-            own_rows = set(csc_rows(rel_csc, u).tolist())
-            if own_rows & picked_rows:
-                continue
-            near_rows = set()
-            for c in comps[component_of[u]]:
-                if full[c]:
-                    near_rows.update(csc_rows(rel_csc, int(c)).tolist())
-            best = _cheapest(_members(rel_csr, near_rows | own_rows), full, pickable, county, raw, attacker.ids,
-                             picks, incidence)
-            if best is None and component_of[u] in picked_components:
-                continue  # this round's pick in the same component may already protect it
-            if best is None:
-                row = cells.iloc[u]
-                raise RuntimeError(
-                    f"cell {row['table']}|{row['area']}|{row['row']}|{row['column']} can be narrowed by an "
-                    "attacker but no published count is left beside it to withhold; check its relations")
-            picks.append(best)
-            picked_components.add(component_of[u])
-            picked_rows.update(csc_rows(rel_csc, best).tolist())
+            comp = comps[component_of[u]]
+            chosen: list[int] = []
+            for side in ("lo", "hi"):
+                if (side == "lo" and bounds.at[cid, "lo"] > low) or (side == "hi" and bounds.at[cid, "hi"] < high):
+                    grown = full.copy()
+                    grown[picks + chosen] = True
+                    for hops in (1, 2, 3):
+                        found = repair.picks(grown, u, side, hops)
+                        if found:
+                            chosen += [c for c in found if c not in chosen]
+                            break
+            if not chosen:  # no nearby movement helps in the relaxation: the cheapest neighbour
+                own_rows = set(csc_rows(rel_csc, u).tolist())
+                near_rows = set()
+                for c in comp:
+                    if full[c]:
+                        near_rows.update(csc_rows(rel_csc, int(c)).tolist())
+                best = _cheapest(_members(rel_csr, near_rows | own_rows), full, pickable, county, raw, attacker.ids,
+                                 picks, incidence)
+                if best is not None:
+                    chosen = [best]
+            picks += [c for c in chosen if c not in picks]
+        if not picks:
+            row = cells.iloc[attacker.pos[sorted(unsafe)[0]]]
+            raise RuntimeError(
+                f"cell {row['table']}|{row['area']}|{row['row']}|{row['column']} can be narrowed by an "
+                "attacker but no published count is left beside it to withhold; check its relations")
         for c in picks:
             hidden[c] = True
             why[c] = "secondary"

@@ -185,3 +185,82 @@ def test_victims_who_were_also_suspects_match_a_per_person_set_count(demo):
             both = sum({"victim", "suspect"} <= r for r in roles.values())
             assert _value(cells, "people.links", area, row, "of") == victims
             assert _value(cells, "people.links", area, row, "count") == both
+
+
+# --------------------------------------------------------------------------- tables/ (wire)
+
+
+def test_people_windows_look_people_up_county_wide(demo):
+    """people.windows by hand: victims of the area's SV this year who were SV suspects anywhere in the
+    county this year; suspects of the area's SV named on a domestic-abuse crime anywhere in the
+    county in the five years before."""
+    from sna_lib.measures.classify import serious_violence_ids
+
+    ds, cells, _, _ = demo
+    year = int(ds.config.reporting_year)
+    assert int(ds.config.people.overlap_years) == 1 and not ds.config.people.da_link_include_reporting_year
+    persons = ds.persons.astype({"crime_id": str, "person_id": str})
+    county_sv = set(serious_violence_ids(ds, "partnership", year=year))
+    county_suspects = set(persons.loc[persons["crime_id"].isin(county_sv) & (persons["role"] == "suspect"),
+                                      "person_id"])
+    years = pd.to_datetime(ds.crimes["date"]).dt.year
+    da_ids = set(ds.crimes.loc[ds.crimes["domestic_abuse"].fillna(False).astype(bool)
+                               & (years >= year - 5) & (years <= year - 1), "crime_id"].astype(str))
+    da_people = set(persons.loc[persons["crime_id"].isin(da_ids), "person_id"])
+    for area in _areas(ds):
+        crimes, _ = _area_records(ds, area)
+        ids = set(serious_violence_ids(crimes, "partnership", year=year))
+        linked = persons[persons["crime_id"].isin(ids)]
+        victims = set(linked.loc[linked["role"] == "victim", "person_id"])
+        suspects = set(linked.loc[linked["role"] == "suspect", "person_id"])
+        assert _value(cells, "people.windows", area, "overlap", "of") == len(victims)
+        assert _value(cells, "people.windows", area, "overlap", "count") == len(victims & county_suspects)
+        assert _value(cells, "people.windows", area, "domestic_abuse", "of") == len(suspects)
+        assert _value(cells, "people.windows", area, "domestic_abuse", "count") == len(suspects & da_people)
+    pct = _value(cells, "people.windows", COUNTY, "overlap", "pct")
+    assert pct == pytest.approx(100 * _value(cells, "people.windows", COUNTY, "overlap", "count")
+                                / _value(cells, "people.windows", COUNTY, "overlap", "of"))
+
+
+def test_monthly_counts_add_up_to_the_year_and_match_a_count_by_month(demo):
+    from sna_lib.measures.classify import serious_violence_ids
+
+    ds, cells, relations, _ = demo
+    year = int(ds.config.reporting_year)
+    for area in _areas(ds):
+        crimes, _ = _area_records(ds, area)
+        ids = set(serious_violence_ids(crimes, "partnership"))
+        sv = crimes[crimes["crime_id"].astype(str).isin(ids)]
+        by_month = pd.to_datetime(sv["date"]).dt.strftime("%Y-%m").value_counts()
+        months = [f"{year}-{m:02d}" for m in range(1, 13)]
+        got = [_value(cells, "sv.monthly", area, m, "offences") for m in months]
+        assert got == [float(by_month.get(m, 0)) for m in months], area
+        assert sum(got) == _value(cells, "sv.annual", area, year, "partnership")
+    # the year total is declared as the sum of its months (an attacker may use it)
+    from sna_lib.publication.cells import cell_id
+
+    total = cell_id("sv.annual", COUNTY, year, "partnership")
+    parts = {cell_id("sv.monthly", COUNTY, f"{year}-{m:02d}", "offences") for m in range(1, 13)}
+    assert any(t == total and set(p) == parts for t, p in zip(relations["total"], relations["parts"]))
+
+
+def test_harm_impact_exact_equivalent_and_holm_cells(demo):
+    from sna_lib.measures.harm import harm_equivalent_exact
+
+    ds, cells, _, provenance = demo
+    for area in _areas(ds):
+        ratio = _value(cells, "sv.headline", area, "reporting_year", "harm_ratio")
+        for row in ("offences", "suspects", "victims"):
+            n = _value(cells, "sv.harm_impact", area, row, "number")
+            exact = _value(cells, "sv.harm_impact", area, row, "equivalent_exact")
+            if not math.isnan(ratio):
+                assert exact == harm_equivalent_exact(int(n), ratio) == round(n * ratio)
+    assert "weights" in provenance["text"]["sv.harm"]
+    # Holm: the adjusted p-value is never below the raw one, and derives from every count of the family
+    km = cells[(cells["table"] == "measures.key") & (cells["area"] == COUNTY)]
+    counts = set(km.loc[km["column"].isin(["before", "after"]), "cell_id"])
+    for _, c in km[km["column"] == "p_value_holm"].iterrows():
+        raw = _value(cells, "measures.key", COUNTY, c["row"], "p_value")
+        if not math.isnan(c["value"]):
+            assert c["value"] >= raw - 1e-12
+        assert set(c["derives_from"]) == counts

@@ -33,38 +33,26 @@ __all__ = [
     "context_row",
     "change_withheld",
     "people_repeats_for",
-    "sv_groups_for",
     "context_volumes",
     "context_shares",
-    "key_measures_for",
     "year_on_year_for",
     "annual_counts_for",
     "withheld_note",
-    "mask_text",
     "key_measure_row",
     "significance_text",
     "year_on_year",
-    "harm_impact_table",
     "context_table",
     "sv_csp_masks",
     "csp_count_mask",
     "publish_csp_table",
     "sv_year_withheld",
-    "row_mask",
     "published_numbers",
     "trend_withheld",
-    "profile_table",
-    "profile_chart_data",
     "age_profile_sentence",
     "age_feature_marks",
-    "age_profile_frame",
-    "single_years_withheld",
-    "age_band_table",
     "people_repeats_table",
     "publish_people_table",
-    "origin_table",
     "publish_key_measures",
-    "key_measure_table",
     "annual_counts",
     "trend_alt_text",
     "comparator_series",
@@ -88,7 +76,6 @@ __all__ = [
     "moran_sentence",
     "survey_themes",
     "survey_alt_text",
-    "area_profile",
 ]
 
 #: Captions of the key-measure tables (reference SNA section 8).
@@ -319,16 +306,6 @@ def people_repeats_for(crimes: pd.DataFrame, persons: pd.DataFrame, year: int) -
     return people_repeats_table(persons, crimes, year)
 
 
-def sv_groups_for(crimes: pd.DataFrame, year: int, groups: Sequence[str], definition: str = "partnership") -> pd.DataFrame:
-    """Serious-violence offences in ``year`` for a fixed list of offence groups (zeros kept), so that
-    every area's table has the same rows (builder for :func:`tables_by_area`)."""
-    from sna_lib.book.sv_overview import sv_by_group
-
-    counts = sv_by_group(crimes, year, definition).set_index("offence_group")["offences"]
-    return pd.DataFrame({"offence_group": list(groups),
-                         "offences": [int(counts.get(g, 0)) for g in groups]})
-
-
 def context_volumes(crimes: pd.DataFrame, year: int) -> pd.DataFrame:
     """:func:`context_table` of ``context.crime_volumes`` for ``year`` (builder for :func:`tables_by_area`)."""
     from sna_lib.measures import context
@@ -343,14 +320,6 @@ def context_shares(crimes: pd.DataFrame, year: int, persons: pd.DataFrame) -> pd
     return context_table(context.crime_shares(crimes_in_year(crimes, year), persons))
 
 
-def key_measures_for(crimes: pd.DataFrame, config: Any) -> pd.DataFrame:
-    """``measures.key_measures`` without hospital data (builder for :func:`tables_by_area`; CSP books
-    have no hospital rows, and the county's hospital rows are county-level figures)."""
-    from sna_lib.measures.key_measures import key_measures
-
-    return key_measures(crimes, None, config)
-
-
 def year_on_year_for(crimes: pd.DataFrame, config: Any, year: int, definition: str = "partnership") -> pd.DataFrame:
     """:func:`year_on_year` of one definition's annual counts (builder for :func:`tables_by_area`)."""
     return year_on_year(annual_counts(crimes, config, [definition]), year)
@@ -359,19 +328,6 @@ def year_on_year_for(crimes: pd.DataFrame, config: Any, year: int, definition: s
 def annual_counts_for(crimes: pd.DataFrame, config: Any, definitions: Sequence[str]) -> pd.DataFrame:
     """:func:`annual_counts` with the year as the index (builder for :func:`tables_by_area`)."""
     return annual_counts(crimes, config, definitions).set_index("Year")
-
-
-def mask_text(text: str, hidden: bool, config: Any = None) -> str:
-    """``text``, or the suppression marker when ``hidden`` (a figure withheld by a cross-page pattern).
-
-    Examples
-    --------
-    >>> mask_text("1,234", False), mask_text("1,234", True)
-    ('1,234', '[c]')
-    """
-    from sna_lib.publication import disclosure
-
-    return disclosure.Suppressed(disclosure.disclosure_rules(config).marker) if hidden else text
 
 
 def _format_rate(value: Any, decimals: int) -> str:
@@ -482,52 +438,6 @@ def age_profile_sentence(features, who: str = "suspects") -> str:
     return text + "."
 
 
-def single_years_withheld(profiles: Mapping[str, Any], *, area_level: str, config: Any = None) -> bool:
-    """Whether any single-year count of these age profiles would be withheld at ``area_level``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from types import SimpleNamespace as NS
-    >>> p = {"suspect": NS(counts=pd.Series([3, 12], index=[15, 16]))}
-    >>> single_years_withheld(p, area_level="csp"), single_years_withheld(p, area_level="county")
-    (True, False)
-    """
-    from sna_lib.publication.disclosure import disclosure_rules
-
-    rules = disclosure_rules(config)
-    if not rules.applies(area_level):
-        return False
-    return any(rules.is_small(int(n)) for prof in profiles.values() for n in prof.counts.to_numpy())
-
-
-def age_band_table(profiles: Mapping[str, Any], *, config: Any = None) -> pd.DataFrame:
-    """Disclosure-safe age bands per role (``Role, Age band, People``; see ``people.age_bands``).
-
-    Each role's bands hold at least ``suppress_max + 1`` people.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from types import SimpleNamespace as NS
-    >>> p = {"suspect": NS(counts=pd.Series([3, 9, 2, 2, 5], index=range(14, 19)))}
-    >>> age_band_table(p).values.tolist()
-    [['Suspects', 'up to 15', 12], ['Suspects', '16+', 9]]
-    """
-    from sna_lib.publication.disclosure import disclosure_rules
-    from sna_lib.measures.people import age_bands
-
-    size = disclosure_rules(config).suppress_max + 1
-    parts = []
-    for role, prof in profiles.items():
-        bands = age_bands(prof.counts, size)
-        parts.append(pd.DataFrame({"Role": f"{role.capitalize()}s", "Age band": bands["band"].astype(str),
-                                   "People": bands["count"].astype("int64")}))
-    if not parts:
-        return pd.DataFrame({"Role": [], "Age band": [], "People": []})
-    return pd.concat(parts, ignore_index=True)
-
-
 def age_feature_marks(features) -> dict[str, int]:
     """Ages to mark on the age chart: ``{"incline": 12, "peak": 15, "plateau": 23}`` (those found).
 
@@ -545,28 +455,6 @@ def age_feature_marks(features) -> dict[str, int]:
     if features.plateau_start is not None:
         marks["plateau"] = int(features.plateau_start)
     return marks
-
-
-def age_profile_frame(profiles: Mapping[str, Any]) -> pd.DataFrame:
-    """Side-by-side single-year age counts: ``Age`` and one column per role (``Suspects``, ``Victims``).
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace as NS
-    >>> f = age_profile_frame({"suspect": NS(counts=pd.Series([2, 3], index=[15, 16])),
-    ...                        "victim": NS(counts=pd.Series([1], index=[17]))})
-    >>> f.values.tolist()
-    [[15, 2, 0], [16, 3, 0], [17, 0, 1]]
-    """
-    columns = {f"{role.capitalize()}s": p.counts for role, p in profiles.items()}
-    ages = sorted({int(a) for s in columns.values() for a in s.index})
-    if not ages:
-        return pd.DataFrame({"Age": pd.Series(dtype="int64"), **{k: pd.Series(dtype="int64") for k in columns}})
-    index = range(ages[0], ages[-1] + 1)
-    out = pd.DataFrame({"Age": list(index)})
-    for name, series in columns.items():
-        out[name] = series.reindex(index, fill_value=0).to_numpy(dtype="int64")
-    return out
 
 
 def people_repeats_table(persons: pd.DataFrame, crimes: pd.DataFrame, year: int,
@@ -608,23 +496,6 @@ def publish_people_table(table: pd.DataFrame, *, area_level: str, config: Any = 
     counts = ["Records", "People", "Repeat people", "Involved in previous five years"]
     return publish_table(table, counts, area_level=area_level, config=config, assume_published_totals=False,
                          also_withhold=also_withhold)
-
-
-def origin_table(origins: pd.DataFrame) -> pd.DataFrame:
-    """Page version of ``people.origin_profile``: where suspects live, in or outside the county.
-
-    Examples
-    --------
-    >>> o = pd.DataFrame({"origin_area": ["North", "London"], "place": ["in county", "outside county"],
-    ...                   "people": [9, 3], "share": [0.75, 0.25]})
-    >>> origin_table(o).columns.tolist()
-    ['Home area', 'In or outside the county', 'Suspects']
-    """
-    return pd.DataFrame({
-        "Home area": origins["origin_area"].astype(str).to_numpy(),
-        "In or outside the county": origins["place"].astype(str).to_numpy(),
-        "Suspects": origins["people"].to_numpy(dtype="int64"),
-    })
 
 
 # --------------------------------------------------------------------------- key measures
@@ -703,20 +574,6 @@ def _yes_no(label: str) -> str:
     if label.startswith("significant"):
         return "Yes" + label[len("significant"):]
     return label
-
-
-def key_measure_table(published: pd.DataFrame, letter: str) -> pd.DataFrame:
-    """Rows of one table (``"A"`` … ``"E"``) from :func:`publish_key_measures`, page columns only.
-
-    The ``Note`` column is kept only when a row has a note.
-    """
-    rows = published[(published["Table"] == letter).to_numpy(dtype=bool)]
-    columns = ["Measure", "Period before", "Before", "Period after", "After", "% change", "Significant change?"]
-    if "After Holm adjustment" in rows and (rows["After Holm adjustment"] != "–").any():
-        columns.append("After Holm adjustment")
-    if (rows["Note"] != "").any():
-        columns.append("Note")
-    return rows[columns].reset_index(drop=True)
 
 
 def year_on_year(series: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -891,105 +748,6 @@ def trend_withheld(tables: Mapping[str, pd.DataFrame], area: str, year: int, sv_
     if area in set(sv_before) and (year - 1) in own.index:
         mask.loc[year - 1, partnership] = True
     return mask
-
-
-def row_mask(table: pd.DataFrame, column: str, rows: Iterable[int], withhold: bool) -> pd.DataFrame:
-    """A bool mask over ``table`` withholding ``column`` in the given row positions when ``withhold``.
-
-    Examples
-    --------
-    >>> row_mask(pd.DataFrame({"n": [1, 2, 3]}), "n", [2], True)["n"].tolist()
-    [False, False, True]
-    """
-    mask = pd.DataFrame(False, index=table.index, columns=[column])
-    if withhold:
-        for position in rows:
-            mask.iloc[position, 0] = True
-    return mask
-
-
-def profile_table(profile: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
-    """Page table for :func:`area_profile` with CSP-level disclosure control.
-
-    The CSP's rate and rank are withheld wherever its count is; the county rate is published.
-    """
-    table = pd.DataFrame({
-        "Year": profile["year"].astype(str).to_numpy(),
-        "Offences": profile["offences"].astype("int64").to_numpy(),
-        "Per 1,000 residents": profile["rate_per_1000"].round(2).to_numpy(),
-        "County per 1,000 residents": profile["county_rate_per_1000"].round(2).to_numpy(),
-        "Rank among CSPs": profile["rank"].to_numpy(),
-    })
-    out = publish_table(table, ["Offences"], {"Per 1,000 residents": "Offences", "Rank among CSPs": "Offences"},
-                        area_level="csp", config=config, assume_published_totals=False, decimals=2)
-    from sna_lib.publication import disclosure
-
-    hidden = _profile_withheld(profile, config)
-    marker = disclosure.Suppressed(disclosure.disclosure_rules(config).marker)
-    for column in ("Offences", "Per 1,000 residents", "Rank among CSPs"):
-        out[column] = pd.Series([marker if h else v for v, h in zip(out[column].tolist(), hidden)],
-                                index=out.index, dtype=object)
-    return out
-
-
-def _profile_withheld(profile: pd.DataFrame, config: Any) -> np.ndarray:
-    """Years whose CSP count is withheld: small, or hidden so that the county figure minus the
-    other CSPs' profiles cannot reveal another CSP's withheld count (``withheld_across_csps``)."""
-    from sna_lib.publication import disclosure
-
-    mask = disclosure.suppression_mask(profile, ["offences"], area_level="csp", config=config,
-                                       assume_published_totals=False)["offences"].to_numpy(dtype=bool)
-    if "withheld_across_csps" in profile.columns:
-        mask = mask | profile["withheld_across_csps"].to_numpy(dtype=bool)
-    return mask
-
-
-def profile_chart_data(profile: pd.DataFrame, *, config: Any = None) -> pd.DataFrame:
-    """Numbers safe to plot for :func:`area_profile`: the CSP rate is ``<NA>`` where its count is withheld.
-
-    Uses the same suppression pattern as :func:`profile_table`.
-
-    Examples
-    --------
-    >>> p = pd.DataFrame({"year": [2022, 2023], "offences": [3, 40], "rate_per_1000": [0.3, 4.0],
-    ...                   "county_rate_per_1000": [1.0, 1.1], "rank": [5, 1]})
-    >>> profile_chart_data(p)["rate_per_1000"].tolist()
-    [<NA>, 4.0]
-    """
-    mask = _profile_withheld(profile, config)
-    rate = pd.array([pd.NA if h else float(v) for v, h in zip(profile["rate_per_1000"].tolist(), mask)],
-                    dtype="Float64")
-    return pd.DataFrame({"year": profile["year"].astype("int64").to_numpy(), "rate_per_1000": rate,
-                         "county_rate_per_1000": profile["county_rate_per_1000"].astype("float64").to_numpy()})
-
-
-def harm_impact_table(impact) -> pd.DataFrame:
-    """The reference SNA's harm panel (section 5) from ``harm.harm_impact``: numbers and CCHI-weighted equivalents.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace as NS
-    >>> t = harm_impact_table(NS(offences=1100, offences_equivalent=14300, unique_suspects=626,
-    ...                          suspects_equivalent=8138, unique_victims=947, victims_equivalent=12311,
-    ...                          offences_equivalent_exact=14315, suspects_equivalent_exact=8147,
-    ...                          victims_equivalent_exact=12324))
-    >>> t.values.tolist()[1]
-    ['Unique suspects', 626, 8147, 8138]
-    """
-    def eq(value):
-        return pd.NA if value is None else int(value)
-
-    def exact(name):
-        return eq(getattr(impact, name, None))
-
-    return pd.DataFrame({
-        "Group": ["Serious violence offences", "Unique suspects", "Unique victims"],
-        "Number": [int(impact.offences), int(impact.unique_suspects), int(impact.unique_victims)],
-        "Harm-weighted equivalent": pd.array([exact("offences_equivalent_exact"), exact("suspects_equivalent_exact"),
-                                              exact("victims_equivalent_exact")], dtype="Int64"),
-        "At the rounded ratio": pd.array([eq(impact.offences_equivalent), eq(impact.suspects_equivalent),
-                                          eq(impact.victims_equivalent)], dtype="Int64"),
-    })
 
 
 # --------------------------------------------------------------------------- trends
@@ -1476,34 +1234,3 @@ def survey_alt_text(chart: pd.DataFrame, year: str) -> str:
 # --------------------------------------------------------------------------- area profile
 
 
-def area_profile(dataset, area: str, *, definition: str = "partnership") -> pd.DataFrame:
-    """Serious violence per 1,000 residents by year for one CSP and the county, with the CSP's rank.
-
-    Built from :func:`sna_lib.index.place.csp_breakdown` for each calendar year with population
-    data; columns ``year, offences, rate_per_1000, county_rate_per_1000, rank`` and
-    ``withheld_across_csps`` (the count must be withheld so that county minus the other CSPs'
-    profiles cannot reveal a withheld one; :func:`profile_table` honours it).
-    """
-    from sna_lib.measures.classify import serious_violence_ids
-    from sna_lib.publication.disclosure import suppression_mask
-    from sna_lib.index.place import csp_breakdown
-
-    config = dataset.config
-    ids = serious_violence_ids(dataset, definition)
-    pop_years = set(int(y) for y in dataset.population["year"].unique())
-    rows = []
-    for year in range(int(config.first_year), int(config.reporting_year) + 1):
-        if year not in pop_years:
-            continue
-        b = csp_breakdown(dataset.crimes, ids, dataset.geography, dataset.population, years=[year])
-        county_rate = 1000 * b["crimes"].sum() / b["population"].sum() if b["population"].sum() else np.nan
-        # every CSP's profile is published beside the county figure: secondary suppression across CSPs
-        counts = pd.DataFrame({"crimes": [int(v) for v in b["crimes"].tolist()] + [int(b["crimes"].sum())]},
-                              index=[*map(str, b.index), "\0county"])
-        across = suppression_mask(counts, ["crimes"], area_level="csp", config=config, total_row="\0county",
-                                  assume_published_totals=False, total_published=True)
-        rows.append({"year": year, "offences": int(b.loc[area, "crimes"]),
-                     "rate_per_1000": float(b.loc[area, "rate_per_1000"]),
-                     "county_rate_per_1000": float(county_rate), "rank": int(b.loc[area, "rank_rate"]),
-                     "withheld_across_csps": bool(across.loc[str(area), "crimes"])})
-    return pd.DataFrame(rows)

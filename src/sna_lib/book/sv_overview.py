@@ -16,15 +16,12 @@ from sna_lib.reference import offences
 __all__ = [
     "area_crimes",
     "definition_table",
-    "definitions_comparison",
     "sv_by_group",
     "harm_comparison",
-    "lsoa_rates",
     "population_in",
     "harm_table",
     "headline",
     "published_by_group",
-    "published_lsoa_rates",
     "by_group_alt",
 ]
 
@@ -77,25 +74,6 @@ def definition_table(definition: str = "partnership") -> pd.DataFrame:
         ("Domestic abuse", "excluded" if d.exclude_domestic_abuse else "included"),
     ]
     return pd.DataFrame(rows, columns=["Rule", "Value"]).astype("string")
-
-
-def definitions_comparison(crimes: pd.DataFrame, year: int, definitions) -> pd.DataFrame:
-    """Offences in ``year`` meeting each definition: ``definition``, ``offences``.
-
-    Examples
-    --------
-    >>> c = pd.DataFrame({"crime_id": ["a", "b"], "offence_code": ["1", "1"],
-    ...                   "date": pd.to_datetime(["2023-01-01", "2023-02-01"]),
-    ...                   "domestic_abuse": [False, True]})
-    >>> definitions_comparison(c, 2023, ["non_domestic_homicide"])["offences"].tolist()
-    [1]
-    """
-    in_year = _in_year(crimes, year)
-    rows = []
-    for entry in definitions:
-        d = load_definition(entry)
-        rows.append((d.name, int(qualifying_mask(in_year, d).sum())))
-    return pd.DataFrame(rows, columns=["definition", "offences"]).astype({"definition": "string"})
 
 
 def sv_by_group(crimes: pd.DataFrame, year: int, definition: str = "partnership") -> pd.DataFrame:
@@ -182,29 +160,6 @@ def population_in(population: pd.DataFrame, year: int) -> pd.Series:
     return rows.groupby("lsoa_code", sort=True)["population"].sum()
 
 
-def lsoa_rates(dataset, area: str, year: int, *, years: int = 5, definition: str = "partnership"):
-    """Serious-violence offences per 1,000 residents per year, by LSOA, over the last ``years`` years.
-
-    Returns a GeoDataFrame (the area's LSOAs, every one even with zero offences) with
-    ``lsoa_code, lsoa_name, area, offences, population, rate_per_1000, geometry``. Offences are
-    the total over ``year - years + 1`` … ``year``; the rate is the annual average per 1,000
-    residents (population of ``year``).
-    """
-    geo = dataset.geography
-    if area != "county":
-        geo = geo[geo["area"] == area]
-    crimes = dataset.crimes
-    window = crimes[(crimes["date"].dt.year > year - years) & (crimes["date"].dt.year <= year)]
-    sv = window[qualifying_mask(window, definition)]
-    counts = sv["lsoa_code"].value_counts()
-    out = geo[["lsoa_code", "lsoa_name", "area", "geometry"]].copy()
-    out["offences"] = out["lsoa_code"].map(counts).fillna(0).astype("int64")
-    out["population"] = out["lsoa_code"].map(population_in(dataset.population, year)).fillna(0).astype("int64")
-    pop = out["population"].where(out["population"] > 0)
-    out["rate_per_1000"] = (1000 * out["offences"] / years / pop).astype("float64")
-    return out.reset_index(drop=True)
-
-
 def harm_table(harm: pd.DataFrame, *, area_level: str, config=None) -> pd.DataFrame:
     """Publication text for :func:`harm_comparison`: counts through disclosure, harm rounded.
 
@@ -283,23 +238,6 @@ def published_by_group(crimes: pd.DataFrame, year: int, *, area_level: str, conf
     chart = numeric.dropna(subset=["offences"]).astype({"offences": "int64"}).reset_index(drop=True)
     text = suppress_counts(groups, ["offences"], area_level=area_level, config=config)
     return chart, text
-
-
-def published_lsoa_rates(dataset, area: str, year: int, *, years: int = 5, definition: str = "partnership"):
-    """:func:`lsoa_rates` with rates withheld where the LSOA count is small (LSOA-level rules).
-
-    ``rate_per_1000`` becomes ``Float64`` with ``<NA>`` where withheld (primary or secondary
-    suppression of ``offences``); ``offences`` and ``population`` are dropped so that only the
-    publishable rate leaves this function.
-    """
-    from sna_lib.publication.disclosure import suppress_rates
-
-    rates = lsoa_rates(dataset, area, year, years=years, definition=definition)
-    safe = suppress_rates(pd.DataFrame(rates.drop(columns="geometry")), ["rate_per_1000"], ["offences"],
-                          area_level="lsoa", config=dataset.config, output="numeric")
-    out = rates[["lsoa_code", "lsoa_name", "area", "geometry"]].copy()
-    out["rate_per_1000"] = safe["rate_per_1000"].to_numpy()
-    return out
 
 
 def by_group_alt(chart: pd.DataFrame, year: int) -> str:

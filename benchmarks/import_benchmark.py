@@ -43,7 +43,7 @@ def main() -> int:
 
     import pandas as pd
 
-    from sna_lib.importers.police_uk import import_police_uk
+    from sna_lib.data.importers.police_uk import import_police_uk
 
     root = Path(args.shared) / "data" / "open"
     if not root.is_dir():

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import resource
 import time
 
 
@@ -21,6 +23,8 @@ def main() -> None:
     parser.add_argument("data_dir")
     parser.add_argument("--control", action="store_true", help="also time disclosure control over every cell")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the per-area baseline (national scale: it alone takes hours)")
     args = parser.parse_args()
 
     from sna_lib.data.dataset import load_dataset
@@ -40,20 +44,23 @@ def main() -> None:
             times.append(time.perf_counter() - t0)
         return min(times), out
 
-    baseline_s, _ = best(lambda: [compute_figures(dataset, a) for a in areas])
+    baseline_s = math.nan if args.no_baseline else best(lambda: [compute_figures(dataset, a) for a in areas])[0]
     compute_s, (cells, relations, _) = best(lambda: publication_cells(dataset))
     result = {"data": args.data_dir, "areas": len(areas), "crimes": int(len(dataset.crimes)),
               "cells": int(len(cells)), "relations": int(len(relations)), "load_s": round(load_s, 2),
               "baseline_per_area_figures_s": round(baseline_s, 2), "compute_s": round(compute_s, 2),
               "compute_vs_baseline": round(compute_s / baseline_s, 3)}
+    result["lsoas"] = int(len(dataset.geography))
     if args.control:
         from sna_lib.publication.disclosure import disclosure_rules
         from sna_lib.publication.control import control
 
         t0 = time.perf_counter()
-        control(cells, relations, disclosure_rules(dataset.config))
+        controlled = control(cells, relations, disclosure_rules(dataset.config))
         result["control_s"] = round(time.perf_counter() - t0, 2)
         result["stage_s"] = round(compute_s + result["control_s"], 2)
+        result["withheld"] = int((~controlled["published"]).sum())
+    result["peak_rss_gb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2)
     print(json.dumps(result, indent=1))
 
 

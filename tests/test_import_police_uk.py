@@ -16,8 +16,8 @@ import open_fixtures as fx
 from sna_lib.cli import main
 from sna_lib.data.dataset import load_dataset
 from sna_lib.errors import DataValidationError
-from sna_lib.importers.nonresidential import flag_non_residential
-from sna_lib.importers.police_uk import import_police_uk
+from sna_lib.data.importers.nonresidential import flag_non_residential
+from sna_lib.data.importers.police_uk import import_police_uk
 from sna_lib.data.validate import validate_dir
 
 

@@ -62,7 +62,8 @@ def test_missing_parts_one_sentence_each():
     ds = SimpleNamespace(crimes=pd.DataFrame({"category": ["robbery"]}), persons=pd.DataFrame(),
                          config=SimpleNamespace(data_level="open"))
     text = osec.missing_parts(ds, "people", "harm", "proxy_serious_violence")
-    assert text.count("*Not computed:*") == 2 and "offence code" in text
+    assert text.count("Not computed:") == 2 and "offence code" in text
+    assert "*" not in text                       # plain text: show_note escapes Markdown, stars would show
 
 
 # --------------------------------------------------------------------------- real Essex data
@@ -70,7 +71,7 @@ def test_missing_parts_one_sentence_each():
 @pytest.fixture(scope="module")
 def essex_books(open_data_dir, tmp_path_factory):
     from sna_lib.book.pipeline import build_book
-    from sna_lib.importers.police_uk import import_police_uk
+    from sna_lib.data.importers.police_uk import import_police_uk
 
     root = tmp_path_factory.mktemp("openbook")
     data = root / "essex-open"
@@ -163,6 +164,26 @@ def test_place_page_shows_the_airport_as_non_residential(essex_books):
     county, _ = essex_books
     text = _page(Path(county.published["county"]), "07_place")
     assert "E01022090" in text and "Airport/Airfield" in text
+
+
+def test_place_page_names_the_configured_hotspot_test(essex_books):
+    for result, area in zip(essex_books, ("county", "Uttlesford")):
+        text = _page(Path(result.published[area]), "07_place")
+        assert "conditional permutation test, 999 permutations, seed 12345" in text
+        assert "normal approximation" not in text
+
+
+def test_harm_page_shows_category_mean_harm_by_hand(essex_books, raw_rows):
+    # weights by hand: robbery = 34A and 34B both 365 days in reference/offences.csv (any mix -> 365)
+    county, _ = essex_books
+    html_dir = Path(county.published["county"])
+    text = _page(html_dir, "03_what_is_sv")
+    assert "category-mean harm (estimate)" in text.lower()
+    assert "not the Cambridge Crime Harm Index" in text
+    table = pd.read_csv(next(html_dir.rglob("*harm.csv")), dtype=str).set_index("Category")
+    robbery = int((raw_rows["Crime type"] == "Robbery").sum())
+    assert table.loc["Robbery", "Weight (days)"] == "365.0"
+    assert int(table.loc["Robbery", "Category-mean harm (days)"].replace(",", "")) == robbery * 365
 
 
 def test_open_level_reads_the_open_variant_of_a_page(tmp_path):

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from sna_lib.data.dataset import load_dataset
-from sna_lib.importers.lookup import CspLookup, lsoa_lads
-from sna_lib.importers.police_uk import force_lsoas, import_police_uk
+from sna_lib.data.importers.lookup import CspLookup, lsoa_lads
+from sna_lib.data.importers.police_uk import force_lsoas, import_police_uk
 from sna_lib.data.periods import Coverage, label_period
 from sna_lib.data.validate import validate_dir
 

@@ -10,6 +10,7 @@ import hashlib
 import re
 
 import geopandas as gpd
+import shapely
 import numpy as np
 import pandas as pd
 import pytest
@@ -389,3 +390,19 @@ def test_new_hotspots_are_planted_in_the_last_year_only():
     assert set(np.flatnonzero(jump > 0)) == set(lat.new_hotspots)
     assert np.allclose(lat.sv_z(before), lat.z[-2])
     assert re.match(r"X01", geo.frame["lsoa_code"].iloc[0])
+
+
+def test_a_national_scale_demo_county_stays_on_the_british_national_grid():
+    """--scale 30 (33,000 LSOAs) used to spill 180 km east of the grid's extent and fail validation."""
+    import numpy as np
+
+    from sna_lib.synthetic.geography import county_outline
+    from sna_lib.synthetic.profile import Scaled, load_profile
+
+    profile = load_profile()
+    small = county_outline(np.random.default_rng(0), profile, Scaled.from_profile(profile, 1))
+    big = county_outline(np.random.default_rng(0), profile, Scaled.from_profile(profile, 30))
+    x0, y0, x1, y1 = big.bounds
+    assert 0 <= x0 and x1 <= 688_806 and 0 <= y0 and y1 <= 1_256_616  # validate's EPSG:27700 extent
+    assert big.area > 25 * small.area
+    assert small.centroid.distance(shapely.Point(575_000, 215_000)) < 5_000  # scale 1 not moved

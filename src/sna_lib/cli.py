@@ -67,7 +67,7 @@ def _period_options(p: argparse.ArgumentParser) -> None:
                         "(default: config.yaml rolling_end)")
 
 def _cmd_import_police_uk(args: argparse.Namespace) -> int:
-    from sna_lib.importers.police_uk import import_police_uk
+    from sna_lib.data.importers.police_uk import import_police_uk
 
     result = import_police_uk(
         Path(args.out), street=args.street, boundaries=args.boundaries, lookups=args.lookup,

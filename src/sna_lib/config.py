@@ -143,9 +143,13 @@ class People(_MapLike):
 @dataclass(frozen=True, eq=True)
 class Harm(_MapLike):
     """Harm weights: ``cchi_workbook`` is the official CCHI ``.xlsx`` a user downloaded (path,
-    relative to the data folder); empty = the shipped sna-book estimates."""
+    relative to the data folder); empty = the shipped sna-book estimates. ``offence_counts``
+    (open-data level): a CSV ``offence_code,count`` of recorded offences per Home Office code
+    (e.g. from the Home Office police recorded crime tables) weighting the category-mean harm;
+    empty = sna-book's modelled offence mix."""
 
     cchi_workbook: Path | None = None
+    offence_counts: Path | None = None
 
 
 @dataclass(frozen=True, eq=True)
@@ -805,21 +809,29 @@ def _people_section(raw: Mapping[str, Any], out: _Collector) -> People:
 
 def _harm_section(raw: Mapping[str, Any], data_dir: Path, out: _Collector) -> Harm:
     sec = _section(raw, "harm", out)
-    _unknown_keys(sec, {"cchi_workbook"}, "harm.", out)
-    value = sec.get("cchi_workbook")
+    _unknown_keys(sec, {"cchi_workbook", "offence_counts"}, "harm.", out)
+    return Harm(cchi_workbook=_harm_file(sec, "cchi_workbook", ".xlsx", "the CCHI .xlsx file", "an .xlsx workbook",
+                                         data_dir, out),
+                offence_counts=_harm_file(sec, "offence_counts", ".csv", "a CSV of offence counts", "a .csv file",
+                                          data_dir, out))
+
+
+def _harm_file(sec: Mapping[str, Any], key: str, suffix: str, what: str, kind: str, data_dir: Path,
+               out: _Collector) -> Path | None:
+    value = sec.get(key)
     if value is None or value == "":
-        return Harm()
+        return None
     if not isinstance(value, str):
-        out.add("harm.cchi_workbook", f"must be the path of the CCHI .xlsx file, got {value!r}")
-        return Harm()
+        out.add(f"harm.{key}", f"must be the path of {what}, got {value!r}")
+        return None
     path = Path(value) if Path(value).is_absolute() else (data_dir / value)
-    if path.suffix.lower() != ".xlsx":
-        out.add("harm.cchi_workbook", f"must name an .xlsx workbook, got {value!r}")
-        return Harm()
+    if path.suffix.lower() != suffix:
+        out.add(f"harm.{key}", f"must name {kind}, got {value!r}")
+        return None
     if not path.is_file():
-        out.add("harm.cchi_workbook", f"file not found: {value!r} (looked in {data_dir})")
-        return Harm()
-    return Harm(cchi_workbook=path.resolve())
+        out.add(f"harm.{key}", f"file not found: {value!r} (looked in {data_dir})")
+        return None
+    return path.resolve()
 
 
 def load_config(data_dir: Path | str) -> Config:
@@ -875,9 +887,10 @@ def load_config(data_dir: Path | str) -> Config:
 
 def contract_entries(config: Config) -> list[str]:
     """Files inside the data folder that ``config.yaml`` names (definition YAMLs, the CCHI
-    workbook): with the tables and ``config.yaml`` they are the only files read, copied or named."""
+    workbook, the offence counts): with the tables and ``config.yaml`` they are the only files read, copied or named."""
     entries = [str(d) for d in config.definitions]
-    workbook = getattr(getattr(config, "harm", None), "cchi_workbook", None)
-    if workbook:
-        entries.append(str(workbook))
+    for key in ("cchi_workbook", "offence_counts"):
+        path = getattr(getattr(config, "harm", None), key, None)
+        if path:
+            entries.append(str(path))
     return entries

@@ -171,19 +171,70 @@ def lsoa_counts(crimes: pd.DataFrame, codes: pd.Index) -> pd.Series:
     return crimes["lsoa_code"].astype(str).value_counts().reindex(codes, fill_value=0).astype("int64")
 
 
+def hotspot_settings(dataset) -> dict:
+    """The hot-spot settings of an open-data book: the configured ones, exactly as at the full level.
+
+    ``sna_lib/config/index.yaml`` merged with the data folder's ``hotspots`` key
+    (:func:`sna_lib.index.hotspots.index_settings`): by default esda's conditional permutation
+    test with the configured permutations and seed; the normal approximation only when
+    ``hotspots.inference: analytical`` is configured.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> s = hotspot_settings(SimpleNamespace(config={}))["hotspots"]
+    >>> s["inference"], s["permutations"], s["seed"]
+    ('permutation', 999, 12345)
+    """
+    from sna_lib.index.hotspots import index_settings
+
+    return index_settings(dataset.config)
+
+
+def hotspot_method_text(dataset) -> str:
+    """The configured hot-spot test in words (:func:`sna_lib.book.describe.hotspot_method`), for the page."""
+    from sna_lib.book.describe import hotspot_method
+
+    return hotspot_method(hotspot_settings(dataset))
+
+
+def hotspot_inference_note(settings: dict) -> str:
+    """One plain sentence on how the configured Gi* inference decides significance.
+
+    Examples
+    --------
+    >>> from sna_lib.index.hotspots import index_settings
+    >>> hotspot_inference_note(index_settings()).split(";")[0]
+    "Each LSOA's own count is held fixed and its neighbourhood total is compared with 999 totals made from counts drawn at random from the other LSOAs (esda's conditional permutation)"
+    >>> "normal approximation" in hotspot_inference_note(index_settings({"hotspots": {"inference": "analytical"}}))
+    True
+    """
+    cfg = settings["hotspots"]
+    permutations = int(cfg.get("permutations", 0) or 0)
+    if cfg.get("inference", "permutation") == "analytical" or permutations <= 0:
+        return ("Significance comes from the normal approximation of the Gi* z-score (as ArcGIS), as configured "
+                "(hotspots.inference: analytical); on sparse, skewed counts it flags more LSOAs than the "
+                "conditional permutation test used by default.")
+    return (f"Each LSOA's own count is held fixed and its neighbourhood total is compared with {permutations:,} "
+            "totals made from counts drawn at random from the other LSOAs (esda's conditional permutation); the "
+            "same data and seed give the same hot spots.")
+
+
 def quarter_hotspots(dataset, definition: str = PROXY, settings: dict | None = None) -> tuple[pd.DataFrame, list]:
     """Gi* hot spots (configured settings) of proxy crimes in every complete quarter, county-wide.
+
+    ``settings`` defaults to :func:`hotspot_settings` (the configured inference: esda's
+    conditional permutation, seeded; Essex, 3 quarters x 1,077 LSOAs x 999 permutations: 1.4 s).
 
     Returns ``(frame, quarters)``: ``frame`` is indexed by ``lsoa_code`` with one bool column per
     quarter label and ``quarters_hot`` (how many complete quarters the LSOA was a hot spot in).
     """
-    from sna_lib.index.hotspots import hotspots, index_settings, weights_for
+    from sna_lib.index.hotspots import hotspots, weights_for
 
     key = (id(dataset), definition)
     if settings is None and key in _HOT_CACHE:
         return _HOT_CACHE[key]
-    # analytical (normal-approximation) Gi*: 9,999 conditional permutations x quarters cost minutes
-    settings = settings or _merge_hot(index_settings(dataset.config), {"permutations": 0, "inference": "analytical"})
+    settings = settings or hotspot_settings(dataset)
     geo = dataset.geography
     weights = weights_for(geo, settings)
     codes = area_lsoas(dataset, "county")
@@ -203,16 +254,75 @@ def quarter_hotspots(dataset, definition: str = PROXY, settings: dict | None = N
 _HOT_CACHE: dict = {}
 
 
-def _merge_hot(settings: dict, override: dict) -> dict:
-    return {**settings, "hotspots": {**settings["hotspots"], **override}}
-
-
 def persistence_table(frame: pd.DataFrame, quarters: list, codes: pd.Index) -> pd.DataFrame:
     """LSOAs of ``codes`` by the number of complete quarters they were a hot spot in."""
     n = len(quarters)
     counts = frame.loc[codes, "quarters_hot"].value_counts().reindex(range(n + 1), fill_value=0)
     return pd.DataFrame({"Hot spot in": [f"{k} of {n} complete quarters" for k in range(n + 1)],
                          "LSOAs": counts.to_numpy().astype("int64")})
+
+
+def category_weights(dataset):
+    """Category-mean harm weights of the run (:mod:`sna_lib.measures.category_harm`): the shipped
+    estimates, or the official CCHI workbook where ``harm.cchi_workbook`` is configured."""
+    from sna_lib.measures.category_harm import category_weights_for_config
+
+    return category_weights_for_config(dataset.config)
+
+
+def harm_table(crimes: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    """Crimes and category-mean harm (days) per police.uk category (every category, proxy first).
+
+    ``Category-mean harm (days)`` = crimes x the category's ``Weight (days)`` (NA where it has none);
+    ``Proxy``: whether the category is in the open-data proxy.
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"weight": pd.array([365.0, 1.0], dtype="Float64")}, index=["robbery", "shoplifting"])
+    >>> t = harm_table(pd.DataFrame({"category": ["robbery", "robbery", "shoplifting"]}), w)
+    >>> t.set_index("Category").loc[["Robbery", "Shoplifting"], "Category-mean harm (days)"].tolist()
+    [730.0, 1.0]
+    """
+    counts = category_counts(crimes)
+    weight = counts["police.uk code"].map(weights["weight"].astype(float))
+    return pd.DataFrame({"Category": counts["Category"], "Proxy": counts["In the open-data proxy"],
+                         "Crimes": counts["Crimes"], "Weight (days)": weight.round(1),
+                         "Category-mean harm (days)": (counts["Crimes"] * weight).round(0)})
+
+
+def publish_harm(table: pd.DataFrame, *, area_level: str, config=None) -> tuple[pd.DataFrame, bool]:
+    """The harm table ready to publish: crimes suppressed as every count is, and a category's harm
+    withheld wherever its crimes are (harm = crimes x a published weight would give the count back).
+
+    Returns ``(published, withheld)``; ``withheld`` is True when any cell was withheld.
+    """
+    from sna_lib.publication.disclosure import Suppressed, is_suppressed, suppress_counts
+
+    published = suppress_counts(table, ["Crimes"], area_level=area_level, config=config)
+    gone = published["Crimes"].map(is_suppressed).to_numpy(dtype=bool)
+    harm = table["Category-mean harm (days)"].map(lambda v: "–" if pd.isna(v) else f"{v:,.0f}").astype(object)
+    harm[gone] = Suppressed("[c]")
+    published["Category-mean harm (days)"] = harm
+    published["Weight (days)"] = table["Weight (days)"].map(
+        lambda v: "–" if pd.isna(v) else f"{v:,.1f}")
+    return published, bool(gone.any())
+
+
+def proxy_harm_share(table: pd.DataFrame) -> tuple[float, float]:
+    """Shares of the open-data proxy in crimes and in category-mean harm over all categories.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"Proxy": ["yes", "no"], "Crimes": [10, 90],
+    ...                   "Category-mean harm (days)": [1000.0, 90.0]})
+    >>> [round(x, 3) for x in proxy_harm_share(t)]
+    [0.1, 0.917]
+    """
+    proxy = table["Proxy"] == "yes"
+    harm = table["Category-mean harm (days)"].astype(float).fillna(0.0)
+    crimes = table["Crimes"].astype(float)
+    return (float(crimes[proxy].sum() / crimes.sum()) if crimes.sum() else float("nan"),
+            float(harm[proxy].sum() / harm.sum()) if harm.sum() else float("nan"))
 
 
 #: risk layers open data offer, each with the label the book shows (all proxies)
@@ -298,11 +408,12 @@ def verdict(check: pd.DataFrame) -> str:
 
 
 def missing_parts(dataset, *parts: str) -> str:
-    """Markdown: one plain sentence for each of ``parts`` (keys of
-    :data:`sna_lib.data.data_level.REQUIREMENTS`) the dataset cannot support; ``""`` when all can."""
+    """Plain text (for :func:`~sna_lib.book.nbhelpers.show_note`, which escapes it): one sentence for
+    each of ``parts`` (keys of :data:`sna_lib.data.data_level.REQUIREMENTS`) the dataset cannot
+    support; ``""`` when all can."""
     from sna_lib.data.data_level import REQUIREMENTS, available
 
-    return "\n\n".join(f"*Not computed:* {REQUIREMENTS[p].sentence}" for p in parts if not available(dataset, p))
+    return "\n\n".join(f"Not computed: {REQUIREMENTS[p].sentence}" for p in parts if not available(dataset, p))
 
 
 def what_changed_page(area_label: str) -> str:
@@ -322,7 +433,7 @@ def what_changed_page(area_label: str) -> str:
 
 
 __all__ = ["missing_parts", "what_changed_page", "CATEGORY_LABELS", "PROXY", "RISK_LAYERS", "TEST", "TRAIN", "area_lsoas", "area_records",
-           "category_by_csp", "category_counts", "complete_quarters", "coverage", "definition_table", "in_months",
+           "category_by_csp", "category_counts", "category_weights", "harm_table", "proxy_harm_share", "publish_harm", "complete_quarters", "coverage", "definition_table", "hotspot_inference_note", "hotspot_method_text", "hotspot_settings", "in_months",
            "label_period", "monthly_table", "out_of_time_check", "period_table", "persistence_table",
            "proxy_categories", "proxy_crimes", "quarter_hotspots", "risk_layers", "risk_score", "rolling_table",
            "verdict"]

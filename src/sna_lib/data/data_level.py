@@ -43,8 +43,9 @@ REQUIREMENTS: dict[str, Requirement] = {r.label: r for r in (
     Requirement("proxy_serious_violence", columns=("category",),
                 sentence="The open-data proxy needs police.uk crime categories.", levels=("open",)),
     Requirement("harm", columns=("offence_code",),
-                sentence="Crime harm (Cambridge Crime Harm Index) needs the Home Office offence code of each crime; "
-                         "police.uk categories are too broad to weight."),
+                sentence="Crime harm crime by crime (the Cambridge Crime Harm Index) needs the Home Office offence code "
+                         "of each crime; police.uk gives only a broad category, so this edition shows a "
+                         "category-mean harm (estimate) on the 'What is serious violence?' page instead."),
     Requirement("knife_and_weapon_measures", columns=("knife", "firearm", "other_weapon"),
                 sentence="Knife- and weapon-enabled measures need a weapon flag on each crime record."),
     Requirement("domestic_abuse", columns=("domestic_abuse",),

@@ -146,7 +146,7 @@ def contract_files(data_dir: Path, tables, definitions=()) -> list[Path]:
     root = data_dir.resolve()
     for entry in definitions:
         path = Path(str(entry))
-        if path.suffix.lower() in (".yaml", ".yml", ".xlsx") and path.is_file() and path.resolve().is_relative_to(root):
+        if path.suffix.lower() in (".yaml", ".yml", ".xlsx", ".csv") and path.is_file() and path.resolve().is_relative_to(root):
             found.append(data_dir / path.resolve().relative_to(root))
     return sorted(set(found))
 

@@ -514,6 +514,7 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
 
     if checks:
         report.structural.extend(_definition_problems(config, data_dir))
+        report.structural.extend(_offence_count_problems(config))
     specs = tables_for(config.data_level)
     for name, spec in specs.items():
         path, problems = find_table_file(data_dir, name, geo=spec.geo)
@@ -545,6 +546,20 @@ def run_validation(data_dir: Path | str, *, checks: bool = True) -> _Run:
     # the import log describes source files, not records of this folder: not a quality row
     report.quality.files.pop("import_log", None)
     return _Run(report, config, tables)
+
+
+def _offence_count_problems(config: Config) -> list[Problem]:
+    """``harm.offence_counts``, when set, must read cleanly (problems name file, column, row)."""
+    path = getattr(getattr(config, "harm", None), "offence_counts", None)
+    if not path:
+        return []
+    from sna_lib.measures.category_harm import read_offence_counts
+
+    try:
+        read_offence_counts(path)
+    except DataValidationError as exc:
+        return list(exc.problems)
+    return []
 
 
 #: Files a data folder may hold for people, never read by the build: ``sna import`` writes PROVENANCE.md.

@@ -71,7 +71,32 @@ def county_outline(rng: np.random.Generator, profile: dict, scaled: Scaled) -> s
         wobble += amp * np.sin(k * theta + rng.uniform(0, 2 * np.pi))
     x = geo["centre_x"] + radius * geo["aspect"] * wobble * np.cos(theta)
     y = geo["centre_y"] + radius * wobble * np.sin(theta)
+    x, y = x + _inside_grid(x, GRID_X), y + _inside_grid(y, GRID_Y)
     return shapely.Polygon(np.column_stack([x, y]))
+
+
+#: Onshore Great Britain on the British National Grid (EPSG:27700), metres, with a margin: a
+#: national-scale demo county (``--scale 30``) is moved inside it rather than into the sea.
+GRID_X = (10_000.0, 650_000.0)
+GRID_Y = (10_000.0, 1_200_000.0)
+
+
+def _inside_grid(values: np.ndarray, limits: tuple[float, float]) -> float:
+    """The shift that brings ``values`` inside ``limits`` (0 when they already are).
+
+    Examples
+    --------
+    >>> _inside_grid(np.array([600_000.0, 700_000.0]), GRID_X), _inside_grid(np.array([5.0e5]), GRID_X)
+    (-50000.0, 0.0)
+    """
+    low, high = limits
+    if values.max() - values.min() > high - low:
+        raise ValueError(f"a demo county {values.max() - values.min():,.0f} m across does not fit the grid")
+    if values.max() > high:
+        return float(high - values.max())
+    if values.min() < low:
+        return float(low - values.min())
+    return 0.0
 
 
 def _points_in(outline: shapely.Polygon, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

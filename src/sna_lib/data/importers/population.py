@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sna_lib.errors import DataValidationError, Problem
-from sna_lib.importers.columns import find, read_text_table
+from sna_lib.data.importers.columns import find, read_text_table
 
 _YEAR_IN_NAME = re.compile(r"mid[-_ ]?(\d{4})|(?<!\d)(\d{4})(?!\d)")
 

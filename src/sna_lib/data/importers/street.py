@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from sna_lib.errors import DataValidationError, Problem
-from sna_lib.importers.columns import normal
+from sna_lib.data.importers.columns import normal
 from sna_lib.data.tableio import RawTable, read_csv_bytes
 
 STREET_NAME = re.compile(r"^(\d{4}-(?:0[1-9]|1[0-2]))-([a-z0-9-]+)-street\.csv$")

@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from sna_lib.errors import DataValidationError, Problem
-from sna_lib.importers.columns import find
+from sna_lib.data.importers.columns import find
 
 BNG = "EPSG:27700"
 _CODE = ("lsoa21cd", "lsoa21code", "lsoa11cd", "lsoa11code", "lsoacode", "lsoacd")

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sna_lib.errors import DataValidationError, Problem
-from sna_lib.importers.columns import find, read_text_table
+from sna_lib.data.importers.columns import find, read_text_table
 
 COLUMNS = [f"deprived_{i}" for i in range(5)]
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sna_lib.data.names import area_slug
 from sna_lib.errors import DataValidationError, Problem
-from sna_lib.importers.columns import find, read_text_table
+from sna_lib.data.importers.columns import find, read_text_table
 
 #: Local authority districts abolished 2020–2023 → their successor unitary authority
 #: (ONS Code History Database: Buckinghamshire 1 April 2020; North and West Northamptonshire

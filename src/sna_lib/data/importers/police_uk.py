@@ -9,7 +9,7 @@ through ``sna validate`` and ``sna build`` like any other data folder.
 
 Examples
 --------
->>> from sna_lib.importers.police_uk import import_police_uk      # doctest: +SKIP
+>>> from sna_lib.data.importers.police_uk import import_police_uk      # doctest: +SKIP
 >>> result = import_police_uk("essex-open", street=["police_uk/"], boundaries="lsoa11.geojson",
 ...                           lookups=[...], population=[...], census="ts011.csv.gz",
 ...                           force="essex")                     # doctest: +SKIP
@@ -35,13 +35,13 @@ import pyarrow.parquet as pq
 import yaml
 
 from sna_lib.errors import DataValidationError, Problem, SnaError
-from sna_lib.importers import boundaries as boundaries_mod
-from sna_lib.importers.census import build_census
-from sna_lib.importers.imd import build_imd
-from sna_lib.importers.lookup import CspLookup, Force, classify_lookup, lsoa_changes, lsoa_lads
-from sna_lib.importers.nonresidential import flag_non_residential
-from sna_lib.importers.population import build_population
-from sna_lib.importers.street import Found, StreetFile, find_street_files, read_street
+from sna_lib.data.importers import boundaries as boundaries_mod
+from sna_lib.data.importers.census import build_census
+from sna_lib.data.importers.imd import build_imd
+from sna_lib.data.importers.lookup import CspLookup, Force, classify_lookup, lsoa_changes, lsoa_lads
+from sna_lib.data.importers.nonresidential import flag_non_residential
+from sna_lib.data.importers.population import build_population
+from sna_lib.data.importers.street import Found, StreetFile, find_street_files, read_street
 from sna_lib.data.schemas import POLICE_UK_CATEGORIES, looks_like_formula
 
 ASB = "Anti-social behaviour"

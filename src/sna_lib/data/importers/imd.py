@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from sna_lib.errors import DataValidationError, Problem
-from sna_lib.importers.columns import find, read_text_table
+from sna_lib.data.importers.columns import find, read_text_table
 
 #: contract prefix → normalised header prefixes used by MHCLG / the IMD package
 DOMAINS = {

@@ -790,6 +790,10 @@ def publication_cells(dataset, *, inputs: Mapping[str, str] | None = None, code:
     harm.add_harm_cells(b, prep, dataset, text)
     people.add_people_window_cells(b, prep, dataset, text)
     trends_monthly.add_monthly_cells(b, prep, dataset)
+    from sna_lib.publication.tables import community, place, risk  # noqa: E402  (07, 08, 09)
+    place.add_place_cells(b, prep, dataset, text)
+    risk.add_risk_cells(b, prep, dataset, text)
+    community.add_community_cells(b, prep, dataset, text)
     cells, relations = b.frame()
     period = data_period(dataset)
     config = dataset.config

@@ -210,25 +210,6 @@ def test_age_features_on_a_planted_curve():
     assert not feats["published"].any()
 
 
-def test_place_statements_match_the_place_module(demo):
-    """The county cells are place.place_statements' numbers (what page 01 printed), and the
-    share is in_flagged / people by hand."""
-    from sna_lib.index import factors, place
-    from sna_lib.measures.classify import serious_violence_ids
-
-    ds, cells, _, _ = demo
-    year = ds.config.reporting_year
-    sv_all = serious_violence_ids(ds, "partnership")
-    st = place.place_statements(ds, factors.build_factor_layers(ds, year, sv_ids=sv_all), sv_ids=sv_all, year=year)
-    for name in ("suspects_above_average_deprivation", "suspects_victims_disorganisation"):
-        people = _value(cells, "place.people_in_areas", COUNTY, name, "people")
-        flagged = _value(cells, "place.people_in_areas", COUNTY, name, "in_flagged")
-        assert (people, flagged) == (st[name]["people"], st[name]["in_flagged"])
-        assert _value(cells, "place.people_in_areas", COUNTY, name, "share_pct") == pytest.approx(100 * flagged / people)
-        assert _value(cells, "place.people_in_areas", COUNTY, name, "ratio_low") == pytest.approx(st[name]["ratio_low"])
-    assert not (cells[cells["table"] == "place.people_in_areas"]["area"] != COUNTY).any()
-
-
 def test_data_quality_counts_records_read_from_the_files(demo_dir, tmp_path):
     """Read counts = rows of each file (pyarrow), and a planted bad record is counted as rejected
     with its reason, read = used + rejected."""
@@ -313,8 +294,8 @@ def _successor_mapped(code, mapped):
 def test_no_undeclared_numbers_in_the_new_tables(demo):
     """Every cell of the new tables is a count, a derived value with its inputs, or exempt with a reason."""
     _, cells, _, _ = demo
-    new = cells[cells["table"].isin(["sv.year_on_year", "people.age_features", "place.people_in_areas",
-                                     "data.quality", "data.quality_reasons", "harm.weights"])]
+    new = cells[cells["table"].isin(["sv.year_on_year", "people.age_features", "data.quality",
+                                     "data.quality_reasons", "harm.weights"])]
     assert len(new)
     derived = new[new["kind"] == "derived"]
     assert derived["derives_from"].map(len).gt(0).all()
@@ -393,8 +374,8 @@ def test_key_findings_prose_is_the_published_cells(page_runs, store_only_dir, de
         *(store.value("sv.year_on_year", area, primary, c) for c in ("pct_change", "p_value", "significant")))
     prose = " ".join(c.source for c in page_runs[("01_key_findings", area)].cells if c.cell_type == "markdown")
     assert "quasi-Poisson" in prose and "Tables A–E" in prose and "monthly counts" in prose
-    assert glued["kf_deprivation_ratio"] == store.text("place.people_in_areas", COUNTY,
-                                                       "suspects_above_average_deprivation", "ratio")
+    assert glued["kf_deprivation_ratio"] == store.text("risk.people_in_areas", COUNTY,
+                                                       "above_average_deprivation", "ratio")
     year = store.provenance["reporting_year"]
     assert glued["kf_da_window"] == f"{year - 5}–{year - 1}"
     if area == COUNTY:  # the county's own year-on-year numbers are published: check them by hand

@@ -59,10 +59,7 @@ __all__ = [
     "comparator_alt_text",
     "map_frame",
     "flag_labels",
-    "sv_persistence",
-    "new_hotspots_by_csp",
     "csp_table",
-    "exclusions_by_year",
     "exclusions_alt_text",
     "series_label",
     "top_risk_table",
@@ -71,7 +68,9 @@ __all__ = [
     "baseline_comparison_table",
     "baseline_sentence",
     "tie_sentence",
-    "risk_top_notes",
+    "top_method_sentence",
+    "tie_from_published",
+    "validation_summary",
     "comparison_notes",
     "irr_table",
     "moran_sentence",
@@ -847,32 +846,6 @@ def flag_labels(bins: pd.Series, *, min_bin: int = 2) -> pd.Series:
     return pd.Series(labels, index=bins.index, dtype="string")
 
 
-def sv_persistence(dataset, year: int, *, sv_ids, settings: dict | None = None, weights=None) -> pd.DataFrame:
-    """Years (of the persistence window ending ``year``) each LSOA was a serious-violence hotspot.
-
-    Runs the configured hotspot statistic on each year's SV offences by LSOA
-    (:func:`sna_lib.index.persistence.hotspots_by_year`) and counts the years
-    (:func:`sna_lib.index.persistence.persistence`): columns ``years_hot``, ``hot_now``, ``new``.
-    """
-    from sna_lib.index.factors import crimes_by_lsoa, lsoa_population
-    from sna_lib.index.hotspots import contiguity_weights, index_settings
-    from sna_lib.index.persistence import hotspots_by_year, persistence
-
-    settings = settings or index_settings(dataset.config)
-    window = int(settings["persistence"]["window"])
-    weights = weights or contiguity_weights(dataset.geography, islands=settings["hotspots"].get("islands", "nearest"))
-    codes = weights.ids
-    years = list(range(int(year) - window + 1, int(year) + 1))
-    counts = pd.DataFrame({y: crimes_by_lsoa(dataset.crimes, sv_ids, lsoa_codes=codes, year=y) for y in years})
-    base = pd.DataFrame({y: lsoa_population(dataset.population, y).reindex(codes, fill_value=0.0) for y in years})
-    results = hotspots_by_year(counts, weights=weights, base=base, settings=settings)
-    hot = pd.DataFrame({y: r["hot"] for y, r in results.items()})
-    out = persistence(hot, end_year=int(year), window=window)
-    out.attrs["new_hotspots"] = int(out["new"].sum())
-    out.attrs["hot_now"] = int(out["hot_now"].sum())
-    return out
-
-
 def hotspot_method(settings: dict) -> str:
     """The hot-spot method, inference, permutations and seed in words, for captions and prose.
 
@@ -898,27 +871,6 @@ def hotspot_method(settings: dict) -> str:
         inference = f"conditional permutation test, {permutations:,} permutations, seed {int(cfg['seed'])}"
     text = f"Getis–Ord Gi* at {confidence:.0%} confidence; {inference}"
     return text + ("; false-discovery-rate corrected" if cfg.get("fdr") else "")
-
-
-def new_hotspots_by_csp(persistent: pd.DataFrame, geography: pd.DataFrame) -> pd.DataFrame:
-    """Neighbourhoods that are hotspots now and new hotspots, by CSP (from :func:`sv_persistence`).
-
-    Counts are of neighbourhoods (LSOAs), not people. CSPs with none are listed with zeros.
-
-    Examples
-    --------
-    >>> p = pd.DataFrame({"hot_now": [True, True, False], "new": [True, False, False]}, index=["a", "b", "c"])
-    >>> g = pd.DataFrame({"lsoa_code": ["a", "b", "c"], "area": ["N", "N", "S"]})
-    >>> new_hotspots_by_csp(p, g).values.tolist()
-    [['N', 2, 1], ['S', 0, 0]]
-    """
-    area = pd.Series(geography["area"].astype(str).to_numpy(), index=geography["lsoa_code"].astype(str))
-    frame = pd.DataFrame({"CSP": area.reindex(persistent.index.astype(str)).to_numpy(),
-                          "hot": persistent["hot_now"].astype(bool).to_numpy(),
-                          "new": persistent["new"].astype(bool).to_numpy()})
-    out = frame.groupby("CSP", sort=True)[["hot", "new"]].sum().reindex(sorted(set(area)), fill_value=0)
-    out = out.rename(columns={"hot": "Hotspot neighbourhoods", "new": "of which new"}).astype("int64")
-    return out.rename_axis("CSP").reset_index()
 
 
 def csp_table(csp_year: pd.DataFrame, csp_window: pd.DataFrame, year: int,
@@ -948,22 +900,6 @@ def csp_table(csp_year: pd.DataFrame, csp_window: pd.DataFrame, year: int,
     return pd.DataFrame(columns)
 
 # --------------------------------------------------------------------------- risk factors
-
-
-def exclusions_by_year(school_exclusions: pd.DataFrame) -> pd.DataFrame:
-    """Permanent exclusions and suspensions per academic year, summed over reasons and authorities.
-
-    Examples
-    --------
-    >>> x = pd.DataFrame({"local_authority": ["A", "A", "B"], "academic_year": ["2021/22"] * 3,
-    ...                   "reason": ["r1", "r2", "r1"], "permanent_exclusions": [1, 0, 2], "suspensions": [10, 5, 7]})
-    >>> exclusions_by_year(x).values.tolist()
-    [['2021/22', 3, 22]]
-    """
-    totals = school_exclusions.groupby("academic_year", sort=True)[["permanent_exclusions", "suspensions"]].sum()
-    out = totals.rename(columns={"permanent_exclusions": "Permanent exclusions", "suspensions": "Suspensions"})
-    out = out.rename_axis("Academic year").reset_index()
-    return out.astype({"Permanent exclusions": "int64", "Suspensions": "int64"})
 
 
 def exclusions_alt_text(exclusions: pd.DataFrame) -> str:
@@ -1144,24 +1080,61 @@ def tie_sentence(tie: dict) -> str:
             f"{tie['selected']:,} neighbourhoods are selected rather than {tie['k']:,}.{within}")
 
 
-def risk_top_notes(index: pd.DataFrame, settings: dict, area: str) -> dict:
-    """Sentences on how the top share was chosen and what the tie rule did (county or one CSP).
+def top_method_sentence(share: float, model: bool) -> str:
+    """How the top share of neighbourhoods is chosen, in one sentence.
 
-    Returns ``{"method": ..., "ties": ..., "tie": tie_summary}``.
+    Examples
+    --------
+    >>> top_method_sentence(0.05, False)
+    'The top 5% of neighbourhoods are chosen by score (`risk_index.method: score`); they are mapped and listed below.'
     """
-    from sna_lib.index.risk_index import tie_summary
-
-    cfg = settings["risk_index"]
-    share = float(cfg.get("top_share", 0.05))
-    model = index.attrs.get("method") == "model"
-    ranked = index["predicted_sv"] if model else index["score"]
-    if area != "county":
-        ranked = ranked[(index["area"] == area).to_numpy(dtype=bool)]
-    tie = tie_summary(ranked, share=share, tie_rule=cfg.get("tie_rule", "at_most"))
     how = ("the fitted model's predicted serious violence for next year (`risk_index.method: model`)" if model
            else "score (`risk_index.method: score`)")
-    return {"method": f"The top {share:.0%} of neighbourhoods are chosen by {how}; they are mapped and listed below.",
-            "ties": tie_sentence(tie), "tie": tie}
+    return f"The top {share:.0%} of neighbourhoods are chosen by {how}; they are mapped and listed below."
+
+
+def tie_from_published(cells: pd.DataFrame, tie_rule: str) -> dict:
+    """The :func:`sna_lib.index.risk_index.tie_summary` dict back from the published ``risk.ties``
+    table of one area (numbers: rows ``cut`` and ``group:<i>``), for :func:`tie_sentence`.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n": [60, None], "k": [3, None], "selected": [2, None], "above": [2, None],
+    ...                   "tied": [4, None], "straddles": [1, None], "score": [None, 0.5], "size": [None, 4]},
+    ...                  index=["cut", "group:1"])
+    >>> tie_from_published(t, "at_most")["tie_groups"]
+    [(0.5, 4)]
+    """
+    cut = cells.loc["cut"]
+    groups = [(float(cells.at[r, "score"]), int(cells.at[r, "size"])) for r in cells.index if str(r).startswith("group:")]
+    out = {k: int(cut[k]) for k in ("n", "k", "selected", "above", "tied")}
+    out.update({"straddles": bool(cut["straddles"]), "tie_groups": groups, "tie_rule": tie_rule})
+    return out
+
+
+def validation_summary(numbers: pd.DataFrame, labels: Mapping[str, Any]) -> pd.DataFrame:
+    """The summary of ``index_validation.index_vs_baseline`` rebuilt from the published
+    ``risk.validation`` table (numbers as published: percentages to 1 decimal, PAI to 2), for
+    :func:`baseline_comparison_table` and :func:`comparison_notes`.
+
+    ``labels`` is the table's text (``years``, ``methods``, ``area_basis``, ``verdict``).
+    """
+    years = [int(y) for y in labels["years"]]
+    rows = []
+    for method in labels["methods"]:
+        m, b = numbers.loc[method], numbers.loc[f"{method}:baseline"]
+        row = {"method": method, "years": years, "lsoas": [int(m["lsoas_min"]), int(m["lsoas_max"])],
+               "area_basis": labels["area_basis"], "verdict": labels["verdict"][method],
+               "capture_difference": m["difference_pts"] / 100,
+               "capture_difference_interval": (m["difference_low"] / 100, m["difference_high"] / 100)}
+        for prefix, r in (("", m), ("baseline_", b)):
+            row[f"{prefix}capture"] = r["capture_pct"] / 100
+            row[f"{prefix}capture_interval"] = (r["capture_low"] / 100, r["capture_high"] / 100)
+            row[f"{prefix}pai"] = r["pai"]
+            row[f"{prefix}pai_interval"] = (r["pai_low"], r["pai_high"])
+            row[f"{prefix}capture_by_year"] = {t: r[f"capture_pct_{t}"] / 100 for t in years}
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("method")
 
 
 def comparison_notes(summary: pd.DataFrame, run, configured: str) -> dict:

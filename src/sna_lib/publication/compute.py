@@ -791,11 +791,14 @@ def publication_cells(dataset, *, inputs: Mapping[str, str] | None = None, code:
     harm.add_harm_cells(b, prep, dataset, text)
     people.add_people_window_cells(b, prep, dataset, text)
     trends_monthly.add_monthly_cells(b, prep, dataset)
-    from sna_lib.publication.tables import age_features, data_quality, place_statements, trends, windows
+    from sna_lib.publication.tables import community, place, risk  # noqa: E402  (07, 08, 09)
+    place.add_place_cells(b, prep, dataset, text)
+    risk.add_risk_cells(b, prep, dataset, text)
+    community.add_community_cells(b, prep, dataset, text)
+    from sna_lib.publication.tables import age_features, data_quality, trends, windows  # 01 02 05 11
     windows.add_window_text(prep, dataset, text)
     trends.add_year_on_year_cells(b, prep, dataset, sv["annual"], text)
     age_features.add_age_feature_cells(b, prep, text)
-    place_statements.add_place_statement_cells(b, prep, dataset, text)
     data_quality.add_data_quality_cells(b, prep, dataset, text)
     cells, relations = b.frame()
     period = data_period(dataset)

@@ -410,13 +410,15 @@ def cache_dir() -> Path:
     return project_dir() / "build" / ".cache"
 
 
-def _store_for(data_path: Path, base, config, reporting_year, as_of) -> tuple[Path, Path]:
+def _store_for(data_path: Path, base, config, reporting_year, as_of) -> tuple[Path, Path | None]:
     """``(data folder, store folder)`` for a run: the store beside a validated copy (made for this
     period if needed); a plain data folder is validated once into the cache first
     (:func:`sna_lib.book.pipeline.prepare_data`, content-keyed), so a notebook opened by hand reads
     the same published store a build does."""
-    from sna_lib.publication.stage import ensure_store, store_dir
+    from sna_lib.publication.stage import ensure_store, publishes, store_dir
 
+    if not publishes(base):  # open-data books compute on their pages: no store
+        return data_path, None
     folder = store_dir(data_path, base, config)
     if (folder / "cells.parquet").is_file():
         return data_path, folder
@@ -437,7 +439,8 @@ def open_store(folder: str | os.PathLike | None) -> Any:
     from sna_lib.publication.store import PublishedStore
 
     if folder is None:
-        raise RuntimeError("no published store: call sna_lib.book.nbhelpers.setup(...) first")
+        raise RuntimeError("no published store for this run: call sna_lib.book.nbhelpers.setup(...) first "
+                           "(open-data books, data_level: open, have none)")
     path = Path(folder)
     stamp = ""
     try:

@@ -372,15 +372,16 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _Conten
         "code": code_hash[:12],
         "git": git,
     }
-    from sna_lib.publication.stage import STORE_DIR, write_stage_store
+    from sna_lib.publication.stage import STORE_DIR, publishes, write_stage_store
 
     # the publication stage, once per content key: every published number of the county and all
     # CSPs, disclosure-controlled once, cached with this copy (PublicationError: nothing is kept)
-    try:
-        write_stage_store(dataset, tmp / STORE_DIR, key=key, inputs=inputs, code=code_hash[:12], git=git)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    if publishes(dataset.config):
+        try:
+            write_stage_store(dataset, tmp / STORE_DIR, key=key, inputs=inputs, code=code_hash[:12], git=git)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     (tmp / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=1, sort_keys=True), encoding="utf-8")
     (tmp / VALIDATED_MARKER).write_text(key + "\n", encoding="utf-8")
     write_manifest(tmp)
@@ -392,7 +393,8 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _Conten
         shutil.rmtree(tmp, ignore_errors=True)
     from sna_lib.publication.stage import remember
 
-    remember(key, target / STORE_DIR)
+    if (target / STORE_DIR).is_dir():
+        remember(key, target / STORE_DIR)
     return target
 
 
@@ -707,7 +709,10 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
         for name in ("county", *csps):
             overrides[name] = {**period, **(overrides.get(name) or {})}
     data_hash = _json_key(_data_hashes(Path(data_dir), hasher))
-    _ensure_period_stores(data_copy, overrides, ["county", *csps])
+    from sna_lib.publication.stage import publishes
+
+    if publishes(config):
+        _ensure_period_stores(data_copy, overrides, ["county", *csps])
     jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides or {},
                         data_level=str(getattr(config, "data_level", "full") or "full"))
     from sna_lib.book.nbhelpers import _county_label

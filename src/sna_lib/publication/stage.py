@@ -36,11 +36,25 @@ from typing import Any
 from sna_lib.errors import SnaError
 from sna_lib.publication.compute import STORE_DIR
 
-__all__ = ["PublicationError", "STORE_DIR", "store_dir", "write_stage_store", "ensure_store", "remember"]
+__all__ = ["PublicationError", "STORE_DIR", "publishes", "store_dir", "write_stage_store", "ensure_store",
+           "remember"]
 
 
 class PublicationError(SnaError):
     """The publication stage could not produce a safe store (e.g. disclosure control did not settle)."""
+
+
+def publishes(config: Any) -> bool:
+    """Whether the publication stage runs for this data: ``data_level: full`` (the full contract's
+    records; open-data books, ``data_level: open``, still compute on their own pages).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> publishes(NS(data_level="full")), publishes(NS(data_level="open")), publishes(NS())
+    (True, False, True)
+    """
+    return str(getattr(config, "data_level", "full") or "full") == "full"
 
 
 def _period_label(config: Any) -> str:

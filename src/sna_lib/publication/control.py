@@ -277,12 +277,17 @@ def _release_determined(full: np.ndarray, hidden: np.ndarray, why: np.ndarray, a
     return follows.apply(hidden, why)
 
 
+#: Cost per unit of moving a county count in the repair program, against 1 for a CSP count:
+#: the county's own figures are the book's headline, so CSP complements are preferred.
+COUNTY_COST = 100.0
+
+
 class _Repair:
     """Which published counts to withhold so that one exposed cell can reach the range's end.
 
     A linear program over the exposed cell's component (its withheld cells are free) and the
     published counts in the relations around it (each may move from its published value at a cost
-    per unit: one for a CSP cell, ten for a county cell): the cheapest movement that lets the
+    per unit: one for a CSP cell, :data:`COUNTY_COST` for a county cell): the cheapest movement that lets the
     exposed cell reach ``suppress_min`` (side ``"lo"``) or ``suppress_max`` (side ``"hi"``) while every
     relation holds. The counts that moved are a set of complementary suppressions that protects the
     cell in the relaxation (the integer attacker checks it next round). This is the linear-programming
@@ -297,7 +302,7 @@ class _Repair:
         self.row_lo = attacker.row_lo[rel_index]
         self.row_hi = attacker.row_hi[rel_index]
         self.pickable = pickable
-        self.cost = np.where(county, 10.0, 1.0)
+        self.cost = np.where(county, COUNTY_COST, 1.0)
         self.low = float(max(rules.suppress_min, 1))
         self.high = float(rules.suppress_max)
         self.known = np.nan_to_num(attacker._known_values(np.zeros(len(attacker.ids), dtype=bool)), nan=0.0)

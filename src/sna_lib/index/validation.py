@@ -430,6 +430,8 @@ def index_vs_baseline(dataset, years: Iterable[int] | None = None, *, settings: 
     settings = settings or index_settings(dataset.config)
     run = validation_run(dataset, years, settings=settings, model=model, **kwargs)
     cfg = settings["risk_index"]
+    if not run.selections:  # too few years of records for an out-of-time check
+        return pd.DataFrame(columns=["method"]).set_index("method"), run
     rows = [method_vs_baseline(run, method, bootstrap=int(cfg.get("bootstrap", 2000)),
                                seed=int(cfg.get("bootstrap_seed", 12345)))
             for method in (("risk_index", "model") if model else ("risk_index",))]

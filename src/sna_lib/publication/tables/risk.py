@@ -211,7 +211,8 @@ def _validation(b: CellBuilder, prep, dataset, inputs, text: dict) -> None:
         totals[year] = b.count(table=t, area=COUNTY, row="outcome", column=f"total_{year}", value=int(y.sum()))
         _relate_if_holds(b, totals[year], [cell_id("sv.annual", COUNTY, year + 1, prep.primary)])
     total = b.count(table=t, area=COUNTY, row="outcome", column="total", value=int(sum(run.outcomes[y].sum() for y in years)))
-    b.additive(total=total, parts=list(totals.values()))
+    if totals:
+        b.additive(total=total, parts=list(totals.values()))
     text["validation"] = {"years": years, "area_basis": run.area_basis, "methods": list(summary.index), "verdict": {}}
     for method, r in summary.iterrows():
         for row, prefix, name in ((method, "", method), (f"{method}:baseline", "baseline_", r["baseline"])):

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from sna_lib.publication.disclosure import MISSING_TEXT, DisclosureRules, disclosure_rules
-from sna_lib.publication.attack import _BIG, Attacker, _HighsLp, csc_rows
+from sna_lib.publication.attack import _BIG, Attacker, _Component, csc_rows
 
 __all__ = ["CONTROL_COLUMNS", "control", "primary_only", "published_values", "format_display"]
 
@@ -294,11 +294,11 @@ class _Repair:
     model of cell suppression (Fischetti and Salazar-González, 2000) for one cell at a time.
     """
 
-    def __init__(self, attacker: Attacker, pickable: np.ndarray, county: np.ndarray, rules: DisclosureRules) -> None:
+    def __init__(self, attacker: Attacker, rel_csr, rel_csc, pickable: np.ndarray, county: np.ndarray,
+                 rules: DisclosureRules) -> None:
         self.att = attacker
         rel_index = np.flatnonzero(attacker.relation_rows)
-        self.rows_csr = attacker.m[rel_index].tocsr()
-        self.rows_csc = self.rows_csr.tocsc()
+        self.rows_csr, self.rows_csc = rel_csr, rel_csc
         self.row_lo = attacker.row_lo[rel_index]
         self.row_hi = attacker.row_hi[rel_index]
         self.pickable = pickable
@@ -358,8 +358,12 @@ class _Repair:
             lb[j] = self.high
         cost = self.cost[cand_arr] * np.where(v == 0, 5.0, 1.0)  # a withheld zero needs protecting too
         c = np.concatenate([np.zeros(k), cost, cost])
-        status, x = _HighsLp(a_full, lo, hi).solve(c, lb, ub)
-        if status != "ok":
+        program = _Component(cols, a_full, lo, hi, np.zeros(len(c), dtype=np.int8), lb, ub)
+        try:
+            x = self.att._lp(program, c, lb, ub)
+        except RuntimeError:  # the solver gave no answer: no repair from this model
+            return []
+        if x is None:
             return []
         moved = (x[k:k + n_c] + x[k + n_c:]) > 1e-7
         return [int(i) for i in cand_arr[moved]]
@@ -442,7 +446,7 @@ def _control_sorted(cells: pd.DataFrame, relations: pd.DataFrame, rules: Disclos
     raw = attacker.raw
     county = ~attacker.applies
     sum_rule = _SumRule(relations, attacker, _primary(cells, rules), pickable, county, rules)
-    repair = _Repair(attacker, pickable, county, rules)
+    repair = _Repair(attacker, rel_csr, rel_csc, pickable, county, rules)
     low, high = max(rules.suppress_min, 1), rules.suppress_max
     # Withholding more only widens intervals, so a cell once shown to range over the whole
     # suppression range stays safe (per phase: the relaxation's answers are optimistic and do not
@@ -458,7 +462,7 @@ def _control_sorted(cells: pd.DataFrame, relations: pd.DataFrame, rules: Disclos
         comps = attacker.components(full)
         result = attacker.intervals(full, only=comps, skip=relaxed_safe if relaxed else safe_so_far, relaxed=relaxed)
         unsafe = result.loc[~result["safe"], "cell_id"].tolist()
-        covers = result["safe"] & (result["lo"] <= max(rules.suppress_min, 1)) & (result["hi"] >= rules.suppress_max)
+        covers = result["safe"] & (result["lo"] <= low) & (result["hi"] >= high)
         shown_safe = [attacker.pos[c] for c in result.loc[covers, "cell_id"]]
         (relaxed_safe if relaxed else safe_so_far)[shown_safe] = True
         if not unsafe:

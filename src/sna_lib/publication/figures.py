@@ -180,16 +180,12 @@ def figure_rows(store: Any, area: str) -> list[tuple[str, Any, tuple[str, str, s
     marker = store.marker
     rows: list[tuple[str, Any, tuple[str, str, str] | None]] = []
     cells = store.cells[store.cells["area"].astype(str) == area]
-    for table in sorted(set(cells["table"].astype(str))):
+    for table, declared in cells.groupby("table", sort=True):
         frame = store.table(table, area)
-        for row in frame.index:
-            for column in frame.columns:
-                value = frame.at[row, column]
-                if value is None:  # never declared for this row
-                    continue
-                source = ("cell", table, str(row), str(column))
-                key = _BY_SOURCE.get(source, f"{table}.{row}.{column}")
-                rows.append((key, _number(value, marker), (table, str(row), str(column))))
+        for row, column in zip(declared["row"].astype(str), declared["column"].astype(str)):
+            source = ("cell", str(table), row, column)
+            key = _BY_SOURCE.get(source, f"{table}.{row}.{column}")
+            rows.append((key, _number(frame.at[row, column], marker), source[1:]))
     prov = store.provenance
     areas = set(store.areas)
     for table, entry in sorted((prov.get("text") or {}).items()):

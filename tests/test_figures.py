@@ -15,6 +15,7 @@ import json
 import math
 import shutil
 from importlib import resources
+from types import SimpleNamespace
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -212,6 +213,10 @@ def test_open_data_folder_is_a_one_line_error(store_only_dir, tmp_path):
 
     import yaml
 
+    from sna_lib.publication.stage import publishes
+
+    if publishes(SimpleNamespace(data_level="open")):  # the open-data store has landed
+        pytest.skip("open-data folders have a publication store: sna figures reads it like any other")
     data = tmp_path / "open"
     data.mkdir()
     config = yaml.safe_load((store_only_dir / "config.yaml").read_text(encoding="utf-8"))

@@ -177,8 +177,8 @@ def store_for(data_dir: str | os.PathLike, cache_dir: str | os.PathLike, *, repo
     other data folder is validated once into ``cache_dir`` first
     (:func:`sna_lib.book.pipeline.prepare_data`: content-keyed, the publication stage included),
     then the period's store is made once (:func:`ensure_store`). Notebooks opened by hand and
-    ``sna figures`` read the same store a build does. The store folder is ``None`` for open-data
-    folders (``data_level: open``), which have no store.
+    ``sna figures`` read the same store a build does. The store folder is ``None`` for a data
+    level without a publication stage (:func:`publishes`).
 
     Raises
     ------

@@ -277,20 +277,19 @@ class ExportedTables:
             raise KeyError((name, area)) from None
 
 
-def _exports(folder, store) -> dict[str, str]:
-    """``sna figures --format csv`` of every area of the store in ``folder`` (county via the CLI's
-    library call, the CSPs from the same store reader)."""
+def _exports(folder, store):
+    """``(folder, ExportedTables)`` from ``sna figures --format csv`` of every area of the store in
+    ``folder`` (county via the CLI's library call, the CSPs from the same store reader)."""
     from sna_lib.publication.figures import export_figures, figure_rows, render_figures
 
     out = {area: render_figures(figure_rows(store, area), "csv") for area in store.areas}
     assert export_figures(folder, "county", "csv") == out["county"]
-    return out
+    return folder, ExportedTables(out)
 
 
 @pytest.fixture(scope="module")
 def exported(published):
-    folder, store = published
-    return folder, ExportedTables(_exports(folder, store))
+    return _exports(*published)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda f: f.__name__.removeprefix("test_"))
@@ -301,8 +300,7 @@ def test_each_route_finds_nothing_in_the_figures_exports(route, exported):
 
 @pytest.fixture(scope="module")
 def primary_only_exported(primary_only_store):
-    folder, store = primary_only_store
-    return folder, ExportedTables(_exports(folder, store))
+    return _exports(*primary_only_store)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda f: f.__name__.removeprefix("test_"))

@@ -25,22 +25,20 @@ meta), every text field neutralised for spreadsheets.
 
 Examples
 --------
+A store whose county SV count (1,539) is North (4, withheld) + South (1,500) + East (35):
+
 >>> import tempfile, pathlib
->>> from sna_lib.publication.cells import CellBuilder
->>> from sna_lib.publication.control import control
->>> from sna_lib.publication.store import PublishedStore, write_store
->>> b = CellBuilder()
->>> ids = [b.count(table="sv.headline", area=a, row="reporting_year", column="sv", value=v)
-...        for a, v in [("North", 4), ("South", 1500), ("East", 35), ("county", 1539)]]
+>>> from sna_lib.publication import cells, control, store
+>>> b = cells.CellBuilder()
+>>> for area, n in {"North": 4, "South": 1500, "East": 35, "county": 1539}.items():
+...     _ = b.count(table="sv.headline", area=area, row="reporting_year", column="sv", value=n)
 >>> _ = b.sum_over_areas("sv.headline")
->>> cells, relations = b.frame()
->>> folder = pathlib.Path(tempfile.mkdtemp()) / "store"
->>> write_store(folder, control(cells, relations), relations, {"county": "Demo"})
->>> store = PublishedStore(folder)
->>> store_figures(store, "South")["sv.headline.reporting_year.sv"], store_figures(store, "North")["meta.area"]
-(1500, 'North')
->>> store_figures(store, "North")["sv.headline.reporting_year.sv"]
-'[c]'
+>>> frame, links = b.frame()
+>>> where = pathlib.Path(tempfile.mkdtemp()) / "store"
+>>> store.write_store(where, control.control(frame, links), links, {"county": "Demo"})
+>>> south, north = (store_figures(store.PublishedStore(where), a) for a in ("South", "North"))
+>>> south["sv.headline.reporting_year.sv"], north["sv.headline.reporting_year.sv"], north["meta.area"]
+(1500, '[c]', 'North')
 """
 
 from __future__ import annotations

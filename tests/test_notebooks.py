@@ -263,51 +263,41 @@ def test_records_are_unreachable_in_the_store_only_folder(store_only_dir):
 
 
 def _execute(name: str, area: str, data_dir: Path, out_dir: Path) -> nbformat.NotebookNode:
-    import papermill
+    from conftest import execute_section
 
-    target = out_dir / f"{name}.ipynb"
-    source = out_dir / f"{name}.input.ipynb"
-    nbformat.write(_read(NOTEBOOK_DIR / f"{name}.md"), source)
-    papermill.execute_notebook(
-        str(source), str(target),
-        parameters={"area": area, "data_dir": str(data_dir), "build_dir": str(out_dir / "build")},
-        kernel_name="python3", progress_bar=False, cwd=str(REPO))
-    return _read(target)
+    return execute_section(name, area, data_dir, out_dir)
 
 
 @pytest.fixture(scope="module")
-def csp_runs(demo_dir, demo_copy, store_only_dir, tmp_path_factory):
-    """A few section notebooks executed with papermill for the first CSP of the demo county:
-    store-only notebooks in a folder with the store and no records, the others on the validated copy."""
+def csp_runs(demo_dir, store_runs):
+    """Every section notebook executed with papermill for one CSP of the demo county, in a folder
+    with the store and no records (the session's ``store_runs``)."""
     import pandas as pd
 
-    from sna_lib.config import load_config
+    from conftest import STORE_RUN_CSP as csp
 
-    csp = load_config(demo_dir).csps[0]
-    out_dir = tmp_path_factory.mktemp("nb-runs")
-    runs = {name: _execute(name, csp, store_only_dir if name in STORE_ONLY else demo_copy, out_dir)
-            for name in EXECUTED}
-    runs["downloads"] = out_dir / "build" / "downloads"
+    runs = {name: store_runs[(name, csp)] for name in EXECUTED}
+    runs["downloads"] = store_runs[("downloads", csp)]
     persons = pd.read_parquet(demo_dir / "persons.parquet", columns=["crime_id", "person_id"])
     ids = set(persons["crime_id"].astype(str)) | set(persons["person_id"].astype(str))
     return csp, runs, ids
 
 
 @pytest.mark.xdist_group("book")
-def test_store_notebooks_run_for_the_county_without_records(store_only_dir, tmp_path):
-    """The county's pages too: 03 and 06 run where only the store exists, and print its text."""
+def test_county_pages_print_the_store_text(store_only_dir, county_runs):
+    """The county's pages 03 and 06, as the county book ran them, print the store's text."""
     from sna_lib.publication.store import PublishedStore
 
     store = PublishedStore(store_only_dir / "published")
     for name, key, cell in (("03_what_is_sv", "sv_offences", ("sv.headline", "reporting_year", "sv")),
                             ("06_people", "pp_da_window", None)):
-        glued = _glued(_execute(name, "county", store_only_dir, tmp_path))
+        glued = _glued(county_runs[(name, "county")])
         assert glued["area_label"].startswith("Demoshire"), name
         if cell:
             assert glued[key] == store.text(cell[0], "county", cell[1], cell[2])
 
 
-@pytest.mark.xdist_group("book")
+@pytest.mark.xdist_group("store_runs")
 def test_notebooks_execute_for_a_csp_and_name_it(csp_runs):
     csp, runs, _ = csp_runs
     for name in EXECUTED:
@@ -319,7 +309,7 @@ def test_notebooks_execute_for_a_csp_and_name_it(csp_runs):
         assert "area_label" in title or "area_name" in title
 
 
-@pytest.mark.xdist_group("book")
+@pytest.mark.xdist_group("store_runs")
 def test_executed_notebooks_show_no_record_identifiers(csp_runs):
     _, runs, ids = csp_runs
     for name in EXECUTED:
@@ -329,7 +319,7 @@ def test_executed_notebooks_show_no_record_identifiers(csp_runs):
         assert not leaked, f"{name} shows record identifiers {leaked[:5]}"
 
 
-@pytest.mark.xdist_group("book")
+@pytest.mark.xdist_group("store_runs")
 def test_key_measures_prose_matches_the_published_table(csp_runs, demo_dir, store_only_dir):
     """The glued knife-crime figures equal an independent count from the raw crimes."""
     import pandas as pd
@@ -363,7 +353,7 @@ def test_key_measures_prose_matches_the_published_table(csp_runs, demo_dir, stor
         assert glued["km_knife_after"] == "[c]"
 
 
-@pytest.mark.xdist_group("book")
+@pytest.mark.xdist_group("store_runs")
 def test_area_profile_chart_never_shows_a_withheld_rate(csp_runs):
     """Where the table withholds a CSP's count, the chart data (CSV behind the figure) has no rate."""
     import pandas as pd

@@ -130,26 +130,49 @@ def monthly_table(dataset, area: str, definition: str = PROXY) -> pd.DataFrame:
     return out
 
 
-def period_table(dataset, area: str, freq: str = "Q", definition: str = PROXY) -> pd.DataFrame:
-    """Proxy crimes per calendar quarter (``"Q"``) or year (``"Y"``), each labelled with its coverage.
+def period_totals(counts: pd.Series, cov: Coverage, freq: str = "Q") -> list[tuple]:
+    """``(label, total, change)`` per calendar quarter (``"Q"``) or year (``"Y"``) of ``counts``
+    (:func:`sna_lib.data.periods.monthly_counts`).
 
-    ``Change on previous`` is a percentage only when both periods are complete and of equal
-    length (:func:`sna_lib.data.periods.comparable`); otherwise it says why there is none.
+    ``change`` is ``(previous label, previous total)`` when the two periods may be compared like
+    for like (:func:`sna_lib.data.periods.comparable`), the text saying why not when they may not,
+    and ``""`` for the first period.
+
+    Examples
+    --------
+    >>> cov = Coverage("2018-01", "2018-06", ("2018-05",))
+    >>> counts = pd.Series([1, 1, 1, 2, pd.NA, 2], index=[f"2018-0{m}" for m in range(1, 7)], dtype="Int64")
+    >>> [(lab.text[:8], total, change) for lab, total, change in period_totals(counts, cov)]
+    [('Jan 2018', 3, ''), ('Apr 2018', 4, 'not compared: a period is incomplete (missing months)')]
     """
-    cov = coverage(dataset)
-    counts = monthly_counts(proxy_crimes(area_records(dataset.crimes, dataset, area), definition)["date"], cov)
     rows, previous = [], None
     for label in calendar_periods(cov, freq):
         total = window_total(counts, label)
         if previous is None:
             change = ""
         elif comparable(previous[0], label):
-            change = f"{(total - previous[1]) / previous[1] * 100:+.1f}%" if previous[1] else ""
+            change = previous
         else:
             change = "not compared: a period is incomplete (missing months)"
+        rows.append((label, total, change))
+        previous = (label, total)
+    return rows
+
+
+def period_table(dataset, area: str, freq: str = "Q", definition: str = PROXY) -> pd.DataFrame:
+    """Proxy crimes per calendar quarter (``"Q"``) or year (``"Y"``), each labelled with its coverage.
+
+    ``Change on previous`` is a percentage only when both periods are complete and of equal
+    length (:func:`period_totals`); otherwise it says why there is none.
+    """
+    cov = coverage(dataset)
+    counts = monthly_counts(proxy_crimes(area_records(dataset.crimes, dataset, area), definition)["date"], cov)
+    rows = []
+    for label, total, change in period_totals(counts, cov, freq):
+        if isinstance(change, tuple):
+            change = f"{(total - change[1]) / change[1] * 100:+.1f}%" if change[1] else ""
         rows.append({"Period": label.text, "Months with data": f"{label.present} of {label.months}",
                      "Proxy serious violence": total, "Change on previous": change})
-        previous = (label, total)
     return pd.DataFrame(rows)
 
 
@@ -370,7 +393,8 @@ def out_of_time_check(dataset, *, share: float = 0.05, train=TRAIN, test=TEST,
     Rows: ``risk index`` (top ``share`` of LSOAs by :func:`risk_score` of the train-window layers)
     and ``naive: top train-period counts`` (the same number of LSOAs with the most proxy crimes in
     the train window, ties by code). Columns from :func:`sna_lib.index.validation.evaluate_selection`:
-    capture rate and PAI (share of test crimes captured ÷ share of land area).
+    capture rate and PAI (share of test crimes captured ÷ share of land area), and the counts they
+    come from (``Captured``, ``Test-period total``).
     """
     from sna_lib.index.risk_index import select_top
     from sna_lib.index.validation import evaluate_selection, lsoa_areas, top_n
@@ -387,7 +411,8 @@ def out_of_time_check(dataset, *, share: float = 0.05, train=TRAIN, test=TEST,
     for name, sel in (("risk index (proxy layers)", index_sel), ("naive: top train-period proxy counts", naive_sel)):
         r = evaluate_selection(sel.reindex(codes).fillna(False), outcome, area=area)
         rows.append({"Selection": name, "LSOAs": r["lsoas"], "Capture rate": r["capture_rate"],
-                     "Share of area": r["area_share"], "PAI": r["pai"]})
+                     "Share of area": r["area_share"], "PAI": r["pai"], "Captured": int(r["captured"]),
+                     "Test-period total": int(r["total"])})
     return pd.DataFrame(rows)
 
 
@@ -407,13 +432,32 @@ def verdict(check: pd.DataFrame) -> str:
     return f"The risk index and the naive baseline captured the same share ({idx['Capture rate']:.1%})."
 
 
-def missing_parts(dataset, *parts: str) -> str:
-    """Plain text (for :func:`~sna_lib.book.nbhelpers.show_note`, which escapes it): one sentence for
-    each of ``parts`` (keys of :data:`sna_lib.data.data_level.REQUIREMENTS`) the dataset cannot
-    support; ``""`` when all can."""
+def missing_sentences(dataset, parts=None) -> dict[str, str]:
+    """``{part: sentence}`` for every part of ``parts`` (default: all of
+    :data:`sna_lib.data.data_level.REQUIREMENTS`) the dataset cannot support, for :func:`missing_note`."""
     from sna_lib.data.data_level import REQUIREMENTS, available
 
-    return "\n\n".join(f"Not computed: {REQUIREMENTS[p].sentence}" for p in parts if not available(dataset, p))
+    return {p: REQUIREMENTS[p].sentence for p in (REQUIREMENTS if parts is None else parts)
+            if not available(dataset, p)}
+
+
+def missing_note(sentences: dict, *parts: str) -> str:
+    """Plain text (for :func:`~sna_lib.book.nbhelpers.show_note`, which escapes it): one sentence for
+    each of ``parts`` found in ``sentences`` (:func:`missing_sentences`, or the published store's
+    copy of it); ``""`` when all can be computed.
+
+    Examples
+    --------
+    >>> missing_note({"people": "People need person records."}, "people", "harm")
+    'Not computed: People need person records.'
+    """
+    return "\n\n".join(f"Not computed: {sentences[p]}" for p in parts if p in sentences)
+
+
+def missing_parts(dataset, *parts: str) -> str:
+    """:func:`missing_note` for ``dataset``: one sentence for each of ``parts`` (keys of
+    :data:`sna_lib.data.data_level.REQUIREMENTS`) the dataset cannot support; ``""`` when all can."""
+    return missing_note(missing_sentences(dataset, parts), *parts)
 
 
 def what_changed_page(area_label: str) -> str:
@@ -432,7 +476,7 @@ def what_changed_page(area_label: str) -> str:
             "recorded-crime extract); in this open-data edition the monthly series are on the Trends page.\n")
 
 
-__all__ = ["missing_parts", "what_changed_page", "CATEGORY_LABELS", "PROXY", "RISK_LAYERS", "TEST", "TRAIN", "area_lsoas", "area_records",
+__all__ = ["missing_parts", "missing_note", "missing_sentences", "period_totals", "what_changed_page", "CATEGORY_LABELS", "PROXY", "RISK_LAYERS", "TEST", "TRAIN", "area_lsoas", "area_records",
            "category_by_csp", "category_counts", "category_weights", "harm_table", "proxy_harm_share", "publish_harm", "complete_quarters", "coverage", "definition_table", "hotspot_inference_note", "hotspot_method_text", "hotspot_settings", "in_months",
            "label_period", "monthly_table", "out_of_time_check", "period_table", "persistence_table",
            "proxy_categories", "proxy_crimes", "quarter_hotspots", "risk_layers", "risk_score", "rolling_table",

@@ -82,7 +82,7 @@ def harm_tables(ctx) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
 def monthly_table(ctx) -> pd.DataFrame:
     """Per month: Data (missing or not), proxy, all crime and ASB (missing months ``–``, never 0)."""
     labels = ctx.labels("open.monthly")
-    months = list(labels)
+    months = [m for m in ctx.table("open.monthly").index if m in labels]     # the store's row order
     out = pd.DataFrame({"Data": [labels[m]["data"] for m in months],
                         "Proxy serious violence": _column(ctx, "open.monthly", months, "proxy"),
                         "All crime": _column(ctx, "open.monthly", months, "all_crime"),
@@ -95,8 +95,8 @@ def period_table(ctx, table: str) -> pd.DataFrame:
     """Quarters (``open.quarters``) or years (``open.years``): period, months with data, proxy and
     the change on the previous period where the two may be compared."""
     labels = ctx.labels(table)
-    rows = list(labels)
     shown = ctx.table(table)
+    rows = list(shown.index)
     change = []
     for r in rows:
         if labels[r]["note"] or "change_pct" not in shown.columns or not isinstance(shown.loc[r, "change_pct"], str):
@@ -110,7 +110,9 @@ def period_table(ctx, table: str) -> pd.DataFrame:
 def rolling_table(ctx) -> pd.DataFrame:
     """Rolling 12-month windows: window, months with data, proxy total (empty with under 12 months)."""
     labels = ctx.labels("open.rolling")
-    rows = list(labels)
+    if not labels:
+        return pd.DataFrame(columns=["Window", "Months with data", "Proxy serious violence"])
+    rows = list(ctx.table("open.rolling").index)
     return pd.DataFrame({"Window": [labels[r]["window"] for r in rows], "Months with data": [labels[r]["months"] for r in rows],
                          "Proxy serious violence": _column(ctx, "open.rolling", rows, "proxy")})
 
@@ -137,17 +139,16 @@ def rates_table(ctx, areas, row: str = "proxy") -> pd.DataFrame:
         return ctx.text(t, row, column, area=area) if column in ctx.table(t, area=area).columns else ""
 
     return pd.DataFrame([{
-        "Area": ctx.area_name(a), "Crimes": cell(a, "crimes"), "Per 1,000 residents": cell(a, "rate_per_1000"),
-        "Rank": cell(a, "rank"), "of which at non-residential LSOAs": cell(a, "crimes_non_residential"),
-        "Residential: crimes": cell(a, "crimes_residential"),
-        "Residential: per 1,000 residents": cell(a, "rate_residential_per_1000"),
-        "Residential: rank": cell(a, "rank_residential")} for a in areas])
+        "Area": ctx.area_name(a), "Crimes": cell(a, "crimes"), "Per 1,000": cell(a, "rate_per_1000"),
+        "Rank": cell(a, "rank"), "At non-residential LSOAs": cell(a, "crimes_non_residential"),
+        "Residential per 1,000": cell(a, "rate_residential_per_1000"),
+        "Residential rank": cell(a, "rank_residential")} for a in areas])
 
 
 def validation_table(ctx) -> pd.DataFrame:
     """The out-of-time check (county-wide): selection, LSOAs, capture rate, share of area, PAI."""
-    names = ctx.labels("open.index")["selections"]
-    rows = list(names)
+    names = dict(ctx.labels("open.index")["selections"])   # a list of (row, name): JSON keeps its order
+    rows = [r for r in ctx.table("open.validation", "county").index if r in names]
 
     def pct(r, column):
         text = ctx.text("open.validation", r, column, area="county")
@@ -171,7 +172,7 @@ def source_rows_table(ctx) -> pd.DataFrame | None:
     labels = ctx.labels("open.source_rows", "county")
     if not labels:
         return None
-    rows = list(labels["rows"])
+    rows = list(ctx.table("open.source_rows", "county").index)
     columns = ["read", "used_crimes", "used_asb", "rejected", *[f"rejected: {r}" for r in labels["reasons"]]]
     out = pd.DataFrame({"source_file": [labels["rows"][r]["file"] for r in rows],
                         "month": [labels["rows"][r]["month"] for r in rows]})

@@ -425,7 +425,7 @@ def verdict(check: pd.DataFrame) -> str:
     if idx["Capture rate"] < naive["Capture rate"]:
         pai = ("its PAI is higher only because the LSOAs it picked are smaller"
                if idx["PAI"] > naive["PAI"] else "and its PAI is lower too")
-        return (f"The risk index **lost** to the naive baseline on capture: it captured {idx['Capture rate']:.1%} of "
+        return (f"The risk index lost to the naive baseline on capture: it captured {idx['Capture rate']:.1%} of "
                 f"the later months' proxy violence against {naive['Capture rate']:.1%} for simply taking the LSOAs "
                 f"with the most proxy crimes in the earlier months; {pai} (PAI {idx['PAI']:.1f} vs "
                 f"{naive['PAI']:.1f}).")

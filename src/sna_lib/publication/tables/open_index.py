@@ -113,7 +113,7 @@ def _risk(b: CellBuilder, prep, dataset) -> dict:
         b.derived(table=VALIDATION, area=COUNTY, row=row, column="pai", value=float(r["PAI"]), of=[captured, total],
                   decimals=2)
     return {"train": label_period(*TRAIN, cov).text, "test": label_period(*TEST, cov).text,
-            "selections": dict(SELECTIONS), "verdict": verdict(check)}
+            "selections": [list(pair) for pair in SELECTIONS], "verdict": verdict(check)}
 
 
 def add_open_index_cells(b: CellBuilder, prep, dataset, text: dict) -> None:

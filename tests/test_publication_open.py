@@ -193,6 +193,22 @@ def test_differencing_routes_are_closed_and_real(declared, dataset, store, tmp_p
     assert any(r.startswith("open.rates") for r in recovered), recovered
 
 
+def test_harm_is_withheld_with_its_count(store):
+    """harm = crimes x a published weight would give a withheld count back: it goes with the count."""
+    checked = 0
+    for area in store.areas:
+        harm = store.table("open.harm", area)
+        for code in harm.index.drop("proxy"):
+            crimes, value = harm.loc[code, "crimes"], harm.loc[code, "harm"]
+            assert isinstance(crimes, str) == isinstance(value, str), (area, code)
+            if isinstance(crimes, str):
+                checked += 1
+            elif crimes and not math.isnan(harm.loc[code, "weight"]):
+                assert value == pytest.approx(crimes * harm.loc[code, "weight"], abs=0.5 + crimes * 0.05)
+    assert checked
+    assert isinstance(store.value("open.harm", "Alpha", "proxy", "harm_share_pct"), str)  # a category is withheld
+
+
 OPEN_PAGES = ("01_key_findings", "03_what_is_sv", "05_trends", "07_place", "08_risk_factors", "11_data_quality")
 
 

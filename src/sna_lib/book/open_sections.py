@@ -94,20 +94,6 @@ def category_counts(crimes: pd.DataFrame, definition: str = PROXY) -> pd.DataFra
         .reset_index(drop=True)
 
 
-def category_by_csp(dataset) -> pd.DataFrame:
-    """Crimes per police.uk category (rows) and CSP (columns), all months held, with a county column."""
-    geo = dataset.geography.set_index(dataset.geography["lsoa_code"].astype(str))["area"].astype(str)
-    crimes = dataset.crimes
-    csp = crimes["lsoa_code"].astype(str).map(geo)
-    codes = [c for c in CATEGORY_LABELS if c != "anti_social_behaviour"]
-    table = pd.crosstab(crimes["category"].astype(str), csp).reindex(index=codes, columns=list(dataset.config.csps),
-                                                                      fill_value=0).astype("int64")
-    table[dataset.config.county] = table.sum(axis=1)
-    table.index = [CATEGORY_LABELS[c] for c in codes]
-    table.index.name = "Category"
-    return table
-
-
 def proxy_crimes(crimes: pd.DataFrame, definition: str = PROXY) -> pd.DataFrame:
     """Crimes that meet the open-data definition."""
     return crimes[crimes["category"].astype(str).isin(proxy_categories(definition))]
@@ -313,24 +299,6 @@ def harm_table(crimes: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
                          "Category-mean harm (days)": (counts["Crimes"] * weight).round(0)})
 
 
-def publish_harm(table: pd.DataFrame, *, area_level: str, config=None) -> tuple[pd.DataFrame, bool]:
-    """The harm table ready to publish: crimes suppressed as every count is, and a category's harm
-    withheld wherever its crimes are (harm = crimes x a published weight would give the count back).
-
-    Returns ``(published, withheld)``; ``withheld`` is True when any cell was withheld.
-    """
-    from sna_lib.publication.disclosure import Suppressed, is_suppressed, suppress_counts
-
-    published = suppress_counts(table, ["Crimes"], area_level=area_level, config=config)
-    gone = published["Crimes"].map(is_suppressed).to_numpy(dtype=bool)
-    harm = table["Category-mean harm (days)"].map(lambda v: "–" if pd.isna(v) else f"{v:,.0f}").astype(object)
-    harm[gone] = Suppressed("[c]")
-    published["Category-mean harm (days)"] = harm
-    published["Weight (days)"] = table["Weight (days)"].map(
-        lambda v: "–" if pd.isna(v) else f"{v:,.1f}")
-    return published, bool(gone.any())
-
-
 def proxy_harm_share(table: pd.DataFrame) -> tuple[float, float]:
     """Shares of the open-data proxy in crimes and in category-mean harm over all categories.
 
@@ -477,7 +445,7 @@ def what_changed_page(area_label: str) -> str:
 
 
 __all__ = ["missing_parts", "missing_note", "missing_sentences", "period_totals", "what_changed_page", "CATEGORY_LABELS", "PROXY", "RISK_LAYERS", "TEST", "TRAIN", "area_lsoas", "area_records",
-           "category_by_csp", "category_counts", "category_weights", "harm_table", "proxy_harm_share", "publish_harm", "complete_quarters", "coverage", "definition_table", "hotspot_inference_note", "hotspot_method_text", "hotspot_settings", "in_months",
+           "category_counts", "category_weights", "harm_table", "proxy_harm_share", "complete_quarters", "coverage", "definition_table", "hotspot_inference_note", "hotspot_method_text", "hotspot_settings", "in_months",
            "label_period", "monthly_table", "out_of_time_check", "period_table", "persistence_table",
            "proxy_categories", "proxy_crimes", "quarter_hotspots", "risk_layers", "risk_score", "rolling_table",
            "verdict"]

@@ -31,6 +31,9 @@ CATEGORY_LABELS = {
     "vehicle_crime": "Vehicle crime", "violence_and_sexual_offences": "Violence and sexual offences",
 }
 
+#: how a month without a police.uk file is labelled (never shown as 0)
+MISSING_MONTH = "missing: no police.uk file"
+
 #: the out-of-time check of issue 11: index built on the first months, tested on the later ones
 TRAIN = ("2018-01", "2018-07")
 TEST = ("2018-10", "2019-02")
@@ -110,7 +113,7 @@ def monthly_table(dataset, area: str, definition: str = PROXY) -> pd.DataFrame:
         "All crime": monthly_counts(crimes["date"], cov),
         "Anti-social behaviour": monthly_counts(asb["date"], cov) if len(asb) else pd.NA,
     })
-    out.insert(0, "Data", ["missing: no police.uk file" if not cov.has(m) else "" for m in out.index])
+    out.insert(0, "Data", [MISSING_MONTH if not cov.has(m) else "" for m in out.index])
     out.index = [pd.Period(m, "M").strftime("%b %Y") for m in out.index]
     out.index.name = "Month"
     return out
@@ -444,7 +447,7 @@ def what_changed_page(area_label: str) -> str:
             "recorded-crime extract); in this open-data edition the monthly series are on the Trends page.\n")
 
 
-__all__ = ["missing_parts", "missing_note", "missing_sentences", "period_totals", "what_changed_page", "CATEGORY_LABELS", "PROXY", "RISK_LAYERS", "TEST", "TRAIN", "area_lsoas", "area_records",
+__all__ = ["MISSING_MONTH", "missing_parts", "missing_note", "missing_sentences", "period_totals", "what_changed_page", "CATEGORY_LABELS", "PROXY", "RISK_LAYERS", "TEST", "TRAIN", "area_lsoas", "area_records",
            "category_counts", "category_weights", "harm_table", "proxy_harm_share", "complete_quarters", "coverage", "definition_table", "hotspot_inference_note", "hotspot_method_text", "hotspot_settings", "in_months",
            "label_period", "monthly_table", "out_of_time_check", "period_table", "persistence_table",
            "proxy_categories", "proxy_crimes", "quarter_hotspots", "risk_layers", "risk_score", "rolling_table",

@@ -37,6 +37,7 @@ import math
 
 import pandas as pd
 
+from sna_lib.book.open_sections import MISSING_MONTH
 from sna_lib.publication.cells import CellBuilder, cell_id
 from sna_lib.publication.open_compute import COUNTY, relate_across, split_by_area
 
@@ -47,7 +48,6 @@ CATEGORY, MONTHLY, QUARTERS, YEARS, ROLLING, RATES = ("open.category", "open.mon
                                                       "open.years", "open.rolling", "open.rates")
 SERIES = ("proxy", "all_crime", "asb")
 POPULATION_REASON = "resident population (ONS estimate)"
-MISSING_MONTH = "missing: no police.uk file"
 
 
 def non_residential_lsoas(dataset) -> list[str]:

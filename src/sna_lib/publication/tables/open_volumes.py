@@ -18,12 +18,15 @@ Tables (``table`` → rows × columns; *area* ``county`` and every CSP; all coun
 ``open.rolling``
     rows: the last month of each rolling 12-month window × ``proxy`` (= Σ its months with data).
 ``open.rates``
-    the reporting year (calendar year; labelled with its months held): rows = each proxy
-    category, ``proxy`` and ``all`` × ``crimes``, ``crimes_residential``,
+    the reporting year (calendar year; labelled with its months held): rows
+    ``possession_of_weapons`` (:data:`RATE_CATEGORY`), ``proxy_other`` (the other proxy categories),
+    ``proxy`` (= the two) and ``all`` × ``crimes``, ``crimes_residential``,
     ``crimes_non_residential`` (counts; the first = the other two), ``population``,
     ``population_residential`` (exempt: ONS mid-year estimate, nearest year; without the
-    non-residential LSOAs), ``rate_per_1000``, ``rate_residential_per_1000`` (derived) and, for
-    CSPs, ``rank`` / ``rank_residential`` (1 = highest rate; derived). A non-residential LSOA
+    non-residential LSOAs), ``rate_per_1000``, ``rate_residential_per_1000`` (derived) and
+    ``rank`` / ``rank_residential`` (1 = highest rate; derived). The residential split is a CSP
+    table: the county row has ``crimes``, ``population`` and ``rate_per_1000`` only (a county
+    split would give back a CSP's small non-residential count as county − the other CSPs). A non-residential LSOA
     (airport, prison: flagged by the importer) is in every count but out of the residential
     rate and its ranking, and both are shown.
 
@@ -48,6 +51,11 @@ CATEGORY, MONTHLY, QUARTERS, YEARS, ROLLING, RATES = ("open.category", "open.mon
                                                       "open.years", "open.rolling", "open.rates")
 SERIES = ("proxy", "all_crime", "asb")
 POPULATION_REASON = "resident population (ONS estimate)"
+#: The proxy category with a row of its own in ``open.rates`` (the weapons-carrying proxy: the
+#: non-residential case of issue 11, Stansted airport, is one of its places); the other proxy
+#: categories share the row ``proxy_other`` — a category row per category would publish
+#: single-figure non-residential counts (robbery at the airport) that withhold the airport's weapons.
+RATE_CATEGORY = "possession_of_weapons"
 
 
 def non_residential_lsoas(dataset) -> list[str]:
@@ -168,7 +176,11 @@ def _rates(b: CellBuilder, prep, dataset, text: dict) -> None:
     pop = lsoa_population(dataset.population, year)
     nonres = set(non_residential_lsoas(dataset))
     cats = list(proxy_categories())
-    rows = [(c, [c]) for c in cats] + [("proxy", cats), ("all", None)]
+    single = [c for c in cats if c == RATE_CATEGORY]
+    rest = [c for c in cats if c not in single]
+    rows = [(c, [c]) for c in single] + ([("proxy_other", rest)] if single and rest else []) + \
+        [("proxy", cats), ("all", None)]
+    parts = [r for r, _ in rows[:-2]] or None
     in_year = prep.crimes[(prep.crimes["date"].dt.year == year).to_numpy()]
     by_area = split_by_area(in_year, prep.areas)
     lsoas = {COUNTY: prep.lsoa_area.index, **{a: prep.lsoa_area.index[prep.lsoa_area.to_numpy() == a]
@@ -182,26 +194,30 @@ def _rates(b: CellBuilder, prep, dataset, text: dict) -> None:
         frame = by_area[area]
         category = frame["category"].astype(str)
         at_nonres = frame["lsoa_code"].astype(str).isin(list(nonres)).to_numpy()
+        split = area != COUNTY   # the county's split would give a CSP's back as county − the other CSPs
         for row, members in rows:
             chosen = category.isin(members).to_numpy() if members is not None else slice(None)
             n = int(len(frame[chosen]))
-            n_nonres = int(at_nonres[chosen].sum())
             c = b.count(table=RATES, area=area, row=row, column="crimes", value=n)
-            cr = b.count(table=RATES, area=area, row=row, column="crimes_residential", value=n - n_nonres)
-            cn = b.count(table=RATES, area=area, row=row, column="crimes_non_residential", value=n_nonres)
-            b.additive(total=c, parts=[cr, cn])
             p = b.exempt(table=RATES, area=area, row=row, column="population", value=round(people),
                          reason=POPULATION_REASON, decimals=0)
-            pr = b.exempt(table=RATES, area=area, row=row, column="population_residential", value=round(people_res),
-                          reason=POPULATION_REASON + ", non-residential LSOAs left out", decimals=0)
             rates[(area, row)] = 1000.0 * n / people if people else math.nan
-            rates[(area, f"{row}|res")] = 1000.0 * (n - n_nonres) / people_res if people_res else math.nan
             b.derived(table=RATES, area=area, row=row, column="rate_per_1000", value=rates[(area, row)], of=[c, p],
                       op="ratio", scale=1000, decimals=2)
-            b.derived(table=RATES, area=area, row=row, column="rate_residential_per_1000",
-                      value=rates[(area, f"{row}|res")], of=[cr, pr], op="ratio", scale=1000, decimals=2)
-        for column in ("crimes", "crimes_residential", "crimes_non_residential"):
-            b.additive(total=cell_id(RATES, area, "proxy", column), parts=[cell_id(RATES, area, c, column) for c in cats])
+            if split:
+                n_nonres = int(at_nonres[chosen].sum())
+                cr = b.count(table=RATES, area=area, row=row, column="crimes_residential", value=n - n_nonres)
+                cn = b.count(table=RATES, area=area, row=row, column="crimes_non_residential", value=n_nonres)
+                b.additive(total=c, parts=[cr, cn])
+                pr = b.exempt(table=RATES, area=area, row=row, column="population_residential",
+                              value=round(people_res), reason=POPULATION_REASON + ", non-residential LSOAs left out",
+                              decimals=0)
+                rates[(area, f"{row}|res")] = 1000.0 * (n - n_nonres) / people_res if people_res else math.nan
+                b.derived(table=RATES, area=area, row=row, column="rate_residential_per_1000",
+                          value=rates[(area, f"{row}|res")], of=[cr, pr], op="ratio", scale=1000, decimals=2)
+        for column in ("crimes", "crimes_residential", "crimes_non_residential") if split else ("crimes",):
+            if parts:
+                b.additive(total=cell_id(RATES, area, "proxy", column), parts=[cell_id(RATES, area, r, column) for r in parts])
         for row, series in (("proxy", "proxy"), ("all", "all_crime")):
             _relate_if_holds(b, cell_id(RATES, area, row, "crimes"),
                              _present_cells(MONTHLY, area, series, period.start, period.end, cov, b))
@@ -212,11 +228,12 @@ def _rates(b: CellBuilder, prep, dataset, text: dict) -> None:
                 b.derived(table=RATES, area=area, row=row, column=column,
                           value=float(order[area]) if math.isfinite(order[area]) else math.nan,
                           of=[cell_id(RATES, area, row, count)], decimals=0)
-    relate_across(b, RATES, [r for r, _ in rows], ["crimes", "crimes_residential", "crimes_non_residential"], prep)
+    relate_across(b, RATES, [r for r, _ in rows], ["crimes"], prep)
     text[RATES] = {"period": period.text, "year": year, "population_year": int(pop.attrs.get("year_used", year)),
                    "non_residential": sorted(nonres),
-                   "labels": {**{c: CATEGORY_LABELS[c] for c in cats}, "proxy": "Open-data proxy (all three)",
-                              "all": "All police.uk crime"}}
+                   "labels": {**{c: CATEGORY_LABELS[c] for c in single},
+                              "proxy_other": " and ".join(CATEGORY_LABELS[c] for c in rest),
+                              "proxy": "Open-data proxy", "all": "All police.uk crime"}}
 
 
 def add_open_volume_cells(b: CellBuilder, prep, dataset, text: dict) -> None:

@@ -1,7 +1,9 @@
 """Tables and layers of the open-data (police.uk) edition of the book.
 
 At ``data_level: open`` crimes carry a police.uk category and a month only. This module turns
-such a dataset into the aggregates the open-data notebooks (``notebooks/open/*.md``) show:
+such a dataset into the aggregates the open-data notebooks (``notebooks/open/*.md``) show — the
+publication stage calls it once for the county and every CSP
+(:mod:`sna_lib.publication.open_compute`) and the pages read the disclosure-controlled store:
 counts by category and CSP, monthly series with missing months kept missing, quarter and
 rolling-window totals labelled with their coverage, Gi* hot spots of the open-data proxy per
 complete quarter (persistence), proxy risk layers and the out-of-time check of the index

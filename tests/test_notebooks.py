@@ -38,6 +38,9 @@ STORE_ONLY = (
     "10_area_profile",
     "11_data_quality",
 )
+# The open-data edition's pages (notebooks/open/, data_level: open) read only the store too.
+OPEN_NOTEBOOKS = sorted((NOTEBOOK_DIR / "open").glob("*.md"))
+OPEN_STORE_ONLY = tuple(p.stem for p in OPEN_NOTEBOOKS)  # every open page: none may compute
 # Still computing from records through sna_lib (not yet migrated to the store). They keep the
 # old presentation-only rule until migrated; the list may only shrink.
 STILL_COMPUTING = (
@@ -48,7 +51,12 @@ RECORD_ATTRIBUTES = {"dataset", "crimes", "persons", "asb", "fire", "ambulance",
                      "census_employment", "comparators", "_load", "_DATASETS"}
 RECORD_CALLS = {"load_dataset", "run_validation", "validate_folder", "read_parquet", "read_csv", "read_excel",
                 "read_file", "read_table", "area_crimes", "serious_violence_ids", "qualifying_mask", "prepare_data",
-                "_load", "duckdb", "pyarrow", "open"}
+                "_load", "duckdb", "pyarrow", "open",
+                # record-level helpers of the open-data edition (sna_lib.book.open_sections)
+                "area_records", "proxy_crimes", "category_counts", "category_by_csp", "quarter_hotspots",
+                "risk_layers", "risk_score", "out_of_time_check", "harm_table", "publish_harm", "missing_parts",
+                "missing_sentences", "lsoa_counts", "in_months", "hotspot_method_text", "hotspot_settings",
+                "category_weights", "complete_quarters", "area_lsoas"}
 RECORD_MODULES = {"sna_lib.data", "sna_lib.data.dataset", "sna_lib.data.validate", "sna_lib.data.tableio",
                   "duckdb", "pyarrow", "polars"}
 # Data manipulation that belongs in sna_lib, for the notebooks still computing.
@@ -168,6 +176,23 @@ def test_store_notebooks_never_reach_records(name):
         assert not reached, f"{name} reaches records through {sorted(reached)}:\n{cell.source}"
 
 
+@pytest.mark.parametrize("name", OPEN_STORE_ONLY)
+def test_open_pages_never_reach_records(name):
+    """An open-data page names no dataset, record table, loader or record-level helper either."""
+    nb = _read(NOTEBOOK_DIR / "open" / f"{name}.md")
+    for cell in _code_cells(nb):
+        reached = _record_access(cell.source)
+        assert not reached, f"open/{name} reaches records through {sorted(reached)}:\n{cell.source}"
+
+
+@pytest.mark.parametrize("path", OPEN_NOTEBOOKS, ids=lambda p: f"open-{p.stem}")
+def test_open_pages_keep_the_notebook_conventions(path):
+    test_parameters_cell_declares_the_agreed_names(path)
+    test_code_is_hidden_and_no_outputs_are_committed(path)
+    test_no_markdown_leaked_into_code_cells(path)
+    test_first_heading_names_the_area(path)
+
+
 @pytest.mark.parametrize("name", STILL_COMPUTING)
 def test_computing_notebooks_do_reach_records_and_stay_presentation_only(name):
     """Each listed notebook really still reads records (else move it to STORE_ONLY), and keeps
@@ -196,6 +221,7 @@ def test_no_markdown_leaked_into_code_cells(path):
 def test_record_access_check_catches_each_route():
     for src in ("ctx.dataset.crimes", "from sna_lib.data.dataset import load_dataset", "pd.read_parquet('x')",
                 "sv.area_crimes(d, 'county')", "c = nb.context().dataset", "import duckdb",
+                "osec.proxy_crimes(osec.area_records(x, y, 'county'))", "osec.out_of_time_check(d)",
                 "open('/data/crimes.csv')",
                 "import pyarrow.parquet as pq", "nb._load(p)"):
         assert _record_access(src), src

@@ -4,7 +4,7 @@ pandas counts from the raw records.
 
 The exports run on ``store_only_dir`` (config, boundaries and the store, no records), so an export
 that reached the records would fail to load there. The store is read back here with pyarrow, not
-through ``PublishedStore``.
+through ``PublishedStore``. The open-data store's export: ``tests/test_publication_open.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import json
 import math
 import shutil
 from importlib import resources
-from types import SimpleNamespace
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -72,32 +71,35 @@ def test_json_is_deterministic_sorted_and_has_the_section_figures(store_only_dir
         assert key in figs, key
 
 
+def assert_export_is_the_store(figs: dict, rows: list[dict], cells: pd.DataFrame, area: str) -> None:
+    """``figs`` (JSON) and ``rows`` (CSV) of ``area`` are its store cells, one row each: a published
+    cell's number exactly, a withheld cell only as the marker, no other number anywhere."""
+    assert [r["figure"] for r in rows] == list(figs)
+    mine = cells[cells["area"] == area].set_index(["table", "row", "column"])
+    seen = set()
+    for r in rows:
+        value = figs[r["figure"]]
+        if not r["table"]:  # a label or meta entry: text, never a number (the period year aside)
+            assert not _is_number(value) or r["figure"] == "meta.reporting_year", r
+            continue
+        where = (r["table"], r["row"], r["column"])
+        cell = mine.loc[where]
+        seen.add(where)
+        if not bool(cell["published"]):
+            assert value == MARKER and r["value"] == MARKER, (area, where, value)
+        elif math.isnan(cell["value"]):
+            assert value is None and r["value"] == "", (area, where, value)
+        else:
+            assert _is_number(value) and value == cell["value"], (area, where, value, cell["value"])
+            assert float(r["value"]) == value
+    assert seen == set(mine.index), f"{area}: cells missing from the export"
+    assert (~mine["published"]).sum() == sum(v == MARKER for v in figs.values())
+
+
 def test_every_number_is_a_published_cell_and_withheld_cells_are_the_marker(store_only_dir, cells, csps):
-    """The export of an area is its cells in the store, one row each: a published cell's number
-    exactly, a withheld cell only as the marker; no other number anywhere in the export."""
     for area in ["county", *csps[:3]]:
         figs = json.loads(export_figures(store_only_dir, area, "json"))["figures"]
-        rows = _csv_rows(export_figures(store_only_dir, area, "csv"))
-        assert [r["figure"] for r in rows] == list(figs)
-        mine = cells[cells["area"] == area].set_index(["table", "row", "column"])
-        seen = set()
-        for r in rows:
-            value = figs[r["figure"]]
-            if not r["table"]:  # a label or meta entry: text, never a number (the period year aside)
-                assert not _is_number(value) or r["figure"] == "meta.reporting_year", r
-                continue
-            where = (r["table"], r["row"], r["column"])
-            cell = mine.loc[where]
-            seen.add(where)
-            if not bool(cell["published"]):
-                assert value == MARKER and r["value"] == MARKER, (area, where, value)
-            elif math.isnan(cell["value"]):
-                assert value is None and r["value"] == "", (area, where, value)
-            else:
-                assert _is_number(value) and value == cell["value"], (area, where, value, cell["value"])
-                assert float(r["value"]) == value
-        assert seen == set(mine.index), f"{area}: cells missing from the export"
-        assert (~mine["published"]).sum() == sum(v == MARKER for v in figs.values())
+        assert_export_is_the_store(figs, _csv_rows(export_figures(store_only_dir, area, "csv")), cells, area)
         if area != "county":
             assert MARKER in figs.values()  # the CSPs do have withheld cells
 
@@ -204,28 +206,3 @@ def test_unknown_area_and_format(store_only_dir):
         export_figures(store_only_dir, "Atlantis")
     with pytest.raises(ValueError):
         export_figures(store_only_dir, "county", "xml")
-
-
-def test_open_data_folder_is_a_one_line_error(store_only_dir, tmp_path):
-    """Open-data folders have no store yet: a clear message, exit 2, no traceback."""
-    import subprocess
-    import sys
-
-    import yaml
-
-    from sna_lib.publication.stage import publishes
-
-    if publishes(SimpleNamespace(data_level="open")):  # the open-data store has landed
-        pytest.skip("open-data folders have a publication store: sna figures reads it like any other")
-    data = tmp_path / "open"
-    data.mkdir()
-    config = yaml.safe_load((store_only_dir / "config.yaml").read_text(encoding="utf-8"))
-    config["data_level"] = "open"
-    (data / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "sna_lib.cli", "figures", "--data", str(data),
-                           "--cache-dir", str(tmp_path / "cache")], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 2 and proc.stdout == ""
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "open-data" in lines[0] and "publication store" in lines[0], proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert not (tmp_path / "cache").exists()  # nothing validated or computed

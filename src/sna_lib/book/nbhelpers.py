@@ -420,8 +420,7 @@ def open_store(folder: str | os.PathLike | None) -> Any:
     from sna_lib.publication.store import PublishedStore
 
     if folder is None:
-        raise RuntimeError("no published store for this run: call sna_lib.book.nbhelpers.setup(...) first "
-                           "(open-data books, data_level: open, have none)")
+        raise RuntimeError("no published store for this run: call sna_lib.book.nbhelpers.setup(...) first")
     path = Path(folder)
     stamp = ""
     try:

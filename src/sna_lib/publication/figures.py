@@ -134,7 +134,7 @@ if len(_BY_SOURCE) != len(SECTION_KEYS):  # pragma: no cover - a programming err
 
 
 class NoStoreError(SnaError):
-    """The data folder has no publication store (open-data level), so nothing can be exported."""
+    """The data folder's level has no publication stage, so there is no store to export."""
 
 
 def _number(value: Any, marker: str) -> Any:
@@ -250,7 +250,7 @@ def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json"
     Raises
     ------
     NoStoreError
-        For open-data folders (``data_level: open``), which have no publication store.
+        For a data level without a publication stage (:func:`sna_lib.publication.stage.publishes`).
     DataValidationError
         Bad data, or an unknown area.
     """
@@ -272,9 +272,8 @@ def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json"
                                                f"unknown area {area!r}: use 'county' or one of {', '.join(csps)}")])
     _, folder = store_for(data_dir, cache_dir, reporting_year=reporting_year, as_of=as_of)
     if folder is None:
-        raise NoStoreError(f"{data_dir}: sna figures reads the publication store, and open-data folders "
-                           "(data_level: open) have none yet; build the open-data book (sna build) for its "
-                           "published tables and CSV downloads")
+        raise NoStoreError(f"{data_dir}: sna figures reads the publication store, and this data level "
+                           f"(data_level: {load_config(data_dir).data_level}) has none")
     return render_figures(figure_rows(PublishedStore(folder), area), fmt)
 
 

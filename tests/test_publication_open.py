@@ -222,7 +222,6 @@ def open_store_only(copy, tmp_path_factory):
     return out
 
 
-@pytest.mark.xdist_group("book")
 def test_open_pages_run_on_the_store_alone(open_store_only, store, tmp_path):
     """The open pages execute for a CSP where no record exists, and print the store's text."""
     from test_notebooks import _execute, _glued, _output_text

@@ -307,3 +307,39 @@ def test_property_counts_invariants(rows, ids):
     assert 0 <= u.count <= u.of
     o = victim_suspect_overlap(p, ids)
     assert o.both <= min(o.victims, o.suspects)
+
+
+# ------------------------------------------------------------------ mutation-testing survivors
+def test_age_bands_edges_by_hand():
+    """Bands close as soon as they reach ``min_count`` (exactly), missing ages count 0, labels."""
+    # exactly min_count closes a band; single-age end bands keep their own label (no "+"/"up to")
+    exact = age_bands(pd.Series([8, 8], index=[20, 21]), 8)
+    assert exact.values.tolist() == [["20", 20, 20, 8], ["21", 21, 21, 8]]
+    # two bands: open-ended labels at both ends (by hand: 3+9 = 12 | 2+2+5 = 9, then 1+1 joins: 11)
+    two = age_bands(pd.Series([3, 9, 2, 2, 5, 1, 1], index=range(14, 21)), 8)
+    assert two.values.tolist() == [["up to 15", 14, 15, 12], ["16+", 16, 20, 11]]
+    # age 15 is absent: it counts 0 and starts the third band (15-16), not 16 alone
+    gap = age_bands(pd.Series([8, 8, 8], index=[13, 14, 16]), 8)
+    assert gap.values.tolist() == [["13", 13, 13, 8], ["14", 14, 14, 8], ["15+", 15, 16, 8]]
+    # min_count 1 is allowed: each band closes at its first person
+    ones = age_bands(pd.Series([1, 0, 2], index=[30, 31, 32]), 1)
+    assert ones.values.tolist() == [["30", 30, 30, 1], ["31+", 31, 32, 2]]
+    with pytest.raises(ValueError, match="min_count must be at least 1"):
+        age_bands(pd.Series([1], index=[30]), 0)
+
+
+def test_age_bands_empty_profile_has_the_columns():
+    empty = age_bands(pd.Series(dtype="int64"), 8)
+    assert empty.empty and list(empty.columns) == ["band", "age_from", "age_to", "count"]
+    assert [str(t) for t in empty.dtypes] == ["string", "int64", "int64", "int64"]
+
+
+def test_unique_from_records_edges():
+    # zero records and a zero repeat rate are valid inputs
+    assert unique_from_records(0, 0.5) == 0 and unique_from_records(10, 0.0) == 10
+    # half a person rounds away from zero: 7 x 0.5 = 3.5 -> 4; 9 x 0.5 = 4.5 -> 5
+    assert unique_from_records(7, 0.5) == 4 and unique_from_records(9, 0.5) == 5
+    with pytest.raises(ValueError, match="non-negative whole number"):
+        unique_from_records(-1, 0.1)
+    with pytest.raises(ValueError, match="repeat_rate"):
+        unique_from_records(10, 1.0)

@@ -5,7 +5,7 @@
 #   bash scripts/mutation.sh people disclosure   # just these modules
 #   bash scripts/mutation.sh --score             # print the scores of the runs so far, run nothing
 #   CAP=900 MAX_CHILDREN=1 NICE=15 bash scripts/mutation.sh people
-#   RERUN=1 bash scripts/mutation.sh people      # re-run only the mutants that survived last time
+#   RERUN=1 bash scripts/mutation.sh people      # re-run only last time's survivors and timeouts
 #   FRESH=1 bash scripts/mutation.sh people      # forget earlier results of these modules
 #
 # Why per module: one mutmut run over all core modules ran every core test file in its stats pass
@@ -62,6 +62,7 @@ section = "\n".join([
     f"also_copy = {json.dumps(base['also_copy'])}",
     f"pytest_add_cli_args = {json.dumps(args)}",
     f"pytest_add_cli_args_test_selection = {json.dumps(spec['tests'])}",
+    f"timeout_constant = {base.get('timeout_constant', 1.0)}",
     "use_git_change_detection = false",
     "",
 ])
@@ -78,13 +79,13 @@ out.mkdir(parents=True, exist_ok=True)
 PY
 }
 
-# names of the mutants that survived (exit code 0) in a module's last run
+# names of the mutants that survived (exit code 0) or timed out in a module's last run
 survivors() {
   "$VENV/bin/python" - "$1" <<'PY'
 import glob, json, sys
 for path in sorted(glob.glob(f"mutants/{sys.argv[1]}/mutants/src/**/*.py.meta", recursive=True)):
     for key, code in json.load(open(path)).get("exit_code_by_key", {}).items():
-        if code == 0:
+        if code in (0, 24, -24, 36, 152, 255):
             print(key)
 PY
 }
@@ -110,21 +111,23 @@ if [ $SCORE_ONLY -eq 0 ]; then
 fi
 
 "$VENV/bin/python" - "${MODULES[@]}" <<'PY'
-# exit codes in mutmut's per-file metadata: 1 = killed, 0 = survived, 33 = no test calls it,
-# 36 = timeout (mutmut counts it as killed; here it counts as not killed, to be strict),
+# exit codes in mutmut's per-file metadata: 1 (or 3) = killed, 0 = survived, 33 = no test calls it,
+# 36 / +-24 / 152 / 255 = timeout (mutmut counts those as killed; here as not killed, to be strict),
 # 37 = caught by the type checker, None = not run yet (time cap)
 import collections, glob, json, sys
+TIMEOUT = (36, 24, -24, 152, 255)
 total = collections.Counter()
 print(f"{'module':14s} {'file':36s} {'mutants':>7s} {'killed':>6s} {'surv':>5s} {'tmout':>5s} {'notest':>6s} {'pending':>7s}  score")
 for module in sys.argv[1:]:
     for path in sorted(glob.glob(f"mutants/{module}/mutants/src/**/*.py.meta", recursive=True)):
         codes = json.load(open(path)).get("exit_code_by_key", {})
-        c = collections.Counter("pending" if v is None else v for v in codes.values())
+        c = collections.Counter("pending" if v is None else "timeout" if v in TIMEOUT
+                                else "killed" if v in (1, 3) else v for v in codes.values())
         total += c
-        done = c[1] + c[0] + c[36]
+        done = c["killed"] + c[0] + c["timeout"]
         name = path.split("/mutants/src/", 1)[1][:-5]
-        print(f"{module:14s} {name:36s} {len(codes):7d} {c[1]:6d} {c[0]:5d} {c[36]:5d} {c[33]:6d} {c['pending']:7d}  "
-              + (f"{c[1] / done:.1%}" if done else "-"))
-done = total[1] + total[0] + total[36]
-print(f"mutation score: {total[1]}/{done} = {total[1] / done:.1%}" if done else "no mutants scored")
+        print(f"{module:14s} {name:36s} {len(codes):7d} {c['killed']:6d} {c[0]:5d} {c['timeout']:5d} {c[33]:6d} "
+              f"{c['pending']:7d}  " + (f"{c['killed'] / done:.1%}" if done else "-"))
+done = total["killed"] + total[0] + total["timeout"]
+print(f"mutation score: {total['killed']}/{done} = {total['killed'] / done:.1%}" if done else "no mutants scored")
 PY

@@ -343,3 +343,31 @@ def test_unique_from_records_edges():
         unique_from_records(-1, 0.1)
     with pytest.raises(ValueError, match="repeat_rate"):
         unique_from_records(10, 1.0)
+
+
+def test_hinge_knot_is_the_poisson_weighted_least_squares_knot():
+    """Against statsmodels' WLS (weights 1 / max(variance, 1)) over every candidate knot."""
+    import statsmodels.api as sm
+
+    from sna_lib.measures.people import _hinge_knot
+
+    x = np.arange(10.0)
+    # low counts (variance below 2) decide between knots 6 and 7: the variance floor is 1
+    y = np.array([0.0, 4, 1, 3, 5, 1, 4, 6, 11, 20])
+    ssr = {k: sm.WLS(y, np.column_stack([np.ones(10), x, np.maximum(x - k, 0.0)]),
+                     weights=1.0 / np.maximum(y, 1.0)).fit().ssr for k in range(1, 9)}
+    assert _hinge_knot(x, y, y, range(1, 9)) == min(ssr, key=ssr.get)
+    # a straight line fits every knot equally well: the youngest candidate is kept
+    assert _hinge_knot(x, 2.0 + 3.0 * x, np.ones(10), range(2, 8)) == 2
+
+
+def test_age_features_carry_basis_and_method():
+    n = pd.Series([1, 2, 5, 30, 60, 40, 30, 25, 24, 24, 23, 23], index=range(10, 22))
+    f = age_profile_features(n)
+    assert f.basis == "" and "the 25 years after the last peak" in f.method
+    assert "1.96 Poisson standard errors" in f.method
+    g = age_profile_features(n, basis="county", span=10, z=1.0)
+    assert g.basis == "county" and "the 10 years after the last peak" in g.method and " 1 Poisson" in g.method
+    empty = age_profile_features(pd.Series(dtype="float64"), basis="county")
+    assert (empty.incline_start, empty.peaks, empty.basis) == (None, (), "county")
+    assert "25 years" in empty.method

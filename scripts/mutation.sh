@@ -17,7 +17,8 @@
 # the module again resumes where it stopped (mutants/<module>/mutants/**/*.py.meta).
 #
 # Inspect a survivor:  cd mutants/<module> && ../../.venv/bin/mutmut show <mutant name>
-# Score = killed / (killed + survived + timeout); "no tests" (exit 33) mutants are listed apart.
+# Score = killed / (killed + survived + timeout + no tests): a mutant that no selected test even
+# calls (exit 33) is a survivor too (mutmut's own summary leaves those out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -112,7 +113,8 @@ fi
 
 "$VENV/bin/python" - "${MODULES[@]}" <<'PY'
 # exit codes in mutmut's per-file metadata: 1 (or 3) = killed, 0 = survived, 33 = no test calls it,
-# 36 / +-24 / 152 / 255 = timeout (mutmut counts those as killed; here as not killed, to be strict),
+# 36 / +-24 / 152 / 255 = timeout (mutmut counts those as killed; here as not killed, to be strict:
+# a wall-clock timeout on this loaded machine is more often slowness than an infinite loop),
 # 37 = caught by the type checker, None = not run yet (time cap)
 import collections, glob, json, sys
 TIMEOUT = (36, 24, -24, 152, 255)
@@ -120,14 +122,18 @@ total = collections.Counter()
 print(f"{'module':14s} {'file':36s} {'mutants':>7s} {'killed':>6s} {'surv':>5s} {'tmout':>5s} {'notest':>6s} {'pending':>7s}  score")
 for module in sys.argv[1:]:
     for path in sorted(glob.glob(f"mutants/{module}/mutants/src/**/*.py.meta", recursive=True)):
-        codes = json.load(open(path)).get("exit_code_by_key", {})
+        try:
+            codes = json.load(open(path)).get("exit_code_by_key", {})
+        except ValueError:  # being rewritten by a running mutmut: read it next time
+            print(f"{module:14s} {path}: being written, skipped")
+            continue
         c = collections.Counter("pending" if v is None else "timeout" if v in TIMEOUT
                                 else "killed" if v in (1, 3) else v for v in codes.values())
         total += c
-        done = c["killed"] + c[0] + c["timeout"]
+        done = c["killed"] + c[0] + c["timeout"] + c[33]
         name = path.split("/mutants/src/", 1)[1][:-5]
         print(f"{module:14s} {name:36s} {len(codes):7d} {c['killed']:6d} {c[0]:5d} {c['timeout']:5d} {c[33]:6d} "
               f"{c['pending']:7d}  " + (f"{c['killed'] / done:.1%}" if done else "-"))
-done = total["killed"] + total[0] + total["timeout"]
+done = total["killed"] + total[0] + total["timeout"] + total[33]
 print(f"mutation score: {total['killed']}/{done} = {total['killed'] / done:.1%}" if done else "no mutants scored")
 PY

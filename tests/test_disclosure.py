@@ -379,3 +379,27 @@ def test_rounding_is_half_up_not_half_even_at_base_10():
     r = DisclosureRules(rounding=10)
     assert [r.round(n) for n in (24, 25, 35, 45, 46)] == [20, 30, 40, 50, 50]
     assert DisclosureRules(rounding=5).round(12) == 10 and DisclosureRules(rounding=5).round(13) == 15
+
+
+# ------------------------------------------------------------------ mutation-testing survivors
+def test_suppression_note_states_the_configured_rules():
+    note = suppression_note({"disclosure": {"suppress_max": 9, "rounding": 5, "marker": "<10"}})
+    assert note == ("<10 = count of 1 to 9, withheld to protect confidentiality (with other cells where "
+                    "needed so it cannot be worked out from totals). Other counts are rounded to the nearest 5.")
+    # a zero minimum is reported as 1 (zero is never withheld); no rounding sentence without rounding
+    plain = suppression_note({"suppress_min": 0, "suppress_max": 3})
+    assert plain.startswith("[c] = count of 1 to 3, withheld") and plain.endswith("worked out from totals).")
+
+
+def test_publish_rate_uses_the_config_and_shows_missing_rates_as_a_dash():
+    cfg = {"disclosure": {"suppress_max": 9, "marker": "<10"}}
+    assert publish_rate(1.5, count=9, area_level="csp") == "1.5"          # 9 is not small by default
+    assert publish_rate(1.5, count=9, area_level="csp", config=cfg) == "<10"
+    assert publish_rate(1.5, count=Suppressed("[c]"), area_level="csp", config=cfg) == "<10"
+    for missing in (None, pd.NA, float("nan"), np.float64("nan")):
+        assert publish_rate(missing, count=30, area_level="csp") == "–"
+    assert publish_rate(np.float64(2.0), count=30, area_level="csp", decimals=0) == "2"
+
+
+def test_suppressed_marker_repr_is_the_text():
+    assert repr(Suppressed("[c]")) == "'[c]'" and str(Suppressed("<10")) == "<10"

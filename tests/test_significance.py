@@ -202,6 +202,7 @@ def test_share_vs_baseline_confidence_and_empty_baseline():
     assert (r.ratio_low, r.ratio_high) == pytest.approx((low / 0.4, high / 0.4))
     assert (r.count, r.of, r.share, r.baseline_share, r.confidence) == (30, 50, 0.6, 0.4, 0.9)
     assert "90 % interval" in r.method and "95 % interval" in share_vs_baseline(1, 2, 1, 2).method
+    assert "97.5 % interval" in share_vs_baseline(1, 2, 1, 2, confidence=0.975).method
     none = share_vs_baseline(3, 10, 0, 0)
     assert none.baseline_share is None and none.ratio is None and none.share == 0.3
     assert (none.ratio_low, none.ratio_high) == (None, None)

@@ -403,3 +403,29 @@ def test_publish_rate_uses_the_config_and_shows_missing_rates_as_a_dash():
 
 def test_suppressed_marker_repr_is_the_text():
     assert repr(Suppressed("[c]")) == "'[c]'" and str(Suppressed("<10")) == "<10"
+
+
+def test_suppress_rates_defaults_config_and_bad_arguments():
+    t = pd.DataFrame({"n": [3, 200, 150], "per_1000": [0.31, 2.5, 1.94]}, index=list("ABC"))
+    # defaults: one decimal; totals assumed published, so 150 (next smallest) protects 3
+    assert suppress_rates(t, ["per_1000"], ["n"], area_level="csp")["per_1000"].tolist() == ["[c]", "2.5", "[c]"]
+    prim = suppress_rates(t, ["per_1000"], ["n"], area_level="csp", assume_published_totals=False)
+    assert prim["per_1000"].tolist() == ["[c]", "2.5", "1.9"]
+    # the config reaches the mask and the marker: 9 is small under suppress_max 9
+    t9 = pd.DataFrame({"n": [9, 200, 150], "per_1000": [0.9, 2.5, 1.94]}, index=list("ABC"))
+    cfg = {"disclosure": {"suppress_max": 9, "marker": "<10"}}
+    assert suppress_rates(t9, ["per_1000"], ["n"], area_level="csp", assume_published_totals=False,
+                          config=cfg)["per_1000"].tolist() == ["<10", "2.5", "1.9"]
+    assert suppress_rates(t9, ["per_1000"], ["n"], area_level="csp",
+                          assume_published_totals=False)["per_1000"].tolist() == ["0.9", "2.5", "1.9"]
+    # a published total is never withheld: a lone CSP's small county twin stays shown only then
+    one = pd.DataFrame({"n": [3, 3], "rate": [1.0, 1.0]}, index=["only", "county"])
+    kw = dict(area_level="csp", total_row="county", assume_published_totals=False)
+    assert suppress_rates(one, ["rate"], ["n"], **kw)["rate"].tolist() == ["[c]", "[c]"]
+    assert suppress_rates(one, ["rate"], ["n"], total_published=True, **kw)["rate"].tolist() == ["[c]", "1.0"]
+    with pytest.raises(ValueError, match="must pair up one to one"):
+        suppress_rates(t, ["per_1000"], ["n", "n"], area_level="csp")
+    with pytest.raises(ValueError, match="output must be 'text' or 'numeric'"):
+        suppress_rates(t, ["per_1000"], ["n"], area_level="csp", output="html")
+    with pytest.raises(ValueError, match="output must be 'text' or 'numeric'"):
+        suppress_counts(t, ["n"], area_level="csp", output="html")

@@ -203,9 +203,10 @@ def test_share_vs_baseline_confidence_and_empty_baseline():
     assert (r.count, r.of, r.share, r.baseline_share, r.confidence) == (30, 50, 0.6, 0.4, 0.9)
     assert "90 % interval" in r.method and "95 % interval" in share_vs_baseline(1, 2, 1, 2).method
     assert "97.5 % interval" in share_vs_baseline(1, 2, 1, 2, confidence=0.975).method
-    none = share_vs_baseline(3, 10, 0, 0)
-    assert none.baseline_share is None and none.ratio is None and none.share == 0.3
-    assert (none.ratio_low, none.ratio_high) == (None, None)
+    none = share_vs_baseline(3, 10, 0, 0, confidence=0.9)
+    assert none.to_dict() == {"count": 3, "of": 10, "share": 0.3, "baseline_count": 0, "baseline_of": 0,
+                              "baseline_share": None, "ratio": None, "ratio_low": None, "ratio_high": None,
+                              "confidence": 0.9, "method": r.method}
 
 
 def _glm_quasi_poisson(before, after, eb=None, ea=None):

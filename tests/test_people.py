@@ -371,3 +371,14 @@ def test_age_features_carry_basis_and_method():
     empty = age_profile_features(pd.Series(dtype="float64"), basis="county")
     assert (empty.incline_start, empty.peaks, empty.basis) == (None, (), "county")
     assert "25 years" in empty.method
+
+
+def test_share_under_age_by_role_and_cut():
+    p = pd.DataFrame({"crime_id": ["a", "a", "b", "b"], "person_id": ["s1", "v1", "s2", "v2"],
+                      "role": ["suspect", "victim", "suspect", "victim"],
+                      "age": pd.array([17, 40, 30, 19], dtype="Int64")})
+    s = share_under_age(p, ["a", "b"], role="suspect")
+    assert (s.count, s.of) == (1, 2)            # s1 (17) of s1, s2
+    v = share_under_age(p, ["a", "b"], age=20, role="victim")
+    assert (v.count, v.of) == (1, 2)            # v2 (19) of v1, v2
+    assert share_under_age(p, ["a", "b"], age=18).count == 1    # anyone: only s1 is under 18

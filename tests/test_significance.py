@@ -147,6 +147,8 @@ def test_unequal_exposure_p_value_and_interval_by_hand():
         compare_counts(1, 3, exposure_before=0)
     with pytest.raises(ValueError, match="before must be a non-negative whole count"):
         compare_counts(-1, 3)
+    with pytest.raises(ValueError, match="after must be a non-negative whole count"):
+        compare_counts(3, 2.5)
 
 
 def test_alpha_and_interval_edges():
@@ -201,6 +203,7 @@ def test_share_vs_baseline_confidence_and_empty_baseline():
     low, high = proportion_confint(30, 50, alpha=0.1, method="beta")
     assert (r.ratio_low, r.ratio_high) == pytest.approx((low / 0.4, high / 0.4))
     assert (r.count, r.of, r.share, r.baseline_share, r.confidence) == (30, 50, 0.6, 0.4, 0.9)
+    assert (r.baseline_count, r.baseline_of, r.ratio) == (400, 1000, pytest.approx(1.5))
     assert "90 % interval" in r.method and "95 % interval" in share_vs_baseline(1, 2, 1, 2).method
     assert "97.5 % interval" in share_vs_baseline(1, 2, 1, 2, confidence=0.975).method
     none = share_vs_baseline(3, 10, 0, 0, confidence=0.9)

@@ -429,3 +429,30 @@ def test_suppress_rates_defaults_config_and_bad_arguments():
         suppress_rates(t, ["per_1000"], ["n"], area_level="csp", output="html")
     with pytest.raises(ValueError, match="output must be 'text' or 'numeric'"):
         suppress_counts(t, ["n"], area_level="csp", output="html")
+
+
+def test_suppress_counts_passes_totals_and_config_to_the_mask():
+    # a lone CSP beside its county figure: the county is published anyway only with total_published
+    one = pd.DataFrame({"n": [3, 3]}, index=["only", "county"])
+    kw = dict(area_level="csp", total_row="county", assume_published_totals=False)
+    assert suppress_counts(one, ["n"], **kw)["n"].tolist() == ["[c]", "[c]"]
+    assert suppress_counts(one, ["n"], total_published=True, **kw)["n"].tolist() == ["[c]", "3"]
+    # the same with a total column
+    row = pd.DataFrame({"a": [3], "T": [3]}, index=["x"])
+    out = suppress_counts(row, ["a", "T"], area_level="csp", total_col="T", total_published=True)
+    assert out.loc["x"].tolist() == ["[c]", "3"]
+    # the config reaches the mask: 9 is small under suppress_max 9
+    t9 = pd.DataFrame({"n": [9, 200]}, index=list("AB"))
+    cfg = {"disclosure": {"suppress_max": 9, "marker": "<10"}}
+    assert suppress_counts(t9, ["n"], area_level="csp", assume_published_totals=False,
+                           config=cfg)["n"].tolist() == ["<10", "200"]
+
+
+def test_suppress_rates_missing_rates_and_numeric_output():
+    t = pd.DataFrame({"n": [30, 200, 150, 40], "r": [None, 2.5, float("nan"), pd.NA]}, index=list("ABCD"),
+                     ).astype({"r": object})
+    text = suppress_rates(t, ["r"], ["n"], area_level="csp")
+    assert text["r"].tolist() == ["–", "2.5", "–", "–"]
+    num = suppress_rates(t, ["r"], ["n"], area_level="csp", output="numeric")
+    assert str(num["r"].dtype) == "Float64" and num["r"].isna().tolist() == [True, False, True, True]
+    assert float(num.loc["B", "r"]) == 2.5

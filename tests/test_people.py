@@ -382,3 +382,15 @@ def test_share_under_age_by_role_and_cut():
     v = share_under_age(p, ["a", "b"], age=20, role="victim")
     assert (v.count, v.of) == (1, 2)            # v2 (19) of v1, v2
     assert share_under_age(p, ["a", "b"], age=18).count == 1    # anyone: only s1 is under 18
+
+
+def test_person_counts_one_link_per_person_and_crime_and_categorical_ids():
+    # the same person twice on one crime, recorded with different ages: one record, not two
+    p = pd.DataFrame({"crime_id": ["a", "a", "b"], "person_id": ["x", "x", "y"], "role": "suspect",
+                      "age": pd.array([15, 16, 30], dtype="Int64")})
+    c = person_counts(p, ["a", "b"], "suspect")
+    assert (c.role, c.records, c.unique, c.repeat_people) == ("suspect", 2, 2, 0)
+    # categorical ids (as read from parquet) with categories nobody in these crimes has
+    q = p.assign(person_id=pd.Categorical(["x", "x", "y"], categories=["w", "x", "y", "z"]))
+    d = person_counts(q, ["a"], "suspect")
+    assert (d.records, d.unique, d.repeat_people, d.repeat_people_share) == (1, 1, 0, 0.0)

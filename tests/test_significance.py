@@ -159,7 +159,11 @@ def test_alpha_and_interval_edges():
     assert up.ci_high is None and up.ci_low > 0
     down = compare_counts(9, 0)
     assert down.rate_ratio == 0 and down.ci_low == 0 and down.ci_high > 0
-    assert compare_counts(0, 0).method == "exact conditional binomial test of two Poisson counts"
+    from sna_lib.measures.significance import CountComparison
+
+    method = "exact conditional binomial test of two Poisson counts"
+    assert compare_counts(0, 0, alpha=0.1) == CountComparison(0, 0, None, None, None, 1.0, False, 0.1, method)
+    assert compare_counts(15, 10).method == method
 
 
 def test_label_thresholds_by_hand():

@@ -340,3 +340,55 @@ def test_results_are_memoised_per_input_and_setting(monkeypatch):
     gi_star(x, w, permutations=99, seed=12)
     gi_star(x + 1.0, w, permutations=99, seed=11)
     assert calls == [11, 12, 11]
+
+
+# ------------------------------------------------------------------ mutation-testing survivors
+def test_confidence_bins_edges_by_hand():
+    from sna_lib.index.hotspots.bins import confidence_bins
+
+    # p exactly at a level's alpha is significant at it; just above is not
+    assert confidence_bins([1, 1, 1, -1], [0.01, 0.05, 0.1, 0.0100001]).tolist() == [3, 2, 1, -2]
+    assert confidence_bins([1, -1], [0.1000001, 0.5]).tolist() == [0, 0]
+    # no direction (z = 0 or NaN) or no p-value means no bin
+    assert confidence_bins([0.0, np.nan, 2.0], [0.001, 0.001, np.nan]).tolist() == [0, 0, 0]
+    # levels in any order; two levels -> bins 0..2
+    assert confidence_bins([1, 1, 1], [0.005, 0.03, 0.2], levels=(0.99, 0.9)).tolist() == [2, 1, 0]
+    assert confidence_bins([], []).tolist() == []
+
+
+def test_hot_flag_levels():
+    from sna_lib.index.hotspots.bins import hot_flag
+
+    assert hot_flag([3, 2, 1, 0, -1], confidence=0.90).tolist() == [True, True, True, False, False]
+    assert hot_flag([3, 2, 1], confidence=0.99).tolist() == [True, False, False]
+    assert hot_flag([2, 1], confidence=0.99, levels=(0.99, 0.9)).tolist() == [True, False]
+    with pytest.raises(ValueError, match="not one of the bin levels"):
+        hot_flag([1], confidence=0.8)
+
+
+def test_poisson_columns_and_bad_input_by_hand():
+    obs = pd.Series({"a": 6, "b": 0})
+    base = pd.Series({"a": 100.0, "b": 200.0, "c": 0.0})
+    res = poisson_hotspots(obs, base, alpha=0.5)
+    # pooled rate 6 / 300: expected a = 2, b = 4, c = 0 (zero base); c has no counts -> 0 and p = 1
+    assert res.index.name == "lsoa_code" and res.index.tolist() == ["a", "b", "c"]
+    assert res["value"].tolist() == [6, 0, 0] and res["base"].tolist() == [100, 200, 0]
+    assert res["expected"].tolist() == pytest.approx([2, 4, 0])
+    assert res.loc["a", "ratio"] == pytest.approx(3.0) and res.loc["b", "ratio"] == 0 and np.isnan(res.loc["c", "ratio"])
+    assert res["zero_base"].tolist() == [False, False, True]
+    assert res["p_value"].tolist() == pytest.approx([hand_poisson_sf(6, 2.0), 1.0, 1.0])
+    # alpha is the hot cut-off: P(X >= 6 | 2) = 0.0166 is hot at 0.5 and at 0.0166, not at 0.01
+    assert res["hot"].tolist() == [True, False, False]
+    p_a = hand_poisson_sf(6, 2.0)
+    assert poisson_hotspots(obs, base, alpha=p_a).loc["a", "hot"]
+    assert not poisson_hotspots(obs, base, alpha=0.01).loc["a", "hot"]
+    # nothing anywhere: rate 0, every LSOA a zero base with p = 1
+    none = poisson_hotspots(pd.Series(dtype=float), pd.Series({"a": 0.0, "b": 0.0}))
+    assert none["zero_base"].all() and (none["p_value"] == 1).all()
+    with pytest.raises(ValueError, match="have counts but no base"):
+        poisson_hotspots(pd.Series({"z": 1}), base)
+    for bad in (pd.Series({"a": -1.0}), pd.Series({"a": np.nan})):
+        with pytest.raises(ValueError, match="base must be non-negative and not missing"):
+            poisson_hotspots(pd.Series({"a": 1}), bad)
+    with pytest.raises(ValueError, match="observed counts must be non-negative"):
+        poisson_hotspots(pd.Series({"a": -1}), pd.Series({"a": 10.0}))

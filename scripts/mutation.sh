@@ -5,7 +5,7 @@
 #   bash scripts/mutation.sh people disclosure   # just these modules
 #   bash scripts/mutation.sh --score             # print the scores of the runs so far, run nothing
 #   CAP=900 MAX_CHILDREN=1 NICE=15 bash scripts/mutation.sh people
-#   RERUN=1 bash scripts/mutation.sh people      # re-run only last time's survivors and timeouts
+#   RERUN=1 bash scripts/mutation.sh people      # re-run only the mutants not killed last time
 #   FRESH=1 bash scripts/mutation.sh people      # forget earlier results of these modules
 #
 # Why per module: one mutmut run over all core modules ran every core test file in its stats pass
@@ -80,13 +80,14 @@ out.mkdir(parents=True, exist_ok=True)
 PY
 }
 
-# names of the mutants that survived (exit code 0) or timed out in a module's last run
+# names of the mutants that were not killed in a module's last run: survived (0), timed out,
+# no test called them (33, e.g. before a test was added) or not run yet (None, time cap)
 survivors() {
   "$VENV/bin/python" - "$1" <<'PY'
 import glob, json, sys
 for path in sorted(glob.glob(f"mutants/{sys.argv[1]}/mutants/src/**/*.py.meta", recursive=True)):
     for key, code in json.load(open(path)).get("exit_code_by_key", {}).items():
-        if code in (0, 24, -24, 36, 152, 255):
+        if code in (None, 0, 33, 24, -24, 36, 152, 255):
             print(key)
 PY
 }

@@ -394,3 +394,25 @@ def test_person_counts_one_link_per_person_and_crime_and_categorical_ids():
     q = p.assign(person_id=pd.Categorical(["x", "x", "y"], categories=["w", "x", "y", "z"]))
     d = person_counts(q, ["a"], "suspect")
     assert (d.records, d.unique, d.repeat_people, d.repeat_people_share) == (1, 1, 0, 0.0)
+
+
+def test_results_export_as_plain_dicts(world):
+    crimes, persons = world
+    assert person_counts(persons, SV_2023, "suspect").to_dict() == {
+        "role": "suspect", "records": 4, "unique": 3, "repeat_share_records": 0.25, "repeat_people": 1,
+        "repeat_people_share": pytest.approx(1 / 3)}
+    assert previous_involvement(persons, crimes, 2023).to_dict().keys() == {"count", "of", "share", "window"}
+    o = victim_suspect_overlap(persons, ["s1"]).to_dict()
+    assert o == {"both": 0, "victims": 1, "suspects": 1, "share_of_victims": 0.0, "share_of_suspects": 0.0,
+                 "window": ""}
+    p = pd.DataFrame({"crime_id": ["a", "b", "c"], "person_id": ["x", "y", "z"], "role": "suspect",
+                      "age": pd.array([15, 17, None], dtype="Int64")})
+    prof = age_profile(p, ["a", "b", "c"]).to_dict()
+    assert prof == {"counts": {15: 1, 16: 0, 17: 1}, "unknown": 1, "unit": "people"}
+    assert all(type(k) is int and type(v) is int for k, v in prof["counts"].items())
+    n = pd.Series([1, 1, 2, 3, 6, 25, 55, 90, 70, 85, 88, 75, 60, 50, 44, 41, 40, 39, 39, 38, 38, 37, 37, 36,
+                   36, 35, 35, 34, 34, 33, 33, 32, 32], index=range(8, 41))
+    f = age_profile_features(n, basis="county")
+    assert f.to_dict() == {"incline_start": f.incline_start, "peaks": list(f.peaks), "dips": list(f.dips),
+                           "rises_again": list(f.rises_again), "plateau_start": f.plateau_start}
+    assert f.to_dict()["peaks"] == [15] and f.to_dict()["incline_start"] == 12 and f.to_dict()["plateau_start"] == 23

@@ -392,3 +392,26 @@ def test_poisson_columns_and_bad_input_by_hand():
             poisson_hotspots(pd.Series({"a": 1}), bad)
     with pytest.raises(ValueError, match="observed counts must be non-negative"):
         poisson_hotspots(pd.Series({"a": -1}), pd.Series({"a": 10.0}))
+
+
+def test_index_settings_plain_mapping_deep_merge():
+    from types import SimpleNamespace
+
+    defaults = index_settings()
+    s = index_settings({"hotspots": {"permutations": 99}, "risk_index": {"weights": {"deprivation": 3, "new": 2}},
+                        "disorganisation_weights": None, "not_overridable": {"x": 1}})
+    # deep merge: one key replaced, its siblings kept; weights become floats, unknown factors added
+    assert s["hotspots"]["permutations"] == 99 and s["hotspots"]["seed"] == defaults["hotspots"]["seed"]
+    assert s["risk_index"]["factors"]["deprivation"]["weight"] == 3.0
+    assert type(s["risk_index"]["factors"]["deprivation"]["weight"]) is float
+    assert s["risk_index"]["factors"]["deprivation"]["column"] == defaults["risk_index"]["factors"]["deprivation"]["column"]
+    assert s["risk_index"]["factors"]["new"] == {"weight": 2.0}
+    assert s["disorganisation_weights"] == defaults["disorganisation_weights"] and "not_overridable" not in s
+    # a mapping replaces a scalar and a scalar replaces a mapping; copies, never shared
+    nested = index_settings({"hotspots": {"seed": {"a": 1}}})
+    assert nested["hotspots"]["seed"] == {"a": 1}
+    # attribute-style sections (dataclass-like objects) are read through vars()
+    obj = index_settings(SimpleNamespace(hotspots=SimpleNamespace(permutations=49)))
+    assert obj["hotspots"]["permutations"] == 49
+    s["hotspots"]["permutations"] = 1
+    assert index_settings()["hotspots"]["permutations"] == defaults["hotspots"]["permutations"]

@@ -415,3 +415,29 @@ def test_index_settings_plain_mapping_deep_merge():
     assert obj["hotspots"]["permutations"] == 49
     s["hotspots"]["permutations"] = 1
     assert index_settings()["hotspots"]["permutations"] == defaults["hotspots"]["permutations"]
+
+
+def test_star_weights_transforms_and_gi_star_arguments():
+    from scipy.stats import norm
+
+    g = grid(3)
+    w = contiguity_weights(g)
+    b = star_weights(w, "b").toarray()
+    # corner L0000: itself + 3 queen neighbours; centre L0101: itself + 8
+    assert b[0].sum() == 4 and b[4].sum() == 9 and b[0, 0] == 1 and (np.diag(b) == 1).all()
+    r = star_weights(w, "r").toarray()
+    assert r[0].tolist() == pytest.approx((b[0] / 4).tolist()) and r.sum(axis=1) == pytest.approx(np.ones(9))
+    with pytest.raises(ValueError, match="transform must be 'B' or 'R'"):
+        star_weights(w, "X")
+    y = pd.Series({"L0000": 9.0, "L0001": 7.0, "L0100": 6.0})      # the other six count 0
+    rb = gi_star(y, w, inference="analytical")
+    rr = gi_star(y, w, inference="analytical", transform="R")
+    assert rb["value"].tolist() == [9, 7, 0, 6, 0, 0, 0, 0, 0]
+    assert rr["gi_z"].to_numpy() == pytest.approx(rb["gi_z"].to_numpy())
+    # no permutations: the normal approximation, p = 2 x P(Z > |z|)
+    p0 = gi_star(y, w, permutations=0)
+    assert p0["p_value"].to_numpy() == pytest.approx(2 * norm.sf(np.abs(p0["gi_z"].to_numpy())))
+    with pytest.raises(ValueError, match="duplicate LSOA codes"):
+        gi_star(pd.Series([1.0, 2.0], index=["L0000", "L0000"]), w)
+    with pytest.raises(ValueError, match="inference must be one of"):
+        gi_star(y, w, inference="bayes")

@@ -95,6 +95,13 @@ PY
 if [ $SCORE_ONLY -eq 0 ]; then
   for m in "${MODULES[@]}"; do
     [ "${FRESH:-0}" = 1 ] && rm -rf "mutants/$m"
+    # a run killed while generating mutants leaves truncated copies that mutmut then keeps (they
+    # are newer than the source): start that module afresh
+    if [ -d "mutants/$m/mutants/src" ] && (cd src && find . -name '*.py' -size +0 -print) | while read -r f; do
+         [ -e "mutants/$m/mutants/src/$f" ] && [ ! -s "mutants/$m/mutants/src/$f" ] && echo "$f"; done | grep -q .; then
+      echo "   $m: truncated mutant files from an interrupted run: starting afresh"
+      rm -rf "mutants/$m"
+    fi
     scratch_project "$m"
     rm -rf "mutants/$m/src" "mutants/$m/tests"
     cp -a src tests "mutants/$m/"  # -a: keep mtimes, so mutmut keeps its generated mutants

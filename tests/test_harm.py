@@ -196,3 +196,11 @@ def test_harm_summary_dict_and_harm_by_keys():
     assert out[["area", "year"]].values.tolist() == [["A", 2023], ["B", 2022], ["B", 2023], ["C", 2023]]
     assert out["crimes"].tolist() == [1, 1, 1, 1] and out["weighted"].tolist() == [1, 1, 1, 0]
     assert out["mean_harm"].iloc[:3].tolist() == [W["1"], W["8N"], W["8N"]] and pd.isna(out["mean_harm"].iloc[3])
+
+
+def test_harm_by_uses_the_given_table():
+    table = offences()
+    table.loc[table["offence_code"] == "8N", "cchi_days"] = 100.0
+    c = pd.DataFrame({"offence_code": ["8N", "8N"], "area": ["A", "A"]})
+    out = harm_by(c, "area", table)
+    assert out["total_harm"].tolist() == [200.0] and out["mean_harm"].tolist() == [100.0]

@@ -416,3 +416,24 @@ def test_results_export_as_plain_dicts(world):
     assert f.to_dict() == {"incline_start": f.incline_start, "peaks": list(f.peaks), "dips": list(f.dips),
                            "rises_again": list(f.rises_again), "plateau_start": f.plateau_start}
     assert f.to_dict()["peaks"] == [15] and f.to_dict()["incline_start"] == 12 and f.to_dict()["plateau_start"] == 23
+
+
+def test_year_windows_refuse_empty_ranges():
+    from sna_lib.measures.people import YearWindow
+
+    for make in (lambda: YearWindow.ending(2023, 0), lambda: YearWindow.before(2023, 0)):
+        with pytest.raises(ValueError, match=r"^a window needs at least one year$"):
+            make()
+    with pytest.raises(ValueError, match="window 2023–2022 is empty"):
+        YearWindow(2023, 2022)
+    assert (YearWindow.ending(2023, 1).first, YearWindow.before(2023, 1).first) == (2023, 2022)
+
+
+def test_da_link_unknown_flag_is_not_da_and_empty_role():
+    c = pd.DataFrame({"crime_id": ["sv", "da?"], "domestic_abuse": pd.array([False, pd.NA], dtype="boolean"),
+                      "date": pd.to_datetime(["2023-05-01", "2020-01-01"])})
+    p = pd.DataFrame({"crime_id": ["sv", "da?"], "person_id": ["a", "a"], "role": "suspect"})
+    r = domestic_abuse_link(p, c, ["sv"], 2023)
+    assert (r.count, r.of, r.share) == (0, 1, 0.0)          # an unknown DA flag is not a DA crime
+    none = domestic_abuse_link(p, c, ["sv"], 2023, role="victim")   # no victims: 0 of 0
+    assert none.to_dict() == {"count": 0, "of": 0, "share": None, "window": "2018–2022"}

@@ -258,3 +258,19 @@ def test_risk_index_defaults_without_area_or_settings():
     half = risk_index(layers, {"risk_index": settings["risk_index"] | {"top_share": 0.5, "tie_rule": "stable"}})
     assert half["top_county"].tolist() == [True, True, False, False] == half["top_csp"].tolist()
     assert half.attrs["selected"] == 2
+
+
+def test_tie_summary_cut_off_rounding_and_small_k():
+    # distinct scores: the cut-off is the 55th highest, 54 score above it
+    d = tie_summary(pd.Series(np.arange(1100.0)), share=0.05)
+    assert (d["k"], d["above"], d["tied"]) == (55, 54, 1)
+    # k = 1: the top score alone is at the cut-off
+    one = tie_summary(pd.Series([3.0, 2.0, 1.0]), share=1 / 3)
+    assert (one["k"], one["above"], one["tied"], one["straddles"], one["selected"]) == (1, 0, 1, False, 1)
+    # scores equal to 10 decimals tie (3e-11 apart); 1e-9 apart they do not
+    near = tie_summary(pd.Series([0.5, 0.5 + 3e-11, 0.1, 0.1]), share=0.5)
+    assert (near["tied"], near["tie_groups"], near["selected"]) == (2, [(0.5, 2)], 2)
+    apart = tie_summary(pd.Series([0.5, 0.5 + 1e-9, 0.1, 0.1]), share=0.5)
+    assert (apart["above"], apart["tied"], apart["tie_groups"]) == (1, 1, [])
+    # nothing to select: no straddle reported
+    assert tie_summary(pd.Series([1.0, 2.0]), share=0.1)["straddles"] is False

@@ -204,3 +204,22 @@ def test_harm_by_uses_the_given_table():
     c = pd.DataFrame({"offence_code": ["8N", "8N"], "area": ["A", "A"]})
     out = harm_by(c, "area", table)
     assert out["total_harm"].tolist() == [200.0] and out["mean_harm"].tolist() == [100.0]
+
+
+def test_ratio_and_impact_use_the_given_table_for_both_sets():
+    table = offences()
+    table.loc[table["offence_code"] == "8N", "cchi_days"] = 100.0
+    table.loc[table["offence_code"] == "46", "cchi_days"] = 20.0
+    allc = pd.DataFrame({"crime_id": ["a", "b", "c"], "offence_code": ["8N", "46", "46"]})
+    # by hand with these weights: subset mean 100, all mean (100 + 20 + 20) / 3
+    assert harm_ratio(allc.iloc[:1], allc, table) == pytest.approx(100 / (140 / 3))
+    persons = pd.DataFrame({"crime_id": ["a"], "person_id": ["s"], "role": ["suspect"]})
+    h = harm_impact(allc.iloc[:1], allc, persons, table)
+    assert (h.mean_harm_subset, h.mean_harm_all) == (100.0, pytest.approx(140 / 3))
+
+
+def test_harm_by_categorical_keys_keep_observed_groups_only():
+    c = pd.DataFrame({"offence_code": ["8N", "1"],
+                      "area": pd.Categorical(["B", "A"], categories=["A", "B", "Z"])})
+    out = harm_by(c, "area")
+    assert out["area"].astype(str).tolist() == ["A", "B"] and out["crimes"].tolist() == [1, 1]

@@ -437,3 +437,23 @@ def test_da_link_unknown_flag_is_not_da_and_empty_role():
     assert (r.count, r.of, r.share) == (0, 1, 0.0)          # an unknown DA flag is not a DA crime
     none = domestic_abuse_link(p, c, ["sv"], 2023, role="victim")   # no victims: 0 of 0
     assert none.to_dict() == {"count": 0, "of": 0, "share": None, "window": "2018–2022"}
+
+
+def test_origin_profile_by_hand():
+    rows = [("c1", "p1", "North"), ("c2", "p1", "North"), ("c3", "p1", "London"),   # mode: North
+            ("c4", "p2", "London"), ("c5", "p2", "Kent"),                              # tie: alphabetical, Kent
+            ("c6", "p3", ""), ("c7", "p4", None),                                      # blank / missing: Unknown
+            ("c8", "p5", "  South "), ("c9", "p6", "UNKNOWN"),                         # stripped; any-case unknown
+            ("c10", "p7", "Essex Borders"), ("c11", "p8", "Kent")]
+    p = pd.DataFrame(rows, columns=["crime_id", "person_id", "origin_area"]).assign(role="suspect")
+    out = origin_profile(p, [r[0] for r in rows], ["North", "South"])
+    assert list(out.columns) == ["origin_area", "place", "people", "share"]
+    # in county, then outside, then unknown; more people first; then by name. Shares of the 5 known
+    assert out[["origin_area", "place", "people"]].values.tolist() == [
+        ["North", "in county", 1], ["South", "in county", 1], ["Kent", "outside county", 2],
+        ["Essex Borders", "outside county", 1], ["Unknown", "unknown", 2], ["UNKNOWN", "unknown", 1]]
+    assert out["share"].iloc[:4].tolist() == pytest.approx([0.2, 0.2, 0.4, 0.2]) and out["share"].iloc[4:].isna().all()
+    assert out.index.tolist() == list(range(6)) and str(out["people"].dtype) == "int64"
+    # a single known person holds the whole known share
+    single = origin_profile(p, ["c10", "c6"], ["North"])
+    assert single.set_index("origin_area")["share"].to_dict() == {"Essex Borders": 1.0, "Unknown": pytest.approx(np.nan, nan_ok=True)}

@@ -457,3 +457,20 @@ def test_origin_profile_by_hand():
     # a single known person holds the whole known share
     single = origin_profile(p, ["c10", "c6"], ["North"])
     assert single.set_index("origin_area")["share"].to_dict() == {"Essex Borders": 1.0, "Unknown": pytest.approx(np.nan, nan_ok=True)}
+
+
+def test_age_profile_names_types_and_empty():
+    p = pd.DataFrame({"crime_id": ["a", "b", "c"], "person_id": ["x", "x", "y"], "role": "victim",
+                      "age": ["16", "15", "not known"]})                 # text ages: unreadable -> unknown
+    prof = age_profile(p, ["a", "b", "c"])
+    assert prof.counts.to_dict() == {15: 1} and prof.unknown == 1 and prof.unit == "people"
+    assert prof.counts.name == "count" and prof.counts.index.name == "age" and str(prof.counts.dtype) == "int64"
+    empty = age_profile(p, ["c"], unit="records")
+    assert empty.counts.empty and empty.counts.name == "count" and str(empty.counts.dtype) == "int64"
+    assert (empty.unknown, empty.unit) == (1, "records")
+    with pytest.raises(ValueError, match=r"^unit must be 'people' or 'records'$"):
+        age_profile(p, ["a"], unit="crimes")
+    # a person with an unknown age on one crime and a known one on another counts at the known age
+    q = pd.DataFrame({"crime_id": ["a", "b"], "person_id": ["x", "x"], "role": "victim",
+                      "age": pd.array([None, 30], dtype="Int64")})
+    assert age_profile(q, ["a", "b"]).counts.to_dict() == {30: 1} and age_profile(q, ["a", "b"]).unknown == 0

@@ -309,3 +309,15 @@ def test_holm_by_hand():
     assert holm([0.02, float("nan"), 0.3]) == pytest.approx([0.04, None, 0.3])
     assert holm([0.5, 0.6]) == [1.0, 1.0]
     assert holm([]) == [] and holm([None]) == [None]
+
+
+def test_small_periods_pass_alpha_and_confidence_to_the_exact_test():
+    from sna_lib.measures.significance import clopper_pearson, compare_periods
+
+    small = compare_periods([2, 1, 3], [1, 0, 2], alpha=0.9, confidence=0.8)
+    exact = compare_counts(6, 3, alpha=0.9, confidence=0.8)
+    assert (small.before, small.after, small.alpha, small.significant) == (6, 3, 0.9, exact.significant)
+    assert (small.ci_low, small.ci_high) == pytest.approx((exact.ci_low, exact.ci_high))
+    assert (compare_counts(15, 10).before, compare_counts(15, 10).after) == (15, 10)
+    # one trial is a valid proportion: 1 of 1 -> upper bound 1, lower bound 0.025 ** 1
+    assert clopper_pearson(1, 1) == pytest.approx((0.025, 1.0))

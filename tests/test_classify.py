@@ -218,3 +218,53 @@ def test_exclude_offence_codes_are_honoured(tmp_path, crimes):
                                "offence_groups": ["robbery"], "always_include_groups": ["homicide"],
                                "exclude_offence_codes": ["4.1"]})
     assert "4.1" not in always.flag_free_codes() and "1" in always.flag_free_codes()
+
+
+# ------------------------------------------------------------------ mutation-testing survivors
+def test_classify_all_columns_and_values_by_hand(crimes):
+    from sna_lib.measures.classify import classify_all
+
+    out = classify_all(crimes, ["partnership", "home_office"])
+    assert list(out.columns) == ["crime_id", "partnership", "partnership_reason", "home_office", "home_office_reason"]
+    row = out.set_index("crime_id")
+    assert bool(row.loc["knife-public", "partnership"]) and bool(row.loc["knife-public", "home_office"])
+    assert row.loc["shoplifting", "partnership_reason"] == "excluded: offence type"
+    assert row.loc["home-knife", "partnership_reason"] == "excluded: in dwelling"
+    # home_office.yaml: knife- or firearm-enabled offences incl. theft; a gang flag is not enough
+    assert bool(row.loc["shoplifting", "home_office"]) and not row.loc["shoplifting", "partnership"]
+    assert bool(row.loc["gang-robbery", "partnership"]) and not row.loc["gang-robbery", "home_office"]
+    assert row.loc["gang-robbery", "home_office_reason"] == "excluded: no knife or firearm flag"
+    assert out.index.equals(crimes.index)
+
+
+def test_open_definition_uses_police_uk_categories():
+    c = pd.DataFrame({"crime_id": ["a", "b", "c", "d"],
+                      "category": ["robbery", "burglary", None, "possession_of_weapons"]})
+    out = classify(c, "open_data_proxy")
+    assert out["qualifies"].tolist() == [True, False, False, True]
+    assert out["reason"].astype(str).tolist() == ["included", "excluded: category", "excluded: category", "included"]
+    with pytest.raises(DataValidationError, match="no category column"):
+        classify(c.drop(columns="category"), "open_data_proxy")
+    with pytest.raises(DataValidationError, match="needs Home Office offence codes"):
+        classify(c, "partnership")
+
+
+def test_missing_offence_code_and_other_location_rule(tmp_path, crimes):
+    c = crimes.copy()
+    c.loc[c["crime_id"] == "knife-public", "offence_code"] = None
+    reason = classify(c, "partnership").set_index("crime_id")["reason"].astype(str)
+    assert reason["knife-public"] == "excluded: offence code not in reference table"
+    path = tmp_path / "homes.yaml"
+    path.write_text("id: homes\nname: Knife crime in homes\noffence_codes: ['8N']\nlocation_types: [dwelling]\n",
+                    encoding="utf-8")
+    homes = classify(crimes, path).set_index("crime_id")["reason"].astype(str)
+    assert homes["home-knife"] == "included" and homes["knife-public"] == "excluded: location"
+
+
+def test_serious_violence_ids_of_a_dataset_object(crimes):
+    from types import SimpleNamespace
+
+    ids = serious_violence_ids(SimpleNamespace(crimes=crimes))
+    assert ids.name == "crime_id"
+    assert ids.tolist() == ["knife-public", "gang-robbery", "cl-gbh", "firearm-murder", "sex-weapon"]
+    assert qualifying_mask(crimes, "partnership").tolist() == [True] * 5 + [False] * 6

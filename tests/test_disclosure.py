@@ -350,3 +350,80 @@ def test_rounding_is_half_up_not_half_even_at_base_10():
     r = DisclosureRules(rounding=10)
     assert [r.round(n) for n in (24, 25, 35, 45, 46)] == [20, 30, 40, 50, 50]
     assert DisclosureRules(rounding=5).round(12) == 10 and DisclosureRules(rounding=5).round(13) == 15
+
+
+# ------------------------------------------------------------------ mutation-testing survivors
+def test_suppression_note_states_the_configured_rules():
+    note = suppression_note({"disclosure": {"suppress_max": 9, "rounding": 5, "marker": "<10"}})
+    assert note == ("<10 = count of 1 to 9, withheld to protect confidentiality (with other cells where "
+                    "needed so it cannot be worked out from totals). Other counts are rounded to the nearest 5.")
+    # a zero minimum is reported as 1 (zero is never withheld); no rounding sentence without rounding
+    plain = suppression_note({"suppress_min": 0, "suppress_max": 3})
+    assert plain.startswith("[c] = count of 1 to 3, withheld") and plain.endswith("worked out from totals).")
+
+
+def test_publish_rate_uses_the_config_and_shows_missing_rates_as_a_dash():
+    cfg = {"disclosure": {"suppress_max": 9, "marker": "<10"}}
+    assert publish_rate(1.5, count=9, area_level="csp") == "1.5"          # 9 is not small by default
+    assert publish_rate(1.5, count=9, area_level="csp", config=cfg) == "<10"
+    assert publish_rate(1.5, count=Suppressed("[c]"), area_level="csp", config=cfg) == "<10"
+    for missing in (None, pd.NA, float("nan"), np.float64("nan")):
+        assert publish_rate(missing, count=30, area_level="csp") == "–"
+    assert publish_rate(np.float64(2.0), count=30, area_level="csp", decimals=0) == "2"
+
+
+def test_suppressed_marker_repr_is_the_text():
+    assert repr(Suppressed("[c]")) == "'[c]'" and str(Suppressed("<10")) == "<10"
+
+
+def test_suppress_rates_defaults_config_and_bad_arguments():
+    t = pd.DataFrame({"n": [3, 200, 150], "per_1000": [0.31, 2.5, 1.94]}, index=list("ABC"))
+    # defaults: one decimal; totals assumed published, so 150 (next smallest) protects 3
+    assert suppress_rates(t, ["per_1000"], ["n"], area_level="csp")["per_1000"].tolist() == ["[c]", "2.5", "[c]"]
+    prim = suppress_rates(t, ["per_1000"], ["n"], area_level="csp", assume_published_totals=False)
+    assert prim["per_1000"].tolist() == ["[c]", "2.5", "1.9"]
+    # the config reaches the mask and the marker: 9 is small under suppress_max 9
+    t9 = pd.DataFrame({"n": [9, 200, 150], "per_1000": [0.9, 2.5, 1.94]}, index=list("ABC"))
+    cfg = {"disclosure": {"suppress_max": 9, "marker": "<10"}}
+    assert suppress_rates(t9, ["per_1000"], ["n"], area_level="csp", assume_published_totals=False,
+                          config=cfg)["per_1000"].tolist() == ["<10", "2.5", "1.9"]
+    assert suppress_rates(t9, ["per_1000"], ["n"], area_level="csp",
+                          assume_published_totals=False)["per_1000"].tolist() == ["0.9", "2.5", "1.9"]
+    # a published total is never withheld: a lone CSP's small county twin stays shown only then
+    one = pd.DataFrame({"n": [3, 3], "rate": [1.0, 1.0]}, index=["only", "county"])
+    kw = dict(area_level="csp", total_row="county", assume_published_totals=False)
+    assert suppress_rates(one, ["rate"], ["n"], **kw)["rate"].tolist() == ["[c]", "[c]"]
+    assert suppress_rates(one, ["rate"], ["n"], total_published=True, **kw)["rate"].tolist() == ["[c]", "1.0"]
+    with pytest.raises(ValueError, match="must pair up one to one"):
+        suppress_rates(t, ["per_1000"], ["n", "n"], area_level="csp")
+    with pytest.raises(ValueError, match="output must be 'text' or 'numeric'"):
+        suppress_rates(t, ["per_1000"], ["n"], area_level="csp", output="html")
+    with pytest.raises(ValueError, match="output must be 'text' or 'numeric'"):
+        suppress_counts(t, ["n"], area_level="csp", output="html")
+
+
+def test_suppress_counts_passes_totals_and_config_to_the_mask():
+    # a lone CSP beside its county figure: the county is published anyway only with total_published
+    one = pd.DataFrame({"n": [3, 3]}, index=["only", "county"])
+    kw = dict(area_level="csp", total_row="county", assume_published_totals=False)
+    assert suppress_counts(one, ["n"], **kw)["n"].tolist() == ["[c]", "[c]"]
+    assert suppress_counts(one, ["n"], total_published=True, **kw)["n"].tolist() == ["[c]", "3"]
+    # the same with a total column
+    row = pd.DataFrame({"a": [3], "T": [3]}, index=["x"])
+    out = suppress_counts(row, ["a", "T"], area_level="csp", total_col="T", total_published=True)
+    assert out.loc["x"].tolist() == ["[c]", "3"]
+    # the config reaches the mask: 9 is small under suppress_max 9
+    t9 = pd.DataFrame({"n": [9, 200]}, index=list("AB"))
+    cfg = {"disclosure": {"suppress_max": 9, "marker": "<10"}}
+    assert suppress_counts(t9, ["n"], area_level="csp", assume_published_totals=False,
+                           config=cfg)["n"].tolist() == ["<10", "200"]
+
+
+def test_suppress_rates_missing_rates_and_numeric_output():
+    t = pd.DataFrame({"n": [30, 200, 150, 40], "r": [None, 2.5, float("nan"), pd.NA]}, index=list("ABCD"),
+                     ).astype({"r": object})
+    text = suppress_rates(t, ["r"], ["n"], area_level="csp")
+    assert text["r"].tolist() == ["–", "2.5", "–", "–"]
+    num = suppress_rates(t, ["r"], ["n"], area_level="csp", output="numeric")
+    assert str(num["r"].dtype) == "Float64" and num["r"].isna().tolist() == [True, False, True, True]
+    assert float(num.loc["B", "r"]) == 2.5

@@ -340,3 +340,104 @@ def test_results_are_memoised_per_input_and_setting(monkeypatch):
     gi_star(x, w, permutations=99, seed=12)
     gi_star(x + 1.0, w, permutations=99, seed=11)
     assert calls == [11, 12, 11]
+
+
+# ------------------------------------------------------------------ mutation-testing survivors
+def test_confidence_bins_edges_by_hand():
+    from sna_lib.index.hotspots.bins import confidence_bins
+
+    # p exactly at a level's alpha is significant at it; just above is not
+    assert confidence_bins([1, 1, 1, -1], [0.01, 0.05, 0.1, 0.0100001]).tolist() == [3, 2, 1, -2]
+    assert confidence_bins([1, -1], [0.1000001, 0.5]).tolist() == [0, 0]
+    # no direction (z = 0 or NaN) or no p-value means no bin
+    assert confidence_bins([0.0, np.nan, 2.0], [0.001, 0.001, np.nan]).tolist() == [0, 0, 0]
+    # levels in any order; two levels -> bins 0..2
+    assert confidence_bins([1, 1, 1], [0.005, 0.03, 0.2], levels=(0.99, 0.9)).tolist() == [2, 1, 0]
+    assert confidence_bins([], []).tolist() == []
+
+
+def test_hot_flag_levels():
+    from sna_lib.index.hotspots.bins import hot_flag
+
+    assert hot_flag([3, 2, 1, 0, -1], confidence=0.90).tolist() == [True, True, True, False, False]
+    assert hot_flag([3, 2, 1], confidence=0.99).tolist() == [True, False, False]
+    assert hot_flag([2, 1], confidence=0.99, levels=(0.99, 0.9)).tolist() == [True, False]
+    with pytest.raises(ValueError, match="not one of the bin levels"):
+        hot_flag([1], confidence=0.8)
+
+
+def test_poisson_columns_and_bad_input_by_hand():
+    obs = pd.Series({"a": 6, "b": 0})
+    base = pd.Series({"a": 100.0, "b": 200.0, "c": 0.0})
+    res = poisson_hotspots(obs, base, alpha=0.5)
+    # pooled rate 6 / 300: expected a = 2, b = 4, c = 0 (zero base); c has no counts -> 0 and p = 1
+    assert res.index.name == "lsoa_code" and res.index.tolist() == ["a", "b", "c"]
+    assert res["value"].tolist() == [6, 0, 0] and res["base"].tolist() == [100, 200, 0]
+    assert res["expected"].tolist() == pytest.approx([2, 4, 0])
+    assert res.loc["a", "ratio"] == pytest.approx(3.0) and res.loc["b", "ratio"] == 0 and np.isnan(res.loc["c", "ratio"])
+    assert res["zero_base"].tolist() == [False, False, True]
+    assert res["p_value"].tolist() == pytest.approx([hand_poisson_sf(6, 2.0), 1.0, 1.0])
+    # alpha is the hot cut-off: P(X >= 6 | 2) = 0.0166 is hot at 0.5 and at 0.0166, not at 0.01
+    assert res["hot"].tolist() == [True, False, False]
+    p_a = hand_poisson_sf(6, 2.0)
+    assert poisson_hotspots(obs, base, alpha=p_a).loc["a", "hot"]
+    assert not poisson_hotspots(obs, base, alpha=0.01).loc["a", "hot"]
+    # nothing anywhere: rate 0, every LSOA a zero base with p = 1
+    none = poisson_hotspots(pd.Series(dtype=float), pd.Series({"a": 0.0, "b": 0.0}))
+    assert none["zero_base"].all() and (none["p_value"] == 1).all()
+    with pytest.raises(ValueError, match="have counts but no base"):
+        poisson_hotspots(pd.Series({"z": 1}), base)
+    for bad in (pd.Series({"a": -1.0}), pd.Series({"a": np.nan})):
+        with pytest.raises(ValueError, match="base must be non-negative and not missing"):
+            poisson_hotspots(pd.Series({"a": 1}), bad)
+    with pytest.raises(ValueError, match="observed counts must be non-negative"):
+        poisson_hotspots(pd.Series({"a": -1}), pd.Series({"a": 10.0}))
+
+
+def test_index_settings_plain_mapping_deep_merge():
+    from types import SimpleNamespace
+
+    defaults = index_settings()
+    s = index_settings({"hotspots": {"permutations": 99}, "risk_index": {"weights": {"deprivation": 3, "new": 2}},
+                        "disorganisation_weights": None, "not_overridable": {"x": 1}})
+    # deep merge: one key replaced, its siblings kept; weights become floats, unknown factors added
+    assert s["hotspots"]["permutations"] == 99 and s["hotspots"]["seed"] == defaults["hotspots"]["seed"]
+    assert s["risk_index"]["factors"]["deprivation"]["weight"] == 3.0
+    assert type(s["risk_index"]["factors"]["deprivation"]["weight"]) is float
+    assert s["risk_index"]["factors"]["deprivation"]["column"] == defaults["risk_index"]["factors"]["deprivation"]["column"]
+    assert s["risk_index"]["factors"]["new"] == {"weight": 2.0}
+    assert s["disorganisation_weights"] == defaults["disorganisation_weights"] and "not_overridable" not in s
+    # a mapping replaces a scalar and a scalar replaces a mapping; copies, never shared
+    nested = index_settings({"hotspots": {"seed": {"a": 1}}})
+    assert nested["hotspots"]["seed"] == {"a": 1}
+    # attribute-style sections (dataclass-like objects) are read through vars()
+    obj = index_settings(SimpleNamespace(hotspots=SimpleNamespace(permutations=49)))
+    assert obj["hotspots"]["permutations"] == 49
+    s["hotspots"]["permutations"] = 1
+    assert index_settings()["hotspots"]["permutations"] == defaults["hotspots"]["permutations"]
+
+
+def test_star_weights_transforms_and_gi_star_arguments():
+    from scipy.stats import norm
+
+    g = grid(3)
+    w = contiguity_weights(g)
+    b = star_weights(w, "b").toarray()
+    # corner L0000: itself + 3 queen neighbours; centre L0101: itself + 8
+    assert b[0].sum() == 4 and b[4].sum() == 9 and b[0, 0] == 1 and (np.diag(b) == 1).all()
+    r = star_weights(w, "r").toarray()
+    assert r[0].tolist() == pytest.approx((b[0] / 4).tolist()) and r.sum(axis=1) == pytest.approx(np.ones(9))
+    with pytest.raises(ValueError, match="transform must be 'B' or 'R'"):
+        star_weights(w, "X")
+    y = pd.Series({"L0000": 9.0, "L0001": 7.0, "L0100": 6.0})      # the other six count 0
+    rb = gi_star(y, w, inference="analytical")
+    rr = gi_star(y, w, inference="analytical", transform="R")
+    assert rb["value"].tolist() == [9, 7, 0, 6, 0, 0, 0, 0, 0]
+    assert rr["gi_z"].to_numpy() == pytest.approx(rb["gi_z"].to_numpy())
+    # no permutations: the normal approximation, p = 2 x P(Z > |z|)
+    p0 = gi_star(y, w, permutations=0)
+    assert p0["p_value"].to_numpy() == pytest.approx(2 * norm.sf(np.abs(p0["gi_z"].to_numpy())))
+    with pytest.raises(ValueError, match="duplicate LSOA codes"):
+        gi_star(pd.Series([1.0, 2.0], index=["L0000", "L0000"]), w)
+    with pytest.raises(ValueError, match="inference must be one of"):
+        gi_star(y, w, inference="bayes")

@@ -244,3 +244,22 @@ def test_all_digit_identifiers_of_eight_or_more_digits_are_scanned():
     found = {f.match for f in scan_text("<td>123456789</td><td>1234567</td>", rules=rules)
              if f.kind == "identifier"}
     assert found == {"123456789"}
+
+
+# ------------------------------------------------------------------ mutation-testing survivors
+def test_id_format_patterns_rules_by_hand():
+    import re
+
+    # digit runs -> \d{n}; formats need a letter prefix and four or more digits
+    assert id_format_patterns(["AB1234", "AB123", "1234AB", "--1234"]) == (
+        r"(?<![A-Za-z0-9])AB\d{4}(?![A-Za-z0-9])",)
+    # separators are literal: "A.B" does not match "AXB"
+    (dot,) = id_format_patterns(["A.B12345"])
+    assert re.search(dot, "id A.B99999 here") and not re.search(dot, "AXB99999") and not re.search(dot, "A.B999990")
+    # most common formats first, at most max_patterns, stopping once coverage is reached
+    values = [f"P{i:05d}" for i in range(8)] + ["Q1234", "R12-3456"]
+    assert id_format_patterns(values, coverage=0.8) == (r"(?<![A-Za-z0-9])P\d{5}(?![A-Za-z0-9])",)
+    three = id_format_patterns(values, coverage=1.0)
+    assert len(three) == 3 and three[0] == r"(?<![A-Za-z0-9])P\d{5}(?![A-Za-z0-9])"
+    assert len(id_format_patterns(values, coverage=1.0, max_patterns=2)) == 2
+    assert id_format_patterns([]) == ()

@@ -307,3 +307,170 @@ def test_property_counts_invariants(rows, ids):
     assert 0 <= u.count <= u.of
     o = victim_suspect_overlap(p, ids)
     assert o.both <= min(o.victims, o.suspects)
+
+
+# ------------------------------------------------------------------ mutation-testing survivors
+def test_age_bands_edges_by_hand():
+    """Bands close as soon as they reach ``min_count`` (exactly), missing ages count 0, labels."""
+    # exactly min_count closes a band; single-age end bands keep their own label (no "+"/"up to")
+    exact = age_bands(pd.Series([8, 8], index=[20, 21]), 8)
+    assert exact.values.tolist() == [["20", 20, 20, 8], ["21", 21, 21, 8]]
+    # two bands: open-ended labels at both ends (by hand: 3+9 = 12 | 2+2+5 = 9, then 1+1 joins: 11)
+    two = age_bands(pd.Series([3, 9, 2, 2, 5, 1, 1], index=range(14, 21)), 8)
+    assert two.values.tolist() == [["up to 15", 14, 15, 12], ["16+", 16, 20, 11]]
+    # age 15 is absent: it counts 0 and starts the third band (15-16), not 16 alone
+    gap = age_bands(pd.Series([8, 8, 8], index=[13, 14, 16]), 8)
+    assert gap.values.tolist() == [["13", 13, 13, 8], ["14", 14, 14, 8], ["15+", 15, 16, 8]]
+    # min_count 1 is allowed: each band closes at its first person
+    ones = age_bands(pd.Series([1, 0, 2], index=[30, 31, 32]), 1)
+    assert ones.values.tolist() == [["30", 30, 30, 1], ["31+", 31, 32, 2]]
+    with pytest.raises(ValueError, match=r"^min_count must be at least 1$"):
+        age_bands(pd.Series([1], index=[30]), 0)
+
+
+def test_age_bands_empty_profile_has_the_columns():
+    empty = age_bands(pd.Series(dtype="int64"), 8)
+    assert empty.empty and list(empty.columns) == ["band", "age_from", "age_to", "count"]
+    assert [str(t) for t in empty.dtypes] == ["string", "int64", "int64", "int64"]
+
+
+def test_unique_from_records_edges():
+    # zero records and a zero repeat rate are valid inputs
+    assert unique_from_records(0, 0.5) == 0 and unique_from_records(10, 0.0) == 10
+    # half a person rounds away from zero: 7 x 0.5 = 3.5 -> 4; 9 x 0.5 = 4.5 -> 5
+    assert unique_from_records(7, 0.5) == 4 and unique_from_records(9, 0.5) == 5
+    with pytest.raises(ValueError, match="non-negative whole number"):
+        unique_from_records(-1, 0.1)
+    with pytest.raises(ValueError, match="repeat_rate"):
+        unique_from_records(10, 1.0)
+
+
+def test_hinge_knot_is_the_poisson_weighted_least_squares_knot():
+    """Against statsmodels' WLS (weights 1 / max(variance, 1)) over every candidate knot."""
+    import statsmodels.api as sm
+
+    from sna_lib.measures.people import _hinge_knot
+
+    x = np.arange(10.0)
+    # low counts (variance below 2) decide between knots 6 and 7: the variance floor is 1
+    y = np.array([0.0, 4, 1, 3, 5, 1, 4, 6, 11, 20])
+    ssr = {k: sm.WLS(y, np.column_stack([np.ones(10), x, np.maximum(x - k, 0.0)]),
+                     weights=1.0 / np.maximum(y, 1.0)).fit().ssr for k in range(1, 9)}
+    assert _hinge_knot(x, y, y, range(1, 9)) == min(ssr, key=ssr.get)
+    # a straight line fits every knot equally well: the youngest candidate is kept
+    assert _hinge_knot(x, 2.0 + 3.0 * x, np.ones(10), range(2, 8)) == 2
+
+
+def test_age_features_carry_basis_and_method():
+    n = pd.Series([1, 2, 5, 30, 60, 40, 30, 25, 24, 24, 23, 23], index=range(10, 22))
+    f = age_profile_features(n)
+    assert f.basis == "" and "the 25 years after the last peak" in f.method
+    assert "1.96 Poisson standard errors" in f.method
+    g = age_profile_features(n, basis="county", span=10, z=1.0)
+    assert g.basis == "county" and "the 10 years after the last peak" in g.method and " 1 Poisson" in g.method
+    empty = age_profile_features(pd.Series(dtype="float64"), basis="county")
+    assert (empty.incline_start, empty.peaks, empty.basis) == (None, (), "county")
+    assert "25 years" in empty.method
+
+
+def test_share_under_age_by_role_and_cut():
+    p = pd.DataFrame({"crime_id": ["a", "a", "b", "b"], "person_id": ["s1", "v1", "s2", "v2"],
+                      "role": ["suspect", "victim", "suspect", "victim"],
+                      "age": pd.array([17, 40, 30, 19], dtype="Int64")})
+    s = share_under_age(p, ["a", "b"], role="suspect")
+    assert (s.count, s.of) == (1, 2)            # s1 (17) of s1, s2
+    v = share_under_age(p, ["a", "b"], age=20, role="victim")
+    assert (v.count, v.of) == (1, 2)            # v2 (19) of v1, v2
+    assert share_under_age(p, ["a", "b"], age=18).count == 1    # anyone: only s1 is under 18
+
+
+def test_person_counts_one_link_per_person_and_crime_and_categorical_ids():
+    # the same person twice on one crime, recorded with different ages: one record, not two
+    p = pd.DataFrame({"crime_id": ["a", "a", "b"], "person_id": ["x", "x", "y"], "role": "suspect",
+                      "age": pd.array([15, 16, 30], dtype="Int64")})
+    c = person_counts(p, ["a", "b"], "suspect")
+    assert (c.role, c.records, c.unique, c.repeat_people) == ("suspect", 2, 2, 0)
+    # categorical ids (as read from parquet) with categories nobody in these crimes has
+    q = p.assign(person_id=pd.Categorical(["x", "x", "y"], categories=["w", "x", "y", "z"]))
+    d = person_counts(q, ["a"], "suspect")
+    assert (d.records, d.unique, d.repeat_people, d.repeat_people_share) == (1, 1, 0, 0.0)
+
+
+def test_results_export_as_plain_dicts(world):
+    crimes, persons = world
+    assert person_counts(persons, SV_2023, "suspect").to_dict() == {
+        "role": "suspect", "records": 4, "unique": 3, "repeat_share_records": 0.25, "repeat_people": 1,
+        "repeat_people_share": pytest.approx(1 / 3)}
+    assert previous_involvement(persons, crimes, 2023).to_dict().keys() == {"count", "of", "share", "window"}
+    o = victim_suspect_overlap(persons, ["s1"]).to_dict()
+    assert o == {"both": 0, "victims": 1, "suspects": 1, "share_of_victims": 0.0, "share_of_suspects": 0.0,
+                 "window": ""}
+    p = pd.DataFrame({"crime_id": ["a", "b", "c"], "person_id": ["x", "y", "z"], "role": "suspect",
+                      "age": pd.array([15, 17, None], dtype="Int64")})
+    prof = age_profile(p, ["a", "b", "c"]).to_dict()
+    assert prof == {"counts": {15: 1, 16: 0, 17: 1}, "unknown": 1, "unit": "people"}
+    assert all(type(k) is int and type(v) is int for k, v in prof["counts"].items())
+    n = pd.Series([1, 1, 2, 3, 6, 25, 55, 90, 70, 85, 88, 75, 60, 50, 44, 41, 40, 39, 39, 38, 38, 37, 37, 36,
+                   36, 35, 35, 34, 34, 33, 33, 32, 32], index=range(8, 41))
+    f = age_profile_features(n, basis="county")
+    assert f.to_dict() == {"incline_start": f.incline_start, "peaks": list(f.peaks), "dips": list(f.dips),
+                           "rises_again": list(f.rises_again), "plateau_start": f.plateau_start}
+    assert f.to_dict()["peaks"] == [15] and f.to_dict()["incline_start"] == 12 and f.to_dict()["plateau_start"] == 23
+
+
+def test_year_windows_refuse_empty_ranges():
+    from sna_lib.measures.people import YearWindow
+
+    for make in (lambda: YearWindow.ending(2023, 0), lambda: YearWindow.before(2023, 0)):
+        with pytest.raises(ValueError, match=r"^a window needs at least one year$"):
+            make()
+    with pytest.raises(ValueError, match="window 2023–2022 is empty"):
+        YearWindow(2023, 2022)
+    assert (YearWindow.ending(2023, 1).first, YearWindow.before(2023, 1).first) == (2023, 2022)
+
+
+def test_da_link_unknown_flag_is_not_da_and_empty_role():
+    c = pd.DataFrame({"crime_id": ["sv", "da?"], "domestic_abuse": pd.array([False, pd.NA], dtype="boolean"),
+                      "date": pd.to_datetime(["2023-05-01", "2020-01-01"])})
+    p = pd.DataFrame({"crime_id": ["sv", "da?"], "person_id": ["a", "a"], "role": "suspect"})
+    r = domestic_abuse_link(p, c, ["sv"], 2023)
+    assert (r.count, r.of, r.share) == (0, 1, 0.0)          # an unknown DA flag is not a DA crime
+    none = domestic_abuse_link(p, c, ["sv"], 2023, role="victim")   # no victims: 0 of 0
+    assert none.to_dict() == {"count": 0, "of": 0, "share": None, "window": "2018–2022"}
+
+
+def test_origin_profile_by_hand():
+    rows = [("c1", "p1", "North"), ("c2", "p1", "North"), ("c3", "p1", "London"),   # mode: North
+            ("c4", "p2", "London"), ("c5", "p2", "Kent"),                              # tie: alphabetical, Kent
+            ("c6", "p3", ""), ("c7", "p4", None),                                      # blank / missing: Unknown
+            ("c8", "p5", "  South "), ("c9", "p6", "UNKNOWN"),                         # stripped; any-case unknown
+            ("c10", "p7", "Essex Borders"), ("c11", "p8", "Kent")]
+    p = pd.DataFrame(rows, columns=["crime_id", "person_id", "origin_area"]).assign(role="suspect")
+    out = origin_profile(p, [r[0] for r in rows], ["North", "South"])
+    assert list(out.columns) == ["origin_area", "place", "people", "share"]
+    # in county, then outside, then unknown; more people first; then by name. Shares of the 5 known
+    assert out[["origin_area", "place", "people"]].values.tolist() == [
+        ["North", "in county", 1], ["South", "in county", 1], ["Kent", "outside county", 2],
+        ["Essex Borders", "outside county", 1], ["Unknown", "unknown", 2], ["UNKNOWN", "unknown", 1]]
+    assert out["share"].iloc[:4].tolist() == pytest.approx([0.2, 0.2, 0.4, 0.2]) and out["share"].iloc[4:].isna().all()
+    assert out.index.tolist() == list(range(6)) and str(out["people"].dtype) == "int64"
+    # a single known person holds the whole known share
+    single = origin_profile(p, ["c10", "c6"], ["North"])
+    assert single.set_index("origin_area")["share"].to_dict() == {"Essex Borders": 1.0, "Unknown": pytest.approx(np.nan, nan_ok=True)}
+
+
+def test_age_profile_names_types_and_empty():
+    p = pd.DataFrame({"crime_id": ["a", "b", "c"], "person_id": ["x", "x", "y"], "role": "victim",
+                      "age": ["16", "15", "not known"]})                 # text ages: unreadable -> unknown
+    prof = age_profile(p, ["a", "b", "c"])
+    assert prof.counts.to_dict() == {15: 1} and prof.unknown == 1 and prof.unit == "people"
+    assert prof.counts.name == "count" and prof.counts.index.name == "age" and str(prof.counts.dtype) == "int64"
+    empty = age_profile(p, ["c"], unit="records")
+    assert empty.counts.empty and empty.counts.name == "count" and str(empty.counts.dtype) == "int64"
+    assert (empty.unknown, empty.unit) == (1, "records")
+    with pytest.raises(ValueError, match=r"^unit must be 'people' or 'records'$"):
+        age_profile(p, ["a"], unit="crimes")
+    # a person with an unknown age on one crime and a known one on another counts at the known age
+    q = pd.DataFrame({"crime_id": ["a", "b"], "person_id": ["x", "x"], "role": "victim",
+                      "age": pd.array([None, 30], dtype="Int64")})
+    assert age_profile(q, ["a", "b"]).counts.to_dict() == {30: 1} and age_profile(q, ["a", "b"]).unknown == 0

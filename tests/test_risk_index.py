@@ -169,3 +169,108 @@ def test_tie_summary_reports_the_collapse_and_straddle():
     # distinct scores: no tie at the cut-off
     d = tie_summary(pd.Series(np.arange(1100.0)), share=0.05)
     assert d["tied"] == 1 and not d["straddles"] and d["selected"] == 55 and d["sentence"].startswith("no tie")
+
+
+# ------------------------------------------------------------------ mutation-testing survivors
+def test_component_edges_by_hand():
+    # fraction is clipped to [0, 1]; a missing or zero denominator is refused
+    assert component(pd.Series([-1, 0, 2, 5, 7]), "fraction", denominator=5).tolist() == [0, 0, 0.4, 1, 1]
+    for bad in (None, 0):
+        with pytest.raises(ValueError, match="positive 'denominator'"):
+            component(pd.Series([1]), "fraction", denominator=bad)
+    # bins above 3 cannot exceed 1; cold spots are 0
+    assert component(pd.Series([-3, 1, 3, 4]), "bin").tolist() == pytest.approx([0, 1 / 3, 1, 1])
+    # a flat layer has no spread: every component 0 (not NaN)
+    assert component(pd.Series([2.0, 2.0, 2.0]), "minmax").tolist() == [0.0, 0.0, 0.0]
+    assert component(pd.Series([2.0, 4.0, 3.0]), "minmax").tolist() == [0.0, 1.0, 0.5]
+    # missing flags are not flags
+    assert component(pd.Series([True, None, False], dtype="boolean"), "flag").tolist() == [1.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="unknown normalisation 'zscore'"):
+        component(pd.Series([1.0]), "zscore")
+
+
+def test_weights_default_to_one_and_must_be_non_negative():
+    layers = pd.DataFrame({"a": [3, 0], "b": [True, True]}, index=["x", "y"])
+    # no weight given: 1 each -> x = (1 + 1) / 2, y = (0 + 1) / 2
+    res = risk_scores(layers, {"a": {"column": "a", "normalisation": "bin"},
+                               "b": {"column": "b", "normalisation": "flag"}})
+    assert res["score"].tolist() == [1.0, 0.5]
+    with pytest.raises(ValueError, match="non-negative"):
+        risk_scores(layers, {"a": {"column": "a", "normalisation": "bin", "weight": -1},
+                             "b": {"column": "b", "normalisation": "flag", "weight": 2}})
+    with pytest.raises(ValueError, match="no factor with a non-zero weight"):
+        risk_scores(layers, {"a": {"column": "a", "normalisation": "bin", "weight": 0}})
+
+
+def test_target_sizes_survive_float_error():
+    s = pd.Series(np.arange(100, dtype=float), index=codes(100))
+    # 0.29 x 100 = 28.999999999999996 in floats: floor must still give 29
+    assert select_top(s, share=0.29, tie_rule="at_most").sum() == 29
+    # 0.07 x 100 = 7.000000000000001: ceil must still give 7
+    assert select_top(s, share=0.07, tie_rule="include_ties").sum() == 7
+    assert select_top(s, share=0.07, tie_rule="stable").sum() == 7
+    # a tiny share still selects one LSOA when ties are included (ceil, at least 1) ...
+    assert select_top(s[:10], share=0.01, tie_rule="include_ties").sum() == 1
+    # ... and none under at_most (floor(0.1) = 0)
+    assert select_top(s[:10], share=0.01, tie_rule="at_most").sum() == 0
+    # share 1 selects every scored LSOA; share outside (0, 1] is refused
+    assert select_top(s[:10], share=1.0).all()
+    for bad in (0, 1.5, -0.1):
+        with pytest.raises(ValueError, match=r"share must be in \(0, 1\]"):
+            select_top(s, share=bad)
+
+
+def test_at_most_with_k_beyond_the_scored_lsoas():
+    # 10 LSOAs, 8 without scores, share 0.5 -> k = 5 > 2 scored: both scored, never the NaNs
+    s = pd.Series([1.0, 2.0] + [np.nan] * 8, index=codes(10))
+    assert select_top(s, share=0.5, tie_rule="at_most").tolist() == [True, True] + [False] * 8
+    assert select_top(s, share=0.5, tie_rule="include_ties").tolist() == [True, True] + [False] * 8
+    assert select_top(s, share=0.5, tie_rule="stable").tolist() == [True, True] + [False] * 8
+
+
+def test_tie_summary_groups_and_sentence_by_hand():
+    # 2 tied at the top, 1, then 3 tied straddling k = floor(0.5 x 10) = 5, then 4 low
+    s = pd.Series([5, 5, 4, 3, 3, 3, 1, 1, 1, 1], index=codes(10), dtype=float)
+    t = tie_summary(s, share=0.5)
+    assert (t["k"], t["above"], t["tied"], t["selected"], t["straddles"]) == (5, 3, 3, 3, True)
+    assert t["tie_groups"] == [(5.0, 2), (3.0, 3)] and t["tie_rule"] == "at_most"
+    assert t["sentence"] == ("3 top scores + 3 tied at the cut-off, of 10 neighbourhoods: "
+                             "the at_most rule selects 3 (target 5)")
+    # a tie ending exactly at the cut-off does not straddle it
+    e = tie_summary(pd.Series([5, 4, 3, 3, 1, 1], index=codes(6), dtype=float), share=4 / 6)
+    assert (e["k"], e["above"], e["tied"], e["straddles"], e["selected"]) == (4, 2, 2, False, 4)
+    # nothing to select: k = 0 leaves the counts at zero
+    z = tie_summary(pd.Series([1.0, 2.0]), share=0.1)
+    assert (z["k"], z["above"], z["tied"], z["selected"], z["tie_groups"]) == (0, 0, 0, 0, [])
+    assert z["sentence"] == "no tie at the cut-off, of 2 neighbourhoods: the at_most rule selects 0 (target 0)"
+    big = tie_summary(pd.Series(np.arange(2000.0)), share=0.5, tie_rule="stable")
+    assert big["sentence"] == "no tie at the cut-off, of 2,000 neighbourhoods: the stable rule selects 1,000 (target 1,000)"
+
+
+def test_risk_index_defaults_without_area_or_settings():
+    layers = pd.DataFrame({"sv": [3, 2, 1, 0]}, index=codes(4))
+    settings = {"risk_index": {"factors": {"sv": {"column": "sv", "normalisation": "bin", "weight": 1}}}}
+    res = risk_index(layers, settings)
+    # no top_share: 5 % of 4 LSOAs -> floor(0.2) = 0 under the default at_most rule
+    assert (res["area"] == "all").all() and res.attrs["top_share"] == 0.05 and res.attrs["tie_rule"] == "at_most"
+    assert res.attrs["n"] == 4 and res.attrs["selected"] == 0 and not res["top_csp"].any()
+    assert res["rank"].tolist() == [1, 2, 3, 4] and str(res["top_csp"].dtype) == "bool"
+    half = risk_index(layers, {"risk_index": settings["risk_index"] | {"top_share": 0.5, "tie_rule": "stable"}})
+    assert half["top_county"].tolist() == [True, True, False, False] == half["top_csp"].tolist()
+    assert half.attrs["selected"] == 2
+
+
+def test_tie_summary_cut_off_rounding_and_small_k():
+    # distinct scores: the cut-off is the 55th highest, 54 score above it
+    d = tie_summary(pd.Series(np.arange(1100.0)), share=0.05)
+    assert (d["k"], d["above"], d["tied"]) == (55, 54, 1)
+    # k = 1: the top score alone is at the cut-off
+    one = tie_summary(pd.Series([3.0, 2.0, 1.0]), share=1 / 3)
+    assert (one["k"], one["above"], one["tied"], one["straddles"], one["selected"]) == (1, 0, 1, False, 1)
+    # scores equal to 10 decimals tie (3e-11 apart); 1e-9 apart they do not
+    near = tie_summary(pd.Series([0.5, 0.5 + 3e-11, 0.1, 0.1]), share=0.5)
+    assert (near["tied"], near["tie_groups"], near["selected"]) == (2, [(0.5, 2)], 2)
+    apart = tie_summary(pd.Series([0.5, 0.5 + 1e-9, 0.1, 0.1]), share=0.5)
+    assert (apart["above"], apart["tied"], apart["tie_groups"]) == (1, 1, [])
+    # nothing to select: no straddle reported
+    assert tie_summary(pd.Series([1.0, 2.0]), share=0.1)["straddles"] is False

@@ -124,3 +124,200 @@ def test_share_vs_baseline_independent():
     assert "Clopper" in r.method
     empty = share_vs_baseline(0, 0, 5, 10)
     assert empty.ratio is None and empty.share is None
+
+
+# ------------------------------------------------------------------ mutation-testing survivors
+def _exact_two_sided(k: int, n: int, p: float) -> float:
+    """Hand two-sided exact binomial p: sum of the outcomes no more likely than the one seen."""
+    pmf = [math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(n + 1)]
+    return min(1.0, sum(q for q in pmf if q <= pmf[k] * (1 + 1e-7)))
+
+
+def test_unequal_exposure_p_value_and_interval_by_hand():
+    from scipy import stats
+
+    # 12 events over 1 unit, 30 over 2: p = 2 / 3 under the null
+    r = compare_counts(12, 30, exposure_before=1, exposure_after=2)
+    assert r.p_value == pytest.approx(_exact_two_sided(30, 42, 2 / 3), rel=1e-9)
+    assert r.rate_ratio == pytest.approx((30 / 2) / (12 / 1))
+    lo, hi = stats.beta.ppf(0.05, 30, 13), stats.beta.ppf(0.95, 31, 12)   # 90 % Clopper–Pearson
+    r90 = compare_counts(12, 30, exposure_before=1, exposure_after=2, confidence=0.90)
+    assert (r90.ci_low, r90.ci_high) == pytest.approx((lo / (1 - lo) / 2, hi / (1 - hi) / 2), rel=1e-9)
+    with pytest.raises(ValueError, match="exposures must be positive"):
+        compare_counts(1, 3, exposure_before=0)
+    with pytest.raises(ValueError, match="before must be a non-negative whole count"):
+        compare_counts(-1, 3)
+    with pytest.raises(ValueError, match="after must be a non-negative whole count"):
+        compare_counts(3, 2.5)
+
+
+def test_alpha_and_interval_edges():
+    # p = 0.4244 (15 -> 10): significant at alpha 0.5, not at 0.05
+    assert compare_counts(15, 10, alpha=0.5).significant and compare_counts(15, 10, alpha=0.5).alpha == 0.5
+    # all events after: the ratio and the upper bound are unbounded (None); all before: ratio 0
+    up = compare_counts(0, 9)
+    assert up.ci_high is None and up.ci_low > 0
+    down = compare_counts(9, 0)
+    assert down.rate_ratio == 0 and down.ci_low == 0 and down.ci_high > 0
+    from sna_lib.measures.significance import CountComparison
+
+    method = "exact conditional binomial test of two Poisson counts"
+    assert compare_counts(0, 0, alpha=0.1) == CountComparison(0, 0, None, None, None, 1.0, False, 0.1, method)
+    assert compare_counts(15, 10).method == method
+
+
+def test_label_thresholds_by_hand():
+    from sna_lib.measures.significance import CountComparison
+
+    def lab(p, sig=False):
+        return CountComparison(1, 2, None, None, None, p, sig, 0.05, "m").label()
+
+    assert lab(0.0004, True) == "significant (p < 0.001)"
+    assert lab(0.001, True) == "significant (p = 0.001)"
+    assert lab(0.0049, True) == "significant (p = 0.005)"
+    assert lab(0.01) == "not significant (p = 0.01)"
+    assert lab(0.4244) == "not significant (p = 0.42)"
+
+
+def test_rounding_decimals():
+    assert round_half_away(0.125, 2) == 0.13 and round_half_away(-0.125, 2) == -0.13
+    assert round_half_away(2.5) == 3 and round_half_away(-2.5) == -3
+    assert pct_change(3, 4, 1) == 33.3 and pct_change(3, 4, None) == pytest.approx(100 / 3)
+    assert pct_change(8, 9) == 13    # 12.5 % rounds away from zero
+
+
+def test_clopper_pearson_confidence_and_bad_input():
+    from statsmodels.stats.proportion import proportion_confint
+
+    from sna_lib.measures.significance import clopper_pearson
+
+    assert clopper_pearson(3, 10, 0.9) == pytest.approx(proportion_confint(3, 10, alpha=0.1, method="beta"))
+    assert clopper_pearson(0, 10)[0] == 0.0 and clopper_pearson(10, 10)[1] == 1.0
+    for bad in ((1, 0), (-1, 10), (11, 10)):
+        with pytest.raises(ValueError, match="need 0 <= count <= of"):
+            clopper_pearson(*bad)
+
+
+def test_share_vs_baseline_confidence_and_empty_baseline():
+    from statsmodels.stats.proportion import proportion_confint
+
+    from sna_lib.measures.significance import share_vs_baseline
+
+    r = share_vs_baseline(30, 50, 400, 1000, confidence=0.9)
+    low, high = proportion_confint(30, 50, alpha=0.1, method="beta")
+    assert (r.ratio_low, r.ratio_high) == pytest.approx((low / 0.4, high / 0.4))
+    assert (r.count, r.of, r.share, r.baseline_share, r.confidence) == (30, 50, 0.6, 0.4, 0.9)
+    assert (r.baseline_count, r.baseline_of, r.ratio) == (400, 1000, pytest.approx(1.5))
+    assert "90 % interval" in r.method and "95 % interval" in share_vs_baseline(1, 2, 1, 2).method
+    assert "97.5 % interval" in share_vs_baseline(1, 2, 1, 2, confidence=0.975).method
+    none = share_vs_baseline(3, 10, 0, 0, confidence=0.9)
+    assert none.to_dict() == {"count": 3, "of": 10, "share": 0.3, "baseline_count": 0, "baseline_of": 0,
+                              "baseline_share": None, "ratio": None, "ratio_low": None, "ratio_high": None,
+                              "confidence": 0.9, "method": r.method}
+
+
+def _glm_quasi_poisson(before, after, eb=None, ea=None):
+    """Independent: statsmodels GLM Poisson with Pearson-X2 scale on the monthly counts."""
+    import numpy as np
+    import statsmodels.api as sm
+
+    y = np.concatenate([before, after]).astype(float)
+    x = np.concatenate([np.zeros(len(before)), np.ones(len(after))])
+    e = np.concatenate([np.ones(len(before)) if eb is None else eb, np.ones(len(after)) if ea is None else ea])
+    fit = sm.GLM(y, sm.add_constant(x), family=sm.families.Poisson(), offset=np.log(e)).fit(scale="X2")
+    return fit
+
+
+def test_compare_periods_quasi_poisson_matches_statsmodels():
+    from sna_lib.measures.significance import compare_periods
+
+    before = [60, 140, 100, 80, 120, 100, 90, 110, 70, 130, 100, 100]
+    after = [50, 130, 96, 70, 110, 90, 84, 100, 66, 120, 90, 94]
+    fit = _glm_quasi_poisson(before, after)
+    r = compare_periods(before, after)
+    assert r.method.startswith("quasi-Poisson Wald test; dispersion") and "24 monthly counts" in r.method
+    assert r.dispersion == pytest.approx(fit.scale, rel=1e-9)
+    assert r.rate_ratio == pytest.approx(math.exp(fit.params[1]), rel=1e-9)
+    assert r.p_value == pytest.approx(fit.pvalues[1], rel=1e-6)
+    lo, hi = fit.conf_int()[1]
+    assert (r.ci_low, r.ci_high) == pytest.approx((math.exp(lo), math.exp(hi)), rel=1e-6)
+    assert (r.before, r.after) == (sum(before), sum(after))
+    assert r.significant == (fit.pvalues[1] < 0.05)
+    # 90 % interval and alpha are passed through
+    r90 = compare_periods(before, after, confidence=0.9, alpha=0.9)
+    lo90, hi90 = fit.conf_int(alpha=0.1)[1]
+    assert (r90.ci_low, r90.ci_high) == pytest.approx((math.exp(lo90), math.exp(hi90)), rel=1e-6)
+    assert r90.significant and r90.alpha == 0.9
+
+
+def test_compare_periods_population_exposure_matches_statsmodels():
+    from sna_lib.measures.significance import compare_periods
+
+    before = [60, 140, 100, 80, 120, 100]
+    after = [66, 150, 112, 90, 128, 118]
+    eb, ea = [100.0] * 6, [110.0] * 6    # population grew 10 %
+    fit = _glm_quasi_poisson(before, after, eb, ea)
+    r = compare_periods(before, after, exposure_before=eb, exposure_after=ea)
+    assert r.rate_ratio == pytest.approx(math.exp(fit.params[1]), rel=1e-9)
+    assert r.dispersion == pytest.approx(fit.scale, rel=1e-9)
+    assert r.p_value == pytest.approx(fit.pvalues[1], rel=1e-6)
+
+
+def test_compare_periods_keeps_the_exact_test_and_says_why():
+    from sna_lib.measures.significance import compare_periods
+
+    small = compare_periods([2, 1, 3], [1, 0, 2])          # 9 events < 50
+    assert small.p_value == pytest.approx(compare_counts(6, 3).p_value)
+    assert small.method.endswith("exact test kept (fewer than 50 events)") and "dispersion" in small.method
+    empty = compare_periods([0, 0, 0], [40, 30, 35])
+    assert empty.dispersion is None and empty.method.endswith("exact test kept (a period with no events)")
+    assert "dispersion" not in empty.method
+    steady = compare_periods([100] * 6, [90] * 6)           # X2 = 0: no overdispersion
+    assert steady.dispersion == pytest.approx(0.0) and steady.method.endswith("(no overdispersion)")
+    assert steady.p_value == pytest.approx(compare_counts(600, 540).p_value)
+    # the threshold is configurable and strict: exactly small_total events use the dispersion test
+    wild = [10, 30, 10, 30]
+    assert compare_periods(wild, wild, small_total=161).method.endswith("(fewer than 161 events)")
+    assert compare_periods(wild, wild, small_total=160).method.startswith("quasi-Poisson")
+    # exposures scale the exact test too: 10 events / 1 month vs 20 / 2 months is no change
+    same = compare_periods([10], [10, 10], exposure_before=[1.0], exposure_after=[1.0, 1.0])
+    assert same.p_value == pytest.approx(1.0)
+
+
+def test_compare_periods_bad_input():
+    from sna_lib.measures.significance import compare_periods
+
+    with pytest.raises(ValueError, match="each month needs one exposure"):
+        compare_periods([1, 2], [1, 2], exposure_before=[1.0])
+    with pytest.raises(ValueError, match="each month needs one exposure"):
+        compare_periods([1, 2], [1, 2], exposure_after=[1.0])
+    with pytest.raises(ValueError, match="exposures must be positive"):
+        compare_periods([1, 2], [1, 2], exposure_after=[1.0, 0.0])
+    with pytest.raises(ValueError, match="exposures must be positive"):
+        compare_periods([1, 2], [1, 2], exposure_before=[-1.0, 1.0])
+    for b, a in (([1, -2], [1, 2]), ([1, 2], [-1, 2]), ([1.5, 2], [1, 2]), ([1, 2], [1, 2.5])):
+        with pytest.raises(ValueError, match="non-negative whole numbers"):
+            compare_periods(b, a)
+
+
+def test_holm_by_hand():
+    from sna_lib.measures.significance import holm
+
+    # sorted 0.01, 0.03, 0.04 x (3, 2, 1) = 0.03, 0.06, 0.04 -> step-down max: 0.03, 0.06, 0.06
+    assert holm([0.01, 0.04, None, 0.03]) == pytest.approx([0.03, 0.06, None, 0.06])
+    # NaN skipped like None: 0.02 x 2 = 0.04, 0.3 x 1 = 0.3; and capped at 1: 0.5 x 2 = 1.0
+    assert holm([0.02, float("nan"), 0.3]) == pytest.approx([0.04, None, 0.3])
+    assert holm([0.5, 0.6]) == [1.0, 1.0]
+    assert holm([]) == [] and holm([None]) == [None]
+
+
+def test_small_periods_pass_alpha_and_confidence_to_the_exact_test():
+    from sna_lib.measures.significance import clopper_pearson, compare_periods
+
+    small = compare_periods([2, 1, 3], [1, 0, 2], alpha=0.9, confidence=0.8)
+    exact = compare_counts(6, 3, alpha=0.9, confidence=0.8)
+    assert (small.before, small.after, small.alpha, small.significant) == (6, 3, 0.9, exact.significant)
+    assert (small.ci_low, small.ci_high) == pytest.approx((exact.ci_low, exact.ci_high))
+    assert (compare_counts(15, 10).before, compare_counts(15, 10).after) == (15, 10)
+    # one trial is a valid proportion: 1 of 1 -> upper bound 1, lower bound 0.025 ** 1
+    assert clopper_pearson(1, 1) == pytest.approx((0.025, 1.0))

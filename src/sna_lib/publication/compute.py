@@ -248,6 +248,18 @@ def area_counts(frame: pd.DataFrame, by: Sequence[str], areas: Sequence[str], *,
     return both.reindex(full, fill_value=0).astype("int64")
 
 
+def series_dict(series: pd.Series) -> dict:
+    """A Series (unique labels) as a ``{label: value}`` dict of Python scalars, for look-ups in
+    loops over LSOAs (``Series.get`` costs a pandas call each time).
+
+    Examples
+    --------
+    >>> series_dict(pd.Series([3, 1], index=["E01", "E02"]))
+    {'E01': 3, 'E02': 1}
+    """
+    return dict(zip(series.index.tolist(), series.tolist()))
+
+
 def _ratio(a: float, b: float, scale: float = 100.0) -> float:
     return scale * a / b if b else math.nan
 
@@ -702,8 +714,8 @@ def _lsoa_rates(b: CellBuilder, prep: Prepared, dataset, annual: _Table, profile
     lsoa_of = dataset.crimes["lsoa_code"].astype("string")
     codes = lsoa_of[crimes.index[(crimes["sv"] & (crimes["year"] > year - window) & (crimes["year"] <= year))
                                  .to_numpy()]]
-    counts = codes.value_counts()
-    pop = population_in(dataset.population, year)
+    counts = series_dict(codes.value_counts())            # per-LSOA look-ups: plain dicts
+    pop = series_dict(population_in(dataset.population, year))
     geo = dataset.geography
     label = f"window:{years[0]}-{years[-1]}"
     t = _Table(b, "place.lsoa_rate", prep)

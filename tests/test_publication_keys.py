@@ -76,3 +76,22 @@ def test_crime_areas_are_the_geography_lookup(prepared):
     ds, prep = prepared
     expected = ds.crimes["lsoa_code"].map(dict(zip(ds.geography["lsoa_code"], ds.geography["area"])))
     assert prep.crimes["area"].fillna("-").tolist() == expected.fillna("-").tolist()
+
+
+def test_links_skip_unknown_crimes_and_repeated_links(prepared):
+    """Persons rows whose crime is absent are left out and a repeated (crime, person, role) is kept
+    once (the first), as an independent pandas filter does."""
+    import dataclasses
+
+    ds, _ = prepared
+    crimes = ds.crimes.iloc[25:].reset_index(drop=True)               # some persons now link nowhere
+    persons = pd.concat([ds.persons, ds.persons.iloc[[3, 40, 3]]], ignore_index=True)
+    odd = dataclasses.replace(ds, crimes=crimes, persons=persons)
+    links = prepare(odd).links
+    expected = persons[persons["crime_id"].isin(set(crimes["crime_id"]))].drop_duplicates(
+        ["crime_id", "person_id", "role"])
+    assert len(expected) < len(persons) - 3
+    assert links["crime_id"].tolist() == expected["crime_id"].tolist()
+    assert links["person_id"].tolist() == expected["person_id"].tolist()
+    assert links["role"].tolist() == expected["role"].tolist()
+    assert (crimes["crime_id"].to_numpy()[links["crime"].to_numpy()] == links["crime_id"].to_numpy()).all()

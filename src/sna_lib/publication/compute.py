@@ -178,11 +178,13 @@ def prepare(dataset) -> Prepared:
     vawg_relevant = offence_attribute(crimes, "vawg_relevant").to_numpy(dtype=bool)
     frame["vawg"] = of_female_victim & (vawg_relevant | frame["domestic_abuse"].to_numpy())
 
-    rows = np.flatnonzero(found)
-    pos = pos[rows]
+    every = bool(found.all())                                   # then no copy of the person columns
+    rows = np.arange(len(found)) if every else np.flatnonzero(found)
+    pos = pos if every else pos[rows]
 
     def linked(column: str) -> pd.Series:                       # one person column, linked rows only
-        return pd.Series(_text(persons[column]).array.take(rows))
+        values = _text(persons[column])
+        return values if every else pd.Series(values.array.take(rows))
 
     origin = linked("origin_area").fillna("Unknown").str.strip() if "origin_area" in persons else \
         pd.Series("Unknown", index=range(len(rows)), dtype="str")
@@ -194,7 +196,8 @@ def prepare(dataset) -> Prepared:
     key = ((pos * (int(role_code.max(initial=0)) + 2) + role_code + 1) * (int(person.max(initial=0)) + 2)
            + person + 1)
     first = ~pd.Series(key).duplicated(keep="first").to_numpy()
-    age = pd.to_numeric(persons["age"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[rows]
+    age = pd.to_numeric(persons["age"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    age = age if every else age[rows]
     links = pd.DataFrame({
         "crime_id": linked("crime_id").array,
         "person_id": person_id.array,
@@ -207,7 +210,9 @@ def prepare(dataset) -> Prepared:
         "domestic_abuse": frame["domestic_abuse"].to_numpy()[pos],
         "crime": pos,
         "person": person,
-    })[first]
+    }, copy=False)                                              # every column is a new array already
+    if not first.all():
+        links = links[first]
     names = {did: d.name for did, d in wanted.items()}
     return Prepared(frame, links.reset_index(drop=True), [COUNTY, *config.csps], list(config.csps),
                     int(config.reporting_year), primary.id, names)

@@ -51,6 +51,89 @@ def store_only_dir(demo_copy, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def demo_publication(demo_dir):
+    """``(dataset, cells, relations, provenance)``: the publication stage's cells of the demo county
+    before disclosure control, computed once per worker (provenance with ``inputs={"x": "y"}``,
+    ``code="abc"``). Modules that change a frame take a copy."""
+    from sna_lib.data.dataset import load_dataset
+    from sna_lib.publication.compute import publication_cells
+
+    ds = load_dataset(demo_dir)
+    cells, relations, provenance = publication_cells(ds, inputs={"x": "y"}, code="abc")
+    return ds, cells, relations, provenance
+
+
+@pytest.fixture(scope="session")
+def demo_controlled(demo_publication):
+    """``(controlled cells, relations, rules)``: ``demo_publication`` after disclosure control."""
+    from sna_lib.publication.control import control
+    from sna_lib.publication.disclosure import disclosure_rules
+
+    ds, cells, relations, _ = demo_publication
+    rules = disclosure_rules(ds.config)
+    return control(cells, relations, rules), relations, rules
+
+
+def execute_section(name: str, area: str, data_dir: Path, out_dir: Path):
+    """Execute section notebook ``notebooks/<name>.md`` for ``area`` with papermill (outputs and
+    downloads under ``out_dir``); returns the executed notebook."""
+    import jupytext
+    import nbformat
+    import papermill
+
+    target = out_dir / f"{name}.ipynb"
+    source = out_dir / f"{name}.input.ipynb"
+    nbformat.write(jupytext.read(REPO / "notebooks" / f"{name}.md"), source)
+    papermill.execute_notebook(
+        str(source), str(target),
+        parameters={"area": area, "data_dir": str(data_dir), "build_dir": str(out_dir / "build")},
+        kernel_name="python3", progress_bar=False, cwd=str(REPO))
+    return nbformat.read(target, as_version=4)
+
+
+#: The section notebooks (``notebooks/<name>.md``).
+SECTIONS = ("01_key_findings", "02_wider_perspective", "03_what_is_sv", "04_key_measures", "05_trends", "06_people",
+            "07_place", "08_risk_factors", "09_community_voices", "10_area_profile", "11_data_quality")
+STORE_RUN_CSP = "Brackenford"
+
+
+@pytest.fixture(scope="session")
+def store_runs(store_only_dir, tmp_path_factory) -> dict:
+    """Every section notebook executed once per worker with papermill for :data:`STORE_RUN_CSP`
+    in ``store_only_dir`` (the published store, no records): ``{(name, area): notebook}``, plus
+    ``("downloads", area)``, the CSV downloads those runs wrote. Tests using it are grouped
+    ``xdist_group("store_runs")``; the county's executed pages come from ``county_runs``."""
+    out = tmp_path_factory.mktemp("store-runs")
+    runs: dict = {}
+    for name in SECTIONS:
+        runs[(name, STORE_RUN_CSP)] = execute_section(name, STORE_RUN_CSP, store_only_dir, out)
+    runs[("downloads", STORE_RUN_CSP)] = out / "build" / "downloads"
+    return runs
+
+
+@pytest.fixture(scope="session")
+def county_runs(built_book, tmp_path_factory) -> dict:
+    """The county's section notebooks as the session's county book executed them (``built_book``),
+    keyed like ``store_runs``: ``{(name, "county"): notebook}`` and ``("downloads", "county")``, a
+    folder with every county run's CSV downloads. Tests using it are grouped ``xdist_group("book")``."""
+    import shutil
+
+    import nbformat
+
+    downloads = tmp_path_factory.mktemp("county-downloads")
+    runs: dict = {}
+    for record in built_book.result.run.records:
+        name = Path(record.notebook).name
+        if record.area != "county" or name not in SECTIONS:
+            continue
+        runs[(name, "county")] = nbformat.read(record.run_dir / "notebook.ipynb", as_version=4)
+        for csv in (record.run_dir / "downloads").glob("*.csv"):
+            shutil.copy2(csv, downloads / csv.name)
+    runs[("downloads", "county")] = downloads
+    return runs
+
+
 def shared_dir() -> Path:
     """The shared data folder: ``$SNA_SHARED_DIR``, default ``<repo>/../shared``."""
     import os

@@ -190,7 +190,6 @@ def test_unchanged_rebuild_executes_nothing_and_skips_jupyter_book(built_book):
 # ------------------------------------------------------------------------------ tiny project
 
 
-@pytest.mark.xdist_group("book")
 def test_cache_reexecutes_only_the_changed_area(tiny_project, demo_dir, tmp_path):
     import yaml
 
@@ -220,7 +219,6 @@ def test_cache_reexecutes_only_the_changed_area(tiny_project, demo_dir, tmp_path
     assert edited.executed == 1
 
 
-@pytest.mark.xdist_group("book")
 def test_one_failing_area_does_not_lose_the_others(tiny_project, demo_dir, tmp_path):
     import yaml
 
@@ -245,7 +243,6 @@ def test_one_failing_area_does_not_lose_the_others(tiny_project, demo_dir, tmp_p
     assert not (build / "html").exists()
 
 
-@pytest.mark.xdist_group("book")
 def test_failed_book_build_keeps_the_previous_site(tiny_project, demo_dir, tmp_path):
     import yaml
 
@@ -269,7 +266,6 @@ def test_failed_book_build_keeps_the_previous_site(tiny_project, demo_dir, tmp_p
     assert broken.executed == 0  # notebooks were cached; only the book step failed
 
 
-@pytest.mark.xdist_group("book")
 @pytest.mark.parametrize("how, message", [("sleep", "timed out"), ("die", "DeadKernelError")])
 def test_hung_or_dying_notebook_fails_alone_and_the_kernel_is_replaced(tiny_project, demo_dir, tmp_path,
                                                                       how, message):

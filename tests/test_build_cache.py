@@ -45,7 +45,6 @@ def data_copy(demo_dir, tmp_path) -> Path:
     return target
 
 
-@pytest.mark.xdist_group("book")
 def test_same_size_data_edit_with_mtime_preserved_is_not_served_stale(tiny_project, data_copy, tmp_path):
     import yaml
 
@@ -68,7 +67,6 @@ def test_same_size_data_edit_with_mtime_preserved_is_not_served_stale(tiny_proje
     assert _glued_label(county_run).startswith(renamed)
 
 
-@pytest.mark.xdist_group("book")
 def test_same_size_notebook_edit_with_mtime_preserved_reruns_that_notebook(tiny_project, demo_dir, tmp_path):
     build = tmp_path / "build"
     assert run_notebooks(demo_dir, area="county", build_dir=build).ok
@@ -79,7 +77,6 @@ def test_same_size_notebook_edit_with_mtime_preserved_reruns_that_notebook(tiny_
     assert "Tiny PAGE" in (page.run_dir / "notebook.ipynb").read_text(encoding="utf-8")
 
 
-@pytest.mark.xdist_group("book")
 def test_damaged_cache_entries_are_rebuilt_not_served(tiny_project, demo_dir, tmp_path):
     from sna_lib.book.pipeline import build_book, published_dir
 

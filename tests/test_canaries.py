@@ -248,7 +248,7 @@ def test_planted_canaries_are_detectable(canary_data):
 
 
 @pytest.mark.book
-@pytest.mark.xdist_group("book")
+@pytest.mark.xdist_group("canary")
 def test_no_canary_reaches_the_book_or_figures(canary_data, canary_book, tmp_path_factory):
     from sna_lib.config import load_config
     from sna_lib.publication.figures import export_figures
@@ -310,7 +310,7 @@ def _check_reconciles(site: Path, data: Path, data_copy: Path | None, rejected: 
 
 
 @pytest.mark.book
-@pytest.mark.xdist_group("book")
+@pytest.mark.xdist_group("canary")
 def test_data_quality_appendix_reconciles_with_rejections(canary_data, canary_book):
     data, _, rejected = canary_data
     result, _ = canary_book

@@ -10,7 +10,6 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from sna_lib.book import open_sections as osec
 from sna_lib.data.schemas import CATEGORY_CODES
 from sna_lib.measures.category_harm import LABEL, basis_sentence, category_harm, category_map, category_weights, \
     category_weights_for_config
@@ -92,24 +91,6 @@ def cchi_workbook():
     if not path.is_file():
         pytest.skip(f"official CCHI workbook not present at {path} (set SNA_SHARED_DIR)")
     return path
-
-
-def test_page_table_withholds_harm_with_its_count():
-    w = pd.DataFrame({"weight": pd.array([365.0, 19.0, 2.0], dtype="Float64")},
-                     index=["robbery", "burglary", "bicycle_theft"])
-    crimes = pd.DataFrame({"category": ["robbery"] * 40 + ["burglary"] * 3 + ["bicycle_theft"] * 50})
-    table = osec.harm_table(crimes, w)
-    harm = table.set_index("Category")["Category-mean harm (days)"]
-    assert harm["Robbery"] == 40 * 365 and harm["Burglary"] == 3 * 19
-    published, withheld = osec.publish_harm(table, area_level="csp")
-    row = published.set_index("Category")
-    assert withheld
-    gone = row["Crimes"] == "[c]"
-    assert gone["Burglary"] and gone.sum() >= 2                            # the small one and its protector
-    assert (row.loc[gone, "Category-mean harm (days)"] == "[c]").all()      # harm / weight would give it back
-    shown = row.loc[~gone & (table.set_index("Category")["Crimes"] > 0)]
-    assert len(shown) and (shown["Category-mean harm (days)"] != "[c]").all()
-    assert "57" not in row.loc["Burglary"].astype(str).tolist()
 
 
 def _open_folder(tmp_path, counts_csv: str | None, key: str = "counts.csv"):

@@ -13,7 +13,6 @@ from scipy.stats import binomtest
 
 from sna_lib.book.changes import figure_changes, hotspot_changes
 
-pytestmark = [pytest.mark.xdist_group("book")]
 
 
 def _count(demo_dir, definition, start, end):

@@ -58,7 +58,6 @@ def test_build_with_broken_data_exits_non_zero_and_publishes_nothing(demo_dir, t
     assert not any(build.rglob("*.ipynb"))
 
 
-@pytest.mark.xdist_group("book")
 def test_run_names_the_failing_notebook_and_exits_non_zero(tiny_project, demo_dir, tmp_path):
     import yaml
 

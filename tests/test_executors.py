@@ -28,7 +28,6 @@ def cluster():
         yield local
 
 
-@pytest.mark.xdist_group("book")
 def test_dask_local_cluster_builds_a_book_and_isolates_a_failing_run(tiny_project, demo_dir, tmp_path, cluster):
     from conftest import write_tiny_notebook
 

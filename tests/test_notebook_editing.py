@@ -34,7 +34,6 @@ def _outputs(nb: dict) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.xdist_group("book")
 def test_notebook_without_injected_parameters_runs_on_SNA_DATA_DIR(demo_dir, tmp_path, monkeypatch):
     import papermill as pm
 
@@ -101,7 +100,6 @@ def _analyst_edit(source: str) -> str:
     return source.replace("\n## Age\n", f"\n## Age\n\n{SENTENCE}\n\n{TABLE_CELL}\n", 1)
 
 
-@pytest.mark.xdist_group("book")
 def test_analyst_edit_of_the_people_notebook_reaches_the_built_book(demo_dir, tmp_path, monkeypatch):
     import yaml
 

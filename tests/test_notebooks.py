@@ -38,6 +38,9 @@ STORE_ONLY = (
     "10_area_profile",
     "11_data_quality",
 )
+# The open-data edition's pages (notebooks/open/, data_level: open) read only the store too.
+OPEN_NOTEBOOKS = sorted((NOTEBOOK_DIR / "open").glob("*.md"))
+OPEN_STORE_ONLY = tuple(p.stem for p in OPEN_NOTEBOOKS)  # every open page: none may compute
 # Still computing from records through sna_lib (not yet migrated to the store). They keep the
 # old presentation-only rule until migrated; the list may only shrink.
 STILL_COMPUTING = (
@@ -48,7 +51,12 @@ RECORD_ATTRIBUTES = {"dataset", "crimes", "persons", "asb", "fire", "ambulance",
                      "census_employment", "comparators", "_load", "_DATASETS"}
 RECORD_CALLS = {"load_dataset", "run_validation", "validate_folder", "read_parquet", "read_csv", "read_excel",
                 "read_file", "read_table", "area_crimes", "serious_violence_ids", "qualifying_mask", "prepare_data",
-                "_load", "duckdb", "pyarrow", "open"}
+                "_load", "duckdb", "pyarrow", "open",
+                # record-level helpers of the open-data edition (sna_lib.book.open_sections)
+                "area_records", "proxy_crimes", "category_counts", "category_by_csp", "quarter_hotspots",
+                "risk_layers", "risk_score", "out_of_time_check", "harm_table", "publish_harm", "missing_parts",
+                "missing_sentences", "lsoa_counts", "in_months", "hotspot_method_text", "hotspot_settings",
+                "category_weights", "complete_quarters", "area_lsoas"}
 RECORD_MODULES = {"sna_lib.data", "sna_lib.data.dataset", "sna_lib.data.validate", "sna_lib.data.tableio",
                   "duckdb", "pyarrow", "polars"}
 # Data manipulation that belongs in sna_lib, for the notebooks still computing.
@@ -168,6 +176,23 @@ def test_store_notebooks_never_reach_records(name):
         assert not reached, f"{name} reaches records through {sorted(reached)}:\n{cell.source}"
 
 
+@pytest.mark.parametrize("name", OPEN_STORE_ONLY)
+def test_open_pages_never_reach_records(name):
+    """An open-data page names no dataset, record table, loader or record-level helper either."""
+    nb = _read(NOTEBOOK_DIR / "open" / f"{name}.md")
+    for cell in _code_cells(nb):
+        reached = _record_access(cell.source)
+        assert not reached, f"open/{name} reaches records through {sorted(reached)}:\n{cell.source}"
+
+
+@pytest.mark.parametrize("path", OPEN_NOTEBOOKS, ids=lambda p: f"open-{p.stem}")
+def test_open_pages_keep_the_notebook_conventions(path):
+    test_parameters_cell_declares_the_agreed_names(path)
+    test_code_is_hidden_and_no_outputs_are_committed(path)
+    test_no_markdown_leaked_into_code_cells(path)
+    test_first_heading_names_the_area(path)
+
+
 @pytest.mark.parametrize("name", STILL_COMPUTING)
 def test_computing_notebooks_do_reach_records_and_stay_presentation_only(name):
     """Each listed notebook really still reads records (else move it to STORE_ONLY), and keeps
@@ -196,6 +221,7 @@ def test_no_markdown_leaked_into_code_cells(path):
 def test_record_access_check_catches_each_route():
     for src in ("ctx.dataset.crimes", "from sna_lib.data.dataset import load_dataset", "pd.read_parquet('x')",
                 "sv.area_crimes(d, 'county')", "c = nb.context().dataset", "import duckdb",
+                "osec.proxy_crimes(osec.area_records(x, y, 'county'))", "osec.out_of_time_check(d)",
                 "open('/data/crimes.csv')",
                 "import pyarrow.parquet as pq", "nb._load(p)"):
         assert _record_access(src), src
@@ -263,51 +289,41 @@ def test_records_are_unreachable_in_the_store_only_folder(store_only_dir):
 
 
 def _execute(name: str, area: str, data_dir: Path, out_dir: Path) -> nbformat.NotebookNode:
-    import papermill
+    from conftest import execute_section
 
-    target = out_dir / f"{name}.ipynb"
-    source = out_dir / f"{name}.input.ipynb"
-    nbformat.write(_read(NOTEBOOK_DIR / f"{name}.md"), source)
-    papermill.execute_notebook(
-        str(source), str(target),
-        parameters={"area": area, "data_dir": str(data_dir), "build_dir": str(out_dir / "build")},
-        kernel_name="python3", progress_bar=False, cwd=str(REPO))
-    return _read(target)
+    return execute_section(name, area, data_dir, out_dir)
 
 
 @pytest.fixture(scope="module")
-def csp_runs(demo_dir, demo_copy, store_only_dir, tmp_path_factory):
-    """A few section notebooks executed with papermill for the first CSP of the demo county:
-    store-only notebooks in a folder with the store and no records, the others on the validated copy."""
+def csp_runs(demo_dir, store_runs):
+    """Every section notebook executed with papermill for one CSP of the demo county, in a folder
+    with the store and no records (the session's ``store_runs``)."""
     import pandas as pd
 
-    from sna_lib.config import load_config
+    from conftest import STORE_RUN_CSP as csp
 
-    csp = load_config(demo_dir).csps[0]
-    out_dir = tmp_path_factory.mktemp("nb-runs")
-    runs = {name: _execute(name, csp, store_only_dir if name in STORE_ONLY else demo_copy, out_dir)
-            for name in EXECUTED}
-    runs["downloads"] = out_dir / "build" / "downloads"
+    runs = {name: store_runs[(name, csp)] for name in EXECUTED}
+    runs["downloads"] = store_runs[("downloads", csp)]
     persons = pd.read_parquet(demo_dir / "persons.parquet", columns=["crime_id", "person_id"])
     ids = set(persons["crime_id"].astype(str)) | set(persons["person_id"].astype(str))
     return csp, runs, ids
 
 
 @pytest.mark.xdist_group("book")
-def test_store_notebooks_run_for_the_county_without_records(store_only_dir, tmp_path):
-    """The county's pages too: 03 and 06 run where only the store exists, and print its text."""
+def test_county_pages_print_the_store_text(store_only_dir, county_runs):
+    """The county's pages 03 and 06, as the county book ran them, print the store's text."""
     from sna_lib.publication.store import PublishedStore
 
     store = PublishedStore(store_only_dir / "published")
     for name, key, cell in (("03_what_is_sv", "sv_offences", ("sv.headline", "reporting_year", "sv")),
                             ("06_people", "pp_da_window", None)):
-        glued = _glued(_execute(name, "county", store_only_dir, tmp_path))
+        glued = _glued(county_runs[(name, "county")])
         assert glued["area_label"].startswith("Demoshire"), name
         if cell:
             assert glued[key] == store.text(cell[0], "county", cell[1], cell[2])
 
 
-@pytest.mark.xdist_group("book")
+@pytest.mark.xdist_group("store_runs")
 def test_notebooks_execute_for_a_csp_and_name_it(csp_runs):
     csp, runs, _ = csp_runs
     for name in EXECUTED:
@@ -319,7 +335,7 @@ def test_notebooks_execute_for_a_csp_and_name_it(csp_runs):
         assert "area_label" in title or "area_name" in title
 
 
-@pytest.mark.xdist_group("book")
+@pytest.mark.xdist_group("store_runs")
 def test_executed_notebooks_show_no_record_identifiers(csp_runs):
     _, runs, ids = csp_runs
     for name in EXECUTED:
@@ -329,7 +345,7 @@ def test_executed_notebooks_show_no_record_identifiers(csp_runs):
         assert not leaked, f"{name} shows record identifiers {leaked[:5]}"
 
 
-@pytest.mark.xdist_group("book")
+@pytest.mark.xdist_group("store_runs")
 def test_key_measures_prose_matches_the_published_table(csp_runs, demo_dir, store_only_dir):
     """The glued knife-crime figures equal an independent count from the raw crimes."""
     import pandas as pd
@@ -363,7 +379,7 @@ def test_key_measures_prose_matches_the_published_table(csp_runs, demo_dir, stor
         assert glued["km_knife_after"] == "[c]"
 
 
-@pytest.mark.xdist_group("book")
+@pytest.mark.xdist_group("store_runs")
 def test_area_profile_chart_never_shows_a_withheld_rate(csp_runs):
     """Where the table withholds a CSP's count, the chart data (CSV behind the figure) has no rate."""
     import pandas as pd

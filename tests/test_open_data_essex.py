@@ -182,3 +182,30 @@ def test_zip_and_gz_inputs_give_identical_output_bytes(essex, open_data_dir, tmp
         return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
     assert digests(again) == digests(out)
+
+
+def test_open_store_on_real_essex_reconciles_and_the_attacker_finds_nothing(essex, raw, boundary_csp, tmp_path):
+    """The publication stage on real Essex: one store, its category x CSP counts equal the raw rows
+    (all published: no CSP x category count is small over twelve months), the airport flagged, and the
+    interval attacker finds every withheld cell safe."""
+    from sna_lib.publication.attack import attack
+    from sna_lib.publication.compute import run_publication
+    from sna_lib.publication.disclosure import disclosure_rules
+    from sna_lib.publication.store import PublishedStore
+
+    _, out = essex
+    store = PublishedStore(run_publication(load_dataset(out, validate=False), tmp_path / "published"))
+    located = raw[raw["LSOA code"].isin(boundary_csp.index) & (raw["Crime type"] != "Anti-social behaviour")]
+    want = located.assign(category=located["Crime type"].str.lower().str.replace(" ", "_"),
+                          area=located["LSOA code"].map(boundary_csp)).groupby(["area", "category"]).size()
+    for (area, category), n in want.items():
+        assert store.value("open.category", area, category, "crimes") == n, (area, category)
+    assert store.value("open.category", "county", "all", "crimes") == len(located)
+    assert store.value("open.non_residential", "Uttlesford", "E01022090", "flag") == 1
+    rates = store.table("open.rates", "Uttlesford")
+    weapons = located[(located["Crime type"] == "Possession of weapons") & located["Month"].str.startswith("2018")]
+    assert rates.loc["possession_of_weapons", "crimes"] == int((weapons["LSOA code"].map(boundary_csp) == "Uttlesford").sum())
+    assert rates.loc["possession_of_weapons", "crimes_non_residential"] == int((weapons["LSOA code"] == "E01022090").sum())
+    result = attack(store.cells, store.relations, disclosure_rules(None))
+    unsafe = result[~result["safe"].to_numpy(dtype=bool)]
+    assert unsafe.empty, unsafe.to_string()

@@ -121,7 +121,6 @@ print("PERIOD", ctx.reporting_year, ctx.config.rolling_end, ctx.dataset.config.r
 """)
 
 
-@pytest.mark.xdist_group("book")
 def test_as_of_and_reporting_year_reach_the_notebooks_as_papermill_parameters(tiny_project, demo_dir, tmp_path):
     from sna_lib.book.pipeline import run_notebooks
 

@@ -12,16 +12,12 @@ import math
 import pandas as pd
 import pytest
 
-from sna_lib.publication.compute import AGE_BANDS, COUNTY, area_counts, publication_cells
+from sna_lib.publication.compute import AGE_BANDS, COUNTY, area_counts
 
 
 @pytest.fixture(scope="module")
-def demo(demo_dir):
-    from sna_lib.data.dataset import load_dataset
-
-    ds = load_dataset(demo_dir)
-    cells, relations, provenance = publication_cells(ds, inputs={"x": "y"}, code="abc")
-    return ds, cells, relations, provenance
+def demo(demo_publication):
+    return demo_publication
 
 
 def _value(cells, table, area, row, column):

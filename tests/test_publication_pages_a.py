@@ -12,20 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import STORE_RUN_CSP as CSP
 from tests.test_publication_compute import _value
 
 COUNTY = "county"
-CSP = "Brackenford"
 
 
 @pytest.fixture(scope="module")
-def demo(demo_dir):
-    from sna_lib.data.dataset import load_dataset
-    from sna_lib.publication.compute import publication_cells
-
-    ds = load_dataset(demo_dir)
-    cells, relations, provenance = publication_cells(ds)
-    return ds, cells, relations, provenance
+def demo(demo_publication):
+    return demo_publication
 
 
 def _sv_frame(ds):
@@ -305,12 +300,8 @@ def test_no_undeclared_numbers_in_the_new_tables(demo):
 
 
 @pytest.fixture(scope="module")
-def controlled(demo):
-    from sna_lib.publication.control import control
-    from sna_lib.publication.disclosure import disclosure_rules
-
-    ds, cells, relations, _ = demo
-    return control(cells, relations, disclosure_rules(ds.config)), relations, disclosure_rules(ds.config)
+def controlled(demo_controlled):
+    return demo_controlled
 
 
 def test_small_year_on_year_counts_are_not_recoverable_across_areas(demo, controlled):
@@ -339,25 +330,19 @@ def test_small_year_on_year_counts_are_not_recoverable_across_areas(demo, contro
 # --------------------------------------------------------------------------- pages, executed
 
 
-@pytest.fixture(scope="module")
-def page_runs(store_only_dir, tmp_path_factory):
-    """Pages 01, 02, 05 and 11 executed with papermill for the county and one CSP, in a folder
-    holding the published store and no records."""
-    from tests.test_notebooks import _execute
-
-    out = tmp_path_factory.mktemp("pages-a")
-    runs = {}
-    for area in (COUNTY, CSP):
-        folder = out / area.replace(" ", "_")
-        folder.mkdir()
-        for name in ("01_key_findings", "02_wider_perspective", "05_trends", "11_data_quality"):
-            runs[(name, area)] = _execute(name, area, store_only_dir, folder)
-        runs[("downloads", area)] = folder / "build" / "downloads"
-    return runs
+#: The county's pages as the session's county book ran them (group "book"); the CSP's run in a
+#: folder with the store and no records (group "store_runs").
+AREAS = [pytest.param(COUNTY, marks=pytest.mark.xdist_group("book"), id=COUNTY),
+         pytest.param(CSP, marks=pytest.mark.xdist_group("store_runs"), id=CSP)]
 
 
-@pytest.mark.xdist_group("book")
-@pytest.mark.parametrize("area", [COUNTY, CSP])
+@pytest.fixture
+def page_runs(request, area):
+    """Executed pages of ``area``: ``{(name, area): notebook, ("downloads", area): folder}``."""
+    return request.getfixturevalue("county_runs" if area == COUNTY else "store_runs")
+
+
+@pytest.mark.parametrize("area", AREAS)
 def test_key_findings_prose_is_the_published_cells(page_runs, store_only_dir, demo_dir, area):
     """Every number glued on page 01 is a published cell's text; the change words follow the
     published p-value; the place figures are the county's on every book."""
@@ -385,8 +370,7 @@ def test_key_findings_prose_is_the_published_cells(page_runs, store_only_dir, de
         assert glued["kf_sv_before"] == f"{int((f['sv'] & (f['year'] == year - 1)).sum()):,}"
 
 
-@pytest.mark.xdist_group("book")
-@pytest.mark.parametrize("area", [COUNTY, CSP])
+@pytest.mark.parametrize("area", AREAS)
 def test_other_pages_run_from_the_store_and_withhold_small_counts(page_runs, demo_dir, area):
     """02, 05 and 11 run with no records; a CSP page shows the marker where the store withholds,
     never a small count; 11 shows read = used + rejected for every file."""

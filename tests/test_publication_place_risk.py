@@ -17,18 +17,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sna_lib.publication.compute import COUNTY, publication_cells
+from sna_lib.publication.compute import COUNTY
 
 MINE = r"^(place\.(urban_nte|csp|hotspot_lsoas|hotspots|trauma)|risk\.|community\.)"
 
 
 @pytest.fixture(scope="module")
-def demo(demo_dir):
-    from sna_lib.data.dataset import load_dataset
-
-    ds = load_dataset(demo_dir)
-    cells, relations, provenance = publication_cells(ds)
-    return ds, cells, relations, provenance
+def demo(demo_publication):
+    return demo_publication
 
 
 @pytest.fixture(scope="module")
@@ -254,15 +250,12 @@ def test_lsoa_statistics_are_exempt_with_a_reason_and_counts_are_counts(demo):
 
 
 @pytest.fixture(scope="module")
-def published(demo, tmp_path_factory):
+def published(demo, demo_controlled, tmp_path_factory):
     """The whole publication controlled once and written to a store (what the notebooks read)."""
-    from sna_lib.publication.control import control
-    from sna_lib.publication.disclosure import disclosure_rules
     from sna_lib.publication.store import PublishedStore, write_store
 
-    ds, cells, relations, prov = demo
-    rules = disclosure_rules(ds.config)
-    controlled = control(cells, relations, rules)
+    _, _, _, prov = demo
+    controlled, relations, rules = demo_controlled
     folder = tmp_path_factory.mktemp("store") / "published"
     write_store(folder, controlled, relations, prov, rules=rules)
     return controlled, PublishedStore(folder), rules

@@ -41,7 +41,14 @@ def _publish(tmp_path_factory, scale: float, seed: int):
 
 @pytest.fixture(scope="module", params=SCALES)
 def published(request, tmp_path_factory):
+    from conftest import DEMO_SCALE, DEMO_SEED
+    from sna_lib.publication.compute import STORE_DIR
+    from sna_lib.publication.store import PublishedStore
+
     scale, seed = request.param
+    if (scale, seed) == (DEMO_SCALE, DEMO_SEED):  # the session's demo county: its build store
+        copy = request.getfixturevalue("demo_copy")
+        return copy, PublishedStore(copy / STORE_DIR)
     return _publish(tmp_path_factory, scale, seed)
 
 
@@ -210,14 +217,12 @@ ROUTES = [test_records_minus_unique_does_not_recover_repeat_records,
 
 
 @pytest.fixture(scope="module")
-def primary_only_store(demo_dir, tmp_path_factory):
+def primary_only_store(demo_publication, tmp_path_factory):
     """The demo county published the old way: small counts withheld one by one, nothing else."""
-    from sna_lib.data.dataset import load_dataset
-    from sna_lib.publication.compute import publication_cells
     from sna_lib.publication.store import PublishedStore, write_store
     from sna_lib.publication.control import primary_only
 
-    cells, relations, provenance = publication_cells(load_dataset(demo_dir))
+    _, cells, relations, provenance = demo_publication
     out = tmp_path_factory.mktemp("primary-only") / "published"
     write_store(out, primary_only(cells, disclosure_rules(None), follow=False), relations, provenance)
     return out.parent, PublishedStore(out)

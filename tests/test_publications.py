@@ -15,7 +15,7 @@ import pytest
 from conftest import myst_notebook
 from sna_lib.book.maps import SEQUENTIAL_COLOURS
 
-pytestmark = [pytest.mark.xdist_group("book")]
+pytestmark = [pytest.mark.xdist_group("pub")]  # one worker builds pub_book
 
 HOSTILE = ["=HYPERLINK(\"http://x.test\",\"click\")", "+1+2", "-3 people", "@SUM(A1)", "\tTAB", "\rCR"]
 

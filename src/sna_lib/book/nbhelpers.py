@@ -417,7 +417,7 @@ def _store_for(data_path: Path, base, config, reporting_year, as_of) -> tuple[Pa
     the same published store a build does."""
     from sna_lib.publication.stage import ensure_store, publishes, store_dir
 
-    if not publishes(base):  # open-data books compute on their pages: no store
+    if not publishes(base):  # a data level without a publication stage: no store
         return data_path, None
     folder = store_dir(data_path, base, config)
     if (folder / "cells.parquet").is_file():
@@ -439,8 +439,7 @@ def open_store(folder: str | os.PathLike | None) -> Any:
     from sna_lib.publication.store import PublishedStore
 
     if folder is None:
-        raise RuntimeError("no published store for this run: call sna_lib.book.nbhelpers.setup(...) first "
-                           "(open-data books, data_level: open, have none)")
+        raise RuntimeError("no published store for this run: call sna_lib.book.nbhelpers.setup(...) first")
     path = Path(folder)
     stamp = ""
     try:

@@ -1,7 +1,9 @@
 """Tables and layers of the open-data (police.uk) edition of the book.
 
 At ``data_level: open`` crimes carry a police.uk category and a month only. This module turns
-such a dataset into the aggregates the open-data notebooks (``notebooks/open/*.md``) show:
+such a dataset into the aggregates the open-data notebooks (``notebooks/open/*.md``) show — the
+publication stage calls it once for the county and every CSP
+(:mod:`sna_lib.publication.open_compute`) and the pages read the disclosure-controlled store:
 counts by category and CSP, monthly series with missing months kept missing, quarter and
 rolling-window totals labelled with their coverage, Gi* hot spots of the open-data proxy per
 complete quarter (persistence), proxy risk layers and the out-of-time check of the index
@@ -30,6 +32,9 @@ CATEGORY_LABELS = {
     "robbery": "Robbery", "shoplifting": "Shoplifting", "theft_from_the_person": "Theft from the person",
     "vehicle_crime": "Vehicle crime", "violence_and_sexual_offences": "Violence and sexual offences",
 }
+
+#: how a month without a police.uk file is labelled (never shown as 0)
+MISSING_MONTH = "missing: no police.uk file"
 
 #: the out-of-time check of issue 11: index built on the first months, tested on the later ones
 TRAIN = ("2018-01", "2018-07")
@@ -94,20 +99,6 @@ def category_counts(crimes: pd.DataFrame, definition: str = PROXY) -> pd.DataFra
         .reset_index(drop=True)
 
 
-def category_by_csp(dataset) -> pd.DataFrame:
-    """Crimes per police.uk category (rows) and CSP (columns), all months held, with a county column."""
-    geo = dataset.geography.set_index(dataset.geography["lsoa_code"].astype(str))["area"].astype(str)
-    crimes = dataset.crimes
-    csp = crimes["lsoa_code"].astype(str).map(geo)
-    codes = [c for c in CATEGORY_LABELS if c != "anti_social_behaviour"]
-    table = pd.crosstab(crimes["category"].astype(str), csp).reindex(index=codes, columns=list(dataset.config.csps),
-                                                                      fill_value=0).astype("int64")
-    table[dataset.config.county] = table.sum(axis=1)
-    table.index = [CATEGORY_LABELS[c] for c in codes]
-    table.index.name = "Category"
-    return table
-
-
 def proxy_crimes(crimes: pd.DataFrame, definition: str = PROXY) -> pd.DataFrame:
     """Crimes that meet the open-data definition."""
     return crimes[crimes["category"].astype(str).isin(proxy_categories(definition))]
@@ -124,32 +115,55 @@ def monthly_table(dataset, area: str, definition: str = PROXY) -> pd.DataFrame:
         "All crime": monthly_counts(crimes["date"], cov),
         "Anti-social behaviour": monthly_counts(asb["date"], cov) if len(asb) else pd.NA,
     })
-    out.insert(0, "Data", ["missing: no police.uk file" if not cov.has(m) else "" for m in out.index])
+    out.insert(0, "Data", [MISSING_MONTH if not cov.has(m) else "" for m in out.index])
     out.index = [pd.Period(m, "M").strftime("%b %Y") for m in out.index]
     out.index.name = "Month"
     return out
 
 
-def period_table(dataset, area: str, freq: str = "Q", definition: str = PROXY) -> pd.DataFrame:
-    """Proxy crimes per calendar quarter (``"Q"``) or year (``"Y"``), each labelled with its coverage.
+def period_totals(counts: pd.Series, cov: Coverage, freq: str = "Q") -> list[tuple]:
+    """``(label, total, change)`` per calendar quarter (``"Q"``) or year (``"Y"``) of ``counts``
+    (:func:`sna_lib.data.periods.monthly_counts`).
 
-    ``Change on previous`` is a percentage only when both periods are complete and of equal
-    length (:func:`sna_lib.data.periods.comparable`); otherwise it says why there is none.
+    ``change`` is ``(previous label, previous total)`` when the two periods may be compared like
+    for like (:func:`sna_lib.data.periods.comparable`), the text saying why not when they may not,
+    and ``""`` for the first period.
+
+    Examples
+    --------
+    >>> cov = Coverage("2018-01", "2018-06", ("2018-05",))
+    >>> counts = pd.Series([1, 1, 1, 2, pd.NA, 2], index=[f"2018-0{m}" for m in range(1, 7)], dtype="Int64")
+    >>> [(lab.text[:8], total, change) for lab, total, change in period_totals(counts, cov)]
+    [('Jan 2018', 3, ''), ('Apr 2018', 4, 'not compared: a period is incomplete (missing months)')]
     """
-    cov = coverage(dataset)
-    counts = monthly_counts(proxy_crimes(area_records(dataset.crimes, dataset, area), definition)["date"], cov)
     rows, previous = [], None
     for label in calendar_periods(cov, freq):
         total = window_total(counts, label)
         if previous is None:
             change = ""
         elif comparable(previous[0], label):
-            change = f"{(total - previous[1]) / previous[1] * 100:+.1f}%" if previous[1] else ""
+            change = previous
         else:
             change = "not compared: a period is incomplete (missing months)"
+        rows.append((label, total, change))
+        previous = (label, total)
+    return rows
+
+
+def period_table(dataset, area: str, freq: str = "Q", definition: str = PROXY) -> pd.DataFrame:
+    """Proxy crimes per calendar quarter (``"Q"``) or year (``"Y"``), each labelled with its coverage.
+
+    ``Change on previous`` is a percentage only when both periods are complete and of equal
+    length (:func:`period_totals`); otherwise it says why there is none.
+    """
+    cov = coverage(dataset)
+    counts = monthly_counts(proxy_crimes(area_records(dataset.crimes, dataset, area), definition)["date"], cov)
+    rows = []
+    for label, total, change in period_totals(counts, cov, freq):
+        if isinstance(change, tuple):
+            change = f"{(total - change[1]) / change[1] * 100:+.1f}%" if change[1] else ""
         rows.append({"Period": label.text, "Months with data": f"{label.present} of {label.months}",
                      "Proxy serious violence": total, "Change on previous": change})
-        previous = (label, total)
     return pd.DataFrame(rows)
 
 
@@ -290,24 +304,6 @@ def harm_table(crimes: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
                          "Category-mean harm (days)": (counts["Crimes"] * weight).round(0)})
 
 
-def publish_harm(table: pd.DataFrame, *, area_level: str, config=None) -> tuple[pd.DataFrame, bool]:
-    """The harm table ready to publish: crimes suppressed as every count is, and a category's harm
-    withheld wherever its crimes are (harm = crimes x a published weight would give the count back).
-
-    Returns ``(published, withheld)``; ``withheld`` is True when any cell was withheld.
-    """
-    from sna_lib.publication.disclosure import Suppressed, is_suppressed, suppress_counts
-
-    published = suppress_counts(table, ["Crimes"], area_level=area_level, config=config)
-    gone = published["Crimes"].map(is_suppressed).to_numpy(dtype=bool)
-    harm = table["Category-mean harm (days)"].map(lambda v: "–" if pd.isna(v) else f"{v:,.0f}").astype(object)
-    harm[gone] = Suppressed("[c]")
-    published["Category-mean harm (days)"] = harm
-    published["Weight (days)"] = table["Weight (days)"].map(
-        lambda v: "–" if pd.isna(v) else f"{v:,.1f}")
-    return published, bool(gone.any())
-
-
 def proxy_harm_share(table: pd.DataFrame) -> tuple[float, float]:
     """Shares of the open-data proxy in crimes and in category-mean harm over all categories.
 
@@ -370,7 +366,8 @@ def out_of_time_check(dataset, *, share: float = 0.05, train=TRAIN, test=TEST,
     Rows: ``risk index`` (top ``share`` of LSOAs by :func:`risk_score` of the train-window layers)
     and ``naive: top train-period counts`` (the same number of LSOAs with the most proxy crimes in
     the train window, ties by code). Columns from :func:`sna_lib.index.validation.evaluate_selection`:
-    capture rate and PAI (share of test crimes captured ÷ share of land area).
+    capture rate and PAI (share of test crimes captured ÷ share of land area), and the counts they
+    come from (``Captured``, ``Test-period total``).
     """
     from sna_lib.index.risk_index import select_top
     from sna_lib.index.validation import evaluate_selection, lsoa_areas, top_n
@@ -387,7 +384,8 @@ def out_of_time_check(dataset, *, share: float = 0.05, train=TRAIN, test=TEST,
     for name, sel in (("risk index (proxy layers)", index_sel), ("naive: top train-period proxy counts", naive_sel)):
         r = evaluate_selection(sel.reindex(codes).fillna(False), outcome, area=area)
         rows.append({"Selection": name, "LSOAs": r["lsoas"], "Capture rate": r["capture_rate"],
-                     "Share of area": r["area_share"], "PAI": r["pai"]})
+                     "Share of area": r["area_share"], "PAI": r["pai"], "Captured": int(r["captured"]),
+                     "Test-period total": int(r["total"])})
     return pd.DataFrame(rows)
 
 
@@ -400,20 +398,39 @@ def verdict(check: pd.DataFrame) -> str:
     if idx["Capture rate"] < naive["Capture rate"]:
         pai = ("its PAI is higher only because the LSOAs it picked are smaller"
                if idx["PAI"] > naive["PAI"] else "and its PAI is lower too")
-        return (f"The risk index **lost** to the naive baseline on capture: it captured {idx['Capture rate']:.1%} of "
+        return (f"The risk index lost to the naive baseline on capture: it captured {idx['Capture rate']:.1%} of "
                 f"the later months' proxy violence against {naive['Capture rate']:.1%} for simply taking the LSOAs "
                 f"with the most proxy crimes in the earlier months; {pai} (PAI {idx['PAI']:.1f} vs "
                 f"{naive['PAI']:.1f}).")
     return f"The risk index and the naive baseline captured the same share ({idx['Capture rate']:.1%})."
 
 
-def missing_parts(dataset, *parts: str) -> str:
-    """Plain text (for :func:`~sna_lib.book.nbhelpers.show_note`, which escapes it): one sentence for
-    each of ``parts`` (keys of :data:`sna_lib.data.data_level.REQUIREMENTS`) the dataset cannot
-    support; ``""`` when all can."""
+def missing_sentences(dataset, parts=None) -> dict[str, str]:
+    """``{part: sentence}`` for every part of ``parts`` (default: all of
+    :data:`sna_lib.data.data_level.REQUIREMENTS`) the dataset cannot support, for :func:`missing_note`."""
     from sna_lib.data.data_level import REQUIREMENTS, available
 
-    return "\n\n".join(f"Not computed: {REQUIREMENTS[p].sentence}" for p in parts if not available(dataset, p))
+    return {p: REQUIREMENTS[p].sentence for p in (REQUIREMENTS if parts is None else parts)
+            if not available(dataset, p)}
+
+
+def missing_note(sentences: dict, *parts: str) -> str:
+    """Plain text (for :func:`~sna_lib.book.nbhelpers.show_note`, which escapes it): one sentence for
+    each of ``parts`` found in ``sentences`` (:func:`missing_sentences`, or the published store's
+    copy of it); ``""`` when all can be computed.
+
+    Examples
+    --------
+    >>> missing_note({"people": "People need person records."}, "people", "harm")
+    'Not computed: People need person records.'
+    """
+    return "\n\n".join(f"Not computed: {sentences[p]}" for p in parts if p in sentences)
+
+
+def missing_parts(dataset, *parts: str) -> str:
+    """:func:`missing_note` for ``dataset``: one sentence for each of ``parts`` (keys of
+    :data:`sna_lib.data.data_level.REQUIREMENTS`) the dataset cannot support; ``""`` when all can."""
+    return missing_note(missing_sentences(dataset, parts), *parts)
 
 
 def what_changed_page(area_label: str) -> str:
@@ -432,8 +449,8 @@ def what_changed_page(area_label: str) -> str:
             "recorded-crime extract); in this open-data edition the monthly series are on the Trends page.\n")
 
 
-__all__ = ["missing_parts", "what_changed_page", "CATEGORY_LABELS", "PROXY", "RISK_LAYERS", "TEST", "TRAIN", "area_lsoas", "area_records",
-           "category_by_csp", "category_counts", "category_weights", "harm_table", "proxy_harm_share", "publish_harm", "complete_quarters", "coverage", "definition_table", "hotspot_inference_note", "hotspot_method_text", "hotspot_settings", "in_months",
+__all__ = ["MISSING_MONTH", "missing_parts", "missing_note", "missing_sentences", "period_totals", "what_changed_page", "CATEGORY_LABELS", "PROXY", "RISK_LAYERS", "TEST", "TRAIN", "area_lsoas", "area_records",
+           "category_counts", "category_weights", "harm_table", "proxy_harm_share", "complete_quarters", "coverage", "definition_table", "hotspot_inference_note", "hotspot_method_text", "hotspot_settings", "in_months",
            "label_period", "monthly_table", "out_of_time_check", "period_table", "persistence_table",
            "proxy_categories", "proxy_crimes", "quarter_hotspots", "risk_layers", "risk_score", "rolling_table",
            "verdict"]

@@ -74,6 +74,7 @@ import pandas as pd
 
 from sna_lib.data.periods import data_period
 from sna_lib.publication.cells import CellBuilder
+from sna_lib.publication.open_compute import open_publication_cells  # data_level: open
 
 __all__ = ["COUNTY", "Prepared", "prepare", "area_counts", "publication_cells", "data_period",
            "input_hashes", "run_publication", "STORE_DIR"]
@@ -864,6 +865,7 @@ def publication_cells(dataset, *, inputs: Mapping[str, str] | None = None, code:
     """
     from sna_lib import __version__
 
+    if getattr(dataset.config, "data_level", "full") == "open": return open_publication_cells(dataset, inputs=inputs, code=code, git=git)  # noqa: E501,E701  police.uk open data
     prep = prepare(dataset)
     b = CellBuilder()
     text: dict[str, Any] = {}

@@ -46,15 +46,15 @@ class PublicationError(SnaError):
 
 def publishes(config: Any) -> bool:
     """Whether the publication stage runs for this data: ``data_level: full`` (the full contract's
-    records; open-data books, ``data_level: open``, still compute on their own pages).
+    records) and ``data_level: open`` (police.uk open data, :mod:`sna_lib.publication.open_compute`).
 
     Examples
     --------
     >>> from types import SimpleNamespace as NS
     >>> publishes(NS(data_level="full")), publishes(NS(data_level="open")), publishes(NS())
-    (True, False, True)
+    (True, True, True)
     """
-    return str(getattr(config, "data_level", "full") or "full") == "full"
+    return str(getattr(config, "data_level", "full") or "full") in ("full", "open")
 
 
 def _period_label(config: Any) -> str:

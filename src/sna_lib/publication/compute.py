@@ -65,7 +65,7 @@ import hashlib
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +117,8 @@ class Prepared:
     year: int
     primary: str
     definitions: dict[str, str]  # id -> name
+    #: row of ``crimes`` of each row of ``dataset.persons`` (-1: no such crime), from the one hash join
+    person_crime: np.ndarray | None = field(default=None, repr=False)
 
 
 def prepare(dataset) -> Prepared:
@@ -171,7 +173,7 @@ def prepare(dataset) -> Prepared:
     frame["violence"] = offence_attribute(crimes, "violence_against_the_person").to_numpy(dtype=bool)
     frame["sexual"] = offence_attribute(crimes, "sexual").to_numpy(dtype=bool)
     persons = dataset.persons
-    pos = positions_in(persons["crime_id"], crimes["crime_id"])
+    pos = person_crime = positions_in(persons["crime_id"], crimes["crime_id"])
     found = pos >= 0
     female_victim = ((persons["role"] == "victim") & (persons["sex"] == "F")).fillna(False).to_numpy(dtype=bool)
     of_female_victim = np.zeros(len(frame), dtype=bool)
@@ -216,7 +218,7 @@ def prepare(dataset) -> Prepared:
         links = links[first]
     names = {did: d.name for did, d in wanted.items()}
     return Prepared(frame, links.reset_index(drop=True), [COUNTY, *config.csps], list(config.csps),
-                    int(config.reporting_year), primary.id, names)
+                    int(config.reporting_year), primary.id, names, person_crime=person_crime)
 
 
 def _text(values) -> pd.Series:

@@ -85,12 +85,19 @@ def area_homes(prep, dataset, roles) -> dict[str, pd.Series]:
     (area, person) and per person (county) kept — the rule of
     :func:`sna_lib.index.factors.person_homes` (latest crime wins; ``<NA>`` = unknown home).
     """
+    from sna_lib.publication.compute import positions_in
+
     crimes = prep.crimes
-    rows = crimes.loc[(crimes["sv"] & (crimes["year"] == prep.year)).to_numpy(dtype=bool), ["crime_id", "area", "date"]]
+    in_year = (crimes["sv"] & (crimes["year"] == prep.year)).to_numpy(dtype=bool)
     persons = dataset.persons
-    mask = persons["role"].isin(list(roles)).to_numpy(dtype=bool, na_value=False)
-    linked = persons.loc[mask, ["crime_id", "person_id", "home_lsoa"]].astype({"crime_id": "string"})
-    links = linked.merge(rows.astype({"crime_id": "string"}), on="crime_id", how="inner")
+    at = prep.person_crime if prep.person_crime is not None else positions_in(persons["crime_id"], crimes["crime_id"])
+    keep = persons["role"].isin(list(roles)).to_numpy(dtype=bool, na_value=False) & (at >= 0)
+    keep[keep] = in_year[at[keep]]           # the persons rows of the year's SV (an inner join, by row)
+    rows, of = np.flatnonzero(keep), at[keep]
+    links = pd.DataFrame({"crime_id": persons["crime_id"].array.take(rows).astype("string"),
+                          "person_id": persons["person_id"].array.take(rows),
+                          "home_lsoa": persons["home_lsoa"].array.take(rows),
+                          "area": crimes["area"].array.take(of), "date": crimes["date"].to_numpy()[of]})
     links = links.sort_values(["person_id", "date", "crime_id"], kind="mergesort")
     home = links["home_lsoa"].astype("string").str.strip()
     links = links.assign(home_lsoa=home.mask(home == ""))

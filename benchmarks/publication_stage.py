@@ -1,25 +1,39 @@
-"""Publication stage timing: compute (one grouped pass) and control, against a per-area baseline.
+"""Publication stage timing: compute (one grouped pass), disclosure control and the store write.
+
+The stage is :func:`sna_lib.publication.compute.run_publication`; this runs its three parts
+separately on one data folder and reports, for each, wall seconds and CPU seconds of this
+process (the machine is shared: CPU time is the figure that does not depend on the others'
+load, which is printed too), the peak resident memory, and — where a baseline runs in the same
+process — ratios against it.
 
 Baseline (same run, same data): the old per-area path, ``compute_figures`` of
 ``sna_lib/publication/figures.py`` as it was at commit :data:`BASELINE_REV` (loaded from git; the
-library no longer has it: ``sna figures`` reads the store), for the county and every CSP (each
-area recomputed from the records). Reported as seconds and as ratios to the baseline; the
-issue-10 target is < 30 s for county + 14 CSPs at scale 1.
+library no longer has it: ``sna figures`` reads the store), for the county and every CSP (each area recomputed from the records); ``--no-baseline`` skips it
+(national scale: it alone takes hours). Targets (issue 10, 2-core machine): stage < 30 s for
+county + 14 CSPs at scale 1; < 5 min and < 8 GB peak at national scale (``--scale 30``).
+
+``--phases`` also splits control into its phases (attacker set-up, the relaxed and the integer
+attacker rounds, the repair picks, the sum rule, releasing determined cells, formatting) by
+timing those functions of :mod:`sna_lib.publication.control` from outside, without changing them
+(a phase's own CPU seconds: time in a phase called from another counts once, in the inner one).
 
 Usage::
 
-    python benchmarks/publication_stage.py DATA_DIR [--control] [--repeat 1]
+    python benchmarks/publication_stage.py DATA_DIR [--no-baseline] [--no-validate] [--phases] [--repeat 1] [--json OUT]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import math
+import os
 import resource
 import subprocess
+import tempfile
 import time
 import types
+from collections import defaultdict
 from pathlib import Path
 
 #: Last commit whose ``sna_lib/publication/figures.py`` computed figures per area from records.
@@ -38,51 +52,135 @@ def baseline_compute_figures():
     return module.compute_figures
 
 
+def _rss_gb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2)
+
+
+class _Clock:
+    """Wall and CPU seconds of named parts (best of ``repeat`` runs)."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, dict[str, float]] = {}
+
+    @contextlib.contextmanager
+    def part(self, name: str):
+        w, c = time.perf_counter(), time.process_time()
+        yield
+        wall, cpu = time.perf_counter() - w, time.process_time() - c
+        old = self.parts.get(name)
+        if old is None or wall < old["wall_s"]:
+            self.parts[name] = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_gb": _rss_gb()}
+
+
+@contextlib.contextmanager
+def _control_phases(totals: dict[str, float]):
+    """Time control's phases by wrapping its functions (restored on exit)."""
+    from sna_lib.publication import attack, control
+
+    inner: list[float] = []                # time of phases nested in the running one (counted once)
+
+    def timed(owner, name, label):
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            key = label(args, kwargs) if callable(label) else label
+            t = time.process_time()
+            inner.append(0.0)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent = time.process_time() - t
+                totals[key] += spent - inner.pop()
+                if inner:
+                    inner[-1] += spent
+        setattr(owner, name, wrapper)
+        return owner, name, original
+
+    patches = [
+        timed(attack.Attacker, "__init__", "attacker set-up"),
+        timed(attack.Attacker, "intervals",
+              lambda a, k: "attacker rounds (relaxed)" if k.get("relaxed") else "attacker rounds (integer)"),
+        timed(control._Repair, "picks", "repair picks"),
+        timed(control._SumRule, "apply", "sum rule"),
+        timed(control, "_release_determined", "release determined"),
+        timed(control, "_finish", "finish (display)"),
+    ]
+    try:
+        yield
+    finally:
+        for owner, name, original in patches:
+            setattr(owner, name, original)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data_dir")
-    parser.add_argument("--control", action="store_true", help="also time disclosure control over every cell")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the per-area baseline (national scale: it alone takes hours)")
+    parser.add_argument("--no-control", action="store_true", help="time compute only")
+    parser.add_argument("--phases", action="store_true", help="split control into its phases (CPU seconds)")
+    parser.add_argument("--no-validate", action="store_true",
+                        help="load without the contract checks (as the stage re-reads a validated copy), so the "
+                             "peak memory is the stage's own, not validation's")
+    parser.add_argument("--json", help="also write the result to this file")
     args = parser.parse_args()
 
-    from sna_lib.data.dataset import load_dataset
-    from sna_lib.publication.compute import publication_cells
-
+    clock = _Clock()
+    with clock.part("imports"):
+        from sna_lib.data.dataset import load_dataset
+        from sna_lib.publication.compute import publication_cells
+        from sna_lib.publication.control import control
+        from sna_lib.publication.disclosure import disclosure_rules
+        from sna_lib.publication.store import write_store
     compute_figures = None if args.no_baseline else baseline_compute_figures()
 
-    t = time.perf_counter()
-    dataset = load_dataset(args.data_dir)
-    load_s = time.perf_counter() - t
+    with clock.part("load"):
+        dataset = load_dataset(args.data_dir, validate=not args.no_validate)
     areas = ["county", *dataset.config.csps]
+    result = {"data": args.data_dir, "areas": len(areas), "lsoas": int(len(dataset.geography)),
+              "crimes": int(len(dataset.crimes)), "persons": int(len(dataset.persons)),
+              "load_average_before": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count()}
 
-    def best(fn):
-        times = []
+    for _ in range(args.repeat):
+        if compute_figures is not None:
+            with clock.part("baseline_per_area_figures"):
+                for a in areas:
+                    compute_figures(dataset, a)
+        with clock.part("compute"):
+            cells, relations, provenance = publication_cells(dataset)
+    result.update({"cells": int(len(cells)), "relations": int(len(relations))})
+    if not args.no_control:
+        rules = disclosure_rules(dataset.config)
+        phases: dict[str, float] = defaultdict(float)
         for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            out = fn()
-            times.append(time.perf_counter() - t0)
-        return min(times), out
-
-    baseline_s = math.nan if compute_figures is None else best(lambda: [compute_figures(dataset, a) for a in areas])[0]
-    compute_s, (cells, relations, _) = best(lambda: publication_cells(dataset))
-    result = {"data": args.data_dir, "areas": len(areas), "crimes": int(len(dataset.crimes)),
-              "cells": int(len(cells)), "relations": int(len(relations)), "load_s": round(load_s, 2),
-              "baseline_per_area_figures_s": round(baseline_s, 2), "compute_s": round(compute_s, 2),
-              "compute_vs_baseline": round(compute_s / baseline_s, 3)}
-    result["lsoas"] = int(len(dataset.geography))
-    if args.control:
-        from sna_lib.publication.disclosure import disclosure_rules
-        from sna_lib.publication.control import control
-
-        t0 = time.perf_counter()
-        controlled = control(cells, relations, disclosure_rules(dataset.config))
-        result["control_s"] = round(time.perf_counter() - t0, 2)
-        result["stage_s"] = round(compute_s + result["control_s"], 2)
+            phases.clear()
+            with (_control_phases(phases) if args.phases else contextlib.nullcontext()), clock.part("control"):
+                controlled = control(cells, relations, rules)
         result["withheld"] = int((~controlled["published"]).sum())
-    result["peak_rss_gb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2)
-    print(json.dumps(result, indent=1))
+        if args.phases:
+            result["control_phases_cpu_s"] = {k: round(v, 2) for k, v in sorted(phases.items(), key=lambda kv: -kv[1])}
+        with tempfile.TemporaryDirectory() as tmp:
+            for _ in range(args.repeat):
+                with clock.part("write"):
+                    write_store(os.path.join(tmp, "published"), controlled, relations, provenance, rules=rules)
+    parts = clock.parts
+    stage = [p for p in ("compute", "control", "write") if p in parts]
+    parts["stage"] = {k: round(sum(parts[p][k] for p in stage), 2) for k in ("wall_s", "cpu_s")}
+    parts["stage"]["peak_rss_gb"] = _rss_gb()
+    base = parts.get("baseline_per_area_figures")
+    if base:
+        result["compute_vs_baseline"] = round(parts["compute"]["wall_s"] / base["wall_s"], 3)
+        result["compute_cpu_vs_baseline"] = round(parts["compute"]["cpu_s"] / base["cpu_s"], 3)
+    result["parts"] = parts
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    result["peak_rss_gb"] = _rss_gb()
+    result["targets_s"] = {"scale_1_stage": 30, "national_stage": 300, "national_peak_rss_gb": 8}
+    text = json.dumps(result, indent=1)
+    print(text)
+    if args.json:
+        with open(args.json, "w") as fh:
+            fh.write(text + "\n")
 
 
 if __name__ == "__main__":

@@ -230,3 +230,24 @@ def test_short_history_shortens_da_window_and_says_so():
     assert "3 year(s)" in layers.attrs["notes"][0]
     assert (layers.loc[DA_BLOCK, "da_victim_homes_years_hot"] == 3).all()
     assert layers.loc[DA_BLOCK, "da_victim_homes_persistent"].all()
+
+
+def test_shared_source_gives_each_years_own_layers():
+    """One FactorSource for several years (any order) = each year built on its own; DA victims of a
+    year counted by hand (distinct victims of that year's DA crimes by home) match."""
+    from sna_lib.index.factors import FactorSource
+
+    ds = tiny_dataset()
+    ds.crimes.loc[ds.crimes["crime_id"] == "c1", "date"] = pd.Timestamp("2021-06-01")   # one SV crime a year earlier
+    source = FactorSource(ds, sv_ids=sv_ids(ds), offences_table=REFERENCE)
+    shared = {y: source.layers(y) for y in (2022, 2020, 2021)}
+    assert source.layers(2021) is shared[2021]
+    for year, layers in shared.items():
+        alone = build_factor_layers(ds, year, sv_ids=sv_ids(ds), offences_table=REFERENCE)
+        pd.testing.assert_frame_equal(layers, alone)
+        assert layers.attrs == alone.attrs
+        da = ds.crimes[ds.crimes["domestic_abuse"] & (ds.crimes["date"].dt.year == year)]
+        victims = ds.persons[ds.persons["crime_id"].isin(da["crime_id"]) & (ds.persons["role"] == "victim")]
+        by_home = victims.drop_duplicates("person_id")["home_lsoa"].value_counts()
+        assert layers["da_victim_homes"][layers["da_victim_homes"] > 0].to_dict() == by_home.to_dict()
+    assert shared[2021]["sv_offences"].sum() == 2 and shared[2022]["sv_offences"].sum() == 13

@@ -252,6 +252,29 @@ def test_permutation_p_is_esda_conditional_permutation():
     assert not np.array_equal(other["p_value"].to_numpy(), res["p_value"].to_numpy())
 
 
+def test_vectorised_permutations_count_exactly_esdas_simulations():
+    """Sparse tied counts, an island kept, two seeds: the tail counts behind p and direction are
+    those of esda's own simulated neighbourhood sums (``rGs``, same draws), element for element."""
+    from sna_lib.index.hotspots.gistar import conditional_p
+
+    g = grid(9, extra_island=True)
+    w = contiguity_weights(g, islands="keep")
+    rng = np.random.default_rng(11)
+    for seed, x in ((321, rng.poisson(0.4, len(g)).astype(float)),
+                    (8, (rng.integers(0, 2, len(g)) * 3 + rng.poisson(0.2, len(g))).astype(float))):
+        x[-1] = 4.0                                                     # the island
+        lg = esda_gi_star(x, w, 999, seed)
+        total = x.sum()
+        observed, simulated = lg.Gs * total, lg.rGs * total
+        tol = 1e-9 * max(1.0, float(np.abs(x).sum()))
+        upper = (simulated >= observed[:, None] - tol).sum(axis=1)
+        lower = (simulated <= observed[:, None] + tol).sum(axis=1)
+        p, direction = conditional_p(x, w, permutations=999, seed=seed)
+        np.testing.assert_array_equal(p, np.minimum(1.0, 2.0 * (np.minimum(upper, lower) + 1.0) / 1000.0))
+        np.testing.assert_array_equal(direction, np.where(upper <= lower, 1.0, -1.0))
+        assert len(np.unique(p)) > 5                                   # not a degenerate all-ties case
+
+
 def test_analytical_p_is_twice_esda_p_norm():
     g = grid(8)
     w = contiguity_weights(g)

@@ -391,9 +391,116 @@ def _hotspot_columns(name: str, counts: pd.Series, *, weights: SpatialWeights, b
     return out
 
 
+class FactorSource:
+    """What the layers of every year share, selected once: build many years' layers from one source.
+
+    The out-of-time validation builds the layers of five consecutive years beside the
+    reporting year's. Each year alone would select the SV, domestic-abuse and drug crimes (and
+    their person links) from the full tables again, and recount the DA victims' homes of every
+    year of its five-year persistence window, which overlaps the next year's by four. A source
+    selects those subsets once (all years), builds the year-independent layers (deprivation,
+    unemployment) once, and memoises per year the populations, the DA victims' homes and the
+    finished layers (:meth:`layers`). Every layer is computed by the same functions on the
+    same rows in the same order as :func:`build_factor_layers` without a source, so the values
+    are the same.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    sv_ids, settings, weights, offences_table
+        As :func:`build_factor_layers` (defaults likewise).
+    definition : str
+        Serious-violence definition when ``sv_ids`` is not given.
+
+    Examples
+    --------
+    >>> source = FactorSource(load_dataset("demo-data"))          # doctest: +SKIP
+    >>> source.layers(2022) is source.layers(2022)                  # doctest: +SKIP
+    True
+    """
+
+    def __init__(self, dataset, *, sv_ids=None, settings: dict | None = None, weights: SpatialWeights | None = None,
+                 offences_table: pd.DataFrame | None = None, definition: str = "partnership"):
+        self.dataset = dataset
+        self.settings = settings or index_settings(dataset.config)
+        self.weights = weights or weights_for(dataset.geography, self.settings)
+        if sv_ids is None:
+            from sna_lib.measures.classify import serious_violence_ids
+
+            sv_ids = serious_violence_ids(dataset.crimes, definition)
+        self.sv_ids = sv_ids
+        if offences_table is None:
+            from sna_lib.reference import offences
+
+            offences_table = offences()
+        self.offences_table = offences_table
+        # the small qualifying subsets of the big tables, once (national scale: 10^7 rows)
+        self.sv_crimes, self.sv_persons = linked_tables(dataset.crimes, dataset.persons, sv_ids)
+        self._population: dict[int, pd.Series] = {}
+        self._da: tuple[pd.DataFrame, pd.DataFrame] | None = None
+        self._da_homes: dict[int, pd.Series] = {}
+        self._drugs: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+        self._fixed: dict[str, pd.DataFrame] = {}
+        self._layers: dict[int, pd.DataFrame] = {}
+
+    @property
+    def codes(self) -> pd.Index:
+        return self.weights.ids
+
+    def population(self, year: int) -> pd.Series:
+        """:func:`lsoa_population` of ``year`` on the weights' LSOAs (0 where absent); do not modify."""
+        if year not in self._population:
+            self._population[year] = lsoa_population(self.dataset.population, year).reindex(self.codes,
+                                                                                            fill_value=0.0)
+        return self._population[year]
+
+    def da_victim_homes(self, year: int) -> pd.Series:
+        """Distinct DA victims of ``year`` by home LSOA (:func:`people_by_home`)."""
+        if year not in self._da_homes:
+            if self._da is None:
+                crimes = self.dataset.crimes
+                self._da = linked_tables(crimes, self.dataset.persons, crimes["domestic_abuse"].astype(bool).to_numpy())
+            da_crimes, da_victims = self._da
+            self._da_homes[year] = people_by_home(da_crimes, da_victims, np.ones(len(da_crimes), dtype=bool),
+                                                  lsoa_codes=self.codes, roles=("victim",), year=year)
+        return self._da_homes[year]
+
+    def drug_links(self, layer: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Crimes of one drug layer (all years) and their person links."""
+        if layer not in self._drugs:
+            spec = self.settings["drugs"][layer]
+            crimes = self.dataset.crimes
+            ids = drug_offence_ids(crimes, self.offences_table, flag=spec.get("reference_flag", layer),
+                                   extra_codes=spec.get("codes", ()))
+            self._drugs[layer] = linked_tables(crimes, self.dataset.persons, ids)
+        return self._drugs[layer]
+
+    def fixed(self, name: str) -> pd.DataFrame:
+        """The year-independent layers: ``"deprivation"`` (Census TS011) and ``"unemployment"`` (TS065)."""
+        if name not in self._fixed:
+            if name == "deprivation":
+                dep_cfg = self.settings["deprivation"]
+                self._fixed[name] = deprivation_layer(self.dataset.census_deprivation, lsoa_codes=self.codes,
+                                                      high_share=dep_cfg["high_share"],
+                                                      statement_share=dep_cfg["statement_share"])
+            else:
+                hs = self.settings["hotspots"]
+                alpha = hs.get("poisson_alpha") or (1.0 - hs["confidence"])
+                self._fixed[name] = unemployment_layer(self.dataset.census_employment, lsoa_codes=self.codes,
+                                                       alpha=alpha)
+        return self._fixed[name]
+
+    def layers(self, year: int) -> pd.DataFrame:
+        """:func:`build_factor_layers` of ``year`` from this source, built once; do not modify."""
+        year = int(year)
+        if year not in self._layers:
+            self._layers[year] = _build_layers(self, year)
+        return self._layers[year]
+
+
 def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settings: dict | None = None,
                         weights: SpatialWeights | None = None, offences_table: pd.DataFrame | None = None,
-                        definition: str = "partnership") -> pd.DataFrame:
+                        definition: str = "partnership", source: FactorSource | None = None) -> pd.DataFrame:
     """Every risk-factor layer for one analysis year.
 
     Parameters
@@ -412,6 +519,9 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
         default: queen contiguity of ``dataset.geography`` (cached per geography).
     offences_table : pandas.DataFrame, optional
         default ``sna_lib.reference.offences()``.
+    source : FactorSource, optional
+        selections shared with other years' layers (then ``sv_ids``, ``settings``, ``weights``
+        and ``offences_table`` are the source's); the result is the source's memoised frame.
 
     Returns
     -------
@@ -425,24 +535,21 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
     >>> layers = build_factor_layers(load_dataset("demo-data"), 2022)   # doctest: +SKIP
     >>> layers["sv_suspect_homes_hot"].sum()                            # doctest: +SKIP
     """
+    year = int(year if year is not None else dataset.config.reporting_year)
+    if source is None:
+        source = FactorSource(dataset, sv_ids=sv_ids, settings=settings, weights=weights,
+                              offences_table=offences_table, definition=definition)
+    return source.layers(year)
+
+
+def _build_layers(source: FactorSource, year: int) -> pd.DataFrame:
+    dataset, settings, weights = source.dataset, source.settings, source.weights
     config = dataset.config
-    settings = settings or index_settings(config)
-    year = int(year if year is not None else config.reporting_year)
     geography = dataset.geography
-    weights = weights or weights_for(geography, settings)
     codes = weights.ids
-    if sv_ids is None:
-        from sna_lib.measures.classify import serious_violence_ids
-
-        sv_ids = serious_violence_ids(dataset.crimes, definition)
-    # select the small qualifying subsets of the big tables once (national scale: 10^7 rows)
-    crimes, persons = dataset.crimes, dataset.persons
-    sv_crimes, sv_persons = linked_tables(crimes, persons, sv_ids)
-    if offences_table is None:
-        from sna_lib.reference import offences
-
-        offences_table = offences()
-    population = lsoa_population(dataset.population, year).reindex(codes, fill_value=0.0)
+    crimes = dataset.crimes
+    sv_crimes, sv_persons = source.sv_crimes, source.sv_persons
+    population = source.population(year)
     records: dict[str, Any] = {}
 
     area = pd.Series(geography["area"].astype(str).to_numpy(), index=pd.Index(geography["lsoa_code"].astype(str)))
@@ -457,9 +564,7 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
     records["sv_offences"] = offences_at.attrs["records"]
     parts.append(_hotspot_columns("sv_offences", offences_at, weights=weights, base=population, settings=settings))
 
-    dep_cfg = settings["deprivation"]
-    deprivation = deprivation_layer(dataset.census_deprivation, lsoa_codes=codes, high_share=dep_cfg["high_share"],
-                                    statement_share=dep_cfg["statement_share"])
+    deprivation = source.fixed("deprivation")
     parts.append(deprivation)
 
     window = int(settings["persistence"]["window"])
@@ -469,17 +574,12 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
     if len(da_years) < window:
         notes.append(f"DA hot-spot persistence uses {len(da_years)} year(s) ({da_years[0]}-{year}), not {window}: "
                      f"the data start in {first_year}")
-    in_window = (crimes["date"].dt.year.between(da_years[0], da_years[-1])).to_numpy()
-    da_mask = crimes["domestic_abuse"].astype(bool).to_numpy() & in_window
-    da_crimes, da_victims = linked_tables(crimes, persons, da_mask)
-    all_da = np.ones(len(da_crimes), dtype=bool)
-    da_by_year = {y: people_by_home(da_crimes, da_victims, all_da, lsoa_codes=codes, roles=("victim",), year=y)
-                  for y in da_years}
+    da_by_year = {y: source.da_victim_homes(y) for y in da_years}
     records["da_victim_homes"] = {y: counts.attrs["records"] for y, counts in da_by_year.items()}
     da_counts = pd.DataFrame(da_by_year)
+    da_base = pd.DataFrame({y: source.population(y) for y in da_years})
     da_hot = pd.DataFrame({y: r["hot"] for y, r in hotspots_by_year(
-        da_counts, weights=weights, base=_population_by_year(dataset.population, da_years, codes),
-        settings=settings).items()})
+        da_counts, weights=weights, base=da_base, settings=settings).items()})
     da_persist = persistence(da_hot, end_year=year, window=len(da_years))
     persistent_years = min(int(settings["domestic_abuse"]["persistent_years"]), len(da_years))
     parts.append(pd.DataFrame({
@@ -494,18 +594,13 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
                                   settings=settings))
 
     for layer in ("class_a_possession", "class_a_supply"):
-        spec = settings["drugs"][layer]
-        ids = drug_offence_ids(crimes, offences_table, flag=spec.get("reference_flag", layer),
-                               extra_codes=spec.get("codes", ()))
-        drug_crimes, drug_persons = linked_tables(crimes, persons, ids, years=[year])
+        drug_crimes, drug_persons = source.drug_links(layer)
         homes = people_by_home(drug_crimes, drug_persons, np.ones(len(drug_crimes), dtype=bool), lsoa_codes=codes,
                                year=year)
         records[f"{layer}_homes"] = homes.attrs["records"]
         parts.append(_hotspot_columns(f"{layer}_homes", homes, weights=weights, base=population, settings=settings))
 
-    hs = settings["hotspots"]
-    alpha = hs.get("poisson_alpha") or (1.0 - hs["confidence"])
-    parts.append(unemployment_layer(dataset.census_employment, lsoa_codes=codes, alpha=alpha))
+    parts.append(source.fixed("unemployment"))
 
     layers = pd.concat(parts, axis=1)
     layers.index.name = "lsoa_code"
@@ -516,7 +611,3 @@ def build_factor_layers(dataset, year: int | None = None, *, sv_ids=None, settin
     layers.attrs["year"] = year
     layers.attrs["population_year"] = population.attrs.get("year_used", year)
     return layers
-
-
-def _population_by_year(population: pd.DataFrame, years, codes: pd.Index) -> pd.DataFrame:
-    return pd.DataFrame({y: lsoa_population(population, y).reindex(codes, fill_value=0.0) for y in years})

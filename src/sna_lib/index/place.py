@@ -255,11 +255,14 @@ def place_statements(dataset, layers: pd.DataFrame, *, sv_ids, year: int | None 
 
 
 def sv_hotspot_history(dataset, *, sv_ids, year: int | None = None, settings: dict | None = None,
-                       weights=None) -> pd.DataFrame:
+                       weights=None, source=None) -> pd.DataFrame:
     """SV offence hot spots over the persistence window: persistence, new, emerging category.
 
     Reference 12 ("persistence of serious violence hotspots … 2018–2022") and Reference 13
     ("twenty LSOAs which were new hotspots in 2022 … half of these were in Basildon").
+
+    ``source`` (a :class:`~sna_lib.index.factors.FactorSource` on the same SV ids, settings and
+    weights) lends its selected SV crimes and populations instead of selecting them again.
 
     Returns
     -------
@@ -284,12 +287,16 @@ def sv_hotspot_history(dataset, *, sv_ids, year: int | None = None, settings: di
     window = int(settings["persistence"]["window"])
     first = max(year - window + 1, int(getattr(config, "first_year", year - window + 1) or 0))
     years = list(range(first, year + 1))
-    weights = weights or weights_for(dataset.geography, settings)
-    crimes = select_crimes(dataset.crimes[["crime_id", "date", "lsoa_code"]], sv_ids)
+    if source is not None:
+        weights, crimes = source.weights, source.sv_crimes
+        base = pd.DataFrame({y: source.population(y) for y in years})
+    else:
+        weights = weights or weights_for(dataset.geography, settings)
+        crimes = select_crimes(dataset.crimes[["crime_id", "date", "lsoa_code"]], sv_ids)
+        base = pd.DataFrame({y: lsoa_population(dataset.population, y).reindex(weights.ids, fill_value=0.0)
+                             for y in years})
     everything = np.ones(len(crimes), dtype=bool)
     counts = pd.DataFrame({y: crimes_by_lsoa(crimes, everything, lsoa_codes=weights.ids, year=y) for y in years})
-    base = pd.DataFrame({y: lsoa_population(dataset.population, y).reindex(weights.ids, fill_value=0.0)
-                         for y in years})
     results = hotspots_by_year(counts, weights=weights, base=base, settings=settings)
     hot = wide(results, "hot")
     out = pd.DataFrame({"area": pd.Series(dataset.geography["area"].astype(str).to_numpy(),

@@ -206,9 +206,11 @@ def configured_index(layers: pd.DataFrame, settings: Mapping | None = None, *,
     return out
 
 
-def index_for_year(dataset, layers: pd.DataFrame, settings: Mapping | None = None, *, sv_ids=None) -> pd.DataFrame:
+def index_for_year(dataset, layers: pd.DataFrame, settings: Mapping | None = None, *, sv_ids=None,
+                   source=None) -> pd.DataFrame:
     """:func:`configured_index` for ``layers``' year, building the previous year's layers only
-    when ``risk_index.method`` is ``model``.
+    when ``risk_index.method`` is ``model`` (from ``source``, a
+    :class:`~sna_lib.index.factors.FactorSource`, when given).
 
     Examples
     --------
@@ -220,5 +222,7 @@ def index_for_year(dataset, layers: pd.DataFrame, settings: Mapping | None = Non
     settings = settings or index_settings(dataset.config)
     previous = None
     if settings["risk_index"].get("method", "score") == "model":
-        previous = build_factor_layers(dataset, int(layers.attrs["year"]) - 1, sv_ids=sv_ids, settings=settings)
+        year = int(layers.attrs["year"]) - 1
+        previous = (source.layers(year) if source is not None
+                    else build_factor_layers(dataset, year, sv_ids=sv_ids, settings=settings))
     return configured_index(layers, settings, previous_layers=previous)

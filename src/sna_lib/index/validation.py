@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sna_lib.index.factors import build_factor_layers, crimes_by_lsoa, lsoa_population
+from sna_lib.index.factors import FactorSource, crimes_by_lsoa
 from sna_lib.index.risk_index import risk_index, select_top, tie_summary
 
 
@@ -277,7 +277,8 @@ class ValidationRun:
 
 
 def validation_run(dataset, years: Iterable[int] | None = None, *, sv_ids=None, settings: Mapping | None = None,
-                   weights=None, offences_table: pd.DataFrame | None = None, model: bool = True) -> ValidationRun:
+                   weights=None, offences_table: pd.DataFrame | None = None, model: bool = True,
+                   source: FactorSource | None = None) -> ValidationRun:
     """Out-of-time validation of every selection for each analysis year ``t``.
 
     Parameters
@@ -287,39 +288,35 @@ def validation_run(dataset, years: Iterable[int] | None = None, *, sv_ids=None, 
         analysis years ``t`` (default :func:`default_years`); each is scored on ``t+1``.
     model : bool
         include the fitted model (needs the layers of ``t−1`` too).
+    source : FactorSource, optional
+        the layers' shared selections (e.g. the publication run's, which also built the
+        reporting year's layers from it); then ``sv_ids``, ``weights`` and ``offences_table``
+        are the source's. Default: one source for all the years of this run.
 
     Examples
     --------
     >>> run = validation_run(ds, [2021, 2022])   # doctest: +SKIP
     >>> run.table.query("selection == 'risk_index'")[["year", "capture_rate", "pai"]]   # doctest: +SKIP
     """
-    from sna_lib.index.hotspots import hotspots, index_settings, weights_for
+    from sna_lib.index.hotspots import hotspots, index_settings
 
     config = dataset.config
-    settings = settings or index_settings(config)
+    settings = settings or (source.settings if source is not None else index_settings(config))
     years = sorted(int(y) for y in (years if years is not None else default_years(config, settings, model=model)))
-    weights = weights or weights_for(dataset.geography, settings)
-    if sv_ids is None:
-        from sna_lib.measures.classify import serious_violence_ids
-
-        sv_ids = serious_violence_ids(dataset.crimes)
+    if source is None:
+        source = FactorSource(dataset, sv_ids=sv_ids, settings=settings, weights=weights, offences_table=offences_table)
+    weights = source.weights
     area = lsoa_areas(dataset.geography)
     area = area.reindex(weights.ids) if area is not None else None
-    layers_of: dict[int, pd.DataFrame] = {}
-
-    def layers_for(year: int) -> pd.DataFrame:
-        if year not in layers_of:
-            layers_of[year] = build_factor_layers(dataset, year, sv_ids=sv_ids, settings=settings, weights=weights,
-                                                  offences_table=offences_table)
-        return layers_of[year]
+    every_sv = np.ones(len(source.sv_crimes), dtype=bool)
 
     frames, selections, outcomes, ties = [], {}, {}, {}
     for year in years:
-        layers = layers_for(year)
+        layers = source.layers(year)
         selections[year], ties[year], _ = selections_for_year(
-            layers, settings, previous_layers=layers_for(year - 1) if model else None)
-        outcomes[year] = crimes_by_lsoa(dataset.crimes, sv_ids, lsoa_codes=weights.ids, year=year + 1)
-        base = lsoa_population(dataset.population, year + 1).reindex(weights.ids, fill_value=0.0)
+            layers, settings, previous_layers=source.layers(year - 1) if model else None)
+        outcomes[year] = crimes_by_lsoa(source.sv_crimes, every_sv, lsoa_codes=weights.ids, year=year + 1)
+        base = source.population(year + 1)
         next_hot = hotspots(outcomes[year], weights=weights, base=base, settings=settings)["hot"]
         res = _evaluate_all(selections[year], outcomes[year], next_hot, area)
         res.insert(0, "year", year)

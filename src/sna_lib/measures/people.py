@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.signal import find_peaks
 
 __all__ = [
     "ROLES",
@@ -566,6 +565,8 @@ def age_profile_features(counts: pd.Series, *, z: float = 1.96, peak_height: flo
     var = full.rolling(3, center=True, min_periods=1).mean().to_numpy()
     # pad so a maximum at either end can be detected
     padded = np.concatenate([[0.0], values, [0.0]])
+    from scipy.signal import find_peaks  # here, not at import: scipy.signal is a slow import most runs never need
+
     pk, props = find_peaks(padded, prominence=peak_prominence * top, height=peak_height * top)
     pk = pk - 1
     prom = props["prominences"]

@@ -65,7 +65,7 @@ import hashlib
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +103,9 @@ class Prepared:
         ``crime_id, area, year, date, sv, harm, offence_group, domestic_abuse`` and one bool
         column ``def:<id>`` per configured definition (plus the key-measure definitions).
     links : DataFrame
-        ``crime_id, person_id, role, age, origin_area, area, year, sv`` (one row per link).
+        ``crime_id, person_id, role, age, origin_area, area, year, sv, domestic_abuse`` (one row
+        per distinct crime, person and role) and the integer keys ``crime`` (row of ``crimes``)
+        and ``person`` (one code per distinct ``person_id``).
     areas : list of str
         ``["county", *csps]``.
     """
@@ -115,10 +117,18 @@ class Prepared:
     year: int
     primary: str
     definitions: dict[str, str]  # id -> name
+    #: row of ``crimes`` of each row of ``dataset.persons`` (-1: no such crime), from the one hash join
+    person_crime: np.ndarray | None = field(default=None, repr=False)
 
 
 def prepare(dataset) -> Prepared:
     """Join every crime to its CSP and flags, every person link to its crime (one pass).
+
+    String keys are matched once, with Arrow's hash join (:func:`positions_in`): each crime's
+    LSOA to its row of ``geography`` and each person link's crime to its row of ``crimes``.
+    The links also carry those integer keys (``crime``: row of :attr:`Prepared.crimes`;
+    ``person``: a code per distinct ``person_id``), so later tables can select and count by
+    integer instead of by string.
 
     Examples
     --------
@@ -133,16 +143,14 @@ def prepare(dataset) -> Prepared:
     from sna_lib.measures.cchi import weights_for_config
     from sna_lib.measures.harm import MissingHarmWeightWarning, crime_harm
     from sna_lib.measures.key_measures import MEASURES
-    from sna_lib.measures.people import isin_mask
 
     config = dataset.config
     crimes = dataset.crimes
-    lsoa_area = dataset.lsoa_area()
-    area = pd.Series(crimes["lsoa_code"].astype("string").map(lsoa_area.astype("string")).to_numpy(),
-                     dtype="string")
+    geography = dataset.geography
+    at_lsoa = positions_in(crimes["lsoa_code"], geography["lsoa_code"])
     frame = pd.DataFrame({
-        "crime_id": crimes["crime_id"].astype("string").to_numpy(),
-        "area": area.to_numpy(),
+        "crime_id": _text(crimes["crime_id"]),
+        "area": _text(geography["area"]).array.take(at_lsoa, allow_fill=True),
         "date": crimes["date"].to_numpy(),
         "year": crimes["date"].dt.year.to_numpy(dtype="int64"),
         "domestic_abuse": crimes["domestic_abuse"].fillna(False).to_numpy(dtype=bool),
@@ -161,38 +169,84 @@ def prepare(dataset) -> Prepared:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingHarmWeightWarning)
         frame["harm"] = crime_harm(crimes, weights_for_config(config)[0]).to_numpy(dtype="float64")
-    frame["offence_group"] = offence_attribute(crimes, "offence_group").astype("string").fillna(
-        "unknown code").to_numpy()
+    frame["offence_group"] = _text(offence_attribute(crimes, "offence_group").astype("string").fillna("unknown code"))
     frame["violence"] = offence_attribute(crimes, "violence_against_the_person").to_numpy(dtype=bool)
     frame["sexual"] = offence_attribute(crimes, "sexual").to_numpy(dtype=bool)
     persons = dataset.persons
-    female_victim = persons.loc[((persons["role"] == "victim") & (persons["sex"] == "F")).fillna(False)
-                                .to_numpy(dtype=bool), "crime_id"]
-    vawg_relevant = offence_attribute(crimes, "vawg_relevant").to_numpy(dtype=bool)
-    frame["vawg"] = isin_mask(crimes["crime_id"], female_victim) & (vawg_relevant | frame["domestic_abuse"].to_numpy())
-
-    by_id = frame.set_index("crime_id")[["area", "year", "sv", "domestic_abuse"]]
-    pos = by_id.index.get_indexer(persons["crime_id"].astype("string"))
+    pos = person_crime = positions_in(persons["crime_id"], crimes["crime_id"])
     found = pos >= 0
-    p = persons[found]
-    pos = pos[found]
-    origin = p["origin_area"].astype("string").fillna("Unknown").str.strip() if "origin_area" in p else \
-        pd.Series("Unknown", index=p.index, dtype="string")
+    female_victim = ((persons["role"] == "victim") & (persons["sex"] == "F")).fillna(False).to_numpy(dtype=bool)
+    of_female_victim = np.zeros(len(frame), dtype=bool)
+    of_female_victim[pos[found & female_victim]] = True            # crimes with a female victim
+    vawg_relevant = offence_attribute(crimes, "vawg_relevant").to_numpy(dtype=bool)
+    frame["vawg"] = of_female_victim & (vawg_relevant | frame["domestic_abuse"].to_numpy())
+
+    every = bool(found.all())                                   # then no copy of the person columns
+    rows = np.arange(len(found)) if every else np.flatnonzero(found)
+    pos = pos if every else pos[rows]
+
+    def linked(column: str) -> pd.Series:                       # one person column, linked rows only
+        values = _text(persons[column])
+        return values if every else pd.Series(values.array.take(rows))
+
+    origin = linked("origin_area").fillna("Unknown").str.strip() if "origin_area" in persons else \
+        pd.Series("Unknown", index=range(len(rows)), dtype="str")
     origin = origin.mask(origin == "", "Unknown")
+    person_id, role = linked("person_id"), linked("role")
+    person = pd.factorize(person_id, use_na_sentinel=True)[0].astype("int64")
+    role_code = pd.factorize(role, use_na_sentinel=True)[0].astype("int64")
+    # one row per (crime, person, role): the crime's row, the role and the person as one integer key
+    key = ((pos * (int(role_code.max(initial=0)) + 2) + role_code + 1) * (int(person.max(initial=0)) + 2)
+           + person + 1)
+    first = ~pd.Series(key).duplicated(keep="first").to_numpy()
+    age = pd.to_numeric(persons["age"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    age = age if every else age[rows]
     links = pd.DataFrame({
-        "crime_id": p["crime_id"].astype("string").to_numpy(),
-        "person_id": p["person_id"].astype("string").to_numpy(),
-        "role": p["role"].astype("string").to_numpy(),
-        "age": pd.to_numeric(p["age"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan),
-        "origin_area": origin.to_numpy(),
-        "area": by_id["area"].to_numpy()[pos],
-        "year": by_id["year"].to_numpy()[pos],
-        "sv": by_id["sv"].to_numpy()[pos],
-        "domestic_abuse": by_id["domestic_abuse"].to_numpy()[pos],
-    }).drop_duplicates(["crime_id", "person_id", "role"])
+        "crime_id": linked("crime_id").array,
+        "person_id": person_id.array,
+        "role": role.array,
+        "age": age,
+        "origin_area": _text(origin).array,
+        "area": frame["area"].array.take(pos),
+        "year": frame["year"].to_numpy()[pos],
+        "sv": frame["sv"].to_numpy()[pos],
+        "domestic_abuse": frame["domestic_abuse"].to_numpy()[pos],
+        "crime": pos,
+        "person": person,
+    }, copy=False)                                              # every column is a new array already
+    if not first.all():
+        links = links[first]
     names = {did: d.name for did, d in wanted.items()}
     return Prepared(frame, links.reset_index(drop=True), [COUNTY, *config.csps], list(config.csps),
-                    int(config.reporting_year), primary.id, names)
+                    int(config.reporting_year), primary.id, names, person_crime=person_crime)
+
+
+def _text(values) -> pd.Series:
+    """``values`` as pandas' default string dtype (``str``, Arrow-backed, ``NaN`` = missing), index
+    dropped; strings already of that dtype are not copied into Python objects."""
+    values = pd.Series(values)
+    out = values if values.dtype == "str" else values.astype("string").astype("str")
+    return out.reset_index(drop=True)
+
+
+def positions_in(values, lookup) -> np.ndarray:
+    """Position of each of ``values`` in ``lookup`` (``-1`` where absent or missing), by Arrow's hash
+    join on the strings (no Python string objects): ``lookup`` must hold distinct values.
+
+    Examples
+    --------
+    >>> positions_in(pd.Series(["b", None, "z", "a"]), pd.Series(["a", "b"])).tolist()
+    [1, -1, -1, 0]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    left = pa.array(_text(values).array)
+    right = pa.array(_text(lookup).array)
+    if pc.count_distinct(right).as_py() != len(right) - right.null_count:
+        raise ValueError("positions_in: the look-up values are not distinct")
+    found = pc.index_in(left, value_set=right)
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype="int64")
 
 
 def area_counts(frame: pd.DataFrame, by: Sequence[str], areas: Sequence[str], *,
@@ -247,6 +301,32 @@ def area_counts(frame: pd.DataFrame, by: Sequence[str], areas: Sequence[str], *,
                                     else sorted(frame[c].dropna().unique().tolist()) for c in by]
     full = pd.MultiIndex.from_product(level_values, names=keys) if by else pd.Index(list(areas), name="area")
     return both.reindex(full, fill_value=0).astype("int64")
+
+
+def series_dict(series: pd.Series) -> dict:
+    """A Series (unique labels) as a ``{label: value}`` dict of Python scalars, for look-ups in
+    loops over LSOAs (``Series.get`` costs a pandas call each time).
+
+    Examples
+    --------
+    >>> series_dict(pd.Series([3, 1], index=["E01", "E02"]))
+    {'E01': 3, 'E02': 1}
+    """
+    return dict(zip(series.index.tolist(), series.tolist()))
+
+
+def member(codes: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """``codes ∈ of`` for integer codes ``>= -1`` (e.g. the links' ``person``), by a look-up table.
+
+    Examples
+    --------
+    >>> member(np.array([3, 0, 7, 3]), np.array([3, 5])).tolist()
+    [True, False, False, True]
+    """
+    codes, of = np.asarray(codes, dtype="int64"), np.asarray(of, dtype="int64")
+    table = np.zeros(int(max(codes.max(initial=-1), of.max(initial=-1))) + 2, dtype=bool)
+    table[of + 1] = True
+    return table[codes + 1]
 
 
 def _ratio(a: float, b: float, scale: float = 100.0) -> float:
@@ -447,9 +527,11 @@ def _people_tables(b: CellBuilder, prep: Prepared, sv: Mapping[str, _Table], dat
     # county-wide look-back: people of this year seen in the same role in SV anywhere in the county
     lookback = int(getattr(dataset.config.people, "previous_years", LOOKBACK_YEARS))  # config.people
     past = links[(links["sv"] & (links["year"] >= year - lookback) & (links["year"] < year)).to_numpy()]
-    seen = set(zip(past["role"].tolist(), past["person_id"].tolist()))
-    flag = np.fromiter((k in seen for k in zip(now["role"].tolist(), now["person_id"].tolist())), dtype=bool,
-                       count=len(now))
+    flag = np.zeros(len(now), dtype=bool)                       # (role, person) seen in the look-back
+    for role in roles:
+        in_role = (now["role"] == role).to_numpy(dtype=bool)
+        flag[in_role] = member(now["person"].to_numpy()[in_role],
+                               past.loc[(past["role"] == role).to_numpy(dtype=bool), "person"].to_numpy())
     previous = area_counts(now[flag], ["role"], areas, levels={"role": roles}, unique="person_id")
 
     summary = _Table(b, "people.summary", prep)
@@ -578,10 +660,9 @@ def _people_tables(b: CellBuilder, prep: Prepared, sv: Mapping[str, _Table], dat
         victims[COUNTY] = int(whole["victim"].sum())
         return both, victims
 
-    window = crimes[(crimes["domestic_abuse"] & (crimes["year"] > year - LOOKBACK_YEARS)
-                     & (crimes["year"] <= year)).to_numpy(dtype=bool)]
-    da_people = set(links.loc[links["crime_id"].isin(window["crime_id"]).to_numpy(dtype=bool), "person_id"].tolist())
-    da_now = sus[sus["person_id"].isin(da_people).to_numpy(dtype=bool)]
+    in_window = crimes["domestic_abuse"] & (crimes["year"] > year - LOOKBACK_YEARS) & (crimes["year"] <= year)
+    da_people = links["person"].to_numpy()[in_window.to_numpy(dtype=bool)[links["crime"].to_numpy()]]
+    da_now = sus[member(sus["person"].to_numpy(), da_people)]
     da_n = area_counts(da_now, [], areas, unique="person_id")
     specs = [("overlap_year", *overlap(now)), ("overlap_all_years", *overlap(sv_all))]
     for area in areas:
@@ -620,12 +701,18 @@ def _people_tables(b: CellBuilder, prep: Prepared, sv: Mapping[str, _Table], dat
 def _key_measures(b: CellBuilder, prep: Prepared, dataset, text: dict) -> None:
     """Tables A–E for every area: the measure rows of :func:`sna_lib.measures.key_measures`,
     computed on each CSP's crimes (``groupby`` over CSP) and on all crimes for the county."""
-    from sna_lib.measures.key_measures import key_measures
+    from sna_lib.measures.key_measures import MEASURES, key_measures
     from sna_lib.publication.tables.key_measures import add_key_measure_extras, area_populations
 
     config = dataset.config
-    crimes = dataset.crimes
-    area_of = prep.crimes["area"].to_numpy()
+    # the measures count only crimes meeting one of their definitions (row by row), so the
+    # others are left out before grouping by area: the same counts from a small frame
+    relevant = np.zeros(len(prep.crimes), dtype=bool)
+    for _, d in MEASURES.values():
+        if d is not None:
+            relevant |= prep.crimes[f"def:{d}"].to_numpy(dtype=bool)
+    crimes = dataset.crimes[relevant]
+    area_of = prep.crimes["area"].to_numpy()[relevant]
 
     pops = area_populations(dataset, prep.areas)  # tests compare rates where the population changed
     km: dict[str, pd.DataFrame] = {COUNTY: key_measures(crimes, dataset.hospital_admissions, config,
@@ -703,8 +790,8 @@ def _lsoa_rates(b: CellBuilder, prep: Prepared, dataset, annual: _Table, profile
     lsoa_of = dataset.crimes["lsoa_code"].astype("string")
     codes = lsoa_of[crimes.index[(crimes["sv"] & (crimes["year"] > year - window) & (crimes["year"] <= year))
                                  .to_numpy()]]
-    counts = codes.value_counts()
-    pop = population_in(dataset.population, year)
+    counts = series_dict(codes.value_counts())            # per-LSOA look-ups: plain dicts
+    pop = series_dict(population_in(dataset.population, year))
     geo = dataset.geography
     label = f"window:{years[0]}-{years[-1]}"
     t = _Table(b, "place.lsoa_rate", prep)

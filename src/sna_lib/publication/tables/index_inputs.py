@@ -3,7 +3,8 @@
 The factor layers of the reporting year (every Gi*/Poisson layer of :mod:`sna_lib.index.factors`),
 the spatial weights and the index settings are needed by :mod:`.place` and :mod:`.risk`; building
 the layers costs most of both sections, so :func:`index_inputs` builds them once and keeps them
-on the :class:`~sna_lib.publication.compute.Prepared` object of the run.
+on the :class:`~sna_lib.publication.compute.Prepared` object of the run, with the
+:class:`~sna_lib.index.factors.FactorSource` the out-of-time validation builds its years from.
 
 Examples
 --------
@@ -40,6 +41,9 @@ class IndexInputs:
         Contiguity weights of the county's LSOAs.
     layers : pandas.DataFrame
         :func:`sna_lib.index.factors.build_factor_layers` of the reporting year.
+    source : FactorSource
+        The selections every year's layers share (:class:`sna_lib.index.factors.FactorSource`):
+        the out-of-time validation builds its years' layers from it.
     """
 
     year: int
@@ -47,6 +51,7 @@ class IndexInputs:
     settings: dict
     weights: Any
     layers: pd.DataFrame
+    source: Any = None
 
 
 _KEY = "_index_inputs"
@@ -57,14 +62,15 @@ def index_inputs(prep, dataset) -> IndexInputs:
     cached = prep.__dict__.get(_KEY)
     if cached is not None:
         return cached
-    from sna_lib.index.factors import build_factor_layers
+    from sna_lib.index.factors import FactorSource
     from sna_lib.index.hotspots import index_settings, weights_for
 
     settings = index_settings(dataset.config)
     weights = weights_for(dataset.geography, settings)
     crimes = prep.crimes
     sv_ids = pd.Index(crimes.loc[crimes["sv"].to_numpy(dtype=bool), "crime_id"].astype(str))
-    layers = build_factor_layers(dataset, prep.year, sv_ids=sv_ids, settings=settings, weights=weights)
-    out = IndexInputs(year=int(prep.year), sv_ids=sv_ids, settings=settings, weights=weights, layers=layers)
+    source = FactorSource(dataset, sv_ids=sv_ids, settings=settings, weights=weights)
+    out = IndexInputs(year=int(prep.year), sv_ids=sv_ids, settings=settings, weights=weights,
+                      layers=source.layers(prep.year), source=source)
     prep.__dict__[_KEY] = out
     return out

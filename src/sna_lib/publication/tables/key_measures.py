@@ -44,8 +44,10 @@ def area_populations(dataset: Any, areas: Sequence[str]) -> dict[str, dict[int, 
     if pop is None or not len(pop):
         return out
     geo = dataset.geography
-    area_of = pop["lsoa_code"].astype(str).map(pd.Series(geo["area"].astype(str).to_numpy(),
-                                                         index=geo["lsoa_code"].astype(str).to_numpy()))
+    from sna_lib.publication.compute import positions_in
+
+    at = positions_in(pop["lsoa_code"].astype(str), geo["lsoa_code"].astype(str))   # hash join, no Python strings
+    area_of = pd.Series(pd.Series(geo["area"].astype(str)).array.take(at, allow_fill=True), index=pop.index)
     county = pop.groupby("year")["population"].sum()
     out["county"] = {int(y): float(v) for y, v in county.items()}
     by_area = pop.groupby([area_of.rename("area"), pop["year"]])["population"].sum()

@@ -33,7 +33,7 @@ __all__ = ["add_people_window_cells"]
 def add_people_window_cells(b: CellBuilder, prep: Any, dataset: Any, text: dict) -> None:
     """Declare ``people.windows`` for every area (see the module docstring)."""
     from sna_lib.measures.people import YearWindow
-    from sna_lib.publication.compute import _ratio, _Table, area_counts
+    from sna_lib.publication.compute import _ratio, _Table, area_counts, member
 
     cfg = dataset.config.people
     year, links, crimes, areas = prep.year, prep.links, prep.crimes, prep.areas
@@ -42,17 +42,16 @@ def add_people_window_cells(b: CellBuilder, prep: Any, dataset: Any, text: dict)
     in_window = sv & (links["year"] >= overlap.first).to_numpy() & (links["year"] <= overlap.last).to_numpy()
     window_links = links[in_window]
     victims = window_links[(window_links["role"] == "victim").to_numpy()]
-    suspects = set(window_links.loc[(window_links["role"] == "suspect").to_numpy(), "person_id"].tolist())
-    victims_also = victims[victims["person_id"].isin(suspects).to_numpy(dtype=bool)]
+    suspects = window_links.loc[(window_links["role"] == "suspect").to_numpy(), "person"].to_numpy()
+    victims_also = victims[member(victims["person"].to_numpy(), suspects)]
 
     da = (YearWindow.ending(year, int(cfg.da_link_years)) if cfg.da_link_include_reporting_year
           else YearWindow.before(year, int(cfg.da_link_years)))
-    da_crimes = crimes.loc[(crimes["domestic_abuse"] & (crimes["year"] >= da.first) & (crimes["year"] <= da.last))
-                           .to_numpy(dtype=bool), "crime_id"]
-    da_people = set(links.loc[links["crime_id"].isin(da_crimes).to_numpy(dtype=bool), "person_id"].tolist())
+    da_crimes = (crimes["domestic_abuse"] & (crimes["year"] >= da.first) & (crimes["year"] <= da.last)).to_numpy(dtype=bool)
+    da_people = links["person"].to_numpy()[da_crimes[links["crime"].to_numpy()]]   # any role, county-wide
     now = links[sv & (links["year"] == year).to_numpy()]
     sus_now = now[(now["role"] == "suspect").to_numpy()]
-    sus_da = sus_now[sus_now["person_id"].isin(da_people).to_numpy(dtype=bool)]
+    sus_da = sus_now[member(sus_now["person"].to_numpy(), da_people)]
 
     counts = {
         "overlap": (area_counts(victims_also, [], areas, unique="person_id"),

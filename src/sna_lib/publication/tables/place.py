@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from sna_lib.publication.cells import CellBuilder, cell_id
+from sna_lib.publication.compute import series_dict
 from sna_lib.publication.tables.index_inputs import index_inputs
 
 __all__ = ["add_place_cells", "HOTSPOT_REASON", "AREA_COUNT_REASON"]
@@ -171,12 +172,13 @@ def _hotspots(b: CellBuilder, prep, dataset, inputs) -> None:
     from sna_lib.index.place import sv_hotspot_history
 
     persistent = sv_hotspot_history(dataset, sv_ids=inputs.sv_ids, year=prep.year, settings=inputs.settings,
-                                    weights=inputs.weights)
+                                    weights=inputs.weights, source=inputs.source)
     bins = inputs.layers["sv_offences_bin"]
     area_of = _lsoa_area(dataset)
+    looked_up = {"bin": series_dict(bins), **{c: series_dict(persistent[c]) for c in ("years_hot", "hot_now", "new")}}
     for code in area_of.index:
-        for column, value in (("bin", bins.get(code, math.nan)), ("years_hot", persistent["years_hot"].get(code)),
-                              ("hot_now", persistent["hot_now"].get(code)), ("new", persistent["new"].get(code))):
+        for column, value in ((c, looked_up[c].get(code, math.nan if c == "bin" else None))
+                              for c in ("bin", "years_hot", "hot_now", "new")):
             v = math.nan if value is None or pd.isna(value) else float(value)
             b.exempt(table="place.hotspot_lsoas", area=COUNTY, row=code, column=column, value=v, reason=HOTSPOT_REASON)
     frame = pd.DataFrame({"area": area_of.reindex(persistent.index.astype(str)).to_numpy(),

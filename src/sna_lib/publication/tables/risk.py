@@ -85,12 +85,19 @@ def area_homes(prep, dataset, roles) -> dict[str, pd.Series]:
     (area, person) and per person (county) kept — the rule of
     :func:`sna_lib.index.factors.person_homes` (latest crime wins; ``<NA>`` = unknown home).
     """
+    from sna_lib.publication.compute import positions_in
+
     crimes = prep.crimes
-    rows = crimes.loc[(crimes["sv"] & (crimes["year"] == prep.year)).to_numpy(dtype=bool), ["crime_id", "area", "date"]]
+    in_year = (crimes["sv"] & (crimes["year"] == prep.year)).to_numpy(dtype=bool)
     persons = dataset.persons
-    mask = persons["role"].isin(list(roles)).to_numpy(dtype=bool, na_value=False)
-    linked = persons.loc[mask, ["crime_id", "person_id", "home_lsoa"]].astype({"crime_id": "string"})
-    links = linked.merge(rows.astype({"crime_id": "string"}), on="crime_id", how="inner")
+    at = prep.person_crime if prep.person_crime is not None else positions_in(persons["crime_id"], crimes["crime_id"])
+    keep = persons["role"].isin(list(roles)).to_numpy(dtype=bool, na_value=False) & (at >= 0)
+    keep[keep] = in_year[at[keep]]           # the persons rows of the year's SV (an inner join, by row)
+    rows, of = np.flatnonzero(keep), at[keep]
+    links = pd.DataFrame({"crime_id": persons["crime_id"].array.take(rows).astype("string"),
+                          "person_id": persons["person_id"].array.take(rows),
+                          "home_lsoa": persons["home_lsoa"].array.take(rows),
+                          "area": crimes["area"].array.take(of), "date": crimes["date"].to_numpy()[of]})
     links = links.sort_values(["person_id", "date", "crime_id"], kind="mergesort")
     home = links["home_lsoa"].astype("string").str.strip()
     links = links.assign(home_lsoa=home.mask(home == ""))
@@ -148,13 +155,16 @@ def _people_in_areas(b: CellBuilder, prep, dataset, inputs, text: dict) -> None:
 
 def _layers(b: CellBuilder, inputs) -> None:
     layers = inputs.layers
-    for code in layers.index.astype(str):
-        share = layers.at[code, "deprivation_share"]
+    sources = (("disorganisation_bin", "disorganisation_bin"), ("da_years_hot", "da_victim_homes_years_hot"))
+    shares = layers["deprivation_share"].tolist()
+    columns = {column: layers[source].tolist() for column, source in sources}
+    for i, code in enumerate(layers.index.astype(str)):      # column lists: no per-LSOA frame look-up
+        share = shares[i]
         b.exempt(table="risk.layers", area=COUNTY, row=code, column="deprivation_pct",
                  value=None if pd.isna(share) else round(100 * float(share), 1), decimals=1,
                  reason="Census 2021 share of households deprived in 2+ dimensions (published by ONS)")
-        for column, source in (("disorganisation_bin", "disorganisation_bin"), ("da_years_hot", "da_victim_homes_years_hot")):
-            v = layers.at[code, source]
+        for column, _ in sources:
+            v = columns[column][i]
             b.exempt(table="risk.layers", area=COUNTY, row=code, column=column, value=None if pd.isna(v) else float(v),
                      reason=HOTSPOT_REASON)
 
@@ -168,10 +178,12 @@ def _index(b: CellBuilder, prep, dataset, inputs, text: dict) -> None:
     if unsafe:
         raise ValueError(f"risk_index.factors {unsafe}: 'minmax' is linear in a count, so the risk score could not be "
                          "published as exempt; use bin, flag, fraction or rank")
-    index = index_for_year(dataset, inputs.layers, settings, sv_ids=inputs.sv_ids)
+    index = index_for_year(dataset, inputs.layers, settings, sv_ids=inputs.sv_ids, source=inputs.source)
     model = index.attrs.get("method") == "model"
-    for code in index.index.astype(str):
-        r = index.loc[code]
+    wanted = ["score", "rank", "top_county", "top_csp", *(["predicted_sv"] if model else [])]
+    rows = dict(zip(wanted, (index[c].tolist() for c in wanted)))
+    for i, code in enumerate(index.index.astype(str)):
+        r = {c: rows[c][i] for c in wanted}
         values = {"score": round(float(r["score"]), 3) if pd.notna(r["score"]) else None,
                   "rank": None if pd.isna(r["rank"]) else int(r["rank"]),
                   "top_county": int(bool(r["top_county"])), "top_csp": int(bool(r["top_csp"]))}
@@ -202,7 +214,7 @@ def _index(b: CellBuilder, prep, dataset, inputs, text: dict) -> None:
 def _validation(b: CellBuilder, prep, dataset, inputs, text: dict) -> None:
     from sna_lib.index.validation import index_vs_baseline
 
-    summary, run = index_vs_baseline(dataset, sv_ids=inputs.sv_ids, settings=inputs.settings, weights=inputs.weights)
+    summary, run = index_vs_baseline(dataset, settings=inputs.settings, source=inputs.source)
     t = "risk.validation"
     years = sorted(run.selections)
     totals = {}

@@ -69,6 +69,20 @@ def test_missing_note_one_sentence_each():
     assert "*" not in text                       # plain text: show_note escapes Markdown, stars would show
 
 
+def test_each_not_computed_sentence_is_its_own_paragraph_and_escaped():
+    # the Key findings page lists 14 sentences: run together they were one unreadable block
+    from sna_lib.book.nbhelpers import note_markdown
+
+    sentences = {"people": "People need <b>person</b> records.", "harm": "Harm needs *codes* | flags.",
+                 "fire": "Fires need\nincident records."}
+    md = note_markdown(osec.missing_note(sentences, "people", "harm", "fire"))
+    paragraphs = md.split("\n\n")
+    assert len(paragraphs) == 3 and all(p.startswith("Not computed:") and "\n" not in p for p in paragraphs)
+    assert "\\<b\\>" in paragraphs[0] or "&lt;b&gt;" in paragraphs[0]       # HTML shown, not rendered
+    assert "\\*codes\\*" in paragraphs[1] and "\\|" in paragraphs[1]          # Markdown shown literally
+    assert paragraphs[2].endswith("Fires need incident records.")            # a lone line break is a space
+
+
 # --------------------------------------------------------------------------- real Essex data
 
 @pytest.fixture(scope="module")

@@ -102,19 +102,6 @@ def test_choropleth_colours_legend_and_tooltip_by_hand():
     assert '"value": "10.0"' in doc and '"value": "no data / suppressed"' in doc
 
 
-def test_map_fits_the_areas_above_the_legend():
-    # the legend sits bottom right: the bounds are fitted with its height kept free at the bottom,
-    # so no polygon is drawn under it (it hid Southend and Stansted on the real Essex maps)
-    m = choropleth_map(_squares([0.0, 1.0, 2.0, 10.0, float("nan")]), "rate", title="Rate", classes=3)
-    legend = json.loads(re.search(r"div\.innerHTML = (\".*?\");", m.document).group(1))
-    lines = 1 + legend.count("</span>")                    # title + one line per class
-    assert lines == 5                                      # 0, two quantile classes, no data
-    fit = re.search(r"fitBounds\(\s*\[\[.*?\]\],\s*(\{.*?\})\s*\)", m.document, re.S)
-    options = json.loads(fit.group(1))
-    x, y = options["paddingBottomRight"]
-    assert x == 0 and y >= lines * 18 + 12                 # 12px font x 1.5 per line + the box padding
-
-
 def test_only_name_code_and_value_reach_the_page():
     areas = _squares([1.0, 2.0])
     areas["person_id"] = ["P-CANARY-1", "P-CANARY-2"]

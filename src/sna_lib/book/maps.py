@@ -377,23 +377,6 @@ def _format_value(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
 
-#: legend box geometry (CSS px) of :func:`_legend_html`: line height (12px font x 1.5), padding,
-#: border and Leaflet's control margin
-LEGEND_LINE_PX, LEGEND_CHROME_PX = 18, 2 * 6 + 2 * 1 + 10
-
-
-def legend_height(entries: list[tuple[str, str]]) -> int:
-    """Height in CSS pixels of the map legend with ``entries`` (title line + one line each), with
-    Leaflet's control margin: what ``fit_bounds`` reserves at the bottom so no area is hidden.
-
-    Examples
-    --------
-    >>> legend_height([("#fff", "0"), ("#000", "1 - 2")])
-    78
-    """
-    return LEGEND_LINE_PX * (len(entries) + 1) + LEGEND_CHROME_PX
-
-
 def _legend_html(title: str, entries: list[tuple[str, str]]) -> str:
     rows = "".join(
         f'<div><span style="display:inline-block;width:14px;height:14px;margin-right:6px;'
@@ -546,8 +529,7 @@ def choropleth_map(
             interactive=False,
         ).add_to(fmap)
 
-    # Reserve the legend's height at the bottom so it never covers the areas (it sits bottom right).
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]], padding_bottom_right=(0, legend_height(entries)))
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     _add_legend(fmap, _legend_html(title, entries))
     static = static_choropleth_png(frame, fills, entries, title=title, boundaries=boundaries) if static else None
     return OfflineMap(offline_html(fmap), title=title, height=height, static_png=static)

@@ -5,8 +5,8 @@ Usage::
     .venv/bin/python benchmarks/bench_harm.py                  # generates scale 1 into a temp dir
     .venv/bin/python benchmarks/bench_harm.py --data DIR       # an existing data folder
 
-Targets (issue #4): classifying ~1.6M crimes against one definition well under 1 s; all
-section 3/5/8/11 figures for the county in a few seconds.
+Targets (issue #4): classifying ~1.6M crimes against one definition well under 1 s; every
+published number of the county and all CSPs (the publication stage's compute pass) in seconds.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sna_lib.measures.classify import classify, load_definition
 from sna_lib.data.dataset import load_dataset
-from sna_lib.publication.figures import compute_figures
+from sna_lib.publication.compute import publication_cells
 from sna_lib.measures.harm import crime_harm
 
 
@@ -53,8 +53,7 @@ def main() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             _time("crime_harm (all crimes)", lambda: crime_harm(ds.crimes))
-        _time("compute_figures county", lambda: compute_figures(ds, "county"), repeat=1)
-        _time(f"compute_figures {ds.config.csps[0]}", lambda: compute_figures(ds, ds.config.csps[0]), repeat=1)
+        _time("publication_cells (county + all CSPs)", lambda: publication_cells(ds), repeat=1)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Publication stage timing: compute (one grouped pass) and control, against a per-area baseline.
 
-Baseline (same run, same data): the old per-area path, :func:`sna_lib.figures.compute_figures`
-for the county and every CSP (each area recomputed from the records). Reported as seconds and
-as ratios to the baseline; the issue-10 target is < 30 s for county + 14 CSPs at scale 1.
+Baseline (same run, same data): the old per-area path, ``compute_figures`` of
+``sna_lib/publication/figures.py`` as it was at commit :data:`BASELINE_REV` (loaded from git; the
+library no longer has it: ``sna figures`` reads the store), for the county and every CSP (each
+area recomputed from the records). Reported as seconds and as ratios to the baseline; the
+issue-10 target is < 30 s for county + 14 CSPs at scale 1.
 
 Usage::
 
@@ -15,7 +17,25 @@ import argparse
 import json
 import math
 import resource
+import subprocess
 import time
+import types
+from pathlib import Path
+
+#: Last commit whose ``sna_lib/publication/figures.py`` computed figures per area from records.
+BASELINE_REV = "c61e7f4"
+
+
+def baseline_compute_figures():
+    """``compute_figures(dataset, area)`` of the removed per-area path, or None without git."""
+    repo = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(["git", "show", f"{BASELINE_REV}:src/sna_lib/publication/figures.py"], cwd=repo,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        return None
+    module = types.ModuleType("figures_baseline")
+    exec(compile(proc.stdout, f"{BASELINE_REV}:figures.py", "exec"), module.__dict__)  # noqa: S102 - our own code
+    return module.compute_figures
 
 
 def main() -> None:
@@ -28,8 +48,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from sna_lib.data.dataset import load_dataset
-    from sna_lib.publication.figures import compute_figures
     from sna_lib.publication.compute import publication_cells
+
+    compute_figures = None if args.no_baseline else baseline_compute_figures()
 
     t = time.perf_counter()
     dataset = load_dataset(args.data_dir)
@@ -44,7 +65,7 @@ def main() -> None:
             times.append(time.perf_counter() - t0)
         return min(times), out
 
-    baseline_s = math.nan if args.no_baseline else best(lambda: [compute_figures(dataset, a) for a in areas])[0]
+    baseline_s = math.nan if compute_figures is None else best(lambda: [compute_figures(dataset, a) for a in areas])[0]
     compute_s, (cells, relations, _) = best(lambda: publication_cells(dataset))
     result = {"data": args.data_dir, "areas": len(areas), "crimes": int(len(dataset.crimes)),
               "cells": int(len(cells)), "relations": int(len(relations)), "load_s": round(load_s, 2),

@@ -324,35 +324,6 @@ def test_no_suppressed_cell_can_be_recovered_by_differencing(case):
     assert {(r, c) for r in t.index for c in t.columns if text.loc[r, c] == "[c]"} == hidden
 
 
-# ----------------------------------------------------------------------------- sna figures, across CSPs
-
-def test_sna_figures_resist_county_minus_the_other_csps(demo_dir):
-    """Each CSP's export is published separately beside the county's: for every count, a CSP
-    withheld while the county and all other CSPs are published would be recovered exactly."""
-    from sna_lib.data.dataset import load_dataset
-    from sna_lib.publication.figures import _apply_disclosure, _hidden_across_areas, compute_figures
-
-    dataset = load_dataset(demo_dir)
-    csps = list(dataset.config.csps)
-    published = {}
-    for area in ["county", *csps]:
-        figures = compute_figures(dataset, area)
-        published[area] = _apply_disclosure(figures, area, dataset.config,
-                                            _hidden_across_areas(dataset, area, figures))
-    marker = disclosure_rules(dataset.config).marker
-    checked = withheld = 0
-    for key, county_value in published["county"].items():
-        values = [published[a].get(key) for a in csps]
-        if not isinstance(county_value, int) or isinstance(county_value, bool) or \
-                not all(v == marker or (isinstance(v, int) and not isinstance(v, bool)) for v in values):
-            continue
-        checked += 1
-        hidden = sum(v == marker for v in values)
-        withheld += hidden
-        assert hidden != 1, f"{key}: the one withheld CSP = county - others"
-    assert checked > 30 and withheld > 0  # real coverage, and suppression did happen
-
-
 def test_area_profiles_resist_county_minus_the_other_csps(demo_copy):
     """Every CSP's profile page (Annex 1) shows its yearly count beside the county figure (both
     from the published store): in no year may exactly one CSP be withheld while the county and

@@ -19,6 +19,9 @@ import pytest
 
 from sna_lib.book import open_sections as osec
 
+# The real Essex books and import are module fixtures: one worker makes them.
+pytestmark = pytest.mark.xdist_group("essex")
+
 
 def _dataset(months, missing=()):
     """A tiny open-level dataset: one proxy crime per listed month (``months`` may repeat)."""

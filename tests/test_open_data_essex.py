@@ -22,6 +22,9 @@ from sna_lib.data.importers.police_uk import force_lsoas, import_police_uk
 from sna_lib.data.periods import Coverage, label_period
 from sna_lib.data.validate import validate_dir
 
+# The real Essex books and import are module fixtures: one worker makes them.
+pytestmark = pytest.mark.xdist_group("essex")
+
 ESSEX_CSPS = ("Basildon", "Braintree", "Brentwood", "Castle Point", "Chelmsford", "Colchester", "Epping Forest",
               "Harlow", "Maldon", "Rochford", "Southend-on-Sea", "Tendring", "Thurrock", "Uttlesford")
 #: police.uk force ids (data.police.uk/api/forces), England and Wales, written out by hand

@@ -92,8 +92,9 @@ def _rolling_count(demo_dir: Path, definition: str, start: dt.date, end: dt.date
     return int((np.asarray(qualifying_mask(crimes, definition), dtype=bool) & in_window).sum())
 
 
-def test_figures_as_of_uses_the_rolling_12_months_ending_that_month(demo_dir):
-    proc = sna("figures", "--data", str(demo_dir), "--as-of", "2023-06")
+def test_figures_as_of_uses_the_rolling_12_months_ending_that_month(demo_dir, demo_copy, tmp_path):
+    """The export reads the store made for that period (beside the validated copy)."""
+    proc = sna("figures", "--data", str(demo_copy), "--as-of", "2023-06", "--cache-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-2000:]
     figures = json.loads(proc.stdout)["figures"]
     assert figures["meta.rolling_end"] == "2023-06-30"

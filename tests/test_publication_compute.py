@@ -28,9 +28,13 @@ def _value(cells, table, area, row, column):
 
 
 def _area_records(ds, area):
-    from sna_lib.publication.figures import filter_area
-
-    return filter_area(ds.crimes, ds.persons, ds.geography, area)
+    """Crimes whose LSOA lies in ``area`` (all for the county) and the person links of those crimes."""
+    if area == COUNTY:
+        return ds.crimes, ds.persons
+    lsoas = set(ds.geography.loc[ds.geography["area"] == area, "lsoa_code"].astype(str))
+    crimes = ds.crimes[ds.crimes["lsoa_code"].astype(str).isin(lsoas).to_numpy(dtype=bool)]
+    ids = set(crimes["crime_id"].astype(str))
+    return crimes, ds.persons[ds.persons["crime_id"].astype(str).isin(ids).to_numpy(dtype=bool)]
 
 
 def _areas(ds):

@@ -222,7 +222,6 @@ def open_store_only(copy, tmp_path_factory):
     return out
 
 
-@pytest.mark.xdist_group("book")
 def test_open_pages_run_on_the_store_alone(open_store_only, store, tmp_path):
     """The open pages execute for a CSP where no record exists, and print the store's text."""
     from test_notebooks import _execute, _glued, _output_text
@@ -246,3 +245,27 @@ def test_open_pages_run_on_the_store_alone(open_store_only, store, tmp_path):
             assert "E01900004" in text and "airfield (test)" in text
         if name == "05_trends":
             assert "missing: no police.uk file" in text and "not compared: a period is incomplete" in text
+
+
+def test_sna_figures_exports_the_open_store(open_store_only, tmp_path):
+    """``sna figures`` on an open-data folder reads its store like any other: every number a
+    published cell, withheld cells as the marker (the store-only folder has no records)."""
+    import json
+    import subprocess
+    import sys
+
+    import pyarrow.parquet as pq
+
+    from test_figures import _csv_rows, assert_export_is_the_store
+
+    cells = pq.read_table(open_store_only / "published" / "cells.parquet").to_pandas()
+    areas = ["county", *sorted(set(cells["area"]) - {"county"})[:1]]
+    for area in areas:
+        out = {}
+        for fmt in ("json", "csv"):
+            proc = subprocess.run([sys.executable, "-m", "sna_lib.cli", "figures", "--data", str(open_store_only),
+                                   "--area", area, "--format", fmt, "--cache-dir", str(tmp_path)],
+                                  capture_output=True, text=True, timeout=300)
+            assert proc.returncode == 0, proc.stderr[-2000:]
+            out[fmt] = proc.stdout
+        assert_export_is_the_store(json.loads(out["json"])["figures"], _csv_rows(out["csv"]), cells, area)

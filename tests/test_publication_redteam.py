@@ -9,7 +9,10 @@ The last test runs ENGINE's interval attacker over the whole store.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -36,6 +39,7 @@ def _publish(tmp_path_factory, scale: float, seed: int):
     generate_demo(data, seed=seed, scale=scale, fmt="parquet", progress=False)
     copy = tmp_path_factory.mktemp(f"rt-store-{scale}-{seed}")
     run_publication(load_dataset(data), copy / STORE_DIR)
+    shutil.copy2(data / "config.yaml", copy / "config.yaml")  # a data folder `sna figures` can export
     return copy, PublishedStore(copy / STORE_DIR)
 
 
@@ -217,7 +221,7 @@ ROUTES = [test_records_minus_unique_does_not_recover_repeat_records,
 
 
 @pytest.fixture(scope="module")
-def primary_only_store(demo_publication, tmp_path_factory):
+def primary_only_store(demo_publication, demo_dir, tmp_path_factory):
     """The demo county published the old way: small counts withheld one by one, nothing else."""
     from sna_lib.publication.store import PublishedStore, write_store
     from sna_lib.publication.control import primary_only
@@ -225,6 +229,7 @@ def primary_only_store(demo_publication, tmp_path_factory):
     _, cells, relations, provenance = demo_publication
     out = tmp_path_factory.mktemp("primary-only") / "published"
     write_store(out, primary_only(cells, disclosure_rules(None), follow=False), relations, provenance)
+    shutil.copy2(demo_dir / "config.yaml", out.parent / "config.yaml")
     return out.parent, PublishedStore(out)
 
 
@@ -233,3 +238,78 @@ def test_each_route_recovers_counts_from_a_primary_only_publication(route, prima
     """The attacks are real: on a store with primary suppression only, each one recovers a count."""
     with pytest.raises(AssertionError):
         route(primary_only_store)
+
+
+# ------------------------------------------------------------------ the same routes on `sna figures`
+
+class ExportedTables:
+    """What an attacker rebuilds from the ``sna figures`` CSV exports of every area (nothing else):
+    each row's ``table, row, column`` and its value (a number, the marker, or empty = no data)."""
+
+    def __init__(self, exports: dict[str, str]) -> None:
+        self.areas = ["county", *sorted(a for a in exports if a != "county")]
+        self._frames: dict[tuple[str, str], pd.DataFrame] = {}
+        cells: dict[tuple[str, str], dict[tuple[str, str], object]] = {}
+        for area, text in exports.items():
+            for r in csv.DictReader(io.StringIO(text)):
+                if r["table"]:
+                    cells.setdefault((r["table"], area), {})[(r["row"], r["column"])] = self._parse(r["value"])
+        for key, values in cells.items():
+            rows = list(dict.fromkeys(r for r, _ in values))
+            cols = list(dict.fromkeys(c for _, c in values))
+            frame = pd.DataFrame(index=pd.Index(rows, dtype=object), columns=pd.Index(cols, dtype=object), dtype=object)
+            for (r, c), v in values.items():
+                frame.at[r, c] = v
+            self._frames[key] = frame
+        self.tables = sorted({t for t, _ in self._frames})
+
+    @staticmethod
+    def _parse(text: str):
+        if text == "":
+            return math.nan
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                return float(text)
+            except ValueError:
+                return text  # the marker
+
+    def table(self, name: str, area: str) -> pd.DataFrame:
+        try:
+            return self._frames[(name, area)]
+        except KeyError:
+            raise KeyError((name, area)) from None
+
+
+def _exports(folder, store):
+    """``(folder, ExportedTables)`` from ``sna figures --format csv`` of every area of the store in
+    ``folder`` (county via the CLI's library call, the CSPs from the same store reader)."""
+    from sna_lib.publication.figures import export_figures, figure_rows, render_figures
+
+    out = {area: render_figures(figure_rows(store, area), "csv") for area in store.areas}
+    assert export_figures(folder, "county", "csv") == out["county"]
+    return folder, ExportedTables(out)
+
+
+@pytest.fixture(scope="module")
+def exported(published):
+    return _exports(*published)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda f: f.__name__.removeprefix("test_"))
+def test_each_route_finds_nothing_in_the_figures_exports(route, exported):
+    """The six recoveries, tried on the ``sna figures`` exports of county + every CSP."""
+    route(exported)
+
+
+@pytest.fixture(scope="module")
+def primary_only_exported(primary_only_store):
+    return _exports(*primary_only_store)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda f: f.__name__.removeprefix("test_"))
+def test_each_route_recovers_counts_from_primary_only_figures_exports(route, primary_only_exported):
+    """The export attacks are real: exports of a primary-only store give the counts away."""
+    with pytest.raises(AssertionError):
+        route(primary_only_exported)

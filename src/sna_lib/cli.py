@@ -51,7 +51,7 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     from sna_lib.publication.figures import export_figures
 
     text = export_figures(Path(args.data), area=args.area, fmt=args.format,
-                          reporting_year=args.reporting_year, as_of=args.as_of)
+                          reporting_year=args.reporting_year, as_of=args.as_of, cache_dir=args.cache_dir)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:
@@ -138,11 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
                             "extra; workers must see the same data and build paths)")
         p.set_defaults(func=func)
 
-    p = sub.add_parser("figures", help="export every headline figure for an area as JSON or CSV")
-    p.add_argument("--data", required=True, help="data folder")
+    p = sub.add_parser("figures", help="export every published figure of an area (from the publication store) "
+                                        "as JSON or CSV")
+    p.add_argument("--data", required=True, help="data folder (or a build's validated copy)")
     p.add_argument("--area", default="county", help="'county' or a CSP name")
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.add_argument("--out", help="write to this file instead of stdout")
+    p.add_argument("--cache-dir", type=Path, default=None,
+                   help="where the validated copy and publication store are kept (default: $SNA_CACHE_DIR, "
+                        "else build/.cache of the project, shared with notebooks opened by hand; give a "
+                        "build's <build-dir>/.cache to reuse what that build made)")
     _period_options(p)
     p.set_defaults(func=_cmd_figures)
     return parser

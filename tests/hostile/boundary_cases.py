@@ -201,19 +201,24 @@ def _figure_csv(tmp: Path) -> None:
 
 
 def _figures_export_csv(tmp: Path) -> None:
-    import pytest
+    """``sna figures --format csv`` of a store whose row names and labels come from hostile data."""
+    from sna_lib.publication.cells import CellBuilder
+    from sna_lib.publication.control import control
+    from sna_lib.publication.figures import figure_rows, render_figures
+    from sna_lib.publication.store import PublishedStore, write_store
 
-    import sna_lib.data.dataset as dataset_module
-    from sna_lib.publication import figures
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(dataset_module, "load_dataset", lambda path: SimpleNamespace(config=SimpleNamespace(csps=("A",))))
-        mp.setattr(figures, "compute_figures", lambda ds, area: {"meta.county": '=HYPERLINK("http://x","y")', "n": 3})
-        mp.setattr(figures, "_apply_disclosure", lambda f, *a, **k: f)
-        mp.setattr(figures, "_hidden_across_areas", lambda *a, **k: set())
-        text = figures.export_figures(tmp, fmt="csv")
+    b = CellBuilder()
+    b.count(table="people.origins", area="county", row='=HYPERLINK("http://x","y")', column="suspects", value=30)
+    cells, relations = b.frame()
+    write_store(tmp / "store", control(cells, relations), relations,
+                {"county": "@SUM(A1)", "text": {"sv.harm": {"weights": "+1+2"}}})
+    text = render_figures(figure_rows(PublishedStore(tmp / "store"), "county"), "csv")
     rows = list(csv.reader(text.splitlines()))
-    assert ["meta.county", "'=HYPERLINK(\"http://x\",\"y\")"] in rows and ["n", "3"] in rows
+    assert ["meta.county", "'@SUM(A1)", "", "", ""] in rows
+    assert ["section5.harm.weights", "'+1+2", "", "", ""] in rows
+    hostile = [r for r in rows if r[2] == "people.origins"]
+    assert hostile == [['people.origins.=HYPERLINK("http://x","y").suspects', "30", "people.origins",
+                        "'=HYPERLINK(\"http://x\",\"y\")", "suspects"]]
 
 
 # --------------------------------------------------------------------------- plot text

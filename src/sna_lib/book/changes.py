@@ -3,8 +3,8 @@
 Each build for a month ``YYYY-MM`` (``--as-of``) stores, per book, what it *published* in
 ``<build_dir>/history/YYYY-MM/<slug>/``:
 
-* ``figures.json`` — the disclosure-controlled headline figures (:func:`published_figures`,
-  the same as ``sna figures``);
+* ``figures.json`` — the published figures of the book's area, read from the publication store
+  (:func:`published_figures`, the same as ``sna figures``);
 * the published CSV downloads the comparison needs: ``sv-hotspots.csv`` (hot/cold spot flag
   per neighbourhood) and ``risk-top.csv`` (the highest risk-index neighbourhoods).
 
@@ -27,7 +27,7 @@ import pandas as pd
 
 from sna_lib.book.charts import markdown_escape
 
-__all__ = ["HISTORY_FILES", "history_dir", "published_figures", "snapshot", "load_snapshot",
+__all__ = ["HISTORY_FILES", "NEIGHBOURHOOD_TABLES", "history_dir", "published_figures", "snapshot", "load_snapshot",
            "figure_changes", "hotspot_changes", "risk_changes", "changes_page"]
 
 #: Published downloads kept per month (file name → page notebook that writes it).
@@ -45,13 +45,19 @@ def history_dir(build_dir: Path | str, as_of: str) -> Path:
     return Path(build_dir) / "history" / as_of
 
 
-def published_figures(dataset, area: str) -> dict[str, Any]:
-    """The published (disclosure-controlled) figures of ``area``, exactly as ``sna figures`` exports them."""
-    from sna_lib.publication import figures as fig
+#: Store tables with one row per neighbourhood: compared in the page's hotspot and risk-index
+#: sections (from their CSV downloads), not figure by figure.
+NEIGHBOURHOOD_TABLES = ("place.hotspot_lsoas", "risk.index", "risk.layers")
 
-    values = fig.compute_figures(dataset, area)
-    values = fig._apply_disclosure(values, area, dataset.config, fig._hidden_across_areas(dataset, area, values))
-    return {k: fig._format(v) for k, v in sorted(values.items())}
+
+def published_figures(store, area: str) -> dict[str, Any]:
+    """The published figures of ``area`` in the publication ``store`` as ``sna figures`` exports
+    them (:func:`sna_lib.publication.figures.figure_rows`), less the per-neighbourhood tables
+    (:data:`NEIGHBOURHOOD_TABLES`)."""
+    from sna_lib.publication.figures import figure_rows
+
+    return {key: value for key, value, cell in figure_rows(store, area)
+            if cell is None or cell[0] not in NEIGHBOURHOOD_TABLES}
 
 
 def snapshot(folder: Path, figures: dict[str, Any], downloads: dict[str, Path]) -> None:
@@ -200,39 +206,20 @@ def changes_page(area_label: str, as_of: str, previous_month: str, current: dict
     return "\n".join(lines) + "\n"
 
 
-_DATASET: dict[str, Any] = {}
-
-
-def _period_dataset(data_copy: Path, reporting_year: int | None, rolling_end: str):
-    import dataclasses
-    import datetime as dt
-
-    from sna_lib.data.dataset import load_dataset
-    from sna_lib.period import apply_period
-
-    key = f"{data_copy}|{reporting_year}|{rolling_end}"
-    if key not in _DATASET:
-        _DATASET.clear()
-        dataset = load_dataset(data_copy, validate=False)
-        config = apply_period(dataset.config, reporting_year=reporting_year,
-                              as_of=dt.date.fromisoformat(rolling_end))
-        _DATASET[key] = dataclasses.replace(dataset, config=config)
-    return _DATASET[key]
-
-
 def monthly_page(build_dir: Path, data_copy: Path, area: str, area_label: str, *, reporting_year: int | None,
                  rolling_end: str, downloads: dict[str, Path]) -> tuple[str, dict[str, Any]]:
     """The "What changed" page of one book and its current snapshot (to keep once published).
 
     ``downloads`` maps each :data:`HISTORY_FILES` name to this run's published CSV.
     """
-    from sna_lib.publication.disclosure import disclosure_rules
+    from sna_lib.book.nbhelpers import open_store
     from sna_lib.period import previous_month
+    from sna_lib.publication.stage import ensure_store
 
-    dataset = _period_dataset(data_copy, reporting_year, rolling_end)
     as_of = rolling_end[:7]
+    store = open_store(ensure_store(data_copy, reporting_year=reporting_year, as_of=as_of))
     prev = previous_month(as_of)
-    figures = published_figures(dataset, area)
+    figures = published_figures(store, area)
     current: dict[str, Any] = {"figures": figures}
     for name, path in downloads.items():
         if path is not None and Path(path).is_file():
@@ -240,6 +227,6 @@ def monthly_page(build_dir: Path, data_copy: Path, area: str, area_label: str, *
     from sna_lib.book.pipeline import area_slug
 
     previous = load_snapshot(history_dir(build_dir, prev) / area_slug(area))
-    page = changes_page(area_label, as_of, prev, current, previous, marker=disclosure_rules(dataset.config).marker)
+    page = changes_page(area_label, as_of, prev, current, previous, marker=store.marker)
     return page, {"folder": history_dir(build_dir, as_of) / area_slug(area), "figures": figures,
                   "downloads": downloads}

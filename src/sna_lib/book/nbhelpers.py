@@ -380,7 +380,9 @@ def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
     config = apply_period(base, reporting_year=reporting_year, as_of=as_of)
     if area != "county" and area not in config.csps:
         raise ValueError(f"area must be 'county' or one of {list(config.csps)}, got {area!r}")
-    data_path, folder = _store_for(data_path, base, config, reporting_year, as_of)
+    from sna_lib.publication.stage import store_for
+
+    data_path, folder = store_for(data_path, cache_dir(), reporting_year=reporting_year, as_of=as_of)
     year = int(config.reporting_year)
     out = Path(build_dir) if build_dir is not None else Path(tempfile.mkdtemp(prefix="sna-nb-"))
     downloads = out / "downloads"
@@ -409,27 +411,6 @@ def cache_dir() -> Path:
     from sna_lib.book.pipeline import project_dir
 
     return project_dir() / "build" / ".cache"
-
-
-def _store_for(data_path: Path, base, config, reporting_year, as_of) -> tuple[Path, Path | None]:
-    """``(data folder, store folder)`` for a run: the store beside a validated copy (made for this
-    period if needed); a plain data folder is validated once into the cache first
-    (:func:`sna_lib.book.pipeline.prepare_data`, content-keyed), so a notebook opened by hand reads
-    the same published store a build does."""
-    from sna_lib.publication.stage import ensure_store, publishes, store_dir
-
-    if not publishes(base):  # a data level without a publication stage: no store
-        return data_path, None
-    folder = store_dir(data_path, base, config)
-    if (folder / "cells.parquet").is_file():
-        return data_path, folder
-    if not (data_path / VALIDATED_MARKER).is_file():
-        from sna_lib.book.pipeline import prepare_data
-
-        print(f"Preparing {data_path} for the book (validation and the publication stage, once per data "
-              f"content; cached in {cache_dir()}) …", file=sys.stderr, flush=True)
-        data_path = prepare_data(data_path, cache_dir())
-    return data_path, ensure_store(data_path, reporting_year=reporting_year, as_of=as_of)
 
 
 _STORES: dict[str, Any] = {}

@@ -963,7 +963,7 @@ def _what_changed(ctx: _Context, area: str, pages: list[_Page], records: dict[st
         from sna_lib.book.open_sections import what_changed_page
 
         return what_changed_page(label)
-    with _CHANGES_LOCK:  # figures are computed (and cached) once per dataset for all areas
+    with _CHANGES_LOCK:  # the period's published store is opened once for all areas
         text, snap = monthly_page(ctx.build_dir, ctx.data_copy, area, label, reporting_year=ctx.reporting_year,
                                   rolling_end=ctx.rolling_end, downloads=downloads)
     ctx.snapshots[area] = snap

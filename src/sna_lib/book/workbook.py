@@ -1,9 +1,11 @@
 """Excel workbook of an area's published tables, from the same files as the book's CSV downloads.
 
-Every table, chart and map of a page offers its data as a CSV download; those files were
-written after disclosure control (small counts replaced by the suppression marker). The
-workbook is made from exactly those published CSVs, read from the built site, so it can never
-hold a number the book does not publish:
+Every table, chart and map of a page offers its data as a CSV download; the pages write those
+from the disclosure-controlled publication store (withheld cells as the suppression marker).
+The workbook is made from exactly those published CSVs, read from the built site, so it holds
+the book's downloads (chart and map data included, for open-data books too, which have no store
+yet) and never a number the book does not publish (``tests/test_workbook_store.py`` looks every
+numeric cell up in the store):
 
 * a **Contents** sheet: sheet name, book page, caption, notes (e.g. the suppression note), kind
   (table / chart data / map data) and the CSV's name;
@@ -13,7 +15,7 @@ hold a number the book does not publish:
 * text that a spreadsheet would run as a formula (leading ``=``, ``+``, ``-``, ``@``, tab or
   carriage return) neutralised with a leading apostrophe and stored as text.
 
-:func:`published_tables` is the reader the workbook (and later the publication store) share.
+:func:`published_tables` lists a built site's downloads with their captions and notes.
 """
 
 from __future__ import annotations

@@ -67,6 +67,7 @@ __all__ = [
     "load_definition",
     "load_definitions",
     "parse_definition",
+    "primary_definition",
     "classify",
     "classify_all",
     "qualifying_mask",
@@ -332,6 +333,24 @@ def load_definitions(entries: Iterable[str | Path]) -> dict[str, Definition]:
         out[d.id] = d
     return out
 
+
+
+def primary_definition(config: Any) -> Definition:
+    """The serious-violence definition the book's SV figures use: the first non-Home-Office entry
+    of ``config.definitions`` (default ``partnership``), so a partnership can substitute its own
+    YAML definition without code.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> primary_definition(SimpleNamespace(definitions=("home_office", "partnership"))).id
+    'partnership'
+    """
+    for entry in getattr(config, "definitions", ()) or ():
+        d = load_definition(entry)
+        if d.id != "home_office":
+            return d
+    return load_definition("partnership")
 
 def _bool(crimes: pd.DataFrame, column: str) -> np.ndarray:
     if column not in crimes.columns:

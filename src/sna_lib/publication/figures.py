@@ -1,428 +1,293 @@
-"""Every headline figure of the reference SNA sections 3, 5, 8 and 11 for one area.
+"""``sna figures``: every published number of one area, read from the publication store only.
 
-:func:`compute_figures` returns a flat ``{key: value}`` mapping from a loaded
-:class:`~sna_lib.data.dataset.Dataset`; :func:`export_figures` (used by ``sna figures``) loads a data
-folder and writes the mapping as deterministic JSON or CSV text (sorted keys, floats with four
-decimals). Keys are dotted paths, e.g. ``section5.harm.harm_ratio_rounded`` or
-``section8.table_A.non_domestic_homicide.p_value``.
+:func:`store_figures` turns the cells of one area of a
+:class:`~sna_lib.publication.store.PublishedStore` into a flat ``{key: value}`` mapping;
+:func:`export_figures` (used by ``sna figures``) gets the store of a data folder the way a build
+does (:func:`sna_lib.publication.stage.store_for`: validation and the publication stage, once per
+data content and period) and writes that mapping as deterministic JSON or CSV text. Nothing here
+reads records or applies disclosure control: a number is exported exactly when the store
+publishes it, and a withheld cell is exported as the suppression marker.
 
-Area handling: ``"county"`` uses every crime; a CSP name keeps crimes whose ``lsoa_code`` lies
-in that CSP (``geography.area``) and the people linked to them. People's histories (previous SV
-involvement, domestic-abuse links) are looked up county-wide. Hospital admissions are county
-data only and are omitted for a CSP.
+Keys
+----
+* every cell: ``<table>.<row>.<column>`` (e.g. ``sv.headline.reporting_year.sv_pct``), except
+  the headline figures of the reference SNA sections 3, 5, 8 and 11, which keep their earlier
+  dotted names (``section3.volumes.all_crime.volume``, ``section8.table_A.knife_sv.after``…):
+  :data:`SECTION_KEYS` maps each to its cell, one table for all of them;
+* the labels published with the numbers (periods, windows, methods) from the store's
+  provenance: ``text.<table>.<path>``, or a section name from :data:`SECTION_KEYS`;
+* ``meta.*``: area, county, period, data span and disclosure rules of the store.
 
-Disclosure: the export holds aggregates only. Below county level, counts in the configured
-range (default 1–7) are replaced by the suppression marker (``[c]``) and so are shares,
-percentages and age-profile cells computed from them.
+Values: published numbers as numbers (counts as ints), withheld cells as the marker (``[c]``),
+no data as ``null`` (JSON) or an empty field (CSV); labels as text. The CSV has the columns
+``figure, value, table, row, column`` (the last three name the store cell; empty for labels and
+meta), every text field neutralised for spreadsheets.
+
+Examples
+--------
+A store whose county SV count (1,539) is North (4, withheld) + South (1,500) + East (35):
+
+>>> import tempfile, pathlib
+>>> from sna_lib.publication import cells, control, store
+>>> b = cells.CellBuilder()
+>>> for area, n in {"North": 4, "South": 1500, "East": 35, "county": 1539}.items():
+...     _ = b.count(table="sv.headline", area=area, row="reporting_year", column="sv", value=n)
+>>> _ = b.sum_over_areas("sv.headline")
+>>> frame, links = b.frame()
+>>> where = pathlib.Path(tempfile.mkdtemp()) / "store"
+>>> store.write_store(where, control.control(frame, links), links, {"county": "Demo"})
+>>> south, north = (store_figures(store.PublishedStore(where), a) for a in ("South", "North"))
+>>> south["sv.headline.reporting_year.sv"], north["sv.headline.reporting_year.sv"], north["meta.area"]
+(1500, '[c]', 'North')
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
-import warnings
-import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
+from sna_lib.errors import DataValidationError, Problem, SnaError
+from sna_lib.measures.classify import primary_definition  # noqa: F401 - compute.py imports it from here
 
-from sna_lib.measures.classify import Definition, load_definition, load_definitions, qualifying_mask
-from sna_lib.measures.context import crime_shares, crime_volumes
-from sna_lib.errors import DataValidationError, Problem
-from sna_lib.measures.cchi import weights_for_config, weights_label
-from sna_lib.measures.harm import MissingHarmWeightWarning, harm_impact
-from sna_lib.measures.key_measures import area_population_by_year, key_measures, significance_method
-from sna_lib.measures.people import (
-    age_profile,
-    age_profile_features,
-    domestic_abuse_link,
-    isin_mask,
-    origin_profile,
-    person_counts,
-    previous_involvement,
-    share_under_age,
-    victim_suspect_overlap,
-)
+__all__ = ["SECTION_KEYS", "NoStoreError", "export_figures", "figure_rows", "render_figures", "store_figures"]
 
-__all__ = ["compute_figures", "export_figures", "filter_area", "primary_definition"]
+_ROLES = (("suspect", "suspects"), ("victim", "victims"))
+_KEY_MEASURES = ("A:knife_sv", "A:non_domestic_homicide", "A:u25_hospital", "B:knife_sv",
+                 "C:non_domestic_homicide", "D:u25_hospital", "E:knife_homicide")
 
 
-def primary_definition(config: Any) -> Definition:
-    """The serious-violence definition the book's SV figures use: the first non-Home-Office entry
-    of ``config.definitions`` (default ``partnership``), so a partnership can substitute its own
-    YAML definition without code.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace
-    >>> primary_definition(SimpleNamespace(definitions=("home_office", "partnership"))).id
-    'partnership'
-    """
-    for entry in getattr(config, "definitions", ()) or ():
-        d = load_definition(entry)
-        if d.id != "home_office":
-            return d
-    return load_definition("partnership")
-
-
-def filter_area(crimes: pd.DataFrame, persons: pd.DataFrame, geography: pd.DataFrame,
-                area: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Crimes in ``area`` (a CSP, or ``"county"`` for all) and the person links of those crimes.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> g = pd.DataFrame({"lsoa_code": ["L1", "L2"], "area": ["North", "South"]})
-    >>> c = pd.DataFrame({"crime_id": ["a", "b"], "lsoa_code": ["L1", "L2"]})
-    >>> p = pd.DataFrame({"crime_id": ["a", "b"], "person_id": ["x", "y"]})
-    >>> cc, pp = filter_area(c, p, g, "South")
-    >>> cc["crime_id"].tolist(), pp["person_id"].tolist()
-    (['b'], ['y'])
-    """
-    if area == "county":
-        return crimes, persons
-    areas = set(geography["area"].astype(str))
-    if area not in areas:
-        raise DataValidationError([Problem("config.yaml", "csps", None,
-                                           f"unknown area {area!r}: use 'county' or one of {sorted(areas)}")])
-    lsoas = pd.Index(geography.loc[geography["area"] == area, "lsoa_code"].astype("string"))
-    keep = isin_mask(crimes["lsoa_code"], lsoas)
-    c = crimes[keep]
-    p = persons[isin_mask(persons["crime_id"], c["crime_id"])]
-    return c, p
-
-
-def _pct(x: float | None) -> float | None:
-    return None if x is None else 100.0 * x
-
-
-def compute_figures(dataset: Any, area: str = "county") -> dict[str, Any]:
-    """All section 3, 5, 8 and 11 figures for ``area`` as a flat mapping (unsuppressed).
-
-    Each value is an int, float, bool, str or ``None``. Keys ending in ``_count`` style names
-    hold counts; see :func:`export_figures` for the disclosure applied on export.
-
-    Parameters
-    ----------
-    dataset : Dataset
-        From :func:`sna_lib.data.dataset.load_dataset`.
-    area : str
-        ``"county"`` or a CSP name.
-    """
-    cfg = dataset.config
-    year = int(cfg.reporting_year)
-    crimes_all, persons_all = dataset.crimes, dataset.persons
-    crimes_area, persons_area = filter_area(crimes_all, persons_all, dataset.geography, area)
-    in_year = (crimes_area["date"].dt.year == year).to_numpy(dtype=bool)
-    crimes_year = crimes_area[in_year]
-    f: dict[str, Any] = {
-        "meta.area": area, "meta.county": cfg.county, "meta.reporting_year": year,
-        "meta.synthetic": bool(cfg.synthetic), "meta.rolling_end": str(cfg.rolling_end),
-    }
-
-    # ---- section 3: context volumes and shares (reporting year)
-    definitions = load_definitions(cfg.definitions)
-    primary = primary_definition(cfg)
-    f["meta.sv_definition"] = primary.id
-    f["meta.definitions"] = ";".join(definitions)
-    harm_table, harm_lacking = weights_for_config(cfg)
-    f["meta.harm_weights_basis"] = ";".join(sorted(set(harm_table["cchi_basis"].astype(str))))
-    f["meta.harm_weights"] = weights_label(harm_table)
-    f["meta.harm_weights_fallback_codes"] = (";".join(harm_lacking)
-                                             if getattr(cfg.harm, "cchi_workbook", None) else None)
-    volume_defs: dict[str, Any] = {"All serious violence": "home_office", "Serious violence (partnership)": primary}
-    for d in definitions.values():
-        if d.id not in ("home_office", primary.id):
-            volume_defs[f"Definition {d.id}"] = d
-    for _, r in crime_volumes(crimes_year, volume_defs).iterrows():
-        key = "section3.volumes." + _slug(r["measure"])
-        f[key + ".volume"] = int(r["volume"])
-        f[key + ".volume_rounded"] = int(r["volume_rounded"])
-        f[key + ".pct_of_crime"] = r["pct_of_crime"]
-    persons_year = persons_area[isin_mask(persons_area["crime_id"], crimes_year["crime_id"])]
-    for _, r in crime_shares(crimes_year, persons_year, primary).iterrows():
-        key = "section3.shares." + _slug(r["measure"])
-        f[key + ".volume"] = int(r["volume"])
-        f[key + ".pct_of_crime"] = r["pct_of_crime"]
-
-    sv_mask_area = qualifying_mask(crimes_area, primary)
-    sv_year_ids = crimes_area.loc[sv_mask_area & in_year, "crime_id"]
-    sv_all_county = crimes_all[qualifying_mask(crimes_all, primary)]
-    persons_sv = persons_year[isin_mask(persons_year["crime_id"], sv_year_ids)]
-    for role in ("suspect", "victim"):
-        pc = person_counts(persons_sv, sv_year_ids, role)
-        base = f"section3.people.{role}s"
-        f[base + ".records"] = pc.records
-        f[base + ".unique"] = pc.unique
-        f[base + ".repeat_records"] = pc.records - pc.unique
-        f[base + ".repeat_within_year_pct"] = _pct(pc.repeat_share_records)
-        f[base + ".repeat_people"] = pc.repeat_people
-        history = isin_mask(sv_all_county["crime_id"], sv_year_ids) | (
-            sv_all_county["date"].dt.year < year).to_numpy(dtype=bool)
-        prev = previous_involvement(persons_all, sv_all_county[history], year, role,
-                                    lookback_years=int(cfg.people.previous_years))
-        f[base + ".previous_five_years"] = prev.count
-        f[base + ".previous_five_years_pct"] = _pct(prev.share)
-        f[base + ".previous_window"] = prev.window
-
-    # ---- section 5: harm (reporting year)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", MissingHarmWeightWarning)
-        h = harm_impact(crimes_year[sv_mask_area[in_year]], crimes_year, persons_year, harm_table)
-    for key, value in h.to_dict().items():
-        f["section5.harm." + key] = value
-    f["section5.harm.missing_weight_warning"] = "; ".join(sorted({str(w.message) for w in caught})) or None
-    f["section5.sv_pct_of_crime"] = (100.0 * h.offences / len(crimes_year)) if len(crimes_year) else None
-
-    # ---- section 8: key measures Tables A-E
-    hospital = dataset.hospital_admissions if area == "county" else None
-    population = area_population_by_year(getattr(dataset, "population", None), dataset.geography, area)
-    km = key_measures(crimes_area, hospital, cfg, population_by_year=population)
-    f["section8.significance_method"] = significance_method(km)
-    for _, r in km.iterrows():
-        base = f"section8.table_{r['table']}.{r['measure_id']}"
-        for col in ("before_period", "after_period", "before", "after", "pct_change", "p_value",
-                    "significant", "note", "method", "p_value_holm", "significant_holm"):
-            value = r[col]
-            if col == "pct_change" and not _isna(value):
-                value = int(value)  # published as a whole percentage
-            f[f"{base}.{col}"] = None if _isna(value) else value
-
-    # ---- section 11: people (reporting year)
-    for role in ("suspect", "victim"):
-        prof = age_profile(persons_sv, sv_year_ids, role)
-        feats = age_profile_features(prof.counts)
-        base = f"section11.{role}s"
-        for age, n in prof.counts.items():
-            f[f"{base}.age_profile.{int(age):03d}"] = int(n)
-        f[f"{base}.age_unknown"] = prof.unknown
-        for key, value in feats.to_dict().items():
-            f[f"{base}.age_features.{key}"] = ";".join(map(str, value)) if isinstance(value, list) else value
-        u25 = share_under_age(persons_sv, sv_year_ids, 25, role)
-        f[f"{base}.under_25"] = u25.count
-        f[f"{base}.known_age"] = u25.of
-        f[f"{base}.under_25_pct"] = _pct(u25.share)
-        f[f"{base}.aged_25_plus_pct"] = None if u25.share is None else 100.0 - 100.0 * u25.share
-    all_prof = age_profile(persons_sv, sv_year_ids, None)
-    for key, value in age_profile_features(all_prof.counts).to_dict().items():
-        f[f"section11.involved.age_features.{key}"] = ";".join(map(str, value)) if isinstance(value, list) else value
-    origins = origin_profile(persons_sv, sv_year_ids, cfg.csps, "suspect")
-    for place in ("in county", "outside county", "unknown"):
-        f[f"section11.suspects.origin.{_slug(place)}"] = int(origins.loc[origins["place"] == place, "people"].sum())
-    known = int(origins.loc[origins["place"] != "unknown", "people"].sum())
-    outside = f["section11.suspects.origin.outside_county"]
-    f["section11.suspects.origin.outside_county_pct"] = (100.0 * outside / known) if known else None
-    for _, r in origins[origins["place"] == "outside county"].iterrows():
-        f[f"section11.suspects.origin.by_area.{_slug(r['origin_area'])}"] = int(r["people"])
-    people_cfg = cfg.people
-    if int(people_cfg.overlap_years) == 1:
-        ov = victim_suspect_overlap(persons_sv, sv_year_ids, crimes=crimes_area, year=year)
-    else:
-        sv_area = crimes_area[sv_mask_area]
-        ov = victim_suspect_overlap(persons_area, sv_area["crime_id"], crimes=sv_area, year=year,
-                                    window_years=int(people_cfg.overlap_years))
-    f["section11.overlap.victims_also_suspects"] = ov.both
-    f["section11.overlap.pct_of_victims"] = _pct(ov.share_of_victims)
-    f["section11.overlap.pct_of_suspects"] = _pct(ov.share_of_suspects)
-    f["section11.overlap.window"] = ov.window
-    da = domestic_abuse_link(persons_all, crimes_all, sv_year_ids, year, "suspect",
-                             window_years=int(people_cfg.da_link_years),
-                             include_reporting_year=bool(people_cfg.da_link_include_reporting_year))
-    f["section11.suspects.domestic_abuse_link"] = da.count
-    f["section11.suspects.domestic_abuse_link_pct"] = _pct(da.share)
-    f["section11.suspects.domestic_abuse_link_window"] = da.window
-    return f
+def _section_keys() -> dict[str, tuple[str, ...]]:
+    """The one table of earlier section names: key → ``("cell", table, row, column)`` or
+    ``("text", table, *path)`` (a label in the store's provenance, by area where it varies)."""
+    keys: dict[str, tuple[str, ...]] = {}
+    volumes = {"All crime": "volumes.all_crime", "All violence": "volumes.all_violence",
+               "All serious violence": "volumes.all_serious_violence",
+               "Serious violence (partnership)": "volumes.serious_violence_partnership",
+               "Domestic Abuse": "shares.domestic_abuse", "Sexual Offences": "shares.sexual_offences",
+               "Violence Against Women and Girls": "shares.violence_against_women_and_girls"}
+    for row, name in volumes.items():
+        for column in ("volume", "volume_rounded", "pct_of_crime"):
+            keys[f"section3.{name}.{column}"] = ("cell", "context.crime", row, column)
+    people = {"records": "records", "people": "unique", "repeat_records": "repeat_records",
+              "repeat_records_pct": "repeat_within_year_pct", "repeat_people": "repeat_people",
+              "previous_five_years": "previous_five_years", "previous_five_years_pct": "previous_five_years_pct"}
+    ages = {"unknown_age": "age_unknown", "known_age": "known_age", "under_25": "under_25",
+            "aged_25_plus": "aged_25_plus", "under_25_pct": "under_25_pct", "aged_25_plus_pct": "aged_25_plus_pct"}
+    features = {"incline_start": "incline_start", "peak": "peaks", "dip": "dips", "plateau_start": "plateau_start",
+                "rises_again": "rises_again"}
+    for role, plural in _ROLES:
+        for column, name in people.items():
+            keys[f"section3.people.{plural}.{name}"] = ("cell", "people.summary", role, column)
+        for column, name in ages.items():
+            keys[f"section11.{plural}.{name}"] = ("cell", "people.age_summary", role, column)
+        for column, name in features.items():
+            keys[f"section11.{plural}.age_features.{name}"] = ("cell", "people.age_features", role, column)
+    harm = {"offences": ("sv.harm_impact", "offences", "number"),
+            "offences_equivalent": ("sv.harm_impact", "offences", "equivalent"),
+            "offences_equivalent_exact": ("sv.harm_impact", "offences", "equivalent_exact"),
+            "unique_suspects": ("sv.harm_impact", "suspects", "number"),
+            "suspects_equivalent": ("sv.harm_impact", "suspects", "equivalent"),
+            "suspects_equivalent_exact": ("sv.harm_impact", "suspects", "equivalent_exact"),
+            "unique_victims": ("sv.harm_impact", "victims", "number"),
+            "victims_equivalent": ("sv.harm_impact", "victims", "equivalent"),
+            "victims_equivalent_exact": ("sv.harm_impact", "victims", "equivalent_exact"),
+            "harm_ratio": ("sv.headline", "reporting_year", "harm_ratio"),
+            "mean_harm_all": ("sv.harm", "all_crime", "mean_harm"),
+            "mean_harm_subset": ("sv.harm", "serious_violence", "mean_harm")}
+    for name, cell in harm.items():
+        keys[f"section5.harm.{name}"] = ("cell", *cell)
+    keys["section5.harm.weights"] = ("text", "sv.harm", "weights")
+    keys["section5.sv_pct_of_crime"] = ("cell", "sv.headline", "reporting_year", "sv_pct")
+    keys["section8.significance_method"] = ("text", "measures.key", "_method")
+    for row in _KEY_MEASURES:
+        base = "section8.table_{}.{}".format(*row.split(":"))
+        for column in ("before", "after", "pct_change", "p_value", "significant", "p_value_holm",
+                       "significant_holm"):
+            keys[f"{base}.{column}"] = ("cell", "measures.key", row, column)
+        for label in ("before_period", "after_period", "note"):
+            keys[f"{base}.{label}"] = ("text", "measures.key", row, label)
+    origins = {"in_county": "place:in county", "outside_county": "place:outside county", "unknown": "place:unknown"}
+    for name, row in origins.items():
+        keys[f"section11.suspects.origin.{name}"] = ("cell", "people.origins", row, "suspects")
+    keys["section11.suspects.origin.outside_county_pct"] = ("cell", "people.origins", "place:outside county",
+                                                            "pct_of_known")
+    keys["section11.overlap.victims_also_suspects"] = ("cell", "people.windows", "overlap", "count")
+    keys["section11.overlap.pct_of_victims"] = ("cell", "people.windows", "overlap", "pct")
+    keys["section11.overlap.window"] = ("text", "people.windows", "overlap_window")
+    keys["section11.suspects.domestic_abuse_link"] = ("cell", "people.windows", "domestic_abuse", "count")
+    keys["section11.suspects.domestic_abuse_link_pct"] = ("cell", "people.windows", "domestic_abuse", "pct")
+    keys["section11.suspects.domestic_abuse_link_window"] = ("text", "people.windows", "da_window")
+    return keys
 
 
-def _isna(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+#: Earlier ``sna figures`` names of the reference SNA's headline figures → where the store
+#: publishes them (``("cell", table, row, column)`` or ``("text", table, *path)``).
+SECTION_KEYS: dict[str, tuple[str, ...]] = _section_keys()
+_BY_SOURCE = {source: key for key, source in SECTION_KEYS.items()}
+if len(_BY_SOURCE) != len(SECTION_KEYS):  # pragma: no cover - a programming error
+    raise RuntimeError("SECTION_KEYS maps two names to one store cell")
 
 
-def _slug(text: str) -> str:
-    out = "".join(ch.lower() if ch.isalnum() else "_" for ch in str(text)).strip("_")
-    while "__" in out:
-        out = out.replace("__", "_")
-    return out
+class NoStoreError(SnaError):
+    """The data folder's level has no publication stage, so there is no store to export."""
 
 
-# Figures whose value is a count of crimes or people (suppressed below county level when small),
-# and derived figures -> the count they depend on.
-def _count_keys(figures: Mapping[str, Any]) -> set[str]:
-    suffixes = (".volume", ".records", ".unique", ".repeat_records", ".repeat_people", ".previous_five_years",
-                ".offences", ".unique_suspects", ".unique_victims", ".before", ".after", ".under_25",
-                ".known_age", ".age_unknown", ".victims_also_suspects", ".domestic_abuse_link")
-    keys = {k for k in figures if k.endswith(suffixes) or ".age_profile." in k or ".origin." in k}
-    return {k for k in keys if not k.endswith("_pct") and isinstance(figures[k], (int, np.integer))
-            and not isinstance(figures[k], bool)}
+def _number(value: Any, marker: str) -> Any:
+    from sna_lib.publication.disclosure import is_suppressed
 
-
-def _dependants(key: str) -> list[str]:
-    """Derived figures to hide when the count ``key`` is hidden."""
-    stem, _, last = key.rpartition(".")
-    deps = {
-        "volume": [stem + ".volume_rounded", stem + ".pct_of_crime"],
-        "records": [stem + ".repeat_within_year_pct"], "unique": [stem + ".previous_five_years_pct"],
-        "repeat_records": [stem + ".repeat_within_year_pct"],
-        "previous_five_years": [stem + ".previous_five_years_pct"],
-        "offences": [stem + ".offences_equivalent", stem + ".offences_equivalent_exact"],
-        "unique_suspects": [stem + ".suspects_equivalent", stem + ".suspects_equivalent_exact"],
-        "unique_victims": [stem + ".victims_equivalent", stem + ".victims_equivalent_exact"],
-        "before": [stem + ".pct_change", stem + ".p_value", stem + ".significant", stem + ".p_value_holm",
-                   stem + ".significant_holm"],
-        "after": [stem + ".pct_change", stem + ".p_value", stem + ".significant", stem + ".p_value_holm",
-                  stem + ".significant_holm"],
-        "under_25": [stem + ".under_25_pct", stem + ".aged_25_plus_pct"],
-        "known_age": [stem + ".under_25_pct", stem + ".aged_25_plus_pct"],
-        "outside_county": [stem + ".outside_county_pct"],
-        "victims_also_suspects": [stem + ".pct_of_victims", stem + ".pct_of_suspects"],
-        "domestic_abuse_link": [stem + ".domestic_abuse_link_pct"],
-    }
-    return deps.get(last, [])
-
-
-_FIGURES_CACHE: dict[int, tuple[Any, dict[str, Mapping[str, Any]]]] = {}
-
-
-def _figures_cache(dataset: Any) -> dict[str, Mapping[str, Any]]:
-    """Unsuppressed figures by area for one loaded dataset (so exporting every CSP from one
-    dataset computes each area once); forgets the previous dataset."""
-    entry = _FIGURES_CACHE.get(id(dataset))
-    if entry is None or entry[0]() is not dataset:
-        _FIGURES_CACHE.clear()
-        entry = (weakref.ref(dataset), {})
-        _FIGURES_CACHE[id(dataset)] = entry
-    return entry[1]
-
-
-def _hidden_across_areas(dataset: Any, area: str, figures: Mapping[str, Any]) -> set[str]:
-    """Counts of CSP ``area`` to withhold so no CSP's withheld count can be worked out as the
-    (published) county figure minus the other CSPs' exports: secondary suppression
-    (:func:`sna_lib.publication.disclosure.suppression_mask`) over one frame of every CSP's counts."""
-    from sna_lib.publication.disclosure import area_level_of, disclosure_rules, suppression_mask
-
-    rules = disclosure_rules(dataset.config)
-    if not rules.applies(area_level_of(area)):
-        return set()
-    csps = list(dataset.config.csps)
-    cache = _figures_cache(dataset)
-    for a in [*csps, "county"]:
-        if a not in cache:
-            cache[a] = figures if a == area else compute_figures(dataset, a)
-    by_area = {a: cache[a] for a in [*csps, "county"]}
-    keys = [k for k in sorted(_count_keys(figures))
-            if all(isinstance(by_area[a].get(k), (int, np.integer)) and not isinstance(by_area[a].get(k), bool)
-                   for a in by_area)]
-    if not keys:
-        return set()
-    frame = pd.DataFrame({k: [int(by_area[a][k]) for a in [*csps, "county"]] for k in keys}, index=[*csps, "county"])
-    mask = suppression_mask(frame, keys, area_level="csp", config=rules, total_row="county",
-                            assume_published_totals=False, total_published=True)
-    return {k for k in keys if bool(mask.loc[area, k])}
-
-
-def _apply_disclosure(figures: dict[str, Any], area: str, config: Any,
-                      also_hide: set[str] = frozenset()) -> dict[str, Any]:
-    from sna_lib.publication.disclosure import area_level_of, disclosure_rules
-
-    rules = disclosure_rules(config)
-    level = area_level_of(area)
-    if not rules.applies(level):
-        return figures
-    out = dict(figures)
-    for key in sorted(_count_keys(figures)):
-        n = int(figures[key])
-        if rules.is_small(n) or key in also_hide:
-            out[key] = rules.marker
-            for dep in _dependants(key):
-                if dep in out:
-                    out[dep] = rules.marker
-        elif rules.rounding:
-            out[key] = rules.round(n)
-    if "section3.volumes.all_crime.volume" in out and out["section3.volumes.all_crime.volume"] == rules.marker:
-        for key in [k for k in out if k.endswith(".pct_of_crime")]:
-            out[key] = rules.marker
-    out["meta.disclosure"] = (f"counts {rules.suppress_min}-{rules.suppress_max} shown as {rules.marker} "
-                              "with the figures derived from them")
-    return out
-
-
-def _format(value: Any) -> Any:
-    if value is None or _isna(value):
+    if is_suppressed(value):
+        return marker
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return None if not math.isfinite(v) else float(f"{v:.4f}")
-    return str(value)
+    return value
 
 
-def _neutralise(value: Any) -> Any:
-    from sna_lib.data.tableio import neutralise_cell
+def _text_leaves(value: Any, areas: set[str], area: str, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Labels under one provenance entry; a mapping keyed by area names gives ``area``'s entry."""
+    if isinstance(value, Mapping):
+        if value and set(map(str, value)) <= areas:
+            if area in value:
+                yield from _text_leaves(value[area], areas, area, path)
+            return
+        for k in sorted(value, key=str):
+            yield from _text_leaves(value[k], areas, area, (*path, str(k)))
+    elif isinstance(value, (list, tuple)):
+        yield path, ";".join(str(v) for v in value)
+    elif value is not None and value != "":
+        yield path, str(value)
 
-    return neutralise_cell(value)
+
+def figure_rows(store: Any, area: str) -> list[tuple[str, Any, tuple[str, str, str] | None]]:
+    """``(key, value, (table, row, column) or None)`` for every published cell, label and meta
+    entry of ``area`` in ``store``, sorted by key.
+
+    Raises
+    ------
+    KeyError
+        When the store has no cell for ``area``.
+    ValueError
+        When two entries would get the same key (a store row named like another key).
+    """
+    if area not in store.areas:
+        raise KeyError(f"the published store has no area {area!r}")
+    marker = store.marker
+    rows: list[tuple[str, Any, tuple[str, str, str] | None]] = []
+    cells = store.cells[store.cells["area"].astype(str) == area]
+    for table, declared in cells.groupby("table", sort=True):
+        frame = store.table(table, area)
+        for row, column in zip(declared["row"].astype(str), declared["column"].astype(str)):
+            source = ("cell", str(table), row, column)
+            key = _BY_SOURCE.get(source, f"{table}.{row}.{column}")
+            rows.append((key, _number(frame.at[row, column], marker), source[1:]))
+    prov = store.provenance
+    areas = set(store.areas)
+    for table, entry in sorted((prov.get("text") or {}).items()):
+        for path, text in _text_leaves(entry, areas, area, ()):
+            source = ("text", str(table), *path)
+            rows.append((_BY_SOURCE.get(source, ".".join(("text", *source[1:]))), text, None))
+    disclosure = prov.get("disclosure") or {}
+    meta = {"area": area, "county": prov.get("county"), "reporting_year": prov.get("reporting_year"),
+            "rolling_end": prov.get("rolling_end"), "data_as_at": prov.get("data_as_at"),
+            "first_date": prov.get("first_date"), "last_date": prov.get("last_date"),
+            "synthetic": prov.get("synthetic"),
+            "sv_definition": ((prov.get("text") or {}).get("sv.annual") or {}).get("primary"),
+            "disclosure": (f"counts {disclosure.get('suppress_min')}-{disclosure.get('suppress_max')} below county "
+                           f"level, and any cell that would let them be worked out, shown as {marker}"
+                           if disclosure else None),
+            "source": "the disclosure-controlled publication store (every number here is published in the book)"}
+    rows += [(f"meta.{k}", v, None) for k, v in meta.items() if v is not None]
+    rows.sort(key=lambda r: r[0])
+    seen = [r[0] for r in rows]
+    if len(set(seen)) != len(seen):
+        dup = sorted({k for k in seen if seen.count(k) > 1})
+        raise ValueError(f"figure keys are not unique for {area!r}: {dup[:5]}")
+    return rows
+
+
+def store_figures(store: Any, area: str) -> dict[str, Any]:
+    """Every published figure of ``area`` as ``{key: value}`` (see the module notes), keys sorted."""
+    return {key: value for key, value, _ in figure_rows(store, area)}
+
+
+def _csv_text(value: Any) -> str:
+    from sna_lib.data.tableio import neutralise_text
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(neutralise_text(str(value)))
 
 
 def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json", *,
-                   reporting_year: int | None = None, as_of: str | None = None) -> str:
-    """Every figure of sections 3, 5, 8 and 11 for ``area`` as deterministic text.
+                   reporting_year: int | None = None, as_of: str | None = None,
+                   cache_dir: Path | str | None = None) -> str:
+    """Every published figure of ``area`` as deterministic text, read from the publication store.
 
     Parameters
     ----------
     data_dir : Path or str
-        Data folder (see ``data/README.md``); validated on load.
+        A data folder (see ``data/README.md``; validated once into ``cache_dir``, with the
+        publication stage) or a validated copy made by a build.
     area : str
         ``"county"`` or a CSP name from ``config.csps``.
     fmt : {"json", "csv"}
-        JSON object ``{"figures": {...}}`` with sorted keys, or CSV ``figure,value`` rows sorted
-        by figure. Floats carry four decimals; missing values are ``null`` / empty.
+        JSON ``{"figures": {...}}`` with sorted keys, or CSV rows ``figure, value, table, row,
+        column`` sorted by figure.
     reporting_year, as_of : optional
         The period (see :func:`sna_lib.period.apply_period`); default from ``config.yaml``.
+    cache_dir : path, optional
+        Where a plain data folder's validated copy and store are kept (default: the notebooks'
+        cache, :func:`sna_lib.book.nbhelpers.cache_dir`).
 
-    Returns
-    -------
-    str
+    Raises
+    ------
+    NoStoreError
+        For a data level without a publication stage (:func:`sna_lib.publication.stage.publishes`).
+    DataValidationError
+        Bad data, or an unknown area.
     """
     if fmt not in ("json", "csv"):
         raise ValueError("fmt must be 'json' or 'csv'")
-    from sna_lib.data.dataset import load_dataset
+    from sna_lib.config import load_config
+    from sna_lib.publication.stage import store_for
+    from sna_lib.publication.store import PublishedStore
 
-    dataset = load_dataset(Path(data_dir))
-    if reporting_year is not None or as_of is not None:
-        import dataclasses
+    data_dir = Path(data_dir)
+    if cache_dir is None:
+        from sna_lib.book.nbhelpers import cache_dir as default_cache
 
-        from sna_lib.period import apply_period
+        cache_dir = default_cache()
+    if data_dir.is_dir() and (data_dir / "config.yaml").is_file():
+        csps = list(load_config(data_dir).csps)
+        if area != "county" and area not in csps:  # before any validation or publication work
+            raise DataValidationError([Problem("config.yaml", "csps", None,
+                                               f"unknown area {area!r}: use 'county' or one of {', '.join(csps)}")])
+    _, folder = store_for(data_dir, cache_dir, reporting_year=reporting_year, as_of=as_of)
+    if folder is None:
+        raise NoStoreError(f"{data_dir}: sna figures reads the publication store, and this data level "
+                           f"(data_level: {load_config(data_dir).data_level}) has none")
+    return render_figures(figure_rows(PublishedStore(folder), area), fmt)
 
-        dataset = dataclasses.replace(dataset, config=apply_period(dataset.config, reporting_year=reporting_year,
-                                                                   as_of=as_of))
-    if area != "county" and area not in dataset.config.csps:
-        raise DataValidationError([Problem("config.yaml", "csps", None,
-                                           f"unknown area {area!r}: use 'county' or one of "
-                                           f"{', '.join(dataset.config.csps)}")])
-    figures = compute_figures(dataset, area)
-    figures = _apply_disclosure(figures, area, dataset.config, _hidden_across_areas(dataset, area, figures))
-    clean = {k: _format(v) for k, v in sorted(figures.items())}
+
+def render_figures(rows: list[tuple[str, Any, tuple[str, str, str] | None]], fmt: str = "json") -> str:
+    """:func:`figure_rows` as JSON (``{"figures": {...}}``, sorted keys) or CSV (``figure, value,
+    table, row, column``; every text field neutralised for spreadsheets)."""
     if fmt == "json":
-        return json.dumps({"figures": clean}, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
-    lines = ["figure,value"]
-    for key, value in clean.items():
-        if value is None:
-            text = ""
-        elif isinstance(value, bool):
-            text = "true" if value else "false"
-        elif isinstance(value, float):
-            text = f"{value:.4f}"
-        else:
-            text = str(_neutralise(str(value)))
-        if any(ch in text for ch in ',"\n\r'):
-            text = '"' + text.replace('"', '""') + '"'
-        lines.append(f"{key},{text}")
-    return "\n".join(lines) + "\n"
+        return json.dumps({"figures": {k: v for k, v, _ in rows}}, sort_keys=True, indent=1, ensure_ascii=False,
+                          allow_nan=False) + "\n"
+    if fmt != "csv":
+        raise ValueError("fmt must be 'json' or 'csv'")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["figure", "value", "table", "row", "column"])
+    for key, value, cell in rows:
+        writer.writerow([_csv_text(key), _csv_text(value), *(_csv_text(v) for v in (cell or ("", "", "")))])
+    return out.getvalue()

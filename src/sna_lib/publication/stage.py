@@ -37,7 +37,7 @@ from sna_lib.errors import SnaError
 from sna_lib.publication.compute import STORE_DIR
 
 __all__ = ["PublicationError", "STORE_DIR", "publishes", "store_dir", "write_stage_store", "ensure_store",
-           "remember"]
+           "remember", "store_for"]
 
 
 class PublicationError(SnaError):
@@ -167,3 +167,45 @@ def _copy_provenance(data_dir: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return {"inputs": info.get("inputs") or {}, "code": info.get("code"), "git": info.get("git")}
+
+
+def store_for(data_dir: str | os.PathLike, cache_dir: str | os.PathLike, *, reporting_year: int | None = None,
+              as_of: str | None = None) -> tuple[Path, Path | None]:
+    """``(data folder, store folder)`` for a period of a data folder, the way a build gets them.
+
+    A validated copy (or a folder that already holds the period's store) is used as it is; any
+    other data folder is validated once into ``cache_dir`` first
+    (:func:`sna_lib.book.pipeline.prepare_data`: content-keyed, the publication stage included),
+    then the period's store is made once (:func:`ensure_store`). Notebooks opened by hand and
+    ``sna figures`` read the same store a build does. The store folder is ``None`` for a data
+    level without a publication stage (:func:`publishes`).
+
+    Raises
+    ------
+    DataValidationError
+        When the data break the contract (nothing is written).
+    """
+    import sys
+
+    from sna_lib.book.nbhelpers import VALIDATED_MARKER
+    from sna_lib.config import load_config
+    from sna_lib.period import apply_period
+
+    data_path = Path(data_dir)
+    if not data_path.is_dir():
+        from sna_lib.errors import DataValidationError, Problem
+
+        raise DataValidationError([Problem(str(data_path), None, None, "data folder does not exist")])
+    base = load_config(data_path)
+    if not publishes(base):
+        return data_path, None
+    folder = store_dir(data_path, base, apply_period(base, reporting_year=reporting_year, as_of=as_of))
+    if _complete(folder):
+        return data_path, folder
+    if not (data_path / VALIDATED_MARKER).is_file():
+        from sna_lib.book.pipeline import prepare_data
+
+        print(f"Preparing {data_path} for the book (validation and the publication stage, once per data "
+              f"content; cached in {cache_dir}) …", file=sys.stderr, flush=True)
+        data_path = prepare_data(data_path, cache_dir)
+    return data_path, ensure_store(data_path, reporting_year=reporting_year, as_of=as_of)

@@ -35,18 +35,20 @@ def _dataset(months, missing=()):
 
 def test_quarter_spanning_a_missing_month_is_labelled_and_not_compared():
     # Q1: 3 crimes; Q2: 6 crimes; Q3: only Jul (Aug/Sep missing): 1; Q4: 2 crimes
+    from sna_lib.data.periods import monthly_counts
+
     ds = _dataset(["2018-01", "2018-02", "2018-03"] + ["2018-04"] * 6 + ["2018-07", "2018-10", "2018-12"],
                   missing=("2018-08", "2018-09"))
-    table = osec.period_table(ds, "county", "Q")
-    assert table["Proxy serious violence"].tolist() == [3, 6, 1, 2]
-    assert table.loc[1, "Change on previous"] == "+100.0%"              # (6 - 3) / 3, both complete
-    assert "missing: Aug 2018, Sep 2018" in table.loc[2, "Period"]
-    assert table.loc[2, "Change on previous"].startswith("not compared")  # incomplete itself
-    assert table.loc[3, "Change on previous"].startswith("not compared")  # previous incomplete
-    monthly = osec.monthly_table(ds, "county")
-    assert monthly.loc["Aug 2018", "Data"].startswith("missing")
-    assert pd.isna(monthly.loc["Aug 2018", "Proxy serious violence"])     # missing, never 0
-    assert monthly.loc["Nov 2018", "Proxy serious violence"] == 0
+    cov = osec.coverage(ds)
+    counts = monthly_counts(ds.crimes["date"], cov)
+    assert pd.isna(counts["2018-08"]) and counts["2018-11"] == 0          # missing, never 0; a real 0 stays 0
+    rows = osec.period_totals(counts, cov, "Q")
+    assert [total for _, total, _ in rows] == [3, 6, 1, 2]
+    assert rows[0][2] == ""                                              # first period: nothing before it
+    assert rows[1][2][0].start == "2018-01" and rows[1][2][1] == 3       # both complete: compared with Q1
+    assert "missing: Aug 2018, Sep 2018" in rows[2][0].text
+    assert rows[2][2].startswith("not compared")                         # incomplete itself
+    assert rows[3][2].startswith("not compared")                         # previous incomplete
 
 
 def test_complete_quarters_leave_out_gaps():
@@ -61,12 +63,27 @@ def test_verdict_reports_a_loss_as_a_loss():
     assert "lost" not in osec.verdict(check)
 
 
-def test_missing_parts_one_sentence_each():
+def test_missing_note_one_sentence_each():
     ds = SimpleNamespace(crimes=pd.DataFrame({"category": ["robbery"]}), persons=pd.DataFrame(),
                          config=SimpleNamespace(data_level="open"))
-    text = osec.missing_parts(ds, "people", "harm", "proxy_serious_violence")
+    parts = ("people", "harm", "proxy_serious_violence")
+    text = osec.missing_note(osec.missing_sentences(ds, parts), *parts)
     assert text.count("Not computed:") == 2 and "offence code" in text
     assert "*" not in text                       # plain text: show_note escapes Markdown, stars would show
+
+
+def test_each_not_computed_sentence_is_its_own_paragraph_and_escaped():
+    # the Key findings page lists 14 sentences: run together they were one unreadable block
+    from sna_lib.book.nbhelpers import note_markdown
+
+    sentences = {"people": "People need <b>person</b> records.", "harm": "Harm needs *codes* | flags.",
+                 "fire": "Fires need\nincident records."}
+    md = note_markdown(osec.missing_note(sentences, "people", "harm", "fire"))
+    paragraphs = md.split("\n\n")
+    assert len(paragraphs) == 3 and all(p.startswith("Not computed:") and "\n" not in p for p in paragraphs)
+    assert "\\<b\\>" in paragraphs[0]                                        # HTML shown, not rendered
+    assert "\\*codes\\*" in paragraphs[1] and "\\|" in paragraphs[1]          # Markdown shown literally
+    assert paragraphs[2].endswith("Fires need incident records.")            # a lone line break is a space
 
 
 # --------------------------------------------------------------------------- real Essex data

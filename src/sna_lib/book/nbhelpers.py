@@ -30,6 +30,7 @@ book root with the suffix; the ``:s`` format is required there).
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 import os
 import shutil
@@ -523,13 +524,26 @@ def show_note(text: str, *, emphasis: bool = False) -> None:
     representation (the book would print ``<IPython.core.display.Markdown object>``), so empty
     text shows nothing.
 
+    Paragraphs (separated by a blank line, as :func:`sna_lib.book.open_sections.missing_note`
+    separates its "Not computed" sentences) stay paragraphs; other line breaks become spaces.
+
     Examples
     --------
     >>> show_note("")   # nothing displayed
+    >>> text = "Not computed: a." + chr(10) * 2 + "Not computed: *b*."
+    >>> print(note_markdown(text, emphasis=True))
+    *Not computed: a.*
+    <BLANKLINE>
+    *Not computed: \\*b\\*.*
     """
     if text and str(text).strip():
-        escaped = charts.markdown_escape(str(text).strip())
-        _display_markdown(f"*{escaped}*" if emphasis else escaped)
+        _display_markdown(note_markdown(text, emphasis=emphasis))
+
+
+def note_markdown(text: str, *, emphasis: bool = False) -> str:
+    """The Markdown :func:`show_note` displays: each paragraph of ``text`` escaped, blank lines kept."""
+    paragraphs = [charts.markdown_escape(p.strip()) for p in re.split(r"\n\s*\n", str(text).strip()) if p.strip()]
+    return "\n\n".join(f"*{p}*" if emphasis else p for p in paragraphs)
 
 
 def show_table(df: pd.DataFrame, name: str, caption: str, *, count_columns=None, total_row=None,

@@ -3,11 +3,12 @@
 At ``data_level: open`` crimes carry a police.uk category and a month only. This module turns
 such a dataset into the aggregates the open-data notebooks (``notebooks/open/*.md``) show — the
 publication stage calls it once for the county and every CSP
-(:mod:`sna_lib.publication.open_compute`) and the pages read the disclosure-controlled store:
-counts by category and CSP, monthly series with missing months kept missing, quarter and
-rolling-window totals labelled with their coverage, Gi* hot spots of the open-data proxy per
-complete quarter (persistence), proxy risk layers and the out-of-time check of the index
-against the naive "last period's top counts" baseline.
+(:mod:`sna_lib.publication.open_compute`, ``publication/tables/open_*.py``) and the pages read
+the disclosure-controlled store (:mod:`sna_lib.book.open_pages`): counts by police.uk category,
+calendar-period totals with like-for-like comparison (:func:`period_totals`), Gi* hot spots of
+the open-data proxy per complete quarter (persistence), proxy risk layers and the out-of-time
+check of the index against the naive "last period's top counts" baseline. The monthly, period
+and rolling-window tables themselves are cells of the store (``tables/open_volumes.py``).
 
 Examples
 --------
@@ -19,8 +20,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sna_lib.data.periods import Coverage, calendar_periods, comparable, label_period, monthly_counts, \
-    rolling_windows, window_total
+from sna_lib.data.periods import Coverage, calendar_periods, comparable, window_total
 
 PROXY = "open_data_proxy"
 
@@ -51,13 +51,6 @@ def area_lsoas(dataset, area: str) -> pd.Index:
     geo = dataset.geography
     codes = geo["lsoa_code"] if area == "county" else geo.loc[geo["area"] == area, "lsoa_code"]
     return pd.Index(codes.astype(str), name="lsoa_code")
-
-
-def area_records(table: pd.DataFrame, dataset, area: str) -> pd.DataFrame:
-    """Rows of ``table`` (crimes or asb) located in ``area``."""
-    if area == "county":
-        return table
-    return table[table["lsoa_code"].astype(str).isin(area_lsoas(dataset, area))]
 
 
 def proxy_categories(definition: str = PROXY) -> tuple[str, ...]:
@@ -104,23 +97,6 @@ def proxy_crimes(crimes: pd.DataFrame, definition: str = PROXY) -> pd.DataFrame:
     return crimes[crimes["category"].astype(str).isin(proxy_categories(definition))]
 
 
-def monthly_table(dataset, area: str, definition: str = PROXY) -> pd.DataFrame:
-    """Per month of the coverage span: proxy crimes, all crimes, ASB; missing months are ``<NA>``
-    and say so in ``Data``."""
-    cov = coverage(dataset)
-    crimes = area_records(dataset.crimes, dataset, area)
-    asb = area_records(dataset.asb, dataset, area)
-    out = pd.DataFrame({
-        "Proxy serious violence": monthly_counts(proxy_crimes(crimes, definition)["date"], cov),
-        "All crime": monthly_counts(crimes["date"], cov),
-        "Anti-social behaviour": monthly_counts(asb["date"], cov) if len(asb) else pd.NA,
-    })
-    out.insert(0, "Data", [MISSING_MONTH if not cov.has(m) else "" for m in out.index])
-    out.index = [pd.Period(m, "M").strftime("%b %Y") for m in out.index]
-    out.index.name = "Month"
-    return out
-
-
 def period_totals(counts: pd.Series, cov: Coverage, freq: str = "Q") -> list[tuple]:
     """``(label, total, change)`` per calendar quarter (``"Q"``) or year (``"Y"``) of ``counts``
     (:func:`sna_lib.data.periods.monthly_counts`).
@@ -148,31 +124,6 @@ def period_totals(counts: pd.Series, cov: Coverage, freq: str = "Q") -> list[tup
         rows.append((label, total, change))
         previous = (label, total)
     return rows
-
-
-def period_table(dataset, area: str, freq: str = "Q", definition: str = PROXY) -> pd.DataFrame:
-    """Proxy crimes per calendar quarter (``"Q"``) or year (``"Y"``), each labelled with its coverage.
-
-    ``Change on previous`` is a percentage only when both periods are complete and of equal
-    length (:func:`period_totals`); otherwise it says why there is none.
-    """
-    cov = coverage(dataset)
-    counts = monthly_counts(proxy_crimes(area_records(dataset.crimes, dataset, area), definition)["date"], cov)
-    rows = []
-    for label, total, change in period_totals(counts, cov, freq):
-        if isinstance(change, tuple):
-            change = f"{(total - change[1]) / change[1] * 100:+.1f}%" if change[1] else ""
-        rows.append({"Period": label.text, "Months with data": f"{label.present} of {label.months}",
-                     "Proxy serious violence": total, "Change on previous": change})
-    return pd.DataFrame(rows)
-
-
-def rolling_table(dataset, area: str, length: int = 12, definition: str = PROXY) -> pd.DataFrame:
-    """Rolling ``length``-month totals of the proxy ending at each month that has one, labelled."""
-    cov = coverage(dataset)
-    counts = monthly_counts(proxy_crimes(area_records(dataset.crimes, dataset, area), definition)["date"], cov)
-    return pd.DataFrame([{"Window": w.text, "Months with data": f"{w.present} of {w.months}",
-                          "Proxy serious violence": window_total(counts, w)} for w in rolling_windows(cov, length)])
 
 
 def complete_quarters(dataset) -> list:
@@ -427,12 +378,6 @@ def missing_note(sentences: dict, *parts: str) -> str:
     return "\n\n".join(f"Not computed: {sentences[p]}" for p in parts if p in sentences)
 
 
-def missing_parts(dataset, *parts: str) -> str:
-    """:func:`missing_note` for ``dataset``: one sentence for each of ``parts`` (keys of
-    :data:`sna_lib.data.data_level.REQUIREMENTS`) the dataset cannot support; ``""`` when all can."""
-    return missing_note(missing_sentences(dataset, parts), *parts)
-
-
 def what_changed_page(area_label: str) -> str:
     """The "What changed" page of an open-data book: one sentence on what it would need.
 
@@ -449,8 +394,11 @@ def what_changed_page(area_label: str) -> str:
             "recorded-crime extract); in this open-data edition the monthly series are on the Trends page.\n")
 
 
-__all__ = ["MISSING_MONTH", "missing_parts", "missing_note", "missing_sentences", "period_totals", "what_changed_page", "CATEGORY_LABELS", "PROXY", "RISK_LAYERS", "TEST", "TRAIN", "area_lsoas", "area_records",
-           "category_counts", "category_weights", "harm_table", "proxy_harm_share", "complete_quarters", "coverage", "definition_table", "hotspot_inference_note", "hotspot_method_text", "hotspot_settings", "in_months",
-           "label_period", "monthly_table", "out_of_time_check", "period_table", "persistence_table",
-           "proxy_categories", "proxy_crimes", "quarter_hotspots", "risk_layers", "risk_score", "rolling_table",
-           "verdict"]
+__all__ = [
+    "CATEGORY_LABELS", "MISSING_MONTH", "PROXY", "RISK_LAYERS", "TEST", "TRAIN", "area_lsoas",
+    "category_counts", "category_weights", "complete_quarters", "coverage", "definition_table", "harm_table",
+    "hotspot_inference_note", "hotspot_method_text", "hotspot_settings", "in_months", "missing_note",
+    "missing_sentences", "out_of_time_check", "period_totals", "persistence_table", "proxy_categories",
+    "proxy_crimes", "proxy_harm_share", "quarter_hotspots", "risk_layers", "risk_score", "verdict",
+    "what_changed_page"
+]

@@ -252,9 +252,9 @@ def test_permutation_p_is_esda_conditional_permutation():
     assert not np.array_equal(other["p_value"].to_numpy(), res["p_value"].to_numpy())
 
 
-def test_vectorised_permutations_count_exactly_esdas_simulations():
-    """Sparse tied counts, an island kept, two seeds: the tail counts behind p and direction are
-    those of esda's own simulated neighbourhood sums (``rGs``, same draws), element for element."""
+def test_conditional_p_counts_the_tails_of_esdas_simulations():
+    """Sparse tied counts, an island kept, two seeds: p and direction are the tail counts of
+    esda's own simulated neighbourhood sums (``rGs``, same draws), element for element."""
     from sna_lib.index.hotspots.gistar import conditional_p
 
     g = grid(9, extra_island=True)

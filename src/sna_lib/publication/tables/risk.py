@@ -90,7 +90,9 @@ def area_homes(prep, dataset, roles) -> dict[str, pd.Series]:
     crimes = prep.crimes
     in_year = (crimes["sv"] & (crimes["year"] == prep.year)).to_numpy(dtype=bool)
     persons = dataset.persons
-    at = prep.person_crime if prep.person_crime is not None else positions_in(persons["crime_id"], crimes["crime_id"])
+    at = getattr(prep, "person_crime", None)
+    if at is None:
+        at = positions_in(persons["crime_id"], crimes["crime_id"])
     keep = persons["role"].isin(list(roles)).to_numpy(dtype=bool, na_value=False) & (at >= 0)
     keep[keep] = in_year[at[keep]]           # the persons rows of the year's SV (an inner join, by row)
     rows, of = np.flatnonzero(keep), at[keep]

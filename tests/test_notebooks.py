@@ -288,12 +288,6 @@ def test_records_are_unreachable_in_the_store_only_folder(store_only_dir):
         ctx.dataset  # noqa: B018
 
 
-def _execute(name: str, area: str, data_dir: Path, out_dir: Path) -> nbformat.NotebookNode:
-    from conftest import execute_section
-
-    return execute_section(name, area, data_dir, out_dir)
-
-
 @pytest.fixture(scope="module")
 def csp_runs(demo_dir, store_runs):
     """Every section notebook executed with papermill for one CSP of the demo county, in a folder

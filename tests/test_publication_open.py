@@ -224,7 +224,8 @@ def open_store_only(copy, tmp_path_factory):
 
 def test_open_pages_run_on_the_store_alone(open_store_only, store, tmp_path):
     """The open pages execute for a CSP where no record exists, and print the store's text."""
-    from test_notebooks import _execute, _glued, _output_text
+    from conftest import execute_section
+    from test_notebooks import _glued, _output_text
 
     from sna_lib.book import nbhelpers as nb
     from sna_lib.errors import DataValidationError
@@ -234,7 +235,7 @@ def test_open_pages_run_on_the_store_alone(open_store_only, store, tmp_path):
         ctx.dataset  # noqa: B018
     (tmp_path / "open").mkdir()
     for name in OPEN_PAGES:
-        run = _execute(f"open/{name}", "Beta", open_store_only, tmp_path)
+        run = execute_section(f"open/{name}", "Beta", open_store_only, tmp_path)
         glued = _glued(run)
         assert glued["area_label"] == "Beta", name
         text = _output_text(run)

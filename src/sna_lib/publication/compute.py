@@ -139,7 +139,7 @@ def prepare(dataset) -> Prepared:
     """
     from sna_lib.measures.classify import load_definition, load_definitions, qualifying_mask
     from sna_lib.measures.context import offence_attribute
-    from sna_lib.publication.figures import primary_definition
+    from sna_lib.measures.classify import primary_definition
     from sna_lib.measures.cchi import weights_for_config
     from sna_lib.measures.harm import MissingHarmWeightWarning, crime_harm
     from sna_lib.measures.key_measures import MEASURES

@@ -52,7 +52,6 @@ from pathlib import Path
 from typing import Any
 
 from sna_lib.errors import DataValidationError, Problem, SnaError
-from sna_lib.measures.classify import primary_definition  # noqa: F401 - compute.py imports it from here
 
 __all__ = ["SECTION_KEYS", "NoStoreError", "export_figures", "figure_rows", "render_figures", "store_figures"]
 

@@ -55,3 +55,82 @@ def test_yearly_poisson_hotspots_feed_persistence():
     res = persistence(hot, window=2)
     assert res["years_hot"].tolist() == [2, 0, 1, 0]
     assert res["new"].tolist() == [False, False, True, False]
+
+
+def test_default_window_is_five_years():
+    # "never before 2022" over five years: 2017 is outside the default window, 2018 inside
+    res = persistence(hand_table())
+    assert res.attrs["window"] == (2018, 2022)
+    assert res["years_hot"].to_dict() == {"always": 5, "new22": 1, "back22": 2, "gone": 2, "never": 0, "old17": 1}
+    assert res["years_hot"].dtype == "int64"
+
+
+def test_missing_year_error_names_the_window():
+    with pytest.raises(ValueError, match=r"window 2018-2022 lacks year\(s\) \[2020\]"):
+        persistence(hand_table().drop(columns=2020), end_year=2022, window=5)
+
+
+def test_hot_in_a_middle_year_only_is_not_new():
+    # hot in 2020 (neither the first nor the last year of the window) and again in 2022
+    hot = pd.DataFrame({y: [y in (2020, 2022)] for y in YEARS}, index=["mid"])
+    res = persistence(hot, window=5)
+    assert res.loc["mid", "years_hot"] == 2
+    assert not res.loc["mid", "new"]
+
+
+def test_unknown_years_count_as_not_hot():
+    # wide() of years with different LSOA sets leaves gaps: a gap is "not hot", never "hot"
+    hot = wide({2021: pd.DataFrame({"hot": [True]}, index=["a"]),
+                2022: pd.DataFrame({"hot": [True, True]}, index=["a", "b"])})
+    assert hot[2021].isna().tolist() == [False, True]
+    res = persistence(hot, window=2)
+    assert res["years_hot"].to_dict() == {"a": 2, "b": 1}
+    assert res["new"].to_dict() == {"a": False, "b": True}
+    # the same gap in a 0/1 float table
+    flags = pd.DataFrame({2021: [1.0, float("nan")], 2022: [1.0, 1.0]}, index=["a", "b"])
+    res = persistence(flags, window=2)
+    assert res["years_hot"].to_dict() == {"a": 2, "b": 1}
+    assert res["new"].to_dict() == {"a": False, "b": True}
+
+
+def test_yearly_bases_and_settings_are_used():
+    # a population base per year: in 2022 "c" has ten times the people, so its 14 is expected
+    counts = pd.DataFrame({2021: [12, 2, 2, 1], 2022: [14, 2, 14, 1]}, index=["a", "b", "c", "d"])
+    base = pd.DataFrame({2021: [1000.0] * 4, 2022: [1000.0, 1000.0, 10000.0, 1000.0]}, index=counts.index)
+    hot = wide(hotspots_by_year(counts, base=base, method="poisson"))
+    # 2022: rate 31/13000; E(c) = 23.8 > 14 -> not hot; E(a) = 2.38, P(X >= 14) ~ 1e-7 -> hot
+    assert hot[2022].tolist() == [True, False, False, False]
+    # the caller's settings reach the statistic: alpha 1e-9 leaves no hot spot in either year
+    from sna_lib.index.hotspots import index_settings
+
+    strict = index_settings({"hotspots": {"poisson_alpha": 1e-9}})
+    hot = wide(hotspots_by_year(counts, base=pd.Series(1000.0, index=counts.index),
+                                method="poisson", settings=strict))
+    assert not hot.to_numpy().any()
+
+
+def test_gistar_years_use_the_callers_weights():
+    # a path a - b - c - d (binary weights, self included): Gi* z by hand for each year
+    import math
+
+    import numpy as np
+    from scipy import sparse
+
+    from sna_lib.index.hotspots import SpatialWeights, index_settings
+
+    ids = pd.Index(["a", "b", "c", "d"])
+    adj = np.array([[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 0]])
+    w = SpatialWeights(ids, sparse.csr_array(adj))
+    counts = pd.DataFrame({2021: [9.0, 7.0, 1.0, 0.0], 2022: [0.0, 1.0, 6.0, 9.0]}, index=ids)
+    settings = index_settings({"hotspots": {"inference": "analytical"}})
+    res = hotspots_by_year(counts, weights=w, method="gistar", settings=settings)
+    star = adj + np.eye(4)
+    for year in (2021, 2022):
+        x = counts[year].to_numpy()
+        n, xbar = 4, x.mean()
+        s = math.sqrt((x**2).mean() - xbar**2)
+        wi = star.sum(axis=1)
+        z = (star @ x - xbar * wi) / (s * np.sqrt((n * wi - wi**2) / (n - 1)))
+        np.testing.assert_allclose(res[year]["gi_z"].to_numpy(), z, rtol=1e-10)
+    with pytest.raises(ValueError, match="weights"):
+        hotspots_by_year(counts, method="gistar", settings=settings)

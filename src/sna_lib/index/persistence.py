@@ -101,7 +101,9 @@ def persistence(hot: pd.DataFrame, *, end_year: int | None = None, window: int =
     missing = [y for y in years if y not in columns]
     if missing:
         raise ValueError(f"persistence window {years[0]}-{end_year} lacks year(s) {missing}")
-    block = hot[years].fillna(False).astype(bool)
+    block = hot[years]
+    # a gap is "not hot" (not fillna(False): pandas 3 deprecates a bool fill of a float 0/1 table)
+    block = block.where(block.notna(), False).astype(bool)
     before = block[years[:-1]].any(axis=1)
     out = pd.DataFrame({
         "years_hot": block.sum(axis=1).astype("int64"),

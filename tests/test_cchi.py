@@ -165,3 +165,67 @@ def test_exact_equivalent_beside_rounded_convention():
     assert harm_equivalent(1100, 950 / 73) == 14300
     assert harm_equivalent_exact(1100, 950 / 73) == round(1100 * 950 / 73) == 14315
     assert harm_equivalent_exact(3, 2.5) == 8  # 7.5 rounds half away from zero
+
+
+def small_workbook(path: Path) -> Path:
+    return write_workbook(path, [
+        ["5.1.1", "GBH with intent", 1460, "5D", "005/01"],
+        ["8.6.0", "ABH", 10, "8N", "008/06"],
+        ["8.1.1", "s20 serious wound", 547.5, "8N", "008/01"],
+        ["4.1", "Manslaughter", 730, "4/1", "004/01"],
+    ])
+
+
+def test_official_table_replaces_the_callers_table(tmp_path):
+    path = small_workbook(tmp_path / "cchi.xlsx")
+    base = offences()
+    # the caller's table: a subset (so its index is not 0..n-1) with sentinel estimates of 1 day, and a
+    # current code whose title mentions "now 5D" (only a *legacy* code takes its successor's value)
+    table = base[base["offence_code"].isin(["4.1", "5A", "5D", "8N", "46"])].copy()
+    table["cchi_days"] = pd.array([1.0] * len(table), dtype="Float64")
+    extra = table[table["offence_code"] == "46"].assign(offence_code="99Z", offence_title="Other (not now 5D)",
+                                                         code_status="current")
+    table = pd.concat([table, extra.set_axis([9999])])
+    out, lacking = official_table(path, table, how="max")
+    t = out.set_index("offence_code")
+    assert len(out) == len(table) and out.index.tolist() == table.index.tolist()
+    assert t.at["4.1", "cchi_days"] == 730 and t.at["5D", "cchi_days"] == 1460
+    assert t.at["8N", "cchi_days"] == 547.5                 # max of 10 and 547.5, as asked
+    assert t.at["5A", "cchi_days"] == 1460 and t.at["5A", "cchi_basis"] == "official (successor code)"
+    assert t.at["46", "cchi_days"] == 1.0 and t.at["46", "cchi_basis"] == "estimate"
+    assert t.at["99Z", "cchi_days"] == 1.0 and t.at["99Z", "cchi_basis"] == "estimate"
+    assert lacking == ["46", "99Z"]
+    assert out["cchi_days"].dtype == "Float64" and out.attrs["weights"] == "official CCHI (cchi.xlsx, max per code)"
+    # the caller's frame is left as it was
+    assert (table["cchi_days"] == 1.0).all()
+    # without code_status every "now X)" title is read as a legacy pointer
+    t2 = official_table(path, table.drop(columns="code_status"))[0].set_index("offence_code")
+    assert t2.at["99Z", "cchi_days"] == 1460 and t2.at["8N", "cchi_days"] == pytest.approx((10 + 547.5) / 2)
+
+
+def test_weights_for_config_uses_the_configured_workbook(tmp_path):
+    import os
+    from types import SimpleNamespace
+
+    from sna_lib.measures.cchi import weights_for_config
+
+    table, lacking = weights_for_config(SimpleNamespace(harm=SimpleNamespace(cchi_workbook=None)))
+    assert (table["cchi_basis"] == offences()["cchi_basis"]).all()
+    assert lacking == sorted(offences()["offence_code"].astype(str))
+    assert weights_for_config(SimpleNamespace())[1] == lacking         # no harm section at all
+    path = small_workbook(tmp_path / "cchi.xlsx")
+    cfg = SimpleNamespace(harm=SimpleNamespace(cchi_workbook=str(path)))
+    table, lacking = weights_for_config(cfg)
+    t = table.set_index("offence_code")
+    assert t.at["4.1", "cchi_basis"] == "official" and t.at["46", "cchi_basis"] == "estimate"
+    assert "46" in lacking and "4.1" not in lacking
+    # the caller gets copies: changing them does not change the next call's answer
+    table.loc[:, "cchi_days"] = 0.0
+    lacking.clear()
+    again, lacking2 = weights_for_config(cfg)
+    assert again.set_index("offence_code").at["4.1", "cchi_days"] == 730 and "46" in lacking2
+    # a rewritten workbook (new modification time) is read again
+    write_workbook(path, [["4.1", "Manslaughter", 999, "4/1", "004/01"]])
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert weights_for_config(cfg)[0].set_index("offence_code").at["4.1", "cchi_days"] == 999

@@ -7,6 +7,8 @@
 #   CAP=900 MAX_CHILDREN=1 NICE=15 bash scripts/mutation.sh people
 #   RERUN=1 bash scripts/mutation.sh people      # re-run only the mutants not killed last time
 #   FRESH=1 bash scripts/mutation.sh people      # forget earlier results of these modules
+#   SAMPLE=150 SEED=1 bash scripts/mutation.sh classify   # a simple random sample of 150 mutants
+#                                                # not yet run (uniform, without replacement, seeded)
 #
 # Why per module: one mutmut run over all core modules ran every core test file in its stats pass
 # and took hours. Here each module gets its own scratch project, mutants/<module>/, holding a copy
@@ -15,6 +17,12 @@
 # mutant). mutmut then runs, for each mutant, only the selected tests that call the mutated
 # function. A run stops after CAP seconds (default 1200); results are kept per mutant, so running
 # the module again resumes where it stopped (mutants/<module>/mutants/**/*.py.meta).
+#
+# SAMPLE: a capped run is NOT a random sample (mutmut runs the mutants with the fastest tests
+# first), so for a module too big to run whole in the time at hand, SAMPLE=N picks N of its
+# not-yet-run mutants uniformly at random (seed SEED, default 1) after a generation-only pass,
+# and runs just those; the score line then reports the sample and its 95 % (Clopper-Pearson)
+# interval. Running SAMPLE again with another SEED adds further mutants to the sample.
 #
 # Inspect a survivor:  cd mutants/<module> && ../../.venv/bin/mutmut show <mutant name>
 # Score = killed / (killed + survived + timeout + no tests): a mutant that no selected test even
@@ -92,6 +100,18 @@ for path in sorted(glob.glob(f"mutants/{sys.argv[1]}/mutants/src/**/*.py.meta", 
 PY
 }
 
+# a seeded simple random sample of N mutants not run yet (exit code None)
+pending_sample() {
+  "$VENV/bin/python" - "$1" "$2" "$3" <<'PY'
+import glob, json, random, sys
+module, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+pending = sorted(key for path in glob.glob(f"mutants/{module}/mutants/src/**/*.py.meta", recursive=True)
+                 for key, code in json.load(open(path)).get("exit_code_by_key", {}).items() if code is None)
+for key in sorted(random.Random(seed).sample(pending, min(n, len(pending)))):
+    print(key)
+PY
+}
+
 if [ $SCORE_ONLY -eq 0 ]; then
   for m in "${MODULES[@]}"; do
     [ "${FRESH:-0}" = 1 ] && rm -rf "mutants/$m"
@@ -109,6 +129,15 @@ if [ $SCORE_ONLY -eq 0 ]; then
     if [ "${RERUN:-0}" = 1 ]; then
       mapfile -t names < <(survivors "$m")
       if [ ${#names[@]} -eq 0 ]; then echo "== $m: no survivors to re-run"; continue; fi
+    elif [ -n "${SAMPLE:-}" ]; then
+      if [ -z "$(find "mutants/$m/mutants/src" -name '*.py.meta' 2>/dev/null | head -1)" ]; then
+        echo "== $m: generating mutants and test stats (no mutant run) $(date -u +%H:%M:%S)"
+        # a pattern that matches no mutant: mutmut generates, collects stats, then stops
+        (cd "mutants/$m" && nice -n "$NICE" "$VENV/bin/mutmut" run --max-children "$MAX_CHILDREN" \
+            "no-such-mutant-sample-pass" > mutmut-generate.log 2>&1) || true
+      fi
+      mapfile -t names < <(pending_sample "$m" "$SAMPLE" "${SEED:-1}")
+      if [ ${#names[@]} -eq 0 ]; then echo "== $m: no pending mutants to sample"; continue; fi
     fi
     echo "== $m (cap ${CAP}s, ${#names[@]} named mutants) $(date -u +%H:%M:%S)"
     start=$(date +%s)
@@ -143,5 +172,12 @@ for module in sys.argv[1:]:
         print(f"{module:14s} {name:36s} {len(codes):7d} {c['killed']:6d} {c[0]:5d} {c['timeout']:5d} {c[33]:6d} "
               f"{c['pending']:7d}  " + (f"{c['killed'] / done:.1%}" if done else "-"))
 done = total["killed"] + total[0] + total["timeout"] + total[33]
-print(f"mutation score: {total['killed']}/{done} = {total['killed'] / done:.1%}" if done else "no mutants scored")
+line = f"mutation score: {total['killed']}/{done} = {total['killed'] / done:.1%}" if done else "no mutants scored"
+if done and total["pending"]:  # a partial run: the interval is meaningful only for a random sample (SAMPLE)
+    from scipy.stats import beta
+    k = total["killed"]
+    lo = beta.ppf(0.025, k, done - k + 1) if k else 0.0
+    hi = beta.ppf(0.975, k + 1, done - k) if k < done else 1.0
+    line += f" ({done} of {done + total['pending']} run; 95 % interval if a random sample: {lo:.1%}-{hi:.1%})"
+print(line)
 PY

@@ -196,6 +196,8 @@ def test_official_table_replaces_the_callers_table(tmp_path):
     assert t.at["99Z", "cchi_days"] == 1.0 and t.at["99Z", "cchi_basis"] == "estimate"
     assert lacking == ["46", "99Z"]
     assert out["cchi_days"].dtype == "Float64" and out.attrs["weights"] == "official CCHI (cchi.xlsx, max per code)"
+    assert out.attrs["lacking"] == ["46", "99Z"]
+    assert out["cchi_basis"].dtype == base["cchi_basis"].dtype     # same dtype as the shipped table's
     # the caller's frame is left as it was
     assert (table["cchi_days"] == 1.0).all()
     # without code_status every "now X)" title is read as a legacy pointer

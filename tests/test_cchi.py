@@ -231,3 +231,55 @@ def test_weights_for_config_uses_the_configured_workbook(tmp_path):
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     assert weights_for_config(cfg)[0].set_index("offence_code").at["4.1", "cchi_days"] == 999
+
+
+def test_bad_workbook_problems_name_file_sheet_and_column(tmp_path):
+    def problems(path):
+        with pytest.raises(DataValidationError) as info:
+            read_workbook(path)
+        return [(p.file, p.column, p.row, p.reason) for p in info.value.problems]
+
+    assert problems(tmp_path / "nope.xlsx") == [("nope.xlsx", None, None, "file not found")]
+    (tmp_path / "junk.xlsx").write_text("not a zip")
+    [(file, column, row, reason)] = problems(tmp_path / "junk.xlsx")
+    assert (file, column, row) == ("junk.xlsx", None, None)
+    assert reason.startswith("cannot be read as an .xlsx workbook (")
+    write_workbook(tmp_path / "other.xlsx", [[1]], sheet="Sheet 9")
+    [(file, column, row, reason)] = problems(tmp_path / "other.xlsx")
+    assert (file, column, row) == ("other.xlsx", None, None)
+    assert reason.startswith("no sheet 'CCHI 2020 values sheet' (")
+    write_workbook(tmp_path / "cols.xlsx", [["a", 1]], header=["ATHENA URN", "CCHI Score"])
+    assert problems(tmp_path / "cols.xlsx") == [
+        ("cols.xlsx", c, None, "column missing from sheet 'CCHI 2020 values sheet'")
+        for c in ("CLASSIFICATION_CODE", "HOME_OFFICE_CLASSIFICATION")]
+
+
+def test_workbook_cells_are_read_as_text(tmp_path):
+    # URNs such as 8.10 and 8.1 are different offences: read as numbers they would collide
+    path = write_workbook(tmp_path / "cchi.xlsx", [
+        ["8.10", "ABH on a worker", 10, "8N", "008/06"],
+        ["8.1", "s20 serious wound", 547.5, "8N", "008/01"],
+        ["39", "Burglary", 30, "", "039/00"],
+    ])
+    rows = read_workbook(path)
+    assert rows["urn"].tolist() == ["8.10", "8.1", "39"]
+    assert rows["offence_code"].tolist() == ["8N", "8N", "39"]
+    assert rows["cchi_days"].tolist() == [10.0, 547.5, 30.0]
+
+
+def test_weights_label_wording_by_basis():
+    t = pd.DataFrame({"cchi_basis": ["official", "official (successor code)", "estimate"]})
+    assert weights_label(t.iloc[:2]) == "official Cambridge Crime Harm Index"
+    assert weights_label(t) == ("official Cambridge Crime Harm Index for 2 of 3 offence codes; "
+                                "sna-book estimates for the rest")
+    assert weights_label(t.iloc[2:]) == ("sna-book estimates of crime harm (Sentencing Council starting "
+                                         "points, CCHI method), not the official Cambridge Crime Harm Index")
+
+
+def test_weights_for_config_harm_section_without_workbook_key():
+    from types import SimpleNamespace
+
+    from sna_lib.measures.cchi import weights_for_config
+
+    table, lacking = weights_for_config(SimpleNamespace(harm=SimpleNamespace()))
+    assert (table["cchi_basis"] == offences()["cchi_basis"]).all() and len(lacking) == len(offences())

@@ -283,3 +283,21 @@ def test_weights_for_config_harm_section_without_workbook_key():
 
     table, lacking = weights_for_config(SimpleNamespace(harm=SimpleNamespace()))
     assert (table["cchi_basis"] == offences()["cchi_basis"]).all() and len(lacking) == len(offences())
+
+
+def test_optional_columns_and_unreadable_scores(tmp_path):
+    # a sheet with only the three required columns, one score not a number, one blank code
+    path = write_workbook(tmp_path / "lean.xlsx", [
+        [1460, "5D", "005/01"], ["n/a", "8N", "008/06"], [30, "", "039/00"],
+    ], header=["CCHI Score", "CLASSIFICATION_CODE", "HOME_OFFICE_CLASSIFICATION"])
+    rows = read_workbook(path)
+    assert rows.attrs == {"source": "lean.xlsx", "rows": 3}
+    assert rows.columns.tolist() == ["urn", "title", "ho_subcode", "offence_code", "cchi_days"]
+    assert rows["urn"].isna().all() and rows["title"].isna().all() and rows.index.tolist() == [0, 1, 2]
+    assert rows["offence_code"].tolist() == ["5D", "8N", "39"] and rows["offence_code"].dtype == "string"
+    assert rows["cchi_days"].dtype == "Float64" and rows["cchi_days"].isna().tolist() == [False, True, False]
+    # code_weights without titles: nothing is an attempt; the unscored 8N row is not used
+    w = code_weights(rows).set_index("offence_code")
+    assert w.index.tolist() == ["39", "5D"] and w["offences"].tolist() == [1, 1]
+    with pytest.raises(ValueError, match=r"how must be 'median', 'min' or 'max'"):
+        code_weights(rows, "mean")

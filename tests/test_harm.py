@@ -223,3 +223,16 @@ def test_harm_by_categorical_keys_keep_observed_groups_only():
                       "area": pd.Categorical(["B", "A"], categories=["A", "B", "Z"])})
     out = harm_by(c, "area")
     assert out["area"].astype(str).tolist() == ["A", "B"] and out["crimes"].tolist() == [1, 1]
+
+
+def test_crime_harm_dtype_warning_codes_and_call_site():
+    # nullable Float64: a crime without a weight is <NA>, never a silent 0
+    h = crime_harm(pd.DataFrame({"offence_code": ["8N"]}))
+    assert h.dtype == "Float64" and h.name == "harm"
+    with pytest.warns(MissingHarmWeightWarning, match=r"\(codes: ZZ1, ZZ2\)$") as rec:
+        crime_harm(pd.DataFrame({"offence_code": ["ZZ2", "ZZ1", "8N"]}))
+    assert rec[0].filename == __file__                      # points at the caller's line
+    # harm_summary re-emits the warning at its own caller, not inside the library
+    with pytest.warns(MissingHarmWeightWarning) as rec:
+        harm_summary(pd.DataFrame({"offence_code": ["ZZ1"]}))
+    assert [w.filename for w in rec] == [__file__]

@@ -274,3 +274,25 @@ def test_tie_summary_cut_off_rounding_and_small_k():
     assert (apart["above"], apart["tied"], apart["tie_groups"]) == (1, 1, [])
     # nothing to select: no straddle reported
     assert tie_summary(pd.Series([1.0, 2.0]), share=0.1)["straddles"] is False
+
+
+def test_configured_tie_rule_fractional_weights_and_missing_scores():
+    # three LSOAs tied at the top, k = floor(0.5 * 4) = 2: at_most selects none, stable two (by code)
+    layers = pd.DataFrame({"sv": [3, 3, 3, 0]}, index=codes(4))
+    factors = {"sv": {"column": "sv", "normalisation": "bin", "weight": 1}}
+    for rule, expected in (("at_most", [False] * 4), ("stable", [True, True, False, False]),
+                           ("include_ties", [True, True, True, False])):
+        res = risk_index(layers, {"risk_index": {"factors": factors, "top_share": 0.5, "tie_rule": rule}})
+        assert res["top_county"].tolist() == expected and res.attrs["tie_rule"] == rule
+    # weights need not be whole: (0.5 * 1 + 0.25 * 0) / 0.75 = 2/3 for x
+    two = pd.DataFrame({"a": [3, 0], "b": [False, True]}, index=["x", "y"])
+    res = risk_scores(two, {"a": {"column": "a", "normalisation": "bin", "weight": 0.5},
+                            "b": {"column": "b", "normalisation": "flag", "weight": 0.25}})
+    assert res["score"].tolist() == pytest.approx([2 / 3, 1 / 3])
+    # an LSOA whose layer is unknown has no score and no rank, and is never selected
+    gap = pd.DataFrame({"sv": [3.0, np.nan, 1.0]}, index=codes(3))
+    res = risk_index(gap, {"risk_index": {"factors": factors, "top_share": 1.0, "tie_rule": "stable"}})
+    assert res["rank"].tolist()[0::2] == [1, 2] and pd.isna(res["rank"].iloc[1])
+    assert res["top_county"].tolist() == [True, False, True]
+    with pytest.raises(ValueError, match="^risk index has no factor with a non-zero weight$"):
+        risk_scores(two, {"a": {"column": "a", "normalisation": "bin", "weight": 0}})

@@ -213,3 +213,44 @@ def test_holm_adjustment_and_page_method(crimes, hospital, config):
     assert t["p_value_holm"].astype(float).to_numpy() == pytest.approx(by_hand)
     text = significance_method(t)
     assert "quasi-Poisson" in text and "exact" in text and "Holm" in text
+
+
+def test_exact_change_and_significance_flags_beside_the_rounded(crimes, hospital, config):
+    t = key_measures(crimes, hospital, config).set_index(["table", "measure_id"])
+    a = t.loc[("A", "knife_sv")]
+    assert a["pct_change_exact"] == pytest.approx((1066 - 1176) / 1176 * 100, rel=1e-12)
+    h = t.loc[("A", "non_domestic_homicide")]
+    assert h["pct_change_exact"] == pytest.approx(-100 / 3, rel=1e-12)
+    # every compared row carries a real True/False, not a missing flag
+    compared = t[t["p_value"].notna()]
+    assert compared["significant"].map(lambda v: isinstance(v, (bool, np.bool_))).all()
+    assert (compared["significant"] == (compared["p_value"] < 0.05)).all()
+
+
+def test_hospital_year_before_the_latest_missing(crimes, config):
+    # only the latest financial year is supplied: Table A has no "before", so no change and no test
+    only_latest = pd.DataFrame({"financial_year": ["2021/22"], "age_band": ["under_25"], "admissions": [27]})
+    u = key_measures(crimes, only_latest, config).set_index(["table", "measure_id"]).loc[("A", "u25_hospital")]
+    assert pd.isna(u["before"]) and u["after"] == 27
+    assert pd.isna(u["pct_change"]) and pd.isna(u["p_value"]) and pd.isna(u["method"])
+    assert u["note"] == "no hospital data for 2020/21"
+
+
+def test_area_population_by_year_by_hand():
+    from sna_lib.measures.key_measures import area_population_by_year
+
+    pop = pd.DataFrame({"lsoa_code": ["E1", "E2", "E3", "E1", "E2", "E3"],
+                        "year": [2022, 2022, 2022, 2023, 2023, 2023], "age": 0,
+                        "population": [100, 20, 3, 110, 25, 4]})
+    geo = pd.DataFrame({"lsoa_code": ["E1", "E2", "E3"], "area": ["North", "North", "South"]})
+    assert area_population_by_year(pop, geo) == {2022: 123.0, 2023: 139.0}
+    assert area_population_by_year(pop, geo, "North") == {2022: 120.0, 2023: 135.0}
+    assert area_population_by_year(pop, geo, "South") == {2022: 3.0, 2023: 4.0}
+    assert area_population_by_year(None, geo) == {} and area_population_by_year(pop.iloc[:0], geo) == {}
+
+
+def test_significance_method_without_tests():
+    from sna_lib.measures.key_measures import MULTIPLE_COMPARISONS_NOTE, significance_method
+
+    text = significance_method(pd.DataFrame({"method": [None, None]}))
+    assert text == "Rates use population as exposure where it changed between the periods. " + MULTIPLE_COMPARISONS_NOTE

@@ -22,7 +22,8 @@
 # first), so for a module too big to run whole in the time at hand, SAMPLE=N picks N of its
 # not-yet-run mutants uniformly at random (seed SEED, default 1) after a generation-only pass,
 # and runs just those; the score line then reports the sample and its 95 % (Clopper-Pearson)
-# interval. Running SAMPLE again with another SEED adds further mutants to the sample.
+# interval. The sample is kept in mutants/<module>/sample.txt: a sample the time cap cut short is
+# finished by the next SAMPLE run; after that, another SEED adds further mutants to the sample.
 #
 # Inspect a survivor:  cd mutants/<module> && ../../.venv/bin/mutmut show <mutant name>
 # Score = killed / (killed + survived + timeout + no tests): a mutant that no selected test even
@@ -100,14 +101,24 @@ for path in sorted(glob.glob(f"mutants/{sys.argv[1]}/mutants/src/**/*.py.meta", 
 PY
 }
 
-# a seeded simple random sample of N mutants not run yet (exit code None)
+# a seeded simple random sample of N mutants not run yet (exit code None), kept in
+# mutants/<module>/sample.txt: members of an earlier sample that are still not run (a run stopped
+# by the time cap) come first, so a capped sample is finished before new mutants are drawn
 pending_sample() {
   "$VENV/bin/python" - "$1" "$2" "$3" <<'PY'
 import glob, json, random, sys
+from pathlib import Path
 module, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 pending = sorted(key for path in glob.glob(f"mutants/{module}/mutants/src/**/*.py.meta", recursive=True)
                  for key, code in json.load(open(path)).get("exit_code_by_key", {}).items() if code is None)
-for key in sorted(random.Random(seed).sample(pending, min(n, len(pending)))):
+book = Path(f"mutants/{module}/sample.txt")
+drawn = book.read_text().split() if book.exists() else []
+left = [k for k in drawn if k in set(pending)]
+if not left:
+    fresh = sorted(random.Random(seed).sample(pending, min(n, len(pending))))
+    book.write_text("".join(k + "\n" for k in drawn + fresh))
+    left = fresh
+for key in left:
     print(key)
 PY
 }

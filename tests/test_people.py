@@ -474,3 +474,18 @@ def test_age_profile_names_types_and_empty():
     q = pd.DataFrame({"crime_id": ["a", "b"], "person_id": ["x", "x"], "role": "victim",
                       "age": pd.array([None, 30], dtype="Int64")})
     assert age_profile(q, ["a", "b"]).counts.to_dict() == {30: 1} and age_profile(q, ["a", "b"]).unknown == 0
+
+
+def test_unknown_role_or_date_is_never_counted():
+    from sna_lib.measures.people import YearWindow, links
+
+    # a link with no role is not a victim (nor a suspect)
+    p = pd.DataFrame({"crime_id": ["a", "a", "b"], "person_id": ["x", "y", "z"],
+                      "role": pd.array(["victim", None, "suspect"], dtype="string")})
+    assert links(p, ["a", "b"], "victim")["person_id"].tolist() == ["x"]
+    assert links(p, ["a", "b"], "suspect")["person_id"].tolist() == ["z"]
+    # an undated record is outside every window, with NumPy or Arrow timestamps
+    dates = pd.Series(pd.to_datetime(["2019-06-01", None, "2024-01-01"]))
+    w = YearWindow(2018, 2023)
+    for d in (dates, dates.astype("timestamp[us][pyarrow]")):
+        assert w.contains(d).tolist() == [True, False, False]

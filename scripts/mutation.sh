@@ -90,13 +90,17 @@ PY
 }
 
 # names of the mutants that were not killed in a module's last run: survived (0), timed out,
-# no test called them (33, e.g. before a test was added) or not run yet (None, time cap)
+# no test called them (33, e.g. before a test was added) or not run yet (None, time cap); for a
+# sampled module (mutants/<module>/sample.txt), only those of its sample
 survivors() {
   "$VENV/bin/python" - "$1" <<'PY'
 import glob, json, sys
+from pathlib import Path
+book = Path(f"mutants/{sys.argv[1]}/sample.txt")   # a sampled module: only its sample
+sample = set(book.read_text().split()) if book.exists() else None
 for path in sorted(glob.glob(f"mutants/{sys.argv[1]}/mutants/src/**/*.py.meta", recursive=True)):
     for key, code in json.load(open(path)).get("exit_code_by_key", {}).items():
-        if code in (None, 0, 33, 24, -24, 36, 152, 255):
+        if code in (None, 0, 33, 24, -24, 36, 152, 255) and (sample is None or key in sample):
             print(key)
 PY
 }
@@ -163,32 +167,52 @@ fi
 # exit codes in mutmut's per-file metadata: 1 (or 3) = killed, 0 = survived, 33 = no test calls it,
 # 36 / +-24 / 152 / 255 = timeout (mutmut counts those as killed; here as not killed, to be strict:
 # a wall-clock timeout on this loaded machine is more often slowness than an infinite loop),
-# 37 = caught by the type checker, None = not run yet (time cap)
+# 37 = caught by the type checker, None = not run yet (time cap). A sampled module
+# (mutants/<module>/sample.txt) is scored on its sample only: "sample" = its size, "pending" =
+# sample members not run yet, and the interval estimates the whole module's score.
 import collections, glob, json, sys
+from pathlib import Path
+from scipy.stats import beta
 TIMEOUT = (36, 24, -24, 152, 255)
+
+
+def interval(k, n):  # 95 % Clopper-Pearson
+    return (beta.ppf(0.025, k, n - k + 1) if k else 0.0, beta.ppf(0.975, k + 1, n - k) if k < n else 1.0)
+
+
 total = collections.Counter()
-print(f"{'module':14s} {'file':36s} {'mutants':>7s} {'killed':>6s} {'surv':>5s} {'tmout':>5s} {'notest':>6s} {'pending':>7s}  score")
+sampled_any = False
+print(f"{'module':14s} {'file':36s} {'mutants':>7s} {'sample':>6s} {'killed':>6s} {'surv':>5s} {'tmout':>5s} "
+      f"{'notest':>6s} {'pending':>7s}  score")
 for module in sys.argv[1:]:
+    book = Path(f"mutants/{module}/sample.txt")
+    sample = set(book.read_text().split()) if book.exists() else None
+    sampled_any |= sample is not None
     for path in sorted(glob.glob(f"mutants/{module}/mutants/src/**/*.py.meta", recursive=True)):
         try:
             codes = json.load(open(path)).get("exit_code_by_key", {})
         except ValueError:  # being rewritten by a running mutmut: read it next time
             print(f"{module:14s} {path}: being written, skipped")
             continue
+        scored = codes if sample is None else {k: v for k, v in codes.items() if k in sample}
         c = collections.Counter("pending" if v is None else "timeout" if v in TIMEOUT
-                                else "killed" if v in (1, 3) else v for v in codes.values())
+                                else "killed" if v in (1, 3) else v for v in scored.values())
         total += c
         done = c["killed"] + c[0] + c["timeout"] + c[33]
         name = path.split("/mutants/src/", 1)[1][:-5]
-        print(f"{module:14s} {name:36s} {len(codes):7d} {c['killed']:6d} {c[0]:5d} {c['timeout']:5d} {c[33]:6d} "
-              f"{c['pending']:7d}  " + (f"{c['killed'] / done:.1%}" if done else "-"))
+        score = "-"
+        if done:
+            score = f"{c['killed'] / done:.1%}"
+            if sample is not None:
+                lo, hi = interval(c["killed"], done)
+                score += f" ({lo:.0%}-{hi:.0%})"
+        print(f"{module:14s} {name:36s} {len(codes):7d} {'all' if sample is None else len(scored):>6} "
+              f"{c['killed']:6d} {c[0]:5d} {c['timeout']:5d} {c[33]:6d} {c['pending']:7d}  {score}")
 done = total["killed"] + total[0] + total["timeout"] + total[33]
 line = f"mutation score: {total['killed']}/{done} = {total['killed'] / done:.1%}" if done else "no mutants scored"
-if done and total["pending"]:  # a partial run: the interval is meaningful only for a random sample (SAMPLE)
-    from scipy.stats import beta
-    k = total["killed"]
-    lo = beta.ppf(0.025, k, done - k + 1) if k else 0.0
-    hi = beta.ppf(0.975, k + 1, done - k) if k < done else 1.0
-    line += f" ({done} of {done + total['pending']} run; 95 % interval if a random sample: {lo:.1%}-{hi:.1%})"
+if done and total["pending"]:
+    line += f" ({total['pending']} not run yet: a capped run takes the fastest mutants first, not a random sample)"
+if done and sampled_any:
+    line += " (includes sampled modules: see the per-module intervals)"
 print(line)
 PY

@@ -312,3 +312,45 @@ def test_offence_codes_upper_cased_and_times_dropped(tiny):
     set_cell("crimes", 4, "date", "2022")(tiny)  # a bare year is not a date
     (problem,) = [p for p in validate_dir(tiny).problems if p.file == "crimes.csv"]
     assert (problem.column, problem.row) == ("date", 4) and "not a real date" in problem.reason
+
+
+def test_render_sections_and_source_reconciliation(tmp_path):
+    from sna_lib.data.validate import DataQuality, FileQuality, ValidationReport
+
+    sources = pd.DataFrame({
+        "source_file": ["jan.csv", "feb.csv", "All files"], "month": ["2018-01", "2018-02", ""],
+        "read": [1200, 800, 2000], "used_crimes": [1000, 700, 1700], "used_asb": [150, 90, 240],
+        "rejected": [50, 10, 60], "rejected: no location": [40, 10, 50], "rejected: bad date": [10, 0, 10],
+    })
+    report = ValidationReport(tmp_path, quality=DataQuality({"crimes": FileQuality("crimes.csv", read=3, used=3)}),
+                              sources=sources)
+    lines = report.render().splitlines()
+    assert "Data quality (records read = used + rejected):" in lines
+    # the last (total) row, with every rejection reason on its own line
+    i = lines.index("Source rows (import_log): read 2,000 = crimes 1,700 + ASB 240 + rejected 60")
+    assert lines[i + 1:] == ["  rejected: no location: 50", "  rejected: bad date: 10"]
+
+
+def test_missing_column_hint_names_the_lookalike(tiny):
+    # "Crime-ID" is too far from "crime_id" for difflib (ratio 0.5); normalised, it is the same name
+    crimes = read(tiny, "crimes").rename(columns={"crime_id": "Crime-ID"})
+    write(tiny, "crimes", crimes)
+    report = validate_dir(tiny)
+    assert not report.ok
+    [p] = [p for p in report.problems if p.column == "crime_id"]
+    assert p.reason == "required column is missing; found 'Crime-ID' instead — rename it to 'crime_id'"
+
+
+def test_months_and_float_ids_by_hand():
+    from sna_lib.data.schemas import _typed_text, parse_months
+
+    got = parse_months(pd.Series(["2018-01", "2018-13", "Jan 2018", None, "2019-12"]))
+    assert got.tolist()[0::4] == [pd.Timestamp("2018-01-01"), pd.Timestamp("2019-12-01")]
+    assert got.iloc[1:4].isna().all()
+    # ids stored as floats (a Parquet column with a gap): 12345.0 is the id "12345", 2.5 stays "2.5"
+    # (this raised TypeError: the whole column was cast to Int64, 2.5 included)
+    text = _typed_text(pd.Series([12345.0, 2.5, np.nan, 1e20, -3.0]))
+    assert text.tolist()[:2] + text.tolist()[3:] == ["12345", "2.5", "100000000000000000000", "-3"]
+    spec = ColumnSpec("crime_id", "id")
+    values, bad, _ = coerce_column(pd.Series([12345.0, 2.5]), spec)
+    assert values.tolist() == ["12345", "2.5"] and not np.asarray(bad).any()

@@ -318,7 +318,11 @@ def _typed_text(series: pd.Series) -> pd.Series:
     """Numbers/booleans stored where text was expected: whole floats lose their '.0'."""
     if series.dtype.kind == "f":
         whole = series.notna() & (series == series.round())
-        return series.astype("str").where(~whole, series.astype("Int64").astype("str"))
+        text = series.astype("str")
+        # only the whole values are written as integers (casting the whole column to Int64 raised
+        # TypeError as soon as one value, e.g. 2.5, was not whole); "%.0f" has no int64 overflow
+        text[whole] = series[whole].map("{:.0f}".format)
+        return text
     return series.astype("str")
 
 

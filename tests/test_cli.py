@@ -78,3 +78,4 @@ def test_unknown_area_is_reported_not_a_traceback(demo_dir, tmp_path):
     proc = sna("run", "--data", str(demo_dir), "--area", "Atlantis", "--build-dir", str(tmp_path / "b"))
     assert proc.returncode == 2
     assert "Atlantis" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "b" / ".cache" / "data").exists()  # rejected before validation and the stage

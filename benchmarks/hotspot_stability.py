@@ -100,6 +100,35 @@ def stability(counts, base, weights, settings, permutations: int, seeds: tuple[i
     }
 
 
+def engine_compare(counts, base, weights, settings, permutations: int, seed: int) -> dict:
+    """Every layer-year with the vectorised engine (default) and with esda's ``G_Local`` itself,
+    in this process, alternated (fresh memo each time): seconds and whether p-values, directions
+    and flags are identical."""
+    from functools import partial
+
+    from sna_lib.index.hotspots import gistar
+
+    real = gistar.conditional_p
+    frames, seconds = {}, {}
+    try:
+        for engine in ("esda", "vectorised", "esda", "vectorised"):
+            gistar._MEMO.clear()
+            gistar._IDS_MEMO.clear()
+            gistar.conditional_p = partial(real, engine=engine)
+            hot, _, p, t = run(counts, base, weights, settings, permutations=permutations, seed=seed)
+            frames[engine] = (hot, p)
+            seconds[engine] = min(t, seconds.get(engine, float("inf")))
+    finally:
+        gistar.conditional_p = real
+        gistar._MEMO.clear()
+    layers = counts.shape[1]
+    return {"permutations": permutations, "seed": seed, "lsoas": int(len(counts)), "layers": int(layers),
+            "esda_s_per_layer": seconds["esda"] / layers, "vectorised_s_per_layer": seconds["vectorised"] / layers,
+            "speedup": seconds["esda"] / seconds["vectorised"],
+            "identical_p": bool(frames["esda"][1].equals(frames["vectorised"][1])),
+            "identical_hot": bool(frames["esda"][0].equals(frames["vectorised"][0]))}
+
+
 def time_one_call(data_dir: str, permutations: int, repeats: int = 3) -> dict:
     """Seconds for the first Gi* call (includes any JIT compilation) and the fastest of ``repeats`` more."""
     counts, base, weights, settings = sv_counts(data_dir, None)
@@ -144,6 +173,8 @@ def main(argv=None) -> int:
     parser.add_argument("--permutations", type=int, action="append")
     parser.add_argument("--seeds", type=int, nargs=2, default=(12345, 54321))
     parser.add_argument("--numba-compare", action="store_true")
+    parser.add_argument("--engine-compare", action="store_true",
+                        help="time every layer-year with the vectorised engine and with esda's G_Local (same run)")
     parser.add_argument("--time-only", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
@@ -166,6 +197,13 @@ def main(argv=None) -> int:
               f"({res['years_hot_changed']} LSOAs change), hot per year {res['hot']}, "
               f"{res['seconds_per_layer_year']:.2f} s per layer-year -> "
               f"{'meets' if res['meets_goal'] else 'MISSES'} the goal")
+    if args.engine_compare:
+        for permutations in args.permutations or [999]:
+            report.setdefault("engines", []).append(
+                cmp := engine_compare(counts, base, weights, settings, permutations, args.seeds[0]))
+            print(f"engines, P={permutations}: esda {cmp['esda_s_per_layer']:.2f} s per layer-year, vectorised "
+                  f"{cmp['vectorised_s_per_layer']:.2f} s -> x{cmp['speedup']:.1f}; identical p-values "
+                  f"{cmp['identical_p']}, identical flags {cmp['identical_hot']}")
     if args.numba_compare:
         permutations = max(args.permutations or [9999])
         report["numba"] = cmp = numba_compare(args.data, permutations)

@@ -202,8 +202,8 @@ def conditional_p(values, weights: SpatialWeights, *, permutations: int, seed: i
 
     The simulated neighbourhoods are those of :class:`esda.G_Local` (``star=True``, binary
     weights, ``seed``): one table of ``permutations`` rows of ``k_max`` ids drawn without
-    replacement from ``n − 1`` by esda's own ``esda.crand.vec_permutations`` (so the draws stay
-    esda's with or without numba), row ``p``'s first ``k_i`` ids giving area ``i``'s simulated
+    replacement from ``n − 1`` as ``esda.crand.vec_permutations`` draws them
+    (:func:`permutation_ids`), row ``p``'s first ``k_i`` ids giving area ``i``'s simulated
     neighbours (ids at or after ``i`` shifted by one, so ``i`` itself is never drawn).
     ``engine="vectorised"`` (default) evaluates those draws for all areas of one cardinality
     at once (:func:`_vectorised_tail_counts`); ``engine="esda"`` runs ``G_Local`` itself, whose
@@ -278,8 +278,11 @@ _IDS_MEMO: OrderedDict = OrderedDict()
 def permutation_ids(max_card: int, n: int, permutations: int, seed: int) -> np.ndarray:
     """esda's conditional-randomisation draws: ``permutations x max_card`` ids from ``range(n - 1)``.
 
-    Calls ``esda.crand.vec_permutations`` (row ``p`` is ``choice(n - 1, max_card,
-    replace=False)`` after ``np.random.seed(seed)``), restoring NumPy's global random state.
+    Row ``p`` is ``choice(n - 1, size=max_card, replace=False)`` of a legacy
+    ``RandomState(seed)`` — what ``esda.crand.vec_permutations`` draws after
+    ``np.random.seed(seed)``, with numba (whose ``np.random`` replays NumPy's legacy stream;
+    measured equal) or without (tests compare the two tables). Drawn here rather than by calling
+    esda so that no numba compilation is paid and NumPy's global state is not touched.
     Memoised: every layer and year on the same geography uses the same table.
 
     Examples
@@ -290,13 +293,10 @@ def permutation_ids(max_card: int, n: int, permutations: int, seed: int) -> np.n
     """
     key = (max_card, n, permutations, seed)
     if key not in _IDS_MEMO:
-        from esda.crand import vec_permutations
-
-        state = np.random.get_state()
-        try:
-            out = np.asarray(vec_permutations(max_card, n, permutations, seed), dtype=np.int64)
-        finally:
-            np.random.set_state(state)
+        rng = np.random.RandomState(seed)
+        out = np.empty((permutations, max_card), dtype=np.int64)
+        for k in range(permutations):
+            out[k] = rng.choice(n - 1, size=max_card, replace=False)
         out.setflags(write=False)
         _IDS_MEMO[key] = out
         if len(_IDS_MEMO) > 4:

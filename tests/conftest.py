@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from sna_lib.book.execute import skip_slow_imports
+
+skip_slow_imports()  # as in every build process: before anything imports jsonschema
+
 REPO = Path(__file__).resolve().parents[1]
 DEMO_SEED = 7
 DEMO_SCALE = 0.05

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sna_lib.errors import DataValidationError
-from sna_lib.publication.figures import export_figures
+from sna_lib.book.stores import export_figures
 
 REF = pd.read_csv(resources.files("sna_lib").joinpath("reference", "offences.csv"), dtype=str,
                   keep_default_na=False)

@@ -27,6 +27,9 @@ unemployment is always Poisson, as in the reference.
 Counting people: a person is counted once per layer and year, at the home LSOA recorded on
 their latest qualifying crime of the year. Records whose home is unknown or outside the
 county are excluded and counted in ``frame.attrs["records"]`` (read / used / rejected).
+
+At ``data_level: open`` the layers are proxies from open data over a span of months
+(:func:`risk_layers`: Census deprivation, IMD, ASB, drugs and weapons offences by location).
 """
 
 from __future__ import annotations

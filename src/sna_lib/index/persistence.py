@@ -4,6 +4,10 @@ Reference 12 of the SNA maps "how persistent each area was as a hotspot" over 20
 reports LSOAs that were *new* hot spots in 2022 ("not having been a hotspot in the previous
 four years"). Each year is hot-spotted on its own (the same method and settings every
 year), so persistence counts independent annual detections.
+
+At ``data_level: open`` (police.uk months, :mod:`sna_lib.measures.open_proxy`) the periods are
+the complete calendar quarters instead: :func:`quarter_hotspots` hot-spots the proxy crimes of
+each and :func:`persistence_table` counts LSOAs by the quarters they were hot in.
 """
 
 from __future__ import annotations

@@ -27,6 +27,10 @@ Selections (:func:`selections_for_year`):
 bootstrap over LSOAs (the same resampled LSOAs in every year and for both selections, so the
 interval of the *difference* is honest about their correlation); :func:`index_vs_baseline`
 runs it all on a dataset and says plainly who wins.
+
+At ``data_level: open`` the check is over months, not years: :func:`out_of_time_check` builds
+the proxy risk index on :data:`TRAIN` and scores it on :data:`TEST` against the same naive
+baseline, and :func:`verdict` says who captured more.
 """
 
 from __future__ import annotations

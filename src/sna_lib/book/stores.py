@@ -63,7 +63,8 @@ def store_for(data_dir: str | os.PathLike, cache_dir: str | os.PathLike, *, repo
     base = load_config(data_path) if config is None else config
     if not publishes(base):
         return data_path, None
-    folder = store_dir(data_path, base, apply_period(base, reporting_year=reporting_year, as_of=as_of))
+    period = apply_period(base, reporting_year=reporting_year, as_of=as_of)
+    folder = store_dir(data_path, base, period)
     if store_complete(folder):
         return data_path, folder
     if (data_path / VALIDATED_MARKER).is_file():
@@ -72,8 +73,9 @@ def store_for(data_dir: str | os.PathLike, cache_dir: str | os.PathLike, *, repo
 
     print(f"Preparing {data_path} for the book (validation and the publication stage, once per data "
           f"content; cached in {cache_dir}) …", file=sys.stderr, flush=True)
-    data_path = prepare_data(data_path, cache_dir)  # the copy's own config.yaml is read for its store
-    return data_path, ensure_store(data_path, reporting_year=reporting_year, as_of=as_of)
+    # the copy's own period is staged inside it only when that is the period asked for
+    data_path = prepare_data(data_path, cache_dir, stage=period is base)
+    return data_path, ensure_store(data_path, reporting_year=reporting_year, as_of=as_of)  # reads the copy's config
 
 
 def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json", *,

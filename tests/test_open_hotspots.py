@@ -119,3 +119,29 @@ def test_real_essex_quarters_match_esda(open_data_dir, tmp_path_factory):
         hot_counts[q.text] = (int(expected.sum()), int(((2 * g.p_norm <= 0.05) & (g.Zs > 0)).sum()))
     # the normal approximation would flag far more (measured: 49/49/47 vs 80/75/92)
     assert all(perm < norm for perm, norm in hot_counts.values()), hot_counts
+
+
+def test_hot_spot_cache_never_serves_a_freed_datasets_result():
+    """The per-dataset cache is keyed by ``id(dataset)``; CPython gives a new object the id of a
+    freed one. A new dataset (99 permutations, seed 7) allocated where the last one (999, seed
+    12345) was must get its own hot spots, not the cached ones (this was the 'one LSOA flagged
+    that esda did not flag' of the reverted vectorised engine: a stale hit, order-dependent)."""
+    import gc
+
+    first, _ = _grid_dataset()
+    stale = _hot(first).copy()
+    old_id = id(first)
+    del first
+    gc.collect()
+    for _ in range(50):                        # CPython hands the freed slot out again within a few tries
+        ds, robbery = _grid_dataset({"permutations": 99, "seed": 7})
+        if id(ds) == old_id:
+            break
+        del ds, robbery
+        gc.collect()
+    else:                                      # (the fixed cache keeps the first alive: no reuse)
+        ds, robbery = _grid_dataset({"permutations": 99, "seed": 7})
+    g, order = _esda(robbery, ds.geography, 99, 7)
+    got = _hot(ds).reindex(order)
+    assert got.tolist() == ((2 * g.p_sim <= 0.05) & (g.Zs > 0)).tolist()
+    assert not got.equals(stale.reindex(order))             # the settings do change the flags here

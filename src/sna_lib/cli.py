@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sna_lib.book.execute import skip_slow_imports
+
+    skip_slow_imports()  # before anything imports jsonschema (nbformat, papermill)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

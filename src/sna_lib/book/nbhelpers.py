@@ -123,8 +123,8 @@ class BookContext:
 
     @property
     def dataset(self):
-        """The loaded records — only for notebooks not yet migrated to the store (see
-        ``STILL_COMPUTING`` in ``tests/test_notebooks.py``); loaded on first use."""
+        """The loaded records, loaded on first use. Not for the section notebooks: they read only
+        the published store (``STORE_ONLY`` in ``tests/test_notebooks.py`` checks each of them)."""
         return _with_period(_load(self.data_dir), self.reporting_year, self.as_of)
 
     @property
@@ -269,13 +269,14 @@ def _with_period(dataset, reporting_year, as_of):
     if config is dataset.config:
         return dataset
     key = ("period", id(dataset), config.reporting_year, str(config.rolling_end))
-    if key not in _DATASETS:
+    cached = _DATASETS.get(key)
+    if cached is None or cached[0] is not dataset:  # an id is reused once its object is freed
         import dataclasses
 
         for old in [k for k in _DATASETS if k[0] == "period"]:
             del _DATASETS[old]
-        _DATASETS[key] = dataclasses.replace(dataset, config=config)
-    return _DATASETS[key]
+        cached = _DATASETS[key] = (dataset, dataclasses.replace(dataset, config=config))
+    return cached[1]
 
 
 #: Demo county a notebook opened without parameters runs on (same as ``make demo-data``).

@@ -996,8 +996,12 @@ def _keep_snapshot(ctx: _Context, area: str) -> None:
 
 
 def _jupyter_book() -> list[str]:
-    exe = Path(sys.executable).with_name("jupyter-book")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "jupyter_book.cli.main"]
+    """jupyter-book's command line, run by this interpreter without the slow optional import
+    (:data:`sna_lib.book.execute.SKIP_SLOW_IMPORTS`)."""
+    from sna_lib.book.execute import SKIP_SLOW_IMPORTS
+
+    return [sys.executable, "-c", SKIP_SLOW_IMPORTS + "; import sys; from jupyter_book.cli.main import main; "
+            "sys.argv[0] = 'jupyter-book'; sys.exit(main())"]
 
 
 def _warning_lines(text: str) -> str:

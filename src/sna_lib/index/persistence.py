@@ -133,8 +133,9 @@ def quarter_hotspots(dataset, definition: str = PROXY, settings: dict | None = N
     from sna_lib.index.hotspots import weights_for
 
     key = (id(dataset), definition)
-    if settings is None and key in _HOT_CACHE:
-        return _HOT_CACHE[key]
+    cached = _HOT_CACHE.get(key)
+    if settings is None and cached is not None and cached[0]() is dataset:
+        return cached[1], cached[2]
     settings = settings or index_settings(dataset.config)
     geo = dataset.geography
     weights = weights_for(geo, settings)
@@ -148,11 +149,25 @@ def quarter_hotspots(dataset, definition: str = PROXY, settings: dict | None = N
             .reindex(codes).fillna(False).astype(bool)
     frame["quarters_hot"] = frame[[q.text for q in quarters]].sum(axis=1).astype("int64")
     _HOT_CACHE.clear()
-    _HOT_CACHE[key] = (frame, quarters)
+    _HOT_CACHE[key] = (_reference(dataset), frame, quarters)
     return frame, quarters
 
 
+#: The last dataset's hot spots, keyed by ``id(dataset)``. CPython reuses the id of a freed
+#: object, so an entry is used only while its reference still names the same dataset: without
+#: that check a new dataset allocated where the last one was (another config, e.g. other
+#: permutations or seed) silently got the old dataset's hot spots.
 _HOT_CACHE: dict = {}
+
+
+def _reference(obj):
+    """A weak reference to ``obj``; a strong one for objects that take none (``SimpleNamespace``)."""
+    import weakref
+
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return lambda: obj
 
 
 def persistence_table(frame: pd.DataFrame, quarters: list, codes: pd.Index) -> pd.DataFrame:

@@ -48,7 +48,7 @@ RECORD_ATTRIBUTES = {"dataset", "crimes", "persons", "asb", "fire", "ambulance",
 RECORD_CALLS = {"load_dataset", "run_validation", "validate_folder", "read_parquet", "read_csv", "read_excel",
                 "read_file", "read_table", "area_crimes", "serious_violence_ids", "qualifying_mask", "prepare_data",
                 "_load", "duckdb", "pyarrow", "open",
-                # record-level helpers of the open-data edition (sna_lib.book.open_sections)
+                # record-level helpers of the open-data edition (measures.open_proxy, data.periods, index)
                 "area_records", "proxy_crimes", "category_counts", "category_by_csp", "quarter_hotspots",
                 "risk_layers", "risk_score", "out_of_time_check", "harm_table", "publish_harm", "missing_parts",
                 "missing_sentences", "lsoa_counts", "in_months", "hotspot_method_text", "hotspot_settings",

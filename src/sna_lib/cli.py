@@ -48,7 +48,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_figures(args: argparse.Namespace) -> int:
-    from sna_lib.publication.figures import export_figures
+    from sna_lib.book.stores import export_figures
 
     text = export_figures(Path(args.data), area=args.area, fmt=args.format,
                           reporting_year=args.reporting_year, as_of=args.as_of, cache_dir=args.cache_dir)

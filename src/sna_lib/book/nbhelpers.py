@@ -44,10 +44,10 @@ from typing import Any
 import pandas as pd
 
 from sna_lib.book import charts
+from sna_lib.data.validated_copy import VALIDATED_MARKER
 
 __all__ = [
     "BookContext",
-    "VALIDATED_MARKER",
     "PROVENANCE_FILE",
     "QUALITY_FILE",
     "setup",
@@ -68,8 +68,6 @@ __all__ = [
     "code_fingerprint",
 ]
 
-#: File the pipeline writes into its validated data copy; its presence allows ``validate=False``.
-VALIDATED_MARKER = ".sna-validated"
 #: Provenance (input hashes, code version) written beside the validated copy.
 PROVENANCE_FILE = "provenance.json"
 #: Data-quality table (read/used/rejected per file) from the one validation pass.
@@ -381,9 +379,9 @@ def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
     config = apply_period(base, reporting_year=reporting_year, as_of=as_of)
     if area != "county" and area not in config.csps:
         raise ValueError(f"area must be 'county' or one of {list(config.csps)}, got {area!r}")
-    from sna_lib.publication.stage import store_for
+    from sna_lib.book.stores import store_for
 
-    data_path, folder = store_for(data_path, cache_dir(), reporting_year=reporting_year, as_of=as_of)
+    data_path, folder = store_for(data_path, cache_dir(), reporting_year=reporting_year, as_of=as_of, config=base)
     year = int(config.reporting_year)
     out = Path(build_dir) if build_dir is not None else Path(tempfile.mkdtemp(prefix="sna-nb-"))
     downloads = out / "downloads"

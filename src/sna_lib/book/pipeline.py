@@ -49,7 +49,8 @@ import yaml
 
 from sna_lib.book.charts import DOWNLOAD_TOKEN
 from sna_lib.book.execute import KERNEL_NAME  # noqa: F401 - re-exported
-from sna_lib.book.nbhelpers import PROVENANCE_FILE, QUALITY_FILE, VALIDATED_MARKER, git_commit
+from sna_lib.book.nbhelpers import PROVENANCE_FILE, QUALITY_FILE, git_commit
+from sna_lib.data.validated_copy import VALIDATED_MARKER
 from sna_lib.errors import SnaError
 
 __all__ = [

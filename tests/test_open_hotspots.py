@@ -127,8 +127,10 @@ def test_hot_spot_cache_never_serves_a_freed_datasets_result(monkeypatch):
     12345) must get its own hot spots, not the cached ones (this was the 'one LSOA flagged that
     esda did not flag' of the reverted vectorised engine: a stale hit, order-dependent). The id
     reuse is made certain by giving every object one address."""
-    monkeypatch.setattr(osec, "_HOT_CACHE", {})
-    monkeypatch.setattr(osec, "id", lambda obj: 7, raising=False)
+    from sna_lib.index import persistence
+
+    monkeypatch.setattr(persistence, "_HOT_CACHE", {})
+    monkeypatch.setattr(persistence, "id", lambda obj: 7, raising=False)
     first, _ = _grid_dataset()
     stale = _hot(first).copy()
     ds, robbery = _grid_dataset({"permutations": 99, "seed": 7})

@@ -34,12 +34,14 @@ def _outputs(nb: dict) -> str:
     return "\n".join(parts)
 
 
-def test_notebook_without_injected_parameters_runs_on_SNA_DATA_DIR(demo_dir, tmp_path, monkeypatch):
+def test_notebook_without_injected_parameters_runs_on_SNA_DATA_DIR(demo_dir, demo_copy, tmp_path, monkeypatch):
     import papermill as pm
 
     from sna_lib.book.pipeline import read_notebook
 
     monkeypatch.setenv("SNA_DATA_DIR", str(demo_dir))
+    # the cache holding the session's validated copy of demo_dir: the kernel finds it by content key
+    monkeypatch.setenv("SNA_CACHE_DIR", str(demo_copy.parents[1]))
     source = tmp_path / "input.ipynb"
     source.write_text(json.dumps(read_notebook(REPO / "notebooks" / "11_data_quality.md")), encoding="utf-8")
     out = tmp_path / "out.ipynb"

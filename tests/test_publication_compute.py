@@ -167,26 +167,6 @@ def test_area_counts_groups_once_and_counts_people_once_in_the_county():
                              ("S", "s"): 1, ("S", "v"): 0}
 
 
-def test_victims_who_were_also_suspects_match_a_per_person_set_count(demo):
-    """people.links overlap rows against sets of roles per person, built record by record."""
-    from sna_lib.publication.compute import prepare
-
-    ds, cells, _, _ = demo
-    prep = prepare(ds)
-    sv_links = prep.links[prep.links["sv"].to_numpy(dtype=bool)]
-    now = sv_links[sv_links["year"] == prep.year]
-    for row, frame in (("overlap_year", now), ("overlap_all_years", sv_links)):
-        for area in (COUNTY, prep.csps[0]):
-            part = frame if area == COUNTY else frame[frame["area"] == area]
-            roles: dict[str, set] = {}
-            for person, role in zip(part["person_id"], part["role"]):
-                roles.setdefault(person, set()).add(role)
-            victims = sum("victim" in r for r in roles.values())
-            both = sum({"victim", "suspect"} <= r for r in roles.values())
-            assert _value(cells, "people.links", area, row, "of") == victims
-            assert _value(cells, "people.links", area, row, "count") == both
-
-
 # --------------------------------------------------------------------------- tables/ (wire)
 
 

@@ -327,8 +327,8 @@ def test_area_homes_keeps_the_latest_home_per_area_and_in_the_county():
     persons = pd.DataFrame({"crime_id": ["c1", "c2", "c3", "c4", "c5", "c6"],
                             "person_id": ["p1", "p1", "p1", "p2", "p3", "p3"],
                             "role": ["suspect"] * 6, "home_lsoa": ["a", "b", "c", " ", "z", "z"]})
-    got = area_homes(NS(crimes=crimes, year=2023, areas=["county", "N", "S", "W"]), NS(persons=persons),
-                     ("suspect",))
+    prep = NS(crimes=crimes, year=2023, areas=["county", "N", "S", "W"], person_crime=None)
+    got = area_homes(prep, NS(persons=persons), ("suspect",))
     assert len(got["county"]) == 2 and got["county"]["p1"] == "b" and pd.isna(got["county"]["p2"])
     assert got["N"].to_dict() == {"p1": "b"}
     assert got["S"]["p1"] == "c" and pd.isna(got["S"]["p2"])

@@ -314,10 +314,13 @@ def _table_names() -> list[str]:
 
 
 def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _ContentHashes | None = None,
-                 code_hash: str | None = None) -> Path:
+                 code_hash: str | None = None, stage: bool = True) -> Path:
     """Validate ``data_dir`` once and write a validated Parquet copy; return its folder.
 
-    Reuses an existing copy when the data files and the library code are unchanged.
+    Reuses an existing copy when the data files and the library code are unchanged. With
+    ``stage`` (default) the publication stage of the data's own period is run into the copy
+    (``<copy>/published``); a run that only needs other periods passes ``stage=False`` and makes
+    its stores beside the copy (:func:`sna_lib.publication.stage.ensure_store`).
 
     Raises
     ------
@@ -376,7 +379,7 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _Conten
 
     # the publication stage, once per content key: every published number of the county and all
     # CSPs, disclosure-controlled once, cached with this copy (PublicationError: nothing is kept)
-    if publishes(dataset.config):
+    if stage and publishes(dataset.config):
         try:
             write_stage_store(dataset, tmp / STORE_DIR, key=key, inputs=inputs, code=code_hash[:12], git=git)
         except BaseException:
@@ -686,33 +689,37 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
              overrides: Mapping[str, Mapping[str, Any]] | None, progress: bool = False,
              period: Mapping[str, Any] | None = None) -> _Context:
     from sna_lib.config import load_config
+    from sna_lib.period import apply_period
+    from sna_lib.publication.stage import publishes
 
     project = project_dir().resolve()
     # Absolute paths: kernels run each notebook in its own run folder.
     build_dir = Path(build_dir).resolve()
     data_dir = Path(data_dir).resolve()
     cache = build_dir / ".cache"
+    if not data_dir.is_dir():
+        from sna_lib.errors import DataValidationError, Problem
+
+        raise DataValidationError([Problem(str(data_dir), None, None, "data folder does not exist")])
+    # an unknown area or a bad --reporting-year / --as-of fails before any validation or stage
+    config = load_config(data_dir)  # a broken config.yaml is a DataValidationError
+    csps = list(config.csps)
+    areas = _resolve_areas(area, csps)
+    overrides = dict(overrides or {})
+    period_config = apply_period(config, **(period or {}))
+    if period:
+        for name in ("county", *csps):
+            overrides[name] = {**period, **(overrides.get(name) or {})}
+    periods = {name: apply_period(config, **_period_keys(overrides.get(name))) for name in ("county", *csps)}
+    own_period = any(p is config for p in periods.values())
     hasher = _ContentHashes()
     code_hash = _code_hash(hasher)
     if progress:
         print(f"checking data in {data_dir} …", file=sys.stderr, flush=True)
-    data_copy = prepare_data(data_dir, cache, hasher=hasher, code_hash=code_hash)
-    config = load_config(data_copy)
-    csps = list(config.csps)
-    areas = _resolve_areas(area, csps)
-    overrides = dict(overrides or {})
-    period_config = config
-    if period:
-        from sna_lib.period import apply_period
-
-        period_config = apply_period(config, **period)  # a bad --reporting-year / --as-of fails first
-        for name in ("county", *csps):
-            overrides[name] = {**period, **(overrides.get(name) or {})}
+    data_copy = prepare_data(data_dir, cache, hasher=hasher, code_hash=code_hash, stage=own_period)
     data_hash = _json_key(_data_hashes(Path(data_dir), hasher))
-    from sna_lib.publication.stage import publishes
-
     if publishes(config):
-        _ensure_period_stores(data_copy, overrides, ["county", *csps])
+        _ensure_period_stores(data_copy, overrides, ["county", *csps], own_period=own_period)
     jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides or {},
                         data_level=str(getattr(config, "data_level", "full") or "full"))
     from sna_lib.book.nbhelpers import _county_label
@@ -726,13 +733,22 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
                     partnership=partnership)
 
 
-def _ensure_period_stores(data_copy: Path, overrides: Mapping[str, Mapping[str, Any]], areas: list[str]) -> None:
-    """The published store of every other period a run asks for (``--reporting-year`` / ``--as-of``
-    or per-area overrides), made once each beside the validated copy."""
+def _period_keys(override: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The period part (``reporting_year``, ``as_of``) of an area's overrides."""
+    return {k: v for k, v in (override or {}).items() if k in ("reporting_year", "as_of")}
+
+
+def _ensure_period_stores(data_copy: Path, overrides: Mapping[str, Mapping[str, Any]], areas: list[str], *,
+                          own_period: bool = True) -> None:
+    """The published store of every period a run asks for (``--reporting-year`` / ``--as-of`` or
+    per-area overrides), made once each beside the validated copy; with ``own_period``, also the
+    data's own period when the copy was made without it (by a run of other periods)."""
     from sna_lib.publication.stage import ensure_store
 
     periods = {((overrides.get(a) or {}).get("reporting_year"), (overrides.get(a) or {}).get("as_of")) for a in areas}
-    for year, as_of in sorted(periods - {(None, None)}, key=str):
+    if not own_period:
+        periods.discard((None, None))
+    for year, as_of in sorted(periods, key=str):
         ensure_store(data_copy, reporting_year=year, as_of=as_of)
 
 

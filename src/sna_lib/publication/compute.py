@@ -40,8 +40,6 @@ Tables (``table`` name → rows × columns), each for ``"county"`` and every CSP
                               ``unknown_age``, ``under_25_pct``, ``aged_25_plus_pct``
 ``people.origins``            ``area:<name>`` / ``place:<in county|outside county|unknown|all>``
                               × ``suspects``
-``people.links``              ``overlap_year``/``overlap_all_years``/``domestic_abuse`` ×
-                              ``count``, ``of``, ``pct``
 ``measures.key``              ``<table>:<measure_id>`` × ``before``, ``after``, ``pct_change``,
                               ``p_value``
 ``place.profile``             calendar years with population × ``offences``, ``population``,
@@ -515,7 +513,7 @@ def _configured(prep: Prepared) -> set[str]:
 
 
 def _people_tables(b: CellBuilder, prep: Prepared, sv: Mapping[str, _Table], dataset) -> None:
-    links, crimes, year, areas = prep.links, prep.crimes, prep.year, prep.areas
+    links, year, areas = prep.links, prep.year, prep.areas
     roles = ["suspect", "victim"]
     now = links[(links["sv"] & (links["year"] == year)).to_numpy(dtype=bool)]
     # records (links), unique people, people with two or more crimes — by area and role
@@ -643,42 +641,6 @@ def _people_tables(b: CellBuilder, prep: Prepared, sv: Mapping[str, _Table], dat
     org.across(["place:all", "place:known"] + [f"area:{n}" for n in names] +
                [f"place:{p}" for p in ("in county", "outside county", "unknown")], ["suspects"], "<=")
 
-    # ---- links: victims also suspects; suspects linked to domestic abuse (county-wide, five years)
-    lk = _Table(b, "people.links", prep)
-    sv_all = links[links["sv"].to_numpy(dtype=bool)]
-
-    def overlap(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-        """People who were victims (and victims who were also suspects), per CSP and county-wide."""
-        flags = pd.DataFrame({"area": frame["area"].to_numpy(), "person_id": frame["person_id"].to_numpy(),
-                              "victim": (frame["role"] == "victim").to_numpy(dtype=bool),
-                              "suspect": (frame["role"] == "suspect").to_numpy(dtype=bool)})
-        per = flags.groupby(["area", "person_id"], observed=True)[["victim", "suspect"]].any()
-        both = (per["victim"] & per["suspect"]).groupby(level="area").sum()
-        victims = per["victim"].groupby(level="area").sum()
-        whole = flags.groupby("person_id", observed=True)[["victim", "suspect"]].any()
-        both[COUNTY] = int((whole["victim"] & whole["suspect"]).sum())
-        victims[COUNTY] = int(whole["victim"].sum())
-        return both, victims
-
-    in_window = crimes["domestic_abuse"] & (crimes["year"] > year - LOOKBACK_YEARS) & (crimes["year"] <= year)
-    da_people = links["person"].to_numpy()[in_window.to_numpy(dtype=bool)[links["crime"].to_numpy()]]
-    da_now = sus[member(sus["person"].to_numpy(), da_people)]
-    da_n = area_counts(da_now, [], areas, unique="person_id")
-    specs = [("overlap_year", *overlap(now)), ("overlap_all_years", *overlap(sv_all))]
-    for area in areas:
-        for row, both, victims in specs:
-            c = lk.count(area, row, "count", int(both.get(area, 0)))
-            o = lk.count(area, row, "of", int(victims.get(area, 0)))
-            lk.derived(area, row, "pct", _ratio(int(both.get(area, 0)), int(victims.get(area, 0))), [c, o],
-                       op="ratio", scale=100)
-        c = lk.count(area, "domestic_abuse", "count", int(da_n[area]))
-        o = lk.count(area, "domestic_abuse", "of", int(people[(area, "suspect")]))
-        b.same(o, summary.id(area, "suspect", "people"))
-        lk.derived(area, "domestic_abuse", "pct", _ratio(int(da_n[area]), int(people[(area, "suspect")])), [c, o],
-                   op="ratio", scale=100)
-    # victim-and-suspect in the county may be so in no single CSP: only the people counts relate
-    lk.across(["overlap_year", "overlap_all_years", "domestic_abuse"], ["of"], "<=")
-    lk.across(["domestic_abuse"], ["count"], "<=")
 
     # ---- harm impact: SV offences, their different suspects and victims, harm-weighted
     from sna_lib.measures.harm import harm_equivalent

@@ -17,8 +17,8 @@ Examples
 >>> from types import SimpleNamespace as NS
 >>> import datetime as dt
 >>> cfg = NS(reporting_year=2023, rolling_end=dt.date(2023, 12, 31))
->>> store_dir("/cache/data/ab12", cfg, cfg).as_posix()
-'/cache/data/ab12/published'
+>>> store_dir("/cache/data/ab12", cfg, cfg).as_posix()  # a copy made without its own store
+'/cache/data/ab12.published-2023-2023-12'
 >>> other = NS(reporting_year=2022, rolling_end=dt.date(2022, 12, 31))
 >>> store_dir("/cache/data/ab12", cfg, other).as_posix()
 '/cache/data/ab12.published-2022-2022-12'
@@ -66,12 +66,14 @@ def store_dir(data_dir: str | os.PathLike, base_config: Any, period_config: Any)
     """Where the store of ``data_dir`` for the period of ``period_config`` lives.
 
     The data's own period (``base_config``'s reporting year and rolling end) is
-    ``<data_dir>/published``; any other period is ``<data_dir>.published-<year>-<YYYY-MM>``
-    beside it (the validated copy is a sealed cache entry: nothing is added inside it later).
+    ``<data_dir>/published`` when the folder holds it (made with the validated copy); any other
+    period, and the own period of a copy made without it, is
+    ``<data_dir>.published-<year>-<YYYY-MM>`` beside it (the validated copy is a sealed cache
+    entry: nothing is added inside it later).
     """
     folder = Path(data_dir)
     if (int(period_config.reporting_year) == int(base_config.reporting_year)
-            and period_config.rolling_end == base_config.rolling_end):
+            and period_config.rolling_end == base_config.rolling_end and (folder / STORE_DIR).is_dir()):
         return folder / STORE_DIR
     return folder.with_name(f"{folder.name}.{STORE_DIR}-{_period_label(period_config)}")
 
@@ -207,5 +209,6 @@ def store_for(data_dir: str | os.PathLike, cache_dir: str | os.PathLike, *, repo
 
         print(f"Preparing {data_path} for the book (validation and the publication stage, once per data "
               f"content; cached in {cache_dir}) …", file=sys.stderr, flush=True)
-        data_path = prepare_data(data_path, cache_dir)
+        own = apply_period(base, reporting_year=reporting_year, as_of=as_of) is base
+        data_path = prepare_data(data_path, cache_dir, stage=own)
     return data_path, ensure_store(data_path, reporting_year=reporting_year, as_of=as_of)

@@ -90,7 +90,7 @@ def area_homes(prep, dataset, roles) -> dict[str, pd.Series]:
     crimes = prep.crimes
     in_year = (crimes["sv"] & (crimes["year"] == prep.year)).to_numpy(dtype=bool)
     persons = dataset.persons
-    at = getattr(prep, "person_crime", None)
+    at = prep.person_crime
     if at is None:
         at = positions_in(persons["crime_id"], crimes["crime_id"])
     keep = persons["role"].isin(list(roles)).to_numpy(dtype=bool, na_value=False) & (at >= 0)

@@ -62,7 +62,8 @@ def baseline_compute_figures():
 
 
 def _rss_gb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2)
+    """Peak resident memory of this process so far, GB (``ru_maxrss`` is in KiB on Linux)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9, 2)
 
 
 def _rss_now_gb() -> float:

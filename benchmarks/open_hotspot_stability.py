@@ -1,7 +1,7 @@
 """Open-data hot spots: stable across permutation seeds, and what the conditional permutation costs.
 
 On an imported open-data folder (``sna import police-uk``), the proxy serious-violence layer of
-every complete quarter is hot-spotted by :func:`sna_lib.book.open_sections.quarter_hotspots`
+every complete quarter is hot-spotted by :func:`sna_lib.index.persistence.quarter_hotspots`
 with the configured settings under two seeds, and once with the normal approximation (the
 baseline, same run). Reported: seconds per run and the ratio to the baseline, the share of
 LSOAs with the same hot flag under both seeds per quarter, the share with the same number of
@@ -33,22 +33,23 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs=2, default=(12345, 54321))
     args = parser.parse_args()
 
-    from sna_lib.book import open_sections as osec
     from sna_lib.data.dataset import load_dataset
+    from sna_lib.index.hotspots import index_settings
+    from sna_lib.index.persistence import quarter_hotspots
 
     ds = load_dataset(args.data)
 
     def run(**override):
-        settings = osec.hotspot_settings(ds)
+        settings = index_settings(ds.config)
         settings["hotspots"].update(override)
         start = time.perf_counter()
-        frame, quarters = osec.quarter_hotspots(ds, settings=settings)
+        frame, quarters = quarter_hotspots(ds, settings=settings)
         return frame, quarters, time.perf_counter() - start
 
     base, quarters, t_base = run(inference="analytical")
     (a, _, t_a), (b, _, t_b) = run(seed=args.seeds[0]), run(seed=args.seeds[1])
     print(f"{len(base)} LSOAs, {len(quarters)} complete quarters, "
-          f"{osec.hotspot_settings(ds)['hotspots']['permutations']} permutations")
+          f"{index_settings(ds.config)['hotspots']['permutations']} permutations")
     print(f"seconds: normal approximation {t_base:.2f}; permutation {t_a:.2f} (x{t_a / t_base:.0f}), "
           f"{t_b:.2f} (x{t_b / t_base:.0f})")
     for q in quarters:

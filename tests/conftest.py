@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from sna_lib.book.execute import skip_slow_imports
+
+skip_slow_imports()  # as in every build process: before anything imports jsonschema
+
 REPO = Path(__file__).resolve().parents[1]
 DEMO_SEED = 7
 DEMO_SCALE = 0.05
@@ -76,20 +80,37 @@ def demo_controlled(demo_publication):
 
 
 def execute_section(name: str, area: str, data_dir: Path, out_dir: Path):
-    """Execute section notebook ``notebooks/<name>.md`` for ``area`` with papermill (outputs and
-    downloads under ``out_dir``); returns the executed notebook."""
-    import jupytext
-    import nbformat
-    import papermill
+    """Execute section notebook ``notebooks/<name>.md`` for ``area`` on the build's own runner
+    (:func:`sna_lib.book.execute.execute_run`: papermill on this thread's warm kernel, so the runs
+    of one test share a kernel as a build's runs do); returns the executed notebook. Its CSV
+    downloads are copied to ``<out_dir>/build/downloads``. A failed run raises with its error."""
+    import shutil
 
-    target = out_dir / f"{name}.ipynb"
-    source = out_dir / f"{name}.input.ipynb"
-    nbformat.write(jupytext.read(REPO / "notebooks" / f"{name}.md"), source)
-    papermill.execute_notebook(
-        str(source), str(target),
-        parameters={"area": area, "data_dir": str(data_dir), "build_dir": str(out_dir / "build")},
-        kernel_name="python3", progress_bar=False, cwd=str(REPO))
-    return nbformat.read(target, as_version=4)
+    import nbformat
+
+    from sna_lib.book.execute import KERNEL_ENV, RunSpec, execute_run
+
+    key = f"{name.replace('/', '--')}--{area}"
+    runs = out_dir / "runs"
+    outcome = execute_run(RunSpec(key=key, area=area, notebook=f"notebooks/{name}",
+                                  source=str(REPO / "notebooks" / f"{name}.md"),
+                                  parameters={"area": area, "data_dir": str(data_dir)}, runs_dir=str(runs),
+                                  cwd=str(REPO), cell_timeout=600, env=KERNEL_ENV))
+    assert outcome.error is None, f"{name} for {area}: {outcome.error}"
+    downloads = out_dir / "build" / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    for csv in (runs / key / "downloads").glob("*.csv"):
+        shutil.copy2(csv, downloads / csv.name)
+    return nbformat.read(runs / key / "notebook.ipynb", as_version=4)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _warm_kernels_shut_down():
+    """Warm kernels this worker started (:func:`execute_section`) are shut down at its end."""
+    yield
+    from sna_lib.book.execute import shutdown_warm_kernels
+
+    shutdown_warm_kernels()
 
 
 #: The section notebooks (``notebooks/<name>.md``).

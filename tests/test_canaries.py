@@ -251,7 +251,7 @@ def test_planted_canaries_are_detectable(canary_data):
 @pytest.mark.xdist_group("canary")
 def test_no_canary_reaches_the_book_or_figures(canary_data, canary_book, tmp_path_factory):
     from sna_lib.config import load_config
-    from sna_lib.publication.figures import export_figures
+    from sna_lib.book.stores import export_figures
 
     data, planted, _ = canary_data
     result, build_dir = canary_book

@@ -78,3 +78,28 @@ def test_unknown_area_is_reported_not_a_traceback(demo_dir, tmp_path):
     proc = sna("run", "--data", str(demo_dir), "--area", "Atlantis", "--build-dir", str(tmp_path / "b"))
     assert proc.returncode == 2
     assert "Atlantis" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "b" / ".cache" / "data").exists()  # rejected before validation and the stage
+
+
+def test_build_processes_skip_the_slow_optional_import_and_nbformat_still_validates():
+    """SKIP_SLOW_IMPORTS (kernels, the build, each jupyter-book run) keeps jsonschema from
+    importing rfc3987_syntax; nbformat still validates notebooks and rejects a broken one."""
+    import subprocess
+    import sys
+
+    from sna_lib.book.execute import SKIP_SLOW_IMPORTS
+
+    code = SKIP_SLOW_IMPORTS + """
+import sys, nbformat, jsonschema
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+nbformat.validate(nb)
+nb.cells[0]["cell_type"] = "nonsense"
+try:
+    nbformat.validate(nb)
+    print("accepted broken")
+except nbformat.ValidationError:
+    print("rejected broken")
+print("iri" in jsonschema.FormatChecker().checkers, sys.modules["rfc3987_syntax"] is None)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["rejected", "broken", "False", "True"]

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sna_lib.errors import DataValidationError
-from sna_lib.publication.figures import export_figures
+from sna_lib.book.stores import export_figures
 
 REF = pd.read_csv(resources.files("sna_lib").joinpath("reference", "offences.csv"), dtype=str,
                   keep_default_na=False)
@@ -206,3 +206,18 @@ def test_unknown_area_and_format(store_only_dir):
         export_figures(store_only_dir, "Atlantis")
     with pytest.raises(ValueError):
         export_figures(store_only_dir, "county", "xml")
+
+
+def test_export_and_notebook_setup_read_the_config_once(store_only_dir, monkeypatch, tmp_path):
+    # sna figures checks the area against config.csps and then resolves the store; a notebook's
+    # setup checks the area and applies the period: each passes the config it read along
+    import sna_lib.config
+    from sna_lib.book import nbhelpers as nb
+
+    read, real = [], sna_lib.config.load_config
+    monkeypatch.setattr(sna_lib.config, "load_config", lambda folder: read.append(str(folder)) or real(folder))
+    export_figures(store_only_dir, "county", "csv")
+    assert read == [str(store_only_dir)]
+    read.clear()
+    ctx = nb.setup("county", store_only_dir, tmp_path, as_of=None)
+    assert read == [str(store_only_dir)] and ctx.store_dir == store_only_dir / "published"

@@ -464,3 +464,93 @@ def test_star_weights_transforms_and_gi_star_arguments():
         gi_star(pd.Series([1.0, 2.0], index=["L0000", "L0000"]), w)
     with pytest.raises(ValueError, match="inference must be one of"):
         gi_star(y, w, inference="bayes")
+
+
+# ------------------------------------------------------------------ vectorised engine == esda
+def _engines_agree(x, w, permutations, seed):
+    """p-values and directions of the vectorised engine are exactly those from esda's own G_Local."""
+    from sna_lib.index.hotspots.gistar import conditional_p
+
+    fast = conditional_p(x, w, permutations=permutations, seed=seed)
+    ref = conditional_p(x, w, permutations=permutations, seed=seed, engine="esda")
+    np.testing.assert_array_equal(fast[0], ref[0])
+    np.testing.assert_array_equal(fast[1], ref[1])
+    return ref[0]
+
+
+def _layers(n: int, rng) -> dict:
+    """Counts with a planted cluster, sparse tied counts (mostly zeros), non-whole rates with ties."""
+    counts = rng.poisson(1.5, n).astype(float)
+    counts[: max(1, n // 20)] += 6
+    rates = np.round(rng.poisson(0.3, n) / rng.choice([0.7, 1.3, 2.1], n), 3)
+    return {"counts": counts, "zeros_and_ties": rng.poisson(0.15, n).astype(float), "rates": rates}
+
+
+@pytest.mark.parametrize("islands", ["keep", "nearest"])
+@pytest.mark.parametrize("permutations, seed", [(99, 7), (999, 12345), (999, 3)])
+def test_vectorised_engine_equals_esda_on_grid_with_islands_ties_and_rates(islands, permutations, seed):
+    g = grid(9, extra_island=True)
+    g = pd.concat([g, gpd.GeoDataFrame({"lsoa_code": ["ISLAND2"]}, geometry=[box(-9, -9, -8, -8)],
+                                       crs=g.crs)], ignore_index=True)                  # two islands
+    w = contiguity_weights(g, islands=islands)
+    assert (w.cardinalities == 0).sum() == (2 if islands == "keep" else 0)
+    for name, x in _layers(len(g), np.random.default_rng(seed)).items():
+        p = _engines_agree(x, w, permutations, seed)
+        assert len(np.unique(p)) > 3, name                       # not a degenerate all-ties case
+
+
+def test_vectorised_engine_equals_esda_on_demo_layers(demo_dir):
+    """Scale-0.05 demo county: SV counts per LSOA in every year of the persistence window (the
+    configured 999 permutations, seed 12345), the reporting year's rates and 99 permutations, seed 7."""
+    from sna_lib.data.dataset import load_dataset
+    from sna_lib.index.factors import crimes_by_lsoa, lsoa_population
+    from sna_lib.index.hotspots import weights_for
+    from sna_lib.measures.classify import serious_violence_ids
+
+    ds = load_dataset(demo_dir, validate=False)
+    settings = index_settings(ds.config)
+    w = weights_for(ds.geography, settings)
+    sv = serious_violence_ids(ds)
+    year = int(ds.config.reporting_year)
+    for y in range(year - int(settings["persistence"]["window"]) + 1, year + 1):
+        counts = crimes_by_lsoa(ds.crimes, sv, lsoa_codes=w.ids, year=y).reindex(w.ids, fill_value=0)
+        pop = lsoa_population(ds.population, y).reindex(w.ids, fill_value=0.0)
+        rates = (1000.0 * counts / pop.where(pop > 0)).fillna(0.0)
+        _engines_agree(counts.to_numpy(float), w, settings["hotspots"]["permutations"], settings["hotspots"]["seed"])
+        if y == year:
+            _engines_agree(rates.to_numpy(float), w, settings["hotspots"]["permutations"], settings["hotspots"]["seed"])
+            _engines_agree(counts.to_numpy(float), w, 99, 7)
+
+
+def test_vectorised_engine_equals_esda_on_real_essex_polygons(open_data_dir):
+    """The real Essex LSOA polygons (1,000+ areas, two components, varying cardinality)."""
+    from sna_lib.data.importers.boundaries import read_boundaries
+
+    geo, _ = read_boundaries(open_data_dir / "geography" / "lsoa11_bsc_essex_pfa.geojson")
+    w = contiguity_weights(geo)
+    assert w.n > 1000 and len(np.unique(w.cardinalities)) > 8
+    rng = np.random.default_rng(7)
+    layers = _layers(w.n, rng)
+    _engines_agree(layers["counts"], w, 99, 7)
+    _engines_agree(layers["zeros_and_ties"], w, 99, 7)
+    _engines_agree(layers["rates"], w, 999, 12345)
+
+
+def test_permutation_draws_are_esdas_and_leave_global_state_alone():
+    from esda.crand import vec_permutations
+
+    from sna_lib.index.hotspots.gistar import permutation_ids
+
+    np.random.seed(5)
+    before = np.random.get_state()[1].copy()
+    ids = permutation_ids(4, 30, 50, seed=9)
+    np.testing.assert_array_equal(np.random.get_state()[1], before)
+    state = np.random.get_state()
+    try:
+        np.testing.assert_array_equal(ids, vec_permutations(4, 30, 50, 9))     # esda's own table
+        np.testing.assert_array_equal(permutation_ids(23, 1077, 99, 7), vec_permutations(23, 1077, 99, 7))
+    finally:
+        np.random.set_state(state)
+    with pytest.raises(ValueError, match="engine"):
+        from sna_lib.index.hotspots.gistar import conditional_p
+        conditional_p([1.0, 2.0], contiguity_weights(grid(2)), permutations=9, seed=1, engine="numba")

@@ -50,13 +50,66 @@ def test_every_row_is_used_or_rejected_with_its_reason(imported):
 
 
 def test_rejections_name_file_column_and_row(imported):
-    result, _ = imported
-    where = {(p.file, p.column, p.row) for p in result.examples}
-    assert ("2020-01-testshire-street.csv", "LSOA code", 4) in where        # no location
-    assert ("2020-01-testshire-street.csv", "Crime type", 7) in where       # made-up crime type
-    assert ("2020-01-testshire-street.csv", "Month", 8) in where            # wrong month
-    assert ("2020-01-testshire-street.csv", None, 10) in where              # ragged row
-    assert ("2020-02-testshire-street.csv", "Crime ID", 1) in where         # c1 again
+    result, out = imported
+    rows = pd.read_csv(out / "rejected_rows.csv", keep_default_na=False)
+    assert list(rows.columns) == ["source_file", "row", "table", "month", "reason", "column", "detail"]
+    # every rejected row, once, at the position the fixture comments give (tests/open_fixtures.py)
+    got = set(zip(rows["source_file"], rows["column"], rows["row"], rows["reason"]))
+    jan, feb = "2020-01-testshire-street.csv", "2020-02-testshire-street.csv"
+    assert got == {
+        (jan, "LSOA code", 4, "no location: police.uk gives no LSOA for this record"),
+        (jan, "LSOA code", 5, "LSOA outside the force area"),
+        (jan, "LSOA code", 6, "LSOA code is not in the ONS lookup"),
+        (jan, "Crime type", 7, "unknown police.uk crime type"),
+        (jan, "Month", 8, "Month differs from the file's month"),
+        (jan, "", 10, "row could not be parsed (wrong number of fields)"),
+        (feb, "Crime ID", 1, "duplicate Crime ID"),
+    }
+    assert len(rows) == result.n_rejected == sum(fx.EXPECTED["rejected"].values())
+    assert rows.groupby("reason").size().to_dict() == fx.EXPECTED["rejected"]
+    assert rows.set_index("row").loc[5, "detail"] == "E01900005 'Gamma 001A'"
+    assert result.rejected_file == out / "rejected_rows.csv"
+    assert {p.row for p in result.examples["duplicate Crime ID"]} == {1}
+
+
+def test_import_summary_counts_reasons_and_shows_a_few_examples(inputs, tmp_path, capsys):
+    """The CLI prints counts by reason with at most MAX_LISTED examples each and names the
+    file holding every rejected row (which has them all, here 45 rows outside the force)."""
+    root, kw = inputs
+    street = tmp_path / "street" / "2020-05"
+    street.mkdir(parents=True)
+    rows = [fx._row(f"o{i}", "2020-05", "E01900005", "Drugs") for i in range(45)]
+    rows += [fx._row("in1", "2020-05", "E01900001", "Robbery"), fx._row("nl", "2020-05", "", "Burglary")]
+    (street / "2020-05-testshire-street.csv").write_text(fx.HEADER + "\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    args = ["import", "police-uk", "--street", str(tmp_path / "street"), "--boundaries", str(kw["boundaries"]),
+            "--lookup", *map(str, kw["lookups"]), "--population", *map(str, kw["population"]),
+            "--census", str(kw["census"]), "--force", "testshire", "--out", str(out)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "street rows read 47 = crimes 1 + ASB 0 + rejected 46" in text
+    assert f"every one is listed in {out / 'rejected_rows.csv'}" in text
+    lines = text.splitlines()
+    outside = next(i for i, line in enumerate(lines) if "LSOA outside the force area" in line)
+    assert lines[outside].split()[:1] == ["45"] and "(crimes 45)" in lines[outside]
+    examples = [line for line in lines if line.strip().startswith("e.g.")]
+    assert len(examples) == 3 + 1                      # 3 of the 45, and the one no-location row
+    assert lines[outside + 1].strip() == "e.g. 2020-05-testshire-street.csv, column 'LSOA code', row 1: E01900005 'Gamma 001A'"
+    listed = pd.read_csv(out / "rejected_rows.csv", keep_default_na=False)
+    assert listed["row"].tolist() == list(range(1, 46)) + [47]
+    assert (listed["reason"] == "LSOA outside the force area").sum() == 45
+
+
+def test_rejected_rows_file_neutralises_formula_cells(tmp_path):
+    from sna_lib.data.importers.police_uk import REJECTED_COLUMNS, _write_rejected
+
+    part = pd.DataFrame({"source_file": ["f.csv", "f.csv"], "row": [2, 1], "table": "crimes", "month": "2020-01",
+                         "reason": "LSOA code is not in the ONS lookup", "column": "LSOA code",
+                         "detail": ["=HYPERLINK(\"http://x\")", "-3"]}, columns=REJECTED_COLUMNS)
+    _write_rejected([part], tmp_path / "r.csv")
+    back = pd.read_csv(tmp_path / "r.csv", keep_default_na=False, dtype=str)
+    assert back["row"].tolist() == ["1", "2"]                              # sorted by file and row
+    assert back["detail"].tolist() == ["-3", "'=HYPERLINK(\"http://x\")"]   # number kept, formula made text
 
 
 def test_output_validates_and_loads_at_open_level(imported):

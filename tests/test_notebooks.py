@@ -41,10 +41,6 @@ STORE_ONLY = (
 # The open-data edition's pages (notebooks/open/, data_level: open) read only the store too.
 OPEN_NOTEBOOKS = sorted((NOTEBOOK_DIR / "open").glob("*.md"))
 OPEN_STORE_ONLY = tuple(p.stem for p in OPEN_NOTEBOOKS)  # every open page: none may compute
-# Still computing from records through sna_lib (not yet migrated to the store). They keep the
-# old presentation-only rule until migrated; the list may only shrink.
-STILL_COMPUTING = (
-)
 # What reaches records: the loaded dataset, its tables, loaders and record-level helpers.
 RECORD_ATTRIBUTES = {"dataset", "crimes", "persons", "asb", "fire", "ambulance", "hospital_admissions",
                      "school_exclusions", "community_survey", "population", "census_deprivation",
@@ -52,21 +48,13 @@ RECORD_ATTRIBUTES = {"dataset", "crimes", "persons", "asb", "fire", "ambulance",
 RECORD_CALLS = {"load_dataset", "run_validation", "validate_folder", "read_parquet", "read_csv", "read_excel",
                 "read_file", "read_table", "area_crimes", "serious_violence_ids", "qualifying_mask", "prepare_data",
                 "_load", "duckdb", "pyarrow", "open",
-                # record-level helpers of the open-data edition (sna_lib.book.open_sections)
+                # record-level helpers of the open-data edition (measures.open_proxy, data.periods, index)
                 "area_records", "proxy_crimes", "category_counts", "category_by_csp", "quarter_hotspots",
                 "risk_layers", "risk_score", "out_of_time_check", "harm_table", "publish_harm", "missing_parts",
                 "missing_sentences", "lsoa_counts", "in_months", "hotspot_method_text", "hotspot_settings",
                 "category_weights", "complete_quarters", "area_lsoas"}
 RECORD_MODULES = {"sna_lib.data", "sna_lib.data.dataset", "sna_lib.data.validate", "sna_lib.data.tableio",
                   "duckdb", "pyarrow", "polars"}
-# Data manipulation that belongs in sna_lib, for the notebooks still computing.
-FORBIDDEN_CALLS = (
-    "groupby", "sum", "mean", "median", "value_counts", "pivot_table", "pivot", "agg",
-    "aggregate", "merge", "join", "count", "nunique", "crosstab", "cumsum", "resample",
-    "apply", "transform", "query", "sort_values", "drop_duplicates", "isin", "quantile",
-    "rolling", "diff", "pct_change", "std", "var", "to_csv", "to_parquet",
-)
-FORBIDDEN_IMPORTS = ("pandas", "numpy", "geopandas", "scipy", "statsmodels", "esda", "libpysal")
 
 
 def _record_access(source: str) -> set[str]:
@@ -101,29 +89,6 @@ def _read(path: Path) -> nbformat.NotebookNode:
 
 def _code_cells(nb: nbformat.NotebookNode) -> list:
     return [c for c in nb.cells if c.cell_type == "code"]
-
-
-def _called_attribute_names(source: str) -> set[str]:
-    """Names of every function or method called in ``source`` (``x.sum()`` -> ``sum``)."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Attribute):
-                names.add(func.attr)
-            elif isinstance(func, ast.Name):
-                names.add(func.id)
-    return names
-
-
-def _imported_modules(source: str) -> set[str]:
-    mods: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            mods.update(a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            mods.add(node.module.split(".")[0])
-    return mods
 
 
 def test_every_section_notebook_is_present():
@@ -161,10 +126,8 @@ def test_code_is_hidden_and_no_outputs_are_committed(path):
         assert cell.execution_count is None
 
 
-def test_every_notebook_is_either_store_only_or_listed_as_still_computing():
-    stems = {p.stem for p in NOTEBOOKS}
-    assert set(STORE_ONLY) | set(STILL_COMPUTING) == stems
-    assert not set(STORE_ONLY) & set(STILL_COMPUTING)
+def test_every_section_notebook_is_listed_as_store_only():
+    assert set(STORE_ONLY) == {p.stem for p in NOTEBOOKS}
 
 
 @pytest.mark.parametrize("name", STORE_ONLY)
@@ -193,24 +156,6 @@ def test_open_pages_keep_the_notebook_conventions(path):
     test_first_heading_names_the_area(path)
 
 
-@pytest.mark.parametrize("name", STILL_COMPUTING)
-def test_computing_notebooks_do_reach_records_and_stay_presentation_only(name):
-    """Each listed notebook really still reads records (else move it to STORE_ONLY), and keeps
-    the old rule: no data manipulation in cells, computation stays in sna_lib."""
-    nb = _read(NOTEBOOK_DIR / f"{name}.md")
-    assert any(_record_access(c.source) for c in _code_cells(nb)), f"{name} reads only the store: list it"
-    for cell in _code_cells(nb):
-        if "parameters" in cell.metadata.get("tags", []):
-            continue
-        called = _called_attribute_names(cell.source)
-        bad = sorted(called & set(FORBIDDEN_CALLS))
-        assert not bad, f"{name}: data manipulation {bad} belongs in sna_lib:\n{cell.source}"
-        imported = _imported_modules(cell.source)
-        assert not imported & set(FORBIDDEN_IMPORTS), f"{name} imports {imported}"
-        # no boolean-mask filtering of record-level frames either (e.g. crimes[crimes.x == y])
-        assert not re.search(r"\w+\[\s*\w+\[[^\]]+\]\s*(==|!=|<|>)", cell.source), cell.source
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_no_markdown_leaked_into_code_cells(path):
     for cell in _code_cells(_read(path)):
@@ -236,13 +181,6 @@ def test_first_heading_names_the_area(path):
                 for line in c.source.splitlines() if line.startswith("# ")]
     assert headings, "notebook needs a level-1 heading (the page title)"
     assert re.search(r"\{glue:text\}`area_(label|name)`", headings[0]), headings[0]
-
-
-def test_static_check_catches_computation():
-    """The presentation-only check must flag a notebook that aggregates data itself."""
-    src = "table = crimes.groupby('area').size()\nshare = table / table.sum()"
-    assert {"groupby", "sum"} <= _called_attribute_names(src) & set(FORBIDDEN_CALLS)
-    assert "pandas" in _imported_modules("import pandas as pd")
 
 
 # --------------------------------------------------------------------------- execution

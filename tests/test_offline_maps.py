@@ -95,9 +95,9 @@ def test_choropleth_colours_legend_and_tooltip_by_hand():
     lightest, middle, darkest = SEQUENTIAL_COLOURS[0], SEQUENTIAL_COLOURS[2], SEQUENTIAL_COLOURS[4]
     assert fills == {"X01000000": lightest, "X01000001": middle, "X01000002": middle,
                      "X01000003": darkest, "X01000004": MISSING_COLOUR}
-    legend = json.loads(re.search(r"div\.innerHTML = (\".*?\");", doc).group(1))
+    legend = re.search(r'<div class="sna-legend".*?</div>', doc).group(0)
     for label in ("0", "1.0 – 2.0", "10.0 – 10.0", "no data / suppressed"):
-        assert f"</span>{label}</div>" in legend
+        assert f"</span>{label}</span>" in legend
     assert 'let fields = ["lsoa_name", "lsoa_code", "value"];' in doc
     assert '"value": "10.0"' in doc and '"value": "no data / suppressed"' in doc
 
@@ -125,6 +125,33 @@ def test_points_are_never_mapped():
         choropleth_map(points, "rate", title="Rate")
     with pytest.raises(ValueError, match="projected CRS"):
         choropleth_map(_squares([1.0]).to_crs(4326), "rate", title="Rate")
+
+
+def test_template_syntax_in_names_is_shown_not_evaluated():
+    """branca renders each map script a second time as a Jinja template: text from data must
+    reach it with its braces as character references, or ``{{ 7*7 }}`` becomes 49 (and a longer
+    expression runs code at build time)."""
+    import folium
+
+    areas = _squares([1.0, 2.0, 3.0])
+    areas["lsoa_name"] = ["{{ 7*7 }}", "{{ cycler.__init__.__globals__.os.getcwd() }}", "{# open comment"]
+    areas["lsoa_code"] = ["{% raw %}", "X2", "X3"]
+    areas["label"] = ["{{ 6*7 }}", "b", "c"]
+    doc = choropleth_map(areas, "label", title="{{ 5*5 }} per 1,000", kind="class").document
+    props = [json.loads(m) for m in re.findall(r'"properties":\s*(\{[^{}]*\})', doc)]
+    names = [p["lsoa_name"] for p in props if "lsoa_name" in p]
+    assert names[:2] == ["&#123;&#123; 7*7 &#125;&#125;",
+                         "&#123;&#123; cycler.__init__.__globals__.os.getcwd() &#125;&#125;"]
+    assert str(Path.cwd()) not in doc and '"49"' not in doc and '"42"' not in doc
+    legend = re.search(r'<div class="sna-legend".*?</div>', doc).group(0)
+    assert "<strong>&#123;&#123; 5*5 &#125;&#125; per 1,000</strong>" in legend
+    assert "&#123;&#123; 6*7 &#125;&#125;</span>" in legend
+    # the hazard is real: the same name handed to folium as it is gets evaluated
+    raw = folium.Map(tiles=None)
+    folium.GeoJson({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"n": "{{ 7*7 }}"}, "geometry": {"type": "Point", "coordinates": [0, 0]}}]}
+    ).add_to(raw)
+    assert '"n": "49"' in raw.get_root().render()
 
 
 def test_same_map_gives_identical_html():
@@ -208,3 +235,60 @@ def test_map_renders_inside_the_real_page(built_book, tmp_path):
     print(f"\nmap colours in the page screenshot: {drawn}")
     # legend swatches alone are ~200 px per colour; polygons make tens of thousands
     assert sum(drawn.values()) > 20_000
+
+
+# the first view: no polygon under the legend or Leaflet's controls -----------------------------
+
+_OVERLAP_CHECK = """<script>window.addEventListener("load", function () { setTimeout(function () {
+  var paths = [].slice.call(document.querySelectorAll(".leaflet-overlay-pane path.leaflet-interactive"));
+  var boxes = [].slice.call(document.querySelectorAll(".leaflet-control, .sna-legend"));
+  var hits = boxes.map(function (b) {
+    var r = b.getBoundingClientRect(), n = 0;
+    paths.forEach(function (p) { var q = p.getBoundingClientRect();
+      if (q.left < r.right && q.right > r.left && q.top < r.bottom && q.bottom > r.top) n++; });
+    return b.className.split(" ").filter(function (c) { return c != "leaflet-control"; })[0] + "=" + n; });
+  var m = document.querySelector(".folium-map").getBoundingClientRect();
+  parent.document.body.setAttribute("data-check", paths.length + ";" + Math.round(m.width) + "x"
+                                    + Math.round(m.height) + ";" + hits.join(","));
+}, 300); });</script>"""
+
+
+def _overlaps(offline, tmp: Path, width: int, extra_css: str = "") -> tuple[int, str, dict[str, int]]:
+    """Open the map at ``width`` px (its own height) in headless chromium; count, for the legend and
+    every Leaflet control, the polygons whose on-screen box meets it."""
+    doc = offline.document.replace("</head>", extra_css + "</head>").replace("</html>", _OVERLAP_CHECK + "</html>")
+    page = tmp / f"overlap-{width}.html"
+    page.write_text(f'<!doctype html><html><body style="margin:0"><iframe srcdoc="{htmllib.escape(doc, quote=True)}" '
+                    f'style="width:{width}px;height:{offline.height}px;border:0"></iframe></body></html>',
+                    encoding="utf-8")
+    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+           f"--user-data-dir={tmp / 'chromium-profile'}", "--virtual-time-budget=5000",
+           "--window-size=1000,900", "--dump-dom", page.as_uri()]
+    dom = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120).stdout
+    n_paths, size, hits = re.search(r'data-check="([^"]*)"', dom).group(1).split(";")
+    return int(n_paths), size, {k: int(v) for k, v in (h.split("=") for h in hits.split(","))}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("shape", ["wide", "tall"])
+def test_first_view_leaves_every_polygon_clear_of_legend_and_controls(shape, tmp_path):
+    """A grid of squares filling its bounding box has land in every corner, where the legend,
+    zoom buttons, scale bar and attribution sit; none of their boxes may meet a polygon."""
+    cols, rows = (12, 4) if shape == "wide" else (3, 8)
+    polys = [box(550_000 + 1000 * i, 200_000 + 1000 * j, 551_000 + 1000 * i, 201_000 + 1000 * j)
+             for i in range(cols) for j in range(rows)]
+    areas = geopandas.GeoDataFrame({"lsoa_code": [f"X{k}" for k in range(len(polys))],
+                                    "lsoa_name": [f"Area {k}" for k in range(len(polys))],
+                                    "rate": np.arange(len(polys), dtype=float)}, geometry=polys, crs=27700)
+    offline = choropleth_map(areas, "rate", title="Rate per 1,000 residents", static=False)
+    for width in (676, 790):                      # the book's content column on a laptop / a desktop
+        n_paths, size, hits = _overlaps(offline, tmp_path, width)
+        print(f"\n{shape} at {width}px: map {size}, polygons meeting each box: {hits}")
+        assert n_paths == len(polys)
+        assert set(hits) == {"sna-legend", "leaflet-control-zoom", "leaflet-control-scale",
+                             "leaflet-control-attribution"}
+        assert all(n == 0 for n in hits.values()), hits
+    # negative control: a legend drawn over the map (here at mid-height, right) is caught
+    _, _, hits = _overlaps(offline, tmp_path, 676,
+                           "<style>.sna-legend{position:absolute;right:10px;top:45%;z-index:1000}</style>")
+    assert hits["sna-legend"] > 0

@@ -18,6 +18,9 @@ import pandas as pd
 import pytest
 
 from sna_lib.book import open_sections as osec
+from sna_lib.data.data_level import missing_sentences
+from sna_lib.data.periods import Coverage, complete_quarters, period_totals
+from sna_lib.index.validation import verdict
 
 # The real Essex books and import are module fixtures: one worker makes them.
 pytestmark = pytest.mark.xdist_group("essex")
@@ -39,10 +42,10 @@ def test_quarter_spanning_a_missing_month_is_labelled_and_not_compared():
 
     ds = _dataset(["2018-01", "2018-02", "2018-03"] + ["2018-04"] * 6 + ["2018-07", "2018-10", "2018-12"],
                   missing=("2018-08", "2018-09"))
-    cov = osec.coverage(ds)
+    cov = Coverage.from_dataset(ds)
     counts = monthly_counts(ds.crimes["date"], cov)
     assert pd.isna(counts["2018-08"]) and counts["2018-11"] == 0          # missing, never 0; a real 0 stays 0
-    rows = osec.period_totals(counts, cov, "Q")
+    rows = period_totals(counts, cov, "Q")
     assert [total for _, total, _ in rows] == [3, 6, 1, 2]
     assert rows[0][2] == ""                                              # first period: nothing before it
     assert rows[1][2][0].start == "2018-01" and rows[1][2][1] == 3       # both complete: compared with Q1
@@ -53,21 +56,21 @@ def test_quarter_spanning_a_missing_month_is_labelled_and_not_compared():
 
 def test_complete_quarters_leave_out_gaps():
     ds = _dataset(["2018-01", "2018-12"], missing=("2018-08",))
-    assert [q.start for q in osec.complete_quarters(ds)] == ["2018-01", "2018-04", "2018-10"]
+    assert [q.start for q in complete_quarters(ds)] == ["2018-01", "2018-04", "2018-10"]
 
 
 def test_verdict_reports_a_loss_as_a_loss():
     check = pd.DataFrame({"Selection": ["index", "naive"], "Capture rate": [0.1, 0.2], "PAI": [3.0, 2.0]})
-    assert "lost" in osec.verdict(check)
+    assert "lost" in verdict(check)
     check = pd.DataFrame({"Selection": ["index", "naive"], "Capture rate": [0.3, 0.2], "PAI": [3.0, 2.0]})
-    assert "lost" not in osec.verdict(check)
+    assert "lost" not in verdict(check)
 
 
 def test_missing_note_one_sentence_each():
     ds = SimpleNamespace(crimes=pd.DataFrame({"category": ["robbery"]}), persons=pd.DataFrame(),
                          config=SimpleNamespace(data_level="open"))
     parts = ("people", "harm", "proxy_serious_violence")
-    text = osec.missing_note(osec.missing_sentences(ds, parts), *parts)
+    text = osec.missing_note(missing_sentences(ds, parts), *parts)
     assert text.count("Not computed:") == 2 and "offence code" in text
     assert "*" not in text                       # plain text: show_note escapes Markdown, stars would show
 

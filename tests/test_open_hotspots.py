@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from sna_lib.book import open_sections as osec
+from sna_lib.index.hotspots.settings import hotspot_inference_note, hotspot_method, index_settings
+from sna_lib.index.persistence import quarter_hotspots
 
 SIDE = 9
 QUARTER = ("2018-01", "2018-02", "2018-03")
@@ -58,14 +59,14 @@ def _esda(x: pd.Series, geo, permutations: int, seed: int):
 
 
 def _hot(ds) -> pd.Series:
-    frame, quarters = osec.quarter_hotspots(ds)
+    frame, quarters = quarter_hotspots(ds)
     assert [q.text for q in quarters] == ["Jan 2018 – Mar 2018"]
     return frame[quarters[0].text]
 
 
 def test_default_is_esda_conditional_permutation_with_configured_permutations_and_seed():
     ds, robbery = _grid_dataset()
-    settings = osec.hotspot_settings(ds)["hotspots"]
+    settings = index_settings(ds.config)["hotspots"]
     assert (settings["inference"], settings["permutations"], settings["seed"]) == ("permutation", 999, 12345)
     g, order = _esda(robbery, ds.geography, 999, 12345)
     expected = pd.Series((2 * g.p_sim <= 0.05) & (g.Zs > 0), index=order)     # two-sided 95%, hot side
@@ -81,18 +82,18 @@ def test_configured_permutations_and_seed_are_used():
     ds, robbery = _grid_dataset({"permutations": 99, "seed": 7})
     g, order = _esda(robbery, ds.geography, 99, 7)
     assert _hot(ds).reindex(order).tolist() == ((2 * g.p_sim <= 0.05) & (g.Zs > 0)).tolist()
-    assert "99 permutations, seed 7" in osec.hotspot_method_text(ds)
+    assert "99 permutations, seed 7" in hotspot_method(index_settings(ds.config))
 
 
 def test_normal_approximation_only_when_configured():
     ds, robbery = _grid_dataset({"inference": "analytical"})
     g, order = _esda(robbery, ds.geography, 0, 1)
     assert _hot(ds).reindex(order).tolist() == ((2 * g.p_norm <= 0.05) & (g.Zs > 0)).tolist()
-    assert "normal approximation" in osec.hotspot_method_text(ds)
-    assert "normal approximation" in osec.hotspot_inference_note(osec.hotspot_settings(ds))
+    assert "normal approximation" in hotspot_method(index_settings(ds.config))
+    assert "normal approximation" in hotspot_inference_note(index_settings(ds.config))
     default, _ = _grid_dataset()
-    assert "conditional permutation test, 999 permutations, seed 12345" in osec.hotspot_method_text(default)
-    assert "held fixed" in osec.hotspot_inference_note(osec.hotspot_settings(default))
+    assert "conditional permutation test, 999 permutations, seed 12345" in hotspot_method(index_settings(default.config))
+    assert "held fixed" in hotspot_inference_note(index_settings(default.config))
 
 
 def test_real_essex_quarters_match_esda(open_data_dir, tmp_path_factory):
@@ -103,7 +104,7 @@ def test_real_essex_quarters_match_esda(open_data_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("essex-hot") / "essex-open"
     import_police_uk(out, street=[open_data_dir / "police_uk"], **_args(open_data_dir))
     ds = load_dataset(out)
-    frame, quarters = osec.quarter_hotspots(ds)
+    frame, quarters = quarter_hotspots(ds)
     assert len(quarters) == 3                                  # Q3 2018 (Aug, Sep missing) and Q1 2019 left out
     raw = ds.crimes[ds.crimes["category"].astype(str).isin(["violence_and_sexual_offences", "robbery",
                                                             "possession_of_weapons"])]
@@ -118,3 +119,22 @@ def test_real_essex_quarters_match_esda(open_data_dir, tmp_path_factory):
         hot_counts[q.text] = (int(expected.sum()), int(((2 * g.p_norm <= 0.05) & (g.Zs > 0)).sum()))
     # the normal approximation would flag far more (measured: 49/49/47 vs 80/75/92)
     assert all(perm < norm for perm, norm in hot_counts.values()), hot_counts
+
+
+def test_hot_spot_cache_never_serves_a_freed_datasets_result(monkeypatch):
+    """The per-dataset cache is keyed by ``id(dataset)``; CPython gives a new object the id of a
+    freed one. A new dataset (99 permutations, seed 7) at the address of the last one (999, seed
+    12345) must get its own hot spots, not the cached ones (this was the 'one LSOA flagged that
+    esda did not flag' of the reverted vectorised engine: a stale hit, order-dependent). The id
+    reuse is made certain by giving every object one address."""
+    from sna_lib.index import persistence
+
+    monkeypatch.setattr(persistence, "_HOT_CACHE", {})
+    monkeypatch.setattr(persistence, "id", lambda obj: 7, raising=False)
+    first, _ = _grid_dataset()
+    stale = _hot(first).copy()
+    ds, robbery = _grid_dataset({"permutations": 99, "seed": 7})
+    g, order = _esda(robbery, ds.geography, 99, 7)
+    got = _hot(ds).reindex(order)
+    assert got.tolist() == ((2 * g.p_sim <= 0.05) & (g.Zs > 0)).tolist()
+    assert not got.equals(stale.reindex(order))             # the settings do change the flags here

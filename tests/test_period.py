@@ -112,6 +112,7 @@ def test_bad_as_of_is_a_clear_error_not_a_traceback(demo_dir, tmp_path):
         assert proc.returncode == 2, proc.stderr[-2000:]
         assert text in proc.stderr and "Traceback" not in proc.stderr
         assert not (tmp_path / "b" / ".cache" / "runs").exists()
+        assert not (tmp_path / "b" / ".cache" / "data").exists()  # rejected before validation and the stage
 
 
 PERIOD_NOTEBOOK = myst_notebook('Period {glue:text}`period`', """```{code-cell}
@@ -135,7 +136,32 @@ def test_as_of_and_reporting_year_reach_the_notebooks_as_papermill_parameters(ti
     text = (rec.run_dir / "notebook.ipynb").read_text(encoding="utf-8")
     assert re.search(r"PERIOD 2023 2023-05-31 2023-05-31", text), text[-1500:]
     assert json.loads((rec.run_dir / "run.json").read_text())["as_of"] == "2023-05"
+    # only the period asked for is published: its store beside the copy, none for the data's own period
+    assert not (result.data_copy / "published").exists()
+    assert (result.data_copy.parent / f"{result.data_copy.name}.published-2023-2023-05" / "cells.parquet").is_file()
     # another month is another run (cache key), the same month is reused
     again = run_notebooks(demo_dir, area=csp, build_dir=tmp_path / "b", workers=1, as_of="2023-05",
                           reporting_year=2023)
     assert again.executed == 0
+
+
+def test_a_period_copy_is_never_served_for_another_dataset(monkeypatch):
+    """The kernel's period copy is keyed by the dataset's id; CPython reuses an id once its object
+    is freed, so a new dataset at a freed one's address must not get the old dataset's copy."""
+    from dataclasses import dataclass
+
+    from sna_lib.book import nbhelpers
+    from sna_lib.config import Config
+
+    @dataclass
+    class Records:
+        config: Config
+        name: str
+
+    cfg = Config(county="Demo", csps=("A",), reporting_year=2023, first_year=2014, rolling_end=dt.date(2023, 12, 31))
+    monkeypatch.setattr(nbhelpers, "_DATASETS", {})
+    monkeypatch.setattr(nbhelpers, "id", lambda obj: 7, raising=False)  # every object at one address
+    first = nbhelpers._with_period(Records(cfg, "first"), None, "2023-06")
+    second = nbhelpers._with_period(Records(cfg, "second"), None, "2023-06")
+    assert (first.name, second.name) == ("first", "second")
+    assert second.config.rolling_end == dt.date(2023, 6, 30)

@@ -285,7 +285,8 @@ class ExportedTables:
 def _exports(folder, store):
     """``(folder, ExportedTables)`` from ``sna figures --format csv`` of every area of the store in
     ``folder`` (county via the CLI's library call, the CSPs from the same store reader)."""
-    from sna_lib.publication.figures import export_figures, figure_rows, render_figures
+    from sna_lib.book.stores import export_figures
+    from sna_lib.publication.figures import figure_rows, render_figures
 
     out = {area: render_figures(figure_rows(store, area), "csv") for area in store.areas}
     assert export_figures(folder, "county", "csv") == out["county"]

@@ -53,6 +53,26 @@ def test_store_round_trip_values_markers_and_missing(tmp_path):
     assert store.provenance["disclosure"]["suppress_max"] == 7
 
 
+def test_tables_are_pivoted_once_and_handed_out_as_copies(tmp_path):
+    """A caller changing the table it got must not change what the next caller reads; cells found
+    by index agree with a boolean-mask lookup over the raw cells for every declared cell."""
+    out, relations = _publication()
+    write_store(tmp_path / "store", out, relations, {"period": {"start": "2019-01-01", "end": "2023-12-31"}})
+    store = PublishedStore(tmp_path / "store")
+    first = store.table("people.repeats", "Brackenford")
+    first.loc["All", "records"] = -1
+    shown = store.display_table("people.repeats", "Brackenford")
+    shown.loc["All", "records"] = "x"
+    assert store.table("people.repeats", "Brackenford").loc["All", "records"] == 134
+    assert store.display_table("people.repeats", "Brackenford").loc["All", "records"] == "134"
+    cells = store.cells
+    for table, area, row, column in zip(cells["table"], cells["area"], cells["row"], cells["column"]):
+        hit = cells[(cells["table"] == table) & (cells["area"] == area) & (cells["row"] == row)
+                    & (cells["column"] == column)].iloc[0]
+        expected = "[c]" if not bool(hit["published"]) else str(hit["display"])
+        assert store.text(table, area, row, column) == expected
+
+
 def test_withheld_values_and_reasons_never_reach_the_store_folder(tmp_path):
     out, relations = _publication()
     hidden = out[~out["published"]]

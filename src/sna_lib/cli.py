@@ -48,7 +48,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_figures(args: argparse.Namespace) -> int:
-    from sna_lib.publication.figures import export_figures
+    from sna_lib.book.stores import export_figures
 
     text = export_figures(Path(args.data), area=args.area, fmt=args.format,
                           reporting_year=args.reporting_year, as_of=args.as_of, cache_dir=args.cache_dir)
@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sna_lib.book.execute import skip_slow_imports
+
+    skip_slow_imports()  # before anything imports jsonschema (nbformat, papermill)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -64,7 +64,6 @@ __all__ = [
     "series_label",
     "top_risk_table",
     "validation_table",
-    "hotspot_method",
     "baseline_comparison_table",
     "baseline_sentence",
     "tie_sentence",
@@ -844,33 +843,6 @@ def flag_labels(bins: pd.Series, *, min_bin: int = 2) -> pd.Series:
     values = bins.astype("float64").to_numpy()
     labels = np.where(values >= min_bin, "hot", np.where(values <= -min_bin, "cold", "not significant"))
     return pd.Series(labels, index=bins.index, dtype="string")
-
-
-def hotspot_method(settings: dict) -> str:
-    """The hot-spot method, inference, permutations and seed in words, for captions and prose.
-
-    Examples
-    --------
-    >>> from sna_lib.index.hotspots import index_settings
-    >>> hotspot_method(index_settings())
-    'Getis–Ord Gi* at 95% confidence; conditional permutation test, 999 permutations, seed 12345'
-    >>> hotspot_method(index_settings({"hotspots": {"inference": "analytical", "fdr": True}}))
-    'Getis–Ord Gi* at 95% confidence; normal approximation (as ArcGIS); false-discovery-rate corrected'
-    >>> hotspot_method(index_settings({"hotspots": {"method": "poisson"}}))
-    'Poisson probability against the population, upper tail p ≤ 0.05'
-    """
-    cfg = settings["hotspots"]
-    confidence = float(cfg["confidence"])
-    if cfg.get("method", "gistar") == "poisson":
-        alpha = cfg.get("poisson_alpha") or (1 - confidence)
-        return f"Poisson probability against the population, upper tail p ≤ {alpha:.2g}"
-    permutations = int(cfg.get("permutations", 0) or 0)
-    if cfg.get("inference", "permutation") == "analytical" or permutations <= 0:
-        inference = "normal approximation (as ArcGIS)"
-    else:
-        inference = f"conditional permutation test, {permutations:,} permutations, seed {int(cfg['seed'])}"
-    text = f"Getis–Ord Gi* at {confidence:.0%} confidence; {inference}"
-    return text + ("; false-discovery-rate corrected" if cfg.get("fdr") else "")
 
 
 def csp_table(csp_year: pd.DataFrame, csp_window: pd.DataFrame, year: int,

@@ -54,9 +54,32 @@ KERNEL_NAME = "python3"
 KERNEL_ENV = {"PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
               "SNA_BOOK_BUILD": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "TQDM_DISABLE": "1"}
 
+#: Python that keeps ``jsonschema`` from importing ``rfc3987_syntax``. JupyterLab's
+#: ``jupyter-events`` installs ``jsonschema[format-nongpl]``, and that package compiles 38 lark
+#: grammars when imported: about 3 s of CPU in every process that imports ``nbformat`` (each
+#: kernel through myst-nb's ``glue``, the build process, every ``jupyter-book`` run; measured
+#: 2.9–3.3 s against 0.3 s without it). It only adds the ``iri`` / ``iri-reference`` format
+#: checks, which nothing in a build asks for; jsonschema skips a checker it cannot import.
+SKIP_SLOW_IMPORTS = "import sys as _sys; _sys.modules.setdefault('rfc3987_syntax', None); del _sys"
+
+
+def skip_slow_imports() -> None:
+    """Apply :data:`SKIP_SLOW_IMPORTS` in this process (before anything imports ``jsonschema``).
+
+    Examples
+    --------
+    >>> import sys
+    >>> skip_slow_imports()
+    >>> "rfc3987_syntax" in sys.modules
+    True
+    """
+    exec(SKIP_SLOW_IMPORTS, {})
+
+
 # Hidden first cell of every run: a warm kernel runs many notebooks in turn.
 _RESET_CODE = """
 %reset -f
+""" + SKIP_SLOW_IMPORTS + """
 import os as _os, warnings as _warnings, matplotlib.pyplot as _plt
 _plt.close("all")
 _os.chdir({cwd!r})

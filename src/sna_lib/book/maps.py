@@ -108,18 +108,20 @@ def static_choropleth_png(frame, fills: list[str], entries: list[tuple[str, str]
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    fig = Figure(figsize=(7.5, 6.0), dpi=110)
-    ax = fig.add_subplot(1, 1, 1)
-    frame.plot(ax=ax, color=list(fills), edgecolor="#666666", linewidth=0.2)
-    if boundaries is not None and len(boundaries):
-        boundaries.to_crs(frame.crs).boundary.plot(ax=ax, color=BOUNDARY_COLOUR, linewidth=1.0)
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-    handles = [Patch(facecolor=c, edgecolor="#555555", label=label) for c, label in entries]
-    ax.legend(handles=handles, title=title, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=True,
-              fontsize=8, title_fontsize=9)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    # names from data ("$" in a title or label) are plain text, never parsed as mathtext
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        fig = Figure(figsize=(7.5, 6.0), dpi=110)
+        ax = fig.add_subplot(1, 1, 1)
+        frame.plot(ax=ax, color=list(fills), edgecolor="#666666", linewidth=0.2)
+        if boundaries is not None and len(boundaries):
+            boundaries.to_crs(frame.crs).boundary.plot(ax=ax, color=BOUNDARY_COLOUR, linewidth=1.0)
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+        handles = [Patch(facecolor=c, edgecolor="#555555", label=label) for c, label in entries]
+        ax.legend(handles=handles, title=title, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=True,
+                  fontsize=8, title_fontsize=9)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
     return buf.getvalue()
 
 
@@ -377,17 +379,56 @@ def _format_value(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
 
+#: First-view margins (CSS px: left, top, right, bottom) that keep polygons clear of the zoom
+#: buttons (10 px from the top-left corner, 34 px wide) and of the scale bar and attribution (the
+#: bottom 44 px). Measured on the vendored Leaflet 1.9.4 in headless chromium.
+CONTROL_MARGIN_PX = (48, 8, 8, 46)
+
+#: Height (CSS px) of the legend strip under the map: title line + one line of entries + padding.
+#: The iframe is this much taller than the map's ``height``, so the map keeps its size.
+LEGEND_STRIP_PX = 56
+
+# The map document is a column: the map fills what the legend strip below it leaves. The legend
+# sits outside the map frame, so it never hides a polygon at any zoom or screen width.
+_LAYOUT_CSS = ("<style>html,body{height:100%;margin:0}"
+               "body{display:flex;flex-direction:column}"
+               ".folium-map{flex:1 1 0;min-height:0;height:auto !important}"
+               ".sna-legend{order:2;flex:0 0 auto}</style>")
+
+
+_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
+
+
+def inert_text(value) -> str:
+    """Text from data made safe for a folium map: HTML-escaped, and braces as character references.
+
+    Leaflet's tooltip puts these strings into ``innerHTML``, so markup must be escaped. Braces
+    matter because branca wraps each rendered map script in a new Jinja template and renders it
+    again: a name such as ``{{ 7*7 }}`` inside the GeoJSON would be *evaluated* at build time
+    (template injection, up to running code). ``&#123;``/``&#125;`` show as braces in the browser.
+
+    Examples
+    --------
+    >>> inert_text("{{ 7*7 }} <b>")
+    '&#123;&#123; 7*7 &#125;&#125; &lt;b&gt;'
+    >>> inert_text(3.5)
+    '3.5'
+    """
+    return html.escape(str(value), quote=True).translate(_BRACES)
+
+
 def _legend_html(title: str, entries: list[tuple[str, str]]) -> str:
     rows = "".join(
-        f'<div><span style="display:inline-block;width:14px;height:14px;margin-right:6px;'
+        f'<span style="display:inline-block;margin-right:12px;white-space:nowrap">'
+        f'<span style="display:inline-block;width:14px;height:14px;margin-right:5px;'
         f'vertical-align:middle;border:1px solid #555;background:{colour}"></span>'
-        f"{html.escape(label)}</div>"
+        f"{inert_text(label)}</span>"
         for colour, label in entries
     )
     return (
         '<div class="sna-legend" role="group" aria-label="Legend" style="background:#fff;'
-        'padding:6px 8px;border:1px solid #999;font:12px/1.5 sans-serif;">'
-        f"<strong>{html.escape(title)}</strong>{rows}</div>"
+        'padding:4px 8px;border-top:1px solid #ccc;font:12px/1.5 sans-serif;">'
+        f"<strong>{inert_text(title)}</strong><br>{rows}</div>"
     )
 
 
@@ -493,20 +534,23 @@ def choropleth_map(
     # once, so a name such as '<img src=x onerror=…>' is shown as text and never runs.
     layer = frame[[code_column, name_column, "geometry"]].copy()
     for column in (code_column, name_column):
-        layer[column] = [html.escape(str(v), quote=True) if v is not None and v == v else "" for v in layer[column]]
-    layer["value"] = [html.escape(str(v), quote=True) for v in shown]
+        layer[column] = [inert_text(v) if v is not None and v == v else "" for v in layer[column]]
+    layer["value"] = [inert_text(v) for v in shown]
     layer["fill"] = fills
     layer = layer.to_crs(4326)
 
     minx, miny, maxx, maxy = layer.total_bounds
-    fmap = folium.Map(tiles=None, zoom_control=True, scrollWheelZoom=False,
+    # zoom_snap: the first view fits the area at a fractional zoom, so it fills the frame
+    # instead of dropping to the next whole zoom level (up to half the size).
+    fmap = folium.Map(tiles=None, zoom_control=True, scrollWheelZoom=False, zoom_snap=0.1,
                       control_scale=True, prefer_canvas=False, width="100%", height="100%")
     fmap.get_root().header.add_child(
-        folium.Element("<style>.leaflet-container{background:#ffffff !important;}</style>"), name="sna_bg")
+        folium.Element("<style>.leaflet-container{background:#ffffff !important;}</style>" + _LAYOUT_CSS),
+        name="sna_bg")
 
     folium.GeoJson(
         _compact_geojson(layer),
-        name=title,
+        name="areas",
         style_function=lambda feature: {
             "fillColor": feature["properties"]["fill"], "fillOpacity": 1.0,
             "color": "#666666", "weight": 0.4,
@@ -514,7 +558,7 @@ def choropleth_map(
         highlight_function=lambda feature: {"weight": 2, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(
             fields=[name_column, code_column, "value"],
-            aliases=["Area", "Code", html.escape(str(title), quote=True)],
+            aliases=["Area", "Code", inert_text(title)],
             localize=False, sticky=True,
         ),
     ).add_to(fmap)
@@ -529,10 +573,13 @@ def choropleth_map(
             interactive=False,
         ).add_to(fmap)
 
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    # the first view keeps polygons clear of Leaflet's own controls: the zoom buttons (top left)
+    # in a left margin, the scale bar and attribution (bottom) in a bottom margin
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=CONTROL_MARGIN_PX[:2],
+                    padding_bottom_right=CONTROL_MARGIN_PX[2:])
     _add_legend(fmap, _legend_html(title, entries))
     static = static_choropleth_png(frame, fills, entries, title=title, boundaries=boundaries) if static else None
-    return OfflineMap(offline_html(fmap), title=title, height=height, static_png=static)
+    return OfflineMap(offline_html(fmap), title=title, height=height + LEGEND_STRIP_PX, static_png=static)
 
 
 def _round_coords(coords, decimals: int):
@@ -566,30 +613,24 @@ def _compact_geojson(frame, decimals: int = 7) -> dict:
 
 
 def _add_legend(fmap, legend: str) -> None:
-    from branca.element import MacroElement
+    """Put the legend strip in the document body, after the map (the layout CSS puts it below).
+
+    ``legend`` is finished, escaped HTML. It goes in as a template *variable*: passing it to
+    ``folium.Element(...)`` would make it the Jinja template itself, and a name such as
+    ``{{ 7*7 }}`` would be evaluated.
+    """
+    from branca.element import Element
     from folium.template import Template
 
-    class _Legend(MacroElement):
-        _template = Template(
-            """
-            {% macro script(this, kwargs) %}
-            var legend_{{ this.get_name() }} = L.control({position: "bottomright"});
-            legend_{{ this.get_name() }}.onAdd = function () {
-                var div = L.DomUtil.create("div");
-                div.innerHTML = {{ this.legend|tojson }};
-                return div;
-            };
-            legend_{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-            {% endmacro %}
-            """
-        )
+    class _Legend(Element):
+        _template = Template("{{ this.legend }}")
 
         def __init__(self, legend_html: str):
             super().__init__()
             self._name = "Legend"
             self.legend = legend_html
 
-    fmap.add_child(_Legend(legend))
+    fmap.get_root().html.add_child(_Legend(legend), name="sna_legend")
 
 
 def _spread(palette: tuple[str, ...], n: int) -> list[str]:

@@ -44,10 +44,10 @@ from typing import Any
 import pandas as pd
 
 from sna_lib.book import charts
+from sna_lib.data.validated_copy import VALIDATED_MARKER
 
 __all__ = [
     "BookContext",
-    "VALIDATED_MARKER",
     "PROVENANCE_FILE",
     "QUALITY_FILE",
     "setup",
@@ -68,8 +68,6 @@ __all__ = [
     "code_fingerprint",
 ]
 
-#: File the pipeline writes into its validated data copy; its presence allows ``validate=False``.
-VALIDATED_MARKER = ".sna-validated"
 #: Provenance (input hashes, code version) written beside the validated copy.
 PROVENANCE_FILE = "provenance.json"
 #: Data-quality table (read/used/rejected per file) from the one validation pass.
@@ -125,8 +123,8 @@ class BookContext:
 
     @property
     def dataset(self):
-        """The loaded records — only for notebooks not yet migrated to the store (see
-        ``STILL_COMPUTING`` in ``tests/test_notebooks.py``); loaded on first use."""
+        """The loaded records, loaded on first use. Not for the section notebooks: they read only
+        the published store (``STORE_ONLY`` in ``tests/test_notebooks.py`` checks each of them)."""
         return _with_period(_load(self.data_dir), self.reporting_year, self.as_of)
 
     @property
@@ -271,13 +269,14 @@ def _with_period(dataset, reporting_year, as_of):
     if config is dataset.config:
         return dataset
     key = ("period", id(dataset), config.reporting_year, str(config.rolling_end))
-    if key not in _DATASETS:
+    cached = _DATASETS.get(key)
+    if cached is None or cached[0] is not dataset:  # an id is reused once its object is freed
         import dataclasses
 
         for old in [k for k in _DATASETS if k[0] == "period"]:
             del _DATASETS[old]
-        _DATASETS[key] = dataclasses.replace(dataset, config=config)
-    return _DATASETS[key]
+        cached = _DATASETS[key] = (dataset, dataclasses.replace(dataset, config=config))
+    return cached[1]
 
 
 #: Demo county a notebook opened without parameters runs on (same as ``make demo-data``).
@@ -380,9 +379,9 @@ def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
     config = apply_period(base, reporting_year=reporting_year, as_of=as_of)
     if area != "county" and area not in config.csps:
         raise ValueError(f"area must be 'county' or one of {list(config.csps)}, got {area!r}")
-    from sna_lib.publication.stage import store_for
+    from sna_lib.book.stores import store_for
 
-    data_path, folder = store_for(data_path, cache_dir(), reporting_year=reporting_year, as_of=as_of)
+    data_path, folder = store_for(data_path, cache_dir(), reporting_year=reporting_year, as_of=as_of, config=base)
     year = int(config.reporting_year)
     out = Path(build_dir) if build_dir is not None else Path(tempfile.mkdtemp(prefix="sna-nb-"))
     downloads = out / "downloads"

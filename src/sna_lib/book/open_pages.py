@@ -134,9 +134,10 @@ def non_residential_table(ctx) -> pd.DataFrame:
 def rates_table(ctx, areas, row: str = "proxy") -> pd.DataFrame:
     """Crimes of ``row`` and rates per 1,000 residents per area, with and without non-residential LSOAs."""
     t = "open.rates"
+    columns = {a: set(ctx.table(t, area=a).columns) for a in areas}
 
     def cell(area, column):
-        return ctx.text(t, row, column, area=area) if column in ctx.table(t, area=area).columns else ""
+        return ctx.text(t, row, column, area=area) if column in columns[area] else ""
 
     return pd.DataFrame([{
         "Area": ctx.area_name(a), "Crimes": cell(a, "crimes"), "Per 1,000": cell(a, "rate_per_1000"),

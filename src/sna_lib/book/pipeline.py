@@ -49,7 +49,8 @@ import yaml
 
 from sna_lib.book.charts import DOWNLOAD_TOKEN
 from sna_lib.book.execute import KERNEL_NAME  # noqa: F401 - re-exported
-from sna_lib.book.nbhelpers import PROVENANCE_FILE, QUALITY_FILE, VALIDATED_MARKER, git_commit
+from sna_lib.book.nbhelpers import PROVENANCE_FILE, QUALITY_FILE, git_commit
+from sna_lib.data.validated_copy import VALIDATED_MARKER
 from sna_lib.errors import SnaError
 
 __all__ = [
@@ -995,8 +996,12 @@ def _keep_snapshot(ctx: _Context, area: str) -> None:
 
 
 def _jupyter_book() -> list[str]:
-    exe = Path(sys.executable).with_name("jupyter-book")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "jupyter_book.cli.main"]
+    """jupyter-book's command line, run by this interpreter without the slow optional import
+    (:data:`sna_lib.book.execute.SKIP_SLOW_IMPORTS`)."""
+    from sna_lib.book.execute import SKIP_SLOW_IMPORTS
+
+    return [sys.executable, "-c", SKIP_SLOW_IMPORTS + "; import sys; from jupyter_book.cli.main import main; "
+            "sys.argv[0] = 'jupyter-book'; sys.exit(main())"]
 
 
 def _warning_lines(text: str) -> str:

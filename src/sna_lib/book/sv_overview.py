@@ -18,7 +18,6 @@ __all__ = [
     "definition_table",
     "sv_by_group",
     "harm_comparison",
-    "population_in",
     "harm_table",
     "headline",
     "published_by_group",
@@ -141,23 +140,6 @@ def harm_comparison(crimes: pd.DataFrame, year: int, definition: str = "partners
     out.attrs["harm_ratio"] = ratio
     out.attrs["weights"] = weights_label(offences() if table is None else table)
     return out
-
-
-def population_in(population: pd.DataFrame, year: int) -> pd.Series:
-    """Residents per LSOA in the latest population year not after ``year`` (all ages).
-
-    Examples
-    --------
-    >>> p = pd.DataFrame({"lsoa_code": ["A", "A", "A"], "year": [2022, 2022, 2024],
-    ...                   "age": [0, 1, 0], "population": [10, 5, 99]})
-    >>> population_in(p, 2023).to_dict()
-    {'A': 15}
-    """
-    years = population["year"]
-    usable = years[years <= year]
-    chosen = int(usable.max()) if len(usable) else int(years.min())
-    rows = population[population["year"] == chosen]
-    return rows.groupby("lsoa_code", sort=True)["population"].sum()
 
 
 def harm_table(harm: pd.DataFrame, *, area_level: str, config=None) -> pd.DataFrame:

@@ -122,3 +122,11 @@ def source_reconciliation(import_log: pd.DataFrame) -> pd.DataFrame:
     total = out.drop(columns=["source_file", "month"]).sum().to_dict()
     out = pd.concat([out, pd.DataFrame([{"source_file": "All files", "month": "", **total}])], ignore_index=True)
     return out
+
+
+def missing_sentences(dataset, parts=None) -> dict[str, str]:
+    """``{part: sentence}`` for every part of ``parts`` (default: all of
+    :data:`REQUIREMENTS`) the dataset cannot support, for
+    :func:`sna_lib.book.open_sections.missing_note`."""
+    return {p: REQUIREMENTS[p].sentence for p in (REQUIREMENTS if parts is None else parts)
+            if not available(dataset, p)}

@@ -107,3 +107,10 @@ def load_dataset(data_dir: Path | str, *, validate: bool = True) -> Dataset:
             if "month" in frame.columns and "date" not in frame.columns:
                 tables[name] = frame.assign(date=frame["month"])
     return Dataset(config=run.config, quality=report.quality, **tables)  # type: ignore[arg-type]
+
+
+def area_lsoas(dataset, area: str) -> pd.Index:
+    """LSOA codes of ``area`` (all of them for ``"county"``)."""
+    geo = dataset.geography
+    codes = geo["lsoa_code"] if area == "county" else geo.loc[geo["area"] == area, "lsoa_code"]
+    return pd.Index(codes.astype(str), name="lsoa_code")

@@ -230,3 +230,47 @@ def data_period(dataset) -> dict[str, str | None]:
     if dates.empty:
         return {"first_date": None, "last_date": None}
     return {"first_date": dates.min().date().isoformat(), "last_date": dates.max().date().isoformat()}
+
+
+#: how a month without a police.uk file is labelled (never shown as 0)
+MISSING_MONTH = "missing: no police.uk file"
+
+
+def in_months(table: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
+    """Rows whose month lies in ``start … end`` (``YYYY-MM``, inclusive)."""
+    month = table["date"].dt.to_period("M")
+    return table[(month >= pd.Period(start, "M")) & (month <= pd.Period(end, "M"))]
+
+
+def period_totals(counts: pd.Series, cov: Coverage, freq: str = "Q") -> list[tuple]:
+    """``(label, total, change)`` per calendar quarter (``"Q"``) or year (``"Y"``) of ``counts``
+    (:func:`sna_lib.data.periods.monthly_counts`).
+
+    ``change`` is ``(previous label, previous total)`` when the two periods may be compared like
+    for like (:func:`sna_lib.data.periods.comparable`), the text saying why not when they may not,
+    and ``""`` for the first period.
+
+    Examples
+    --------
+    >>> cov = Coverage("2018-01", "2018-06", ("2018-05",))
+    >>> counts = pd.Series([1, 1, 1, 2, pd.NA, 2], index=[f"2018-0{m}" for m in range(1, 7)], dtype="Int64")
+    >>> [(lab.text[:8], total, change) for lab, total, change in period_totals(counts, cov)]
+    [('Jan 2018', 3, ''), ('Apr 2018', 4, 'not compared: a period is incomplete (missing months)')]
+    """
+    rows, previous = [], None
+    for label in calendar_periods(cov, freq):
+        total = window_total(counts, label)
+        if previous is None:
+            change = ""
+        elif comparable(previous[0], label):
+            change = previous
+        else:
+            change = "not compared: a period is incomplete (missing months)"
+        rows.append((label, total, change))
+        previous = (label, total)
+    return rows
+
+
+def complete_quarters(dataset) -> list:
+    """The calendar quarters with every month present (the periods persistence is counted over)."""
+    return [q for q in calendar_periods(Coverage.from_dataset(dataset), "Q") if q.complete]

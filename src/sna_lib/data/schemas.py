@@ -158,6 +158,10 @@ POLICE_UK_CATEGORIES: dict[str, str] = {
     "Violence and sexual offences": "violence_and_sexual_offences",
 }
 CATEGORY_CODES: tuple[str, ...] = tuple(POLICE_UK_CATEGORIES.values())
+#: police.uk crime types by contract code, as police.uk spells them (anti-social behaviour first:
+#: the ``asb`` table's rows), for tables that show categories
+CATEGORY_LABELS: dict[str, str] = {"anti_social_behaviour": "Anti-social behaviour",
+                                   **{code: label for label, code in POLICE_UK_CATEGORIES.items()}}
 _COUNT = {"min": 0, "max": 100_000_000}
 _YEAR = {"min": 1990, "max": 2100}
 _FLAG_NAMES = ("domestic_abuse", "knife", "firearm", "other_weapon", "county_lines", "gang")

@@ -553,7 +553,7 @@ def _offence_count_problems(config: Config) -> list[Problem]:
     path = getattr(getattr(config, "harm", None), "offence_counts", None)
     if not path:
         return []
-    from sna_lib.measures.category_harm import read_offence_counts
+    from sna_lib.data.offence_counts import read_offence_counts
 
     try:
         read_offence_counts(path)

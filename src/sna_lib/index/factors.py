@@ -27,6 +27,9 @@ unemployment is always Poisson, as in the reference.
 Counting people: a person is counted once per layer and year, at the home LSOA recorded on
 their latest qualifying crime of the year. Records whose home is unknown or outside the
 county are excluded and counted in ``frame.attrs["records"]`` (read / used / rejected).
+
+At ``data_level: open`` the layers are proxies from open data over a span of months
+(:func:`risk_layers`: Census deprivation, IMD, ASB, drugs and weapons offences by location).
 """
 
 from __future__ import annotations
@@ -611,3 +614,48 @@ def _build_layers(source: FactorSource, year: int) -> pd.DataFrame:
     layers.attrs["year"] = year
     layers.attrs["population_year"] = population.attrs.get("year_used", year)
     return layers
+
+
+def lsoa_counts(crimes: pd.DataFrame, codes: pd.Index) -> pd.Series:
+    """Records per LSOA over ``codes`` (zeros kept)."""
+    return crimes["lsoa_code"].astype(str).value_counts().reindex(codes, fill_value=0).astype("int64")
+
+
+def risk_layers(dataset, start: str, end: str) -> pd.DataFrame:
+    """The open-data risk layers per LSOA from the months ``start … end`` (and the static census/IMD)."""
+    from sna_lib.data.dataset import area_lsoas
+    from sna_lib.data.periods import in_months
+
+    codes = area_lsoas(dataset, "county")
+    crimes = in_months(dataset.crimes, start, end)
+    out = pd.DataFrame(index=codes)
+    dep = dataset.census_deprivation.set_index(dataset.census_deprivation["lsoa_code"].astype(str))
+    if len(dep):
+        deprived = dep[["deprived_2", "deprived_3", "deprived_4"]].sum(axis=1) / dep["households"].where(
+            dep["households"] > 0)
+        out["deprivation"] = deprived.reindex(codes).astype(float)
+    imd = getattr(dataset, "imd", pd.DataFrame())
+    if len(imd):
+        out["imd"] = -imd.set_index(imd["lsoa_code"].astype(str))["imd_rank"].reindex(codes).astype(float)
+    if len(dataset.asb):
+        out["asb"] = lsoa_counts(in_months(dataset.asb, start, end), codes).astype(float)
+    out["drugs"] = lsoa_counts(crimes[crimes["category"].astype(str) == "drugs"], codes).astype(float)
+    out["weapons"] = lsoa_counts(crimes[crimes["category"].astype(str) == "possession_of_weapons"], codes).astype(float)
+    return out
+
+
+def population_in(population: pd.DataFrame, year: int) -> pd.Series:
+    """Residents per LSOA in the latest population year not after ``year`` (all ages).
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"lsoa_code": ["A", "A", "A"], "year": [2022, 2022, 2024],
+    ...                   "age": [0, 1, 0], "population": [10, 5, 99]})
+    >>> population_in(p, 2023).to_dict()
+    {'A': 15}
+    """
+    years = population["year"]
+    usable = years[years <= year]
+    chosen = int(usable.max()) if len(usable) else int(years.min())
+    rows = population[population["year"] == chosen]
+    return rows.groupby("lsoa_code", sort=True)["population"].sum()

@@ -4,6 +4,10 @@ Reference 12 of the SNA maps "how persistent each area was as a hotspot" over 20
 reports LSOAs that were *new* hot spots in 2022 ("not having been a hotspot in the previous
 four years"). Each year is hot-spotted on its own (the same method and settings every
 year), so persistence counts independent annual detections.
+
+At ``data_level: open`` (police.uk months, :mod:`sna_lib.measures.open_proxy`) the periods are
+the complete calendar quarters instead: :func:`quarter_hotspots` hot-spots the proxy crimes of
+each and :func:`persistence_table` counts LSOAs by the quarters they were hot in.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from typing import Any
 
 import pandas as pd
 
+from sna_lib.data.periods import complete_quarters, in_months
 from sna_lib.index.hotspots import SpatialWeights, hotspots, index_settings
+from sna_lib.measures.open_proxy import PROXY, proxy_crimes
 
 
 def hotspots_by_year(counts: pd.DataFrame, *, weights: SpatialWeights | None = None,
@@ -110,3 +116,63 @@ def persistence(hot: pd.DataFrame, *, end_year: int | None = None, window: int =
     out["new"] = out["hot_now"] & ~before
     out.attrs["window"] = (years[0], end_year)
     return out
+
+
+def quarter_hotspots(dataset, definition: str = PROXY, settings: dict | None = None) -> tuple[pd.DataFrame, list]:
+    """Gi* hot spots (configured settings) of proxy crimes in every complete quarter, county-wide.
+
+    ``settings`` defaults to the configured ones, exactly as at the full level
+    (:func:`~sna_lib.index.hotspots.index_settings` of ``dataset.config``: esda's conditional
+    permutation, seeded; Essex, 3 quarters x 1,077 LSOAs x 999 permutations: 1.4 s).
+
+    Returns ``(frame, quarters)``: ``frame`` is indexed by ``lsoa_code`` with one bool column per
+    quarter label and ``quarters_hot`` (how many complete quarters the LSOA was a hot spot in).
+    """
+    from sna_lib.data.dataset import area_lsoas
+    from sna_lib.index.factors import lsoa_counts
+    from sna_lib.index.hotspots import weights_for
+
+    key = (id(dataset), definition)
+    cached = _HOT_CACHE.get(key)
+    if settings is None and cached is not None and cached[0]() is dataset:
+        return cached[1], cached[2]
+    settings = settings or index_settings(dataset.config)
+    geo = dataset.geography
+    weights = weights_for(geo, settings)
+    codes = area_lsoas(dataset, "county")
+    proxy = proxy_crimes(dataset.crimes, definition)
+    quarters = complete_quarters(dataset)
+    frame = pd.DataFrame(index=codes)
+    for q in quarters:
+        counts = lsoa_counts(in_months(proxy, q.start, q.end), codes)
+        frame[q.text] = hotspots(counts, weights=weights, method="gistar", settings=settings)["hot"] \
+            .reindex(codes).fillna(False).astype(bool)
+    frame["quarters_hot"] = frame[[q.text for q in quarters]].sum(axis=1).astype("int64")
+    _HOT_CACHE.clear()
+    _HOT_CACHE[key] = (_reference(dataset), frame, quarters)
+    return frame, quarters
+
+
+#: The last dataset's hot spots, keyed by ``id(dataset)``. CPython reuses the id of a freed
+#: object, so an entry is used only while its reference still names the same dataset: without
+#: that check a new dataset allocated where the last one was (another config, e.g. other
+#: permutations or seed) silently got the old dataset's hot spots.
+_HOT_CACHE: dict = {}
+
+
+def _reference(obj):
+    """A weak reference to ``obj``; a strong one for objects that take none (``SimpleNamespace``)."""
+    import weakref
+
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return lambda: obj
+
+
+def persistence_table(frame: pd.DataFrame, quarters: list, codes: pd.Index) -> pd.DataFrame:
+    """LSOAs of ``codes`` by the number of complete quarters they were a hot spot in."""
+    n = len(quarters)
+    counts = frame.loc[codes, "quarters_hot"].value_counts().reindex(range(n + 1), fill_value=0)
+    return pd.DataFrame({"Hot spot in": [f"{k} of {n} complete quarters" for k in range(n + 1)],
+                         "LSOAs": counts.to_numpy().astype("int64")})

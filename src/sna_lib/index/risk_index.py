@@ -250,3 +250,9 @@ def risk_index(layers: pd.DataFrame, settings: Mapping | None = None) -> pd.Data
     out.attrs.update({"top_share": share, "tie_rule": tie_rule, "n": len(out),
                       "selected": int(out["top_county"].sum())})
     return out
+
+
+def risk_score(layers: pd.DataFrame) -> pd.Series:
+    """Equal-weight mean of the layers' percentile ranks (:func:`risk_scores`, ``rank``)."""
+    spec = {name: {"column": name, "normalisation": "rank", "weight": 1.0} for name in layers.columns}
+    return risk_scores(layers.fillna(layers.median()), spec)["score"]

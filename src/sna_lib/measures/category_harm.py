@@ -39,7 +39,7 @@ import pandas as pd
 import yaml
 
 __all__ = ["LABEL", "basis_sentence", "category_harm", "category_map", "category_weights",
-           "category_weights_for_config", "counts_for_config", "profile_mix", "read_offence_counts"]
+           "category_weights_for_config", "counts_for_config", "harm_table", "profile_mix", "proxy_harm_share"]
 
 #: what the pages call a harm figure computed from these weights
 LABEL = "category-mean harm (estimate)"
@@ -135,52 +135,6 @@ def category_weights(table: pd.DataFrame | None = None, *, counts: pd.Series | N
     return out
 
 
-def read_offence_counts(path) -> pd.Series:
-    """Recorded offences per HO code from a CSV ``offence_code,count`` (``harm.offence_counts``).
-
-    Every problem (missing column, unknown or repeated code, a count that is not a whole number
-    ≥ 0) is reported with the file, column and row; all of them at once.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> path = os.path.join(tempfile.mkdtemp(), "counts.csv")
-    >>> _ = open(path, "w").write("offence_code,count\\n34B,120\\n34A,15\\n")
-    >>> read_offence_counts(path).to_dict()
-    {'34B': 120.0, '34A': 15.0}
-    """
-    from pathlib import Path
-
-    from sna_lib.errors import DataValidationError, Problem
-    from sna_lib.reference import offences
-
-    path = Path(path)
-    name = path.name
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataValidationError([Problem(name, None, None, f"could not be read as CSV ({type(exc).__name__})")]) \
-            from None
-    missing = [c for c in ("offence_code", "count") if c not in raw.columns]
-    if missing:
-        raise DataValidationError([Problem(name, c, None, "required column is missing") for c in missing])
-    known = set(offences()["offence_code"].astype(str))
-    codes = raw["offence_code"].str.strip()
-    counts = pd.to_numeric(raw["count"].str.strip().str.replace(",", "", regex=False), errors="coerce")
-    problems = []
-    for i, (code, text, value) in enumerate(zip(codes, raw["count"], counts), start=1):
-        if code not in known:
-            problems.append(Problem(name, "offence_code", i, f"not a Home Office offence code of the reference "
-                                                             f"table: {code[:40]!r}"))
-        if pd.isna(value) or value < 0 or value != int(value):
-            problems.append(Problem(name, "count", i, f"must be a whole number ≥ 0, got {text[:40]!r}"))
-    for i in np.flatnonzero(codes.duplicated().to_numpy()):
-        problems.append(Problem(name, "offence_code", int(i) + 1, f"code {codes.iloc[i][:40]!r} is listed twice"))
-    if problems:
-        raise DataValidationError(problems)
-    return pd.Series(counts.to_numpy(dtype=float), index=codes.to_numpy(), dtype=float)
-
-
 def counts_for_config(config) -> tuple[pd.Series, str]:
     """The offence mix a run weights by and its description: ``harm.offence_counts`` when set, else
     :func:`profile_mix`."""
@@ -188,6 +142,8 @@ def counts_for_config(config) -> tuple[pd.Series, str]:
     if not path:
         return profile_mix(), PROFILE_MIX
     from pathlib import Path
+
+    from sna_lib.data.offence_counts import read_offence_counts
 
     return read_offence_counts(path), f"the recorded offences per Home Office code in {Path(path).name}"
 
@@ -239,3 +195,42 @@ def basis_sentence(weights: pd.DataFrame, table: pd.DataFrame | None = None, *, 
             f"Home Office offence codes it covers, weighted by {counts_label}; weights: {weights_label(table)}. "
             "It is an estimate for a category's average crime, not the Cambridge Crime Harm Index of these crimes, "
             "which needs each crime's Home Office offence code.")
+
+
+def harm_table(crimes: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    """Crimes and category-mean harm (days) per police.uk category (every category, proxy first).
+
+    ``Category-mean harm (days)`` = crimes x the category's ``Weight (days)`` (NA where it has none);
+    ``Proxy``: whether the category is in the open-data proxy.
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"weight": pd.array([365.0, 1.0], dtype="Float64")}, index=["robbery", "shoplifting"])
+    >>> t = harm_table(pd.DataFrame({"category": ["robbery", "robbery", "shoplifting"]}), w)
+    >>> t.set_index("Category").loc[["Robbery", "Shoplifting"], "Category-mean harm (days)"].tolist()
+    [730.0, 1.0]
+    """
+    from sna_lib.measures.open_proxy import category_counts
+
+    counts = category_counts(crimes)
+    weight = counts["police.uk code"].map(weights["weight"].astype(float))
+    return pd.DataFrame({"Category": counts["Category"], "Proxy": counts["In the open-data proxy"],
+                         "Crimes": counts["Crimes"], "Weight (days)": weight.round(1),
+                         "Category-mean harm (days)": (counts["Crimes"] * weight).round(0)})
+
+
+def proxy_harm_share(table: pd.DataFrame) -> tuple[float, float]:
+    """Shares of the open-data proxy in crimes and in category-mean harm over all categories.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"Proxy": ["yes", "no"], "Crimes": [10, 90],
+    ...                   "Category-mean harm (days)": [1000.0, 90.0]})
+    >>> [round(x, 3) for x in proxy_harm_share(t)]
+    [0.1, 0.917]
+    """
+    proxy = table["Proxy"] == "yes"
+    harm = table["Category-mean harm (days)"].astype(float).fillna(0.0)
+    crimes = table["Crimes"].astype(float)
+    return (float(crimes[proxy].sum() / crimes.sum()) if crimes.sum() else float("nan"),
+            float(harm[proxy].sum() / harm.sum()) if harm.sum() else float("nan"))

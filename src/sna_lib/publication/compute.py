@@ -743,7 +743,7 @@ def _lsoa_rates(b: CellBuilder, prep: Prepared, dataset, annual: _Table, profile
     window total = the sum of its LSOAs = the sum of its yearly counts; the county window total
     is the sum of the CSPs'.
     """
-    from sna_lib.book.sv_overview import population_in
+    from sna_lib.index.factors import population_in
 
     year = prep.year
     crimes = prep.crimes

@@ -2,11 +2,11 @@
 
 :func:`store_figures` turns the cells of one area of a
 :class:`~sna_lib.publication.store.PublishedStore` into a flat ``{key: value}`` mapping;
-:func:`export_figures` (used by ``sna figures``) gets the store of a data folder the way a build
-does (:func:`sna_lib.publication.stage.store_for`: validation and the publication stage, once per
-data content and period) and writes that mapping as deterministic JSON or CSV text. Nothing here
-reads records or applies disclosure control: a number is exported exactly when the store
-publishes it, and a withheld cell is exported as the suppression marker.
+:func:`render_figures` writes :func:`figure_rows` as deterministic JSON or CSV text (``sna
+figures`` gets the store of a data folder the way a build does and renders it with these:
+:func:`sna_lib.book.stores.export_figures`). Nothing here reads records, data folders or applies
+disclosure control: a number is exported exactly when the store publishes it, and a withheld
+cell is exported as the suppression marker.
 
 Keys
 ----
@@ -48,12 +48,10 @@ import io
 import json
 import math
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
-from sna_lib.errors import DataValidationError, Problem, SnaError
 
-__all__ = ["SECTION_KEYS", "NoStoreError", "export_figures", "figure_rows", "render_figures", "store_figures"]
+__all__ = ["SECTION_KEYS", "figure_rows", "render_figures", "store_figures"]
 
 _ROLES = (("suspect", "suspects"), ("victim", "victims"))
 _KEY_MEASURES = ("A:knife_sv", "A:non_domestic_homicide", "A:u25_hospital", "B:knife_sv",
@@ -130,10 +128,6 @@ SECTION_KEYS: dict[str, tuple[str, ...]] = _section_keys()
 _BY_SOURCE = {source: key for key, source in SECTION_KEYS.items()}
 if len(_BY_SOURCE) != len(SECTION_KEYS):  # pragma: no cover - a programming error
     raise RuntimeError("SECTION_KEYS maps two names to one store cell")
-
-
-class NoStoreError(SnaError):
-    """The data folder's level has no publication stage, so there is no store to export."""
 
 
 def _number(value: Any, marker: str) -> Any:
@@ -223,57 +217,6 @@ def _csv_text(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(neutralise_text(str(value)))
-
-
-def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json", *,
-                   reporting_year: int | None = None, as_of: str | None = None,
-                   cache_dir: Path | str | None = None) -> str:
-    """Every published figure of ``area`` as deterministic text, read from the publication store.
-
-    Parameters
-    ----------
-    data_dir : Path or str
-        A data folder (see ``data/README.md``; validated once into ``cache_dir``, with the
-        publication stage) or a validated copy made by a build.
-    area : str
-        ``"county"`` or a CSP name from ``config.csps``.
-    fmt : {"json", "csv"}
-        JSON ``{"figures": {...}}`` with sorted keys, or CSV rows ``figure, value, table, row,
-        column`` sorted by figure.
-    reporting_year, as_of : optional
-        The period (see :func:`sna_lib.period.apply_period`); default from ``config.yaml``.
-    cache_dir : path, optional
-        Where a plain data folder's validated copy and store are kept (default: the notebooks'
-        cache, :func:`sna_lib.book.nbhelpers.cache_dir`).
-
-    Raises
-    ------
-    NoStoreError
-        For a data level without a publication stage (:func:`sna_lib.publication.stage.publishes`).
-    DataValidationError
-        Bad data, or an unknown area.
-    """
-    if fmt not in ("json", "csv"):
-        raise ValueError("fmt must be 'json' or 'csv'")
-    from sna_lib.config import load_config
-    from sna_lib.publication.stage import store_for
-    from sna_lib.publication.store import PublishedStore
-
-    data_dir = Path(data_dir)
-    if cache_dir is None:
-        from sna_lib.book.nbhelpers import cache_dir as default_cache
-
-        cache_dir = default_cache()
-    if data_dir.is_dir() and (data_dir / "config.yaml").is_file():
-        csps = list(load_config(data_dir).csps)
-        if area != "county" and area not in csps:  # before any validation or publication work
-            raise DataValidationError([Problem("config.yaml", "csps", None,
-                                               f"unknown area {area!r}: use 'county' or one of {', '.join(csps)}")])
-    _, folder = store_for(data_dir, cache_dir, reporting_year=reporting_year, as_of=as_of)
-    if folder is None:
-        raise NoStoreError(f"{data_dir}: sna figures reads the publication store, and this data level "
-                           f"(data_level: {load_config(data_dir).data_level}) has none")
-    return render_figures(figure_rows(PublishedStore(folder), area), fmt)
 
 
 def render_figures(rows: list[tuple[str, Any, tuple[str, str, str] | None]], fmt: str = "json") -> str:

@@ -16,8 +16,8 @@ CSP, the open pages' numbers on one :class:`~sna_lib.publication.cells.CellBuild
 
 Disclosure control then runs once over all of it, exactly as for the full contract
 (:func:`sna_lib.publication.compute.run_publication`). Every number comes from the functions the
-open pages used when they computed for themselves (:mod:`sna_lib.book.open_sections`,
-:mod:`sna_lib.data.periods`); text that goes with the numbers is in ``provenance["text"]``.
+open pages used when they computed for themselves (now in :mod:`sna_lib.measures.open_proxy`,
+:mod:`sna_lib.data.periods` and :mod:`sna_lib.index`); text that goes with the numbers is in ``provenance["text"]``.
 
 Examples
 --------
@@ -82,7 +82,7 @@ def prepare_open(dataset) -> OpenPrepared:
     >>> prepare_open(ds).crimes["area"].tolist()
     ['B', 'A']
     """
-    from sna_lib.book.open_sections import coverage
+    from sna_lib.data.periods import Coverage
 
     geo = dataset.geography
     lsoa_area = pd.Series(geo["area"].astype(str).to_numpy(), index=pd.Index(geo["lsoa_code"].astype(str)))
@@ -92,7 +92,7 @@ def prepare_open(dataset) -> OpenPrepared:
 
     csps = list(dataset.config.csps)
     return OpenPrepared(with_area(dataset.crimes), with_area(dataset.asb), [COUNTY, *csps], csps,
-                        coverage(dataset), lsoa_area)
+                        Coverage.from_dataset(dataset), lsoa_area)
 
 
 def split_by_area(table: pd.DataFrame, areas: Sequence[str]) -> dict[str, pd.DataFrame]:

@@ -37,7 +37,7 @@ from sna_lib.errors import SnaError
 from sna_lib.publication.compute import STORE_DIR
 
 __all__ = ["PublicationError", "STORE_DIR", "publishes", "store_dir", "write_stage_store", "ensure_store",
-           "remember", "store_for"]
+           "remember", "store_complete"]
 
 
 class PublicationError(SnaError):
@@ -83,7 +83,9 @@ def store_dir(data_dir: str | os.PathLike, base_config: Any, period_config: Any)
 _WRITTEN: dict[str, Path] = {}
 
 
-def _complete(folder: Path) -> bool:
+def store_complete(folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` holds a whole store (cells, relations and provenance)."""
+    folder = Path(folder)
     return all((folder / name).is_file() for name in ("cells.parquet", "relations.parquet", "provenance.json"))
 
 
@@ -108,7 +110,7 @@ def write_stage_store(dataset: Any, out_dir: str | os.PathLike, *, key: str | No
     shutil.rmtree(tmp, ignore_errors=True)
     done = _WRITTEN.get(key) if key else None
     try:
-        if done is not None and _complete(done):
+        if done is not None and store_complete(done):
             shutil.copytree(done, tmp)
         else:
             run_publication(dataset, tmp, **kwargs)
@@ -133,19 +135,24 @@ def remember(key: str, folder: str | os.PathLike) -> None:
 
 
 def ensure_store(data_dir: str | os.PathLike, *, reporting_year: int | None = None, as_of: str | None = None,
-                 dataset: Any = None, **kwargs: Any) -> Path:
+                 dataset: Any = None, config: Any = None, **kwargs: Any) -> Path:
     """The store of validated copy ``data_dir`` for a period, made once if it is not there yet.
 
-    ``dataset`` (optional) saves loading the copy again. Without keyword arguments the copy's
-    ``provenance.json`` (input hashes, code, git) is recorded in the store. Returns the store folder.
+    ``dataset`` (optional) saves loading the copy again, ``config`` (optional: the copy's
+    ``load_config``, before the period is applied) loading its settings again. Without keyword
+    arguments the copy's ``provenance.json`` (input hashes, code, git) is recorded in the store.
+    Returns the store folder.
     """
     from sna_lib.config import load_config
     from sna_lib.period import apply_period
 
-    base = load_config(data_dir) if dataset is None else dataset.config
+    if dataset is not None:
+        base = dataset.config
+    else:
+        base = load_config(data_dir) if config is None else config
     period = apply_period(base, reporting_year=reporting_year, as_of=as_of)
     target = store_dir(data_dir, base, period)
-    if _complete(target):
+    if store_complete(target):
         return target
     if dataset is None:
         from sna_lib.data.dataset import load_dataset
@@ -169,46 +176,3 @@ def _copy_provenance(data_dir: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return {"inputs": info.get("inputs") or {}, "code": info.get("code"), "git": info.get("git")}
-
-
-def store_for(data_dir: str | os.PathLike, cache_dir: str | os.PathLike, *, reporting_year: int | None = None,
-              as_of: str | None = None) -> tuple[Path, Path | None]:
-    """``(data folder, store folder)`` for a period of a data folder, the way a build gets them.
-
-    A validated copy (or a folder that already holds the period's store) is used as it is; any
-    other data folder is validated once into ``cache_dir`` first
-    (:func:`sna_lib.book.pipeline.prepare_data`: content-keyed, the publication stage included),
-    then the period's store is made once (:func:`ensure_store`). Notebooks opened by hand and
-    ``sna figures`` read the same store a build does. The store folder is ``None`` for a data
-    level without a publication stage (:func:`publishes`).
-
-    Raises
-    ------
-    DataValidationError
-        When the data break the contract (nothing is written).
-    """
-    import sys
-
-    from sna_lib.book.nbhelpers import VALIDATED_MARKER
-    from sna_lib.config import load_config
-    from sna_lib.period import apply_period
-
-    data_path = Path(data_dir)
-    if not data_path.is_dir():
-        from sna_lib.errors import DataValidationError, Problem
-
-        raise DataValidationError([Problem(str(data_path), None, None, "data folder does not exist")])
-    base = load_config(data_path)
-    if not publishes(base):
-        return data_path, None
-    folder = store_dir(data_path, base, apply_period(base, reporting_year=reporting_year, as_of=as_of))
-    if _complete(folder):
-        return data_path, folder
-    if not (data_path / VALIDATED_MARKER).is_file():
-        from sna_lib.book.pipeline import prepare_data
-
-        print(f"Preparing {data_path} for the book (validation and the publication stage, once per data "
-              f"content; cached in {cache_dir}) …", file=sys.stderr, flush=True)
-        own = apply_period(base, reporting_year=reporting_year, as_of=as_of) is base
-        data_path = prepare_data(data_path, cache_dir, stage=own)
-    return data_path, ensure_store(data_path, reporting_year=reporting_year, as_of=as_of)

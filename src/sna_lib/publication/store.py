@@ -198,6 +198,8 @@ class PublishedStore:
         self.tables = sorted(set(self.cells["table"].astype(str)))
         self._by = {key: group.sort_values("order", kind="stable")
                     for key, group in self.cells.groupby(["table", "area"], sort=True)}
+        self._pivots: dict[tuple[str, str, str], pd.DataFrame] = {}
+        self._positions: dict[tuple[str, str], dict[tuple[str, str], int]] = {}
 
     def _cells_of(self, table: str, area: str) -> pd.DataFrame:
         try:
@@ -215,6 +217,13 @@ class PublishedStore:
         return float(value)
 
     def _pivot(self, table: str, area: str, which: str) -> pd.DataFrame:
+        # the store is read-only: each table is pivoted once, callers get their own copy
+        key = (str(table), str(area), which)
+        if key not in self._pivots:
+            self._pivots[key] = self._pivot_cells(table, area, which)
+        return self._pivots[key].copy()
+
+    def _pivot_cells(self, table: str, area: str, which: str) -> pd.DataFrame:
         cells = self._cells_of(table, area)
         rows = list(dict.fromkeys(cells["row"]))
         columns = list(dict.fromkeys(cells["column"]))
@@ -244,10 +253,16 @@ class PublishedStore:
 
     def _cell(self, table: str, area: str, row: Any, column: Any) -> pd.Series:
         cells = self._cells_of(table, area)
-        hit = cells[(cells["row"] == str(row)) & (cells["column"] == str(column))]
-        if hit.empty:
+        key = (str(table), str(area))
+        if key not in self._positions:  # first position of each (row, column), as a mask's first hit
+            positions: dict[tuple[str, str], int] = {}
+            for i, pair in enumerate(zip(cells["row"].astype(str), cells["column"].astype(str))):
+                positions.setdefault(pair, i)
+            self._positions[key] = positions
+        i = self._positions[key].get((str(row), str(column)))
+        if i is None:
             raise KeyError(f"{table}|{area}|{row}|{column} is not a declared cell of the published store")
-        return hit.iloc[0]
+        return cells.iloc[i]
 
     def value(self, table: str, area: str, row: Any, column: Any) -> Any:
         """One published number, or the :class:`~sna_lib.publication.disclosure.Suppressed` marker.

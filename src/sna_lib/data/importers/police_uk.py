@@ -45,7 +45,12 @@ from sna_lib.data.importers.street import Found, StreetFile, find_street_files, 
 from sna_lib.data.schemas import POLICE_UK_CATEGORIES, looks_like_formula
 
 ASB = "Anti-social behaviour"
-MAX_LISTED = 20
+#: Example rows printed per rejection reason; every rejected row is in :data:`REJECTED_FILE`.
+MAX_LISTED = 3
+#: Every rejected street row (file, row, table, month, reason, column, detail), in the output folder.
+#: Not a contract table: the build never reads it.
+REJECTED_FILE = "rejected_rows.csv"
+REJECTED_COLUMNS = ["source_file", "row", "table", "month", "reason", "column", "detail"]
 MARKER = "Imported by `sna import police-uk`"
 
 R_UNPARSEABLE = "row could not be parsed (wrong number of fields)"
@@ -99,7 +104,9 @@ class ImportResult:
     read: int = 0
     used: dict[str, int] = field(default_factory=dict)
     rejected: Counter = field(default_factory=Counter)
-    examples: list[Problem] = field(default_factory=list)
+    examples: dict[str, list[Problem]] = field(default_factory=dict)
+    rejected_tables: Counter = field(default_factory=Counter)
+    rejected_file: Path | None = None
     months: list[str] = field(default_factory=list)
     missing_months: list[str] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
@@ -121,11 +128,14 @@ class ImportResult:
                  + (f"; missing: {', '.join(self.missing_months)})" if self.missing_months else ")"),
                  f"  street rows read {self.read:,} = crimes {self.used.get('crimes', 0):,} + ASB "
                  f"{self.used.get('asb', 0):,} + rejected {self.n_rejected:,}"]
-        for reason, n in sorted(self.rejected.items()):
-            lines.append(f"    rejected, {reason}: {n:,}")
-        if self.examples:
-            lines.append("  rejected rows (first few per reason):")
-            lines.extend(f"    - {p}" for p in self.examples)
+        if self.rejected:
+            where = f"; every one is listed in {self.rejected_file}" if self.rejected_file else ""
+            lines.append(f"  rejected by reason (first {MAX_LISTED} rows of each shown{where}):")
+        for reason, n in sorted(self.rejected.items(), key=lambda item: (-item[1], item[0])):
+            split = ", ".join(f"{label} {self.rejected_tables[(reason, table)]:,}" for table, label
+                              in (("crimes", "crimes"), ("asb", "ASB")) if self.rejected_tables[(reason, table)])
+            lines.append(f"    {n:>9,}  {reason}" + (f" ({split})" if split else ""))
+            lines.extend(f"               e.g. {_example(p, reason)}" for p in self.examples.get(reason, []))
         for what, n in self.skipped_files.items():
             if n:
                 lines.append(f"  skipped {n:,} {what}")
@@ -134,6 +144,21 @@ class ImportResult:
         lines.extend(f"  {m}" for m in self.methods)
         lines.append(f"  took {self.seconds:.1f} s")
         return "\n".join(lines) + "\n"
+
+
+def _example(problem: Problem, reason: str) -> str:
+    """``file, column 'X', row N`` and the row's detail, without repeating the reason.
+
+    Examples
+    --------
+    >>> _example(Problem("2018-01-x-street.csv", "LSOA code", 2, "LSOA outside: E01 'Havering 1'"), "LSOA outside")
+    "2018-01-x-street.csv, column 'LSOA code', row 2: E01 'Havering 1'"
+    >>> _example(Problem("f.csv", None, 9, "row could not be parsed"), "row could not be parsed")
+    'f.csv, row 9'
+    """
+    detail = problem.reason[len(reason):].removeprefix(": ") if problem.reason.startswith(reason) else problem.reason
+    where = str(Problem(problem.file, problem.column, problem.row, "x"))[:-3]
+    return where + (f": {detail}" if detail else "")
 
 
 class _Progress:
@@ -214,7 +239,9 @@ class _Street:
     crimes: list[pd.DataFrame] = field(default_factory=list)
     asb: list[pd.DataFrame] = field(default_factory=list)
     log: list[dict] = field(default_factory=list)
-    examples: list[Problem] = field(default_factory=list)
+    examples: dict[str, list[Problem]] = field(default_factory=dict)
+    rejected_tables: Counter = field(default_factory=Counter)
+    rejected_rows: list[pd.DataFrame] = field(default_factory=list)
     listed: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
     read: int = 0
@@ -228,14 +255,17 @@ def _reject(state: _Street, file: StreetFile, table: str, reason: str, rows: np.
     if not len(rows):
         return
     state.rejected[reason] += len(rows)
+    state.rejected_tables[(reason, table)] += len(rows)
     state.log.append({"source_file": file.name, "table": table, "month": file.month, "outcome": "rejected",
                       "reason": reason, "rows": len(rows)})
-    for k, row in enumerate(rows):
-        if state.listed[reason] >= MAX_LISTED:
-            break
+    details = [""] * len(rows) if detail is None else [str(d) for d in detail]
+    state.rejected_rows.append(pd.DataFrame({
+        "source_file": file.name, "row": np.asarray(rows, dtype="int64"), "table": table, "month": file.month,
+        "reason": reason, "column": column or "", "detail": details}, columns=REJECTED_COLUMNS))
+    for row, text in zip(rows[:max(0, MAX_LISTED - state.listed[reason])], details):
         state.listed[reason] += 1
-        text = reason + (f": {detail.iloc[k]}" if detail is not None else "")
-        state.examples.append(Problem(file.name, column, int(row), text))
+        text = reason + (f": {text}" if detail is not None else "")
+        state.examples.setdefault(reason, []).append(Problem(file.name, column, int(row), text))
 
 
 def _read_month(file: StreetFile, state: _Street, known: pd.Series, national: pd.Index,
@@ -314,6 +344,16 @@ def _refuse_formulas(values: pd.Series, file: str, column: str) -> None:
         raise DataValidationError([Problem(file, column, None, f"{values.iloc[i]!r} starts like a spreadsheet "
                                                                "formula (=, +, -, @); refused")
                                    for i in np.flatnonzero(bad)[:10]])
+
+
+def _write_rejected(parts: list[pd.DataFrame], path: Path) -> None:
+    """Every rejected row, sorted by file and row; cells neutralised against formula injection
+    (details quote source text such as LSOA names and Crime IDs)."""
+    from sna_lib.data.tableio import write_csv
+
+    frame = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=REJECTED_COLUMNS))
+    frame = frame.sort_values(["source_file", "row", "table"], kind="stable").reset_index(drop=True)
+    write_csv(frame.astype({c: "object" for c in REJECTED_COLUMNS if c != "row"}), path)
 
 
 def _months_between(first: str, last: str) -> list[str]:
@@ -460,7 +500,7 @@ def import_police_uk(out_dir: Path | str, *, street: list[str | Path], boundarie
 
     result = ImportResult(out_dir=out_dir, force=the_force, read=state.read,
                           used={"crimes": len(crimes), "asb": len(asb)}, rejected=state.rejected,
-                          examples=state.examples, months=months, missing_months=missing,
+                          examples=state.examples, rejected_tables=state.rejected_tables, months=months, missing_months=missing,
                           skipped_files={"files of other forces": found.other_forces,
                                          "outcomes / stop-and-search / other files": found.other_kinds})
     if state.blanked_locations:
@@ -502,6 +542,8 @@ def import_police_uk(out_dir: Path | str, *, street: list[str | Path], boundarie
         log = pd.DataFrame(state.log, columns=["source_file", "table", "month", "outcome", "reason", "rows"])
         log = log.groupby(["source_file", "table", "month", "outcome", "reason"], as_index=False, sort=True)["rows"].sum()
         log.to_csv(tmp / "import_log.csv", index=False, lineterminator="\n")
+        _write_rejected(state.rejected_rows, tmp / REJECTED_FILE)
+        result.rejected_file = out_dir / REJECTED_FILE
         config = _config(the_force, county or the_force.name, months, missing)
         header = (f"# {MARKER} (open data, OGL v3.0; see PROVENANCE.md).\n"
                   "# data_level: open = police.uk categories by month; no offence codes, flags or persons.\n")

@@ -20,7 +20,8 @@ is accepted and computed with the exact formula above, giving identical z-scores
 **Inference.** Two options (``hotspots.inference``):
 
 ``"permutation"`` (default) — *conditional* permutation, the field's standard (Anselin 1995;
-    esda's ``G_Local(star=True)``, which this module calls): the focal area's own value is
+    esda's ``G_Local(star=True)``: esda's own draws, evaluated vectorised —
+    :func:`conditional_p`): the focal area's own value is
     held fixed and the values of its ``k`` neighbours are replaced by ``k`` values drawn at
     random, without replacement, from the other ``n − 1`` areas, ``permutations`` times with
     the fixed ``seed``. With ``M_hi`` simulated neighbourhood sums ≥ the observed one and
@@ -192,14 +193,26 @@ def _gi_star(x: np.ndarray, weights: SpatialWeights, *, confidence, permutations
     )
 
 
-def conditional_p(values, weights: SpatialWeights, *, permutations: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Two-sided conditional-permutation pseudo p-values of Gi* and their direction (esda).
+ENGINES = ("vectorised", "esda")
 
-    Runs :class:`esda.G_Local` (``star=True``, binary weights, ``seed``, one process) and
-    counts the simulated neighbourhood sums at or above (``M_hi``) and at or below
-    (``M_lo``) the observed one. ``p = min(1, 2 · (min(M_hi, M_lo) + 1) / (P + 1))``;
-    ``direction`` is +1 where the upper tail is the smaller (hot), −1 otherwise (cold).
-    esda's own ``np.random.seed`` call does not leak: NumPy's global state is restored.
+
+def conditional_p(values, weights: SpatialWeights, *, permutations: int, seed: int,
+                  engine: str = "vectorised") -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided conditional-permutation pseudo p-values of Gi* and their direction (esda's draws).
+
+    The simulated neighbourhoods are those of :class:`esda.G_Local` (``star=True``, binary
+    weights, ``seed``): one table of ``permutations`` rows of ``k_max`` ids drawn without
+    replacement from ``n − 1`` as ``esda.crand.vec_permutations`` draws them
+    (:func:`permutation_ids`), row ``p``'s first ``k_i`` ids giving area ``i``'s simulated
+    neighbours (ids at or after ``i`` shifted by one, so ``i`` itself is never drawn).
+    ``engine="vectorised"`` (default) evaluates those draws for all areas of one cardinality
+    at once (:func:`_vectorised_tail_counts`); ``engine="esda"`` runs ``G_Local`` itself, whose
+    per-area loop copies the whole value vector once per area (quadratic in the number of
+    LSOAs: 9 s instead of 0.6 s for 33,000 LSOAs). Both count the simulated neighbourhood sums at
+    or above (``M_hi``) and at or below (``M_lo``) the observed one, within ``1e-9 · Σ|x|``
+    (float summation order cannot change a count); tests require identical p-values.
+    ``p = min(1, 2 · (min(M_hi, M_lo) + 1) / (P + 1))``; ``direction`` is +1 where the upper
+    tail is the smaller (hot), −1 otherwise (cold). NumPy's global random state is left as it was.
 
     Examples
     --------
@@ -210,26 +223,127 @@ def conditional_p(values, weights: SpatialWeights, *, permutations: int, seed: i
     >>> p, d = conditional_p([9.0, 8.0, 1.0, 0.0, 0.0, 2.0], w, permutations=999, seed=1)
     >>> d[[0, 1, 4]].astype(int).tolist(), bool((p > 0).all() and (p <= 1).all())
     ([1, 1, -1], True)
+    >>> q, e = conditional_p([9.0, 8.0, 1.0, 0.0, 0.0, 2.0], w, permutations=999, seed=1, engine="esda")
+    >>> bool((p == q).all() and (d == e).all())
+    True
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    x = np.asarray(values, dtype=float)
+    tolerance = 1e-9 * max(1.0, float(np.abs(x).sum()))
+    if engine == "esda":
+        observed, simulated = _esda_simulations(x, weights, int(permutations), int(seed))
+        upper = (simulated >= observed[:, None] - tolerance).sum(axis=1)
+        lower = (simulated <= observed[:, None] + tolerance).sum(axis=1)
+    else:
+        binary = _binary_offdiagonal(weights)                            # what esda's transform "B" keeps
+        cardinality = np.diff(binary.indptr)
+        ids = permutation_ids(int(cardinality.max()) if len(x) else 0, len(x), int(permutations), int(seed))
+        observed = ((binary + sparse.eye_array(len(x), format="csr")) @ x) / x.sum() * x.sum()
+        upper, lower = _vectorised_tail_counts(x, cardinality, ids, observed, tolerance)
+    one_sided = (np.minimum(upper, lower) + 1.0) / (permutations + 1.0)
+    return np.minimum(1.0, 2.0 * one_sided), np.where(upper <= lower, 1.0, -1.0)
+
+
+def _esda_simulations(x: np.ndarray, weights: SpatialWeights, permutations: int,
+                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """esda's observed (``n``) and simulated (``n x P``) Gi* neighbourhood sums, in the units of x."""
     from esda import G_Local
 
-    x = np.asarray(values, dtype=float)
     state = np.random.get_state()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")   # esda's notice that its default alternative will change
-            g = G_Local(x, weights.to_libpysal(), transform="B", star=True, permutations=int(permutations),
-                        seed=int(seed), keep_simulations=True, n_jobs=1)
+            g = G_Local(x, weights.to_libpysal(), transform="B", star=True, permutations=permutations,
+                        seed=seed, keep_simulations=True, n_jobs=1)
     finally:
         np.random.set_state(state)
     total = x.sum()
-    observed = g.Gs * total                      # neighbourhood sums, in the units of x
-    simulated = g.rGs * total                    # n x P
-    tolerance = 1e-9 * max(1.0, float(np.abs(x).sum()))
-    upper = (simulated >= observed[:, None] - tolerance).sum(axis=1)
-    lower = (simulated <= observed[:, None] + tolerance).sum(axis=1)
-    one_sided = (np.minimum(upper, lower) + 1.0) / (permutations + 1.0)
-    return np.minimum(1.0, 2.0 * one_sided), np.where(upper <= lower, 1.0, -1.0)
+    return g.Gs * total, g.rGs * total
+
+
+def _binary_offdiagonal(weights: SpatialWeights) -> sparse.csr_array:
+    """0/1 neighbour structure without the diagonal (esda's cardinalities are its row counts)."""
+    adjacency = sparse.csr_array(weights.adjacency, dtype=float, copy=True)
+    adjacency.setdiag(0)
+    adjacency.eliminate_zeros()
+    binary = (adjacency != 0).astype(float).tocsr()
+    binary.sort_indices()
+    return binary
+
+
+_IDS_MEMO: OrderedDict = OrderedDict()
+
+
+def permutation_ids(max_card: int, n: int, permutations: int, seed: int) -> np.ndarray:
+    """esda's conditional-randomisation draws: ``permutations x max_card`` ids from ``range(n - 1)``.
+
+    Row ``p`` is ``choice(n - 1, size=max_card, replace=False)`` of a legacy
+    ``RandomState(seed)`` — what ``esda.crand.vec_permutations`` draws after
+    ``np.random.seed(seed)``, with numba (whose ``np.random`` replays NumPy's legacy stream;
+    measured equal) or without (tests compare the two tables). Drawn here rather than by calling
+    esda so that no numba compilation is paid and NumPy's global state is not touched.
+    Memoised: every layer and year on the same geography uses the same table.
+
+    Examples
+    --------
+    >>> ids = permutation_ids(3, 10, 4, seed=7)
+    >>> ids.shape, bool(ids.max() <= 8), all(len(set(r)) == 3 for r in ids.tolist())
+    ((4, 3), True, True)
+    """
+    key = (max_card, n, permutations, seed)
+    if key not in _IDS_MEMO:
+        rng = np.random.RandomState(seed)
+        out = np.empty((permutations, max_card), dtype=np.int64)
+        for k in range(permutations):
+            out[k] = rng.choice(n - 1, size=max_card, replace=False)
+        out.setflags(write=False)
+        _IDS_MEMO[key] = out
+        if len(_IDS_MEMO) > 4:
+            _IDS_MEMO.popitem(last=False)
+    _IDS_MEMO.move_to_end(key)
+    return _IDS_MEMO[key]
+
+
+def _vectorised_tail_counts(x: np.ndarray, cardinality: np.ndarray, ids: np.ndarray, observed: np.ndarray,
+                            tolerance: float, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Per area: simulated star sums ``>=`` / ``<=`` the observed one (within ``tolerance``).
+
+    Area ``i`` with ``k`` neighbours draws, in permutation ``p``, the values
+    ``x[r + (r >= i)]`` for ``r`` in ``ids[p, :k]`` (esda's ``z_no_i[ids]``). Writing
+    ``a = x[r]`` and ``d = x[r + 1] − x[r]``, its sum is ``Σ a + Σ_{r ≥ i} d`` — for all
+    areas of one cardinality at once a reverse cumulative sum over the areas in position order
+    (``O(n · P)`` instead of esda's ``O(n² + n · P · k)``). Islands (``k = 0``) simulate 0, as
+    esda does (its island weights are zero, self-weight included). The sums go through esda's
+    ``/ Σx · Σx``; sums of whole counts are exact, other values differ from esda's by rounding
+    only, far inside ``tolerance``.
+    """
+    n, p_count = len(x), ids.shape[0]
+    upper = np.zeros(n, dtype=np.int64)
+    lower = np.zeros(n, dtype=np.int64)
+    if n == 0:
+        return upper, lower
+    total = x.sum()
+    a = x[ids]
+    d = x[np.minimum(ids + 1, n - 1)] - a
+    rows = np.arange(p_count)
+    for k in np.unique(cardinality):
+        areas = np.flatnonzero(cardinality == k)
+        base = a[:, :k].sum(axis=1)
+        for start in range(0, len(areas), block):
+            chunk = areas[start:start + block]
+            if k == 0:
+                sims = np.zeros((len(chunk), p_count))
+            else:
+                at = np.searchsorted(chunk, ids[:, :k], side="right")      # areas i <= r: chunk[:at]
+                steps = np.zeros((len(chunk) + 1, p_count))
+                np.add.at(steps, (at.ravel(), np.repeat(rows, k)), d[:, :k].ravel())
+                shift = np.cumsum(steps[::-1], axis=0)[::-1][1:]              # Σ over r >= chunk[j]
+                sims = (base[None, :] + shift + x[chunk][:, None]) / total * total
+            obs = observed[chunk][:, None]
+            upper[chunk] = (sims >= obs - tolerance).sum(axis=1)
+            lower[chunk] = (sims <= obs + tolerance).sum(axis=1)
+    return upper, lower
 
 
 def _align(values: pd.Series, weights: SpatialWeights) -> np.ndarray:

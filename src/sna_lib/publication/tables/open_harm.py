@@ -32,11 +32,12 @@ WEIGHT_REASON = "category-mean harm weight (days): configuration, the mean weigh
 
 def add_open_harm_cells(b: CellBuilder, prep, dataset, text: dict) -> None:
     """Declare :data:`HARM` and :data:`WEIGHTS` (module docstring). Needs ``open.category`` first."""
-    from sna_lib.book.open_sections import category_counts, category_weights, harm_table, proxy_harm_share
+    from sna_lib.measures.category_harm import category_weights_for_config, harm_table, proxy_harm_share
+    from sna_lib.measures.open_proxy import category_counts
     from sna_lib.measures.category_harm import basis_sentence
     from sna_lib.measures.cchi import weights_for_config
 
-    weights = category_weights(dataset)
+    weights = category_weights_for_config(dataset.config)
     codes = text[CATEGORY]["order"]
     crimes = split_by_area(prep.crimes, prep.areas)
     for area in prep.areas:

@@ -14,7 +14,7 @@ its out-of-time check, the non-residential flag.
     boundaries; why it is flagged is in the text).
 ``open.risk_index``
     county only, one row per LSOA × ``score`` — exempt: the equal-weight mean of percentile
-    ranks of the proxy layers (:func:`sna_lib.book.open_sections.risk_score`), an ordering
+    ranks of the proxy layers (:func:`sna_lib.index.risk_index.risk_score`), an ordering
     not invertible to a count.
 ``open.validation``
     county only (the check is county-wide): rows ``risk_index`` and ``naive`` × ``captured``
@@ -51,7 +51,7 @@ SELECTIONS = (("risk_index", "risk index (proxy layers)"), ("naive", "naive: top
 
 
 def _hotspots(b: CellBuilder, prep, dataset) -> dict:
-    from sna_lib.book.open_sections import persistence_table, quarter_hotspots
+    from sna_lib.index.persistence import persistence_table, quarter_hotspots
 
     frame, quarters = quarter_hotspots(dataset)
     for code, r in frame.iterrows():
@@ -89,7 +89,9 @@ def _non_residential(b: CellBuilder, prep, dataset, text: dict) -> None:
 
 
 def _risk(b: CellBuilder, prep, dataset) -> dict:
-    from sna_lib.book.open_sections import TEST, TRAIN, out_of_time_check, risk_layers, risk_score, verdict
+    from sna_lib.index.factors import risk_layers
+    from sna_lib.index.risk_index import risk_score
+    from sna_lib.index.validation import TEST, TRAIN, out_of_time_check, verdict
     from sna_lib.data.periods import label_period
 
     score = risk_score(risk_layers(dataset, *TRAIN))
@@ -118,11 +120,11 @@ def _risk(b: CellBuilder, prep, dataset) -> dict:
 
 def add_open_index_cells(b: CellBuilder, prep, dataset, text: dict) -> None:
     """Declare the place and risk tables (module docstring). Needs ``open.monthly`` first."""
-    from sna_lib.book.open_sections import hotspot_inference_note, hotspot_method_text, hotspot_settings
+    from sna_lib.index.hotspots.settings import hotspot_inference_note, hotspot_method, index_settings
 
     labels = _hotspots(b, prep, dataset)
     _non_residential(b, prep, dataset, text)
     labels.update(_risk(b, prep, dataset))
-    labels.update({"method": hotspot_method_text(dataset),
-                   "inference": hotspot_inference_note(hotspot_settings(dataset))})
+    settings = index_settings(dataset.config)
+    labels.update({"method": hotspot_method(settings), "inference": hotspot_inference_note(settings)})
     text["open.index"] = labels

@@ -21,7 +21,8 @@ import pandas as pd
 
 from sna_lib.publication.cells import CellBuilder, cell_id
 from sna_lib.publication.open_compute import COUNTY
-from sna_lib.publication.tables.open_volumes import CATEGORY, MISSING_MONTH, MONTHLY
+from sna_lib.data.periods import MISSING_MONTH
+from sna_lib.publication.tables.open_volumes import CATEGORY, MONTHLY
 
 __all__ = ["SOURCE_ROWS", "add_open_quality_cells"]
 
@@ -58,8 +59,8 @@ def _source_rows(b: CellBuilder, dataset, text: dict) -> None:
 
 def add_open_quality_cells(b: CellBuilder, prep, dataset, text: dict) -> None:
     """Declare the data-quality tables and the shared page text (module docstring)."""
-    from sna_lib.book.open_sections import definition_table, missing_sentences
-    from sna_lib.data.data_level import unavailable
+    from sna_lib.data.data_level import missing_sentences, unavailable
+    from sna_lib.measures.open_proxy import definition_table
     from sna_lib.data.periods import label_period
     from sna_lib.publication.tables.data_quality import declare_quality
 

@@ -40,7 +40,7 @@ import math
 
 import pandas as pd
 
-from sna_lib.book.open_sections import MISSING_MONTH
+from sna_lib.data.periods import MISSING_MONTH
 from sna_lib.publication.cells import CellBuilder, cell_id
 from sna_lib.publication.open_compute import COUNTY, relate_across, split_by_area
 
@@ -72,7 +72,8 @@ def _months(start: str, end: str) -> list[str]:
 
 
 def _categories(b: CellBuilder, prep, crimes: dict, text: dict) -> list[str]:
-    from sna_lib.book.open_sections import CATEGORY_LABELS, category_counts, proxy_categories
+    from sna_lib.data.schemas import CATEGORY_LABELS
+    from sna_lib.measures.open_proxy import category_counts, proxy_categories
 
     cats = proxy_categories()
     codes = category_counts(prep.crimes)["police.uk code"].tolist()   # the county's order, for every area
@@ -89,7 +90,7 @@ def _categories(b: CellBuilder, prep, crimes: dict, text: dict) -> list[str]:
 
 
 def _monthly(b: CellBuilder, prep, crimes: dict, asb: dict, text: dict) -> dict[str, pd.Series]:
-    from sna_lib.book.open_sections import proxy_crimes
+    from sna_lib.measures.open_proxy import proxy_crimes
     from sna_lib.data.periods import monthly_counts
     from sna_lib.publication.tables.place import _relate_if_holds
 
@@ -127,7 +128,7 @@ def _present_cells(table: str, area: str, column: str, start: str, end: str, cov
 
 
 def _periods(b: CellBuilder, prep, proxy: dict, text: dict) -> None:
-    from sna_lib.book.open_sections import period_totals
+    from sna_lib.data.periods import period_totals
 
     cov = prep.coverage
     for table, freq in ((QUARTERS, "Q"), (YEARS, "Y")):
@@ -165,7 +166,8 @@ def _rolling(b: CellBuilder, prep, proxy: dict, text: dict, length: int = 12) ->
 
 
 def _rates(b: CellBuilder, prep, dataset, text: dict) -> None:
-    from sna_lib.book.open_sections import CATEGORY_LABELS, proxy_categories
+    from sna_lib.data.schemas import CATEGORY_LABELS
+    from sna_lib.measures.open_proxy import proxy_categories
     from sna_lib.data.periods import label_period
     from sna_lib.index.factors import lsoa_population
     from sna_lib.publication.tables.place import _relate_if_holds

@@ -221,7 +221,7 @@ def add_place_cells(b: CellBuilder, prep, dataset, text: dict | None = None) -> 
     text : dict, optional
         The provenance text mapping; ``text["place"]`` gets the window and hotspot method.
     """
-    from sna_lib.book.describe import hotspot_method
+    from sna_lib.index.hotspots.settings import hotspot_method
 
     inputs = index_inputs(prep, dataset)
     window = int(inputs.settings["persistence"]["window"])

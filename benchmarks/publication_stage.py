@@ -17,9 +17,17 @@ attacker rounds, the repair picks, the sum rule, releasing determined cells, for
 timing those functions of :mod:`sna_lib.publication.control` from outside, without changing them
 (a phase's own CPU seconds: time in a phase called from another counts once, in the inner one).
 
+Memory: ``peak_rss_gb`` of a part is the highest resident memory sampled (every 0.1 s, from
+``/proc/self/statm``) while that part ran, so the part that sets the process peak shows; the
+load average is sampled with it (the machine is shared: mean and max over the run).
+
+``--markdown FILE`` appends the run as one row of the table in ``FILE``
+(``benchmarks/results/publication_stage.md``), writing the header when the file is new.
+
 Usage::
 
-    python benchmarks/publication_stage.py DATA_DIR [--no-baseline] [--no-validate] [--phases] [--repeat 1] [--json OUT]
+    python benchmarks/publication_stage.py DATA_DIR [--no-baseline] [--no-validate] [--phases] [--repeat 1]
+        [--json OUT] [--markdown benchmarks/results/publication_stage.md --label "scale 1, seed 2024"]
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import os
 import resource
 import subprocess
 import tempfile
+import threading
 import time
 import types
 from collections import defaultdict
@@ -53,23 +62,109 @@ def baseline_compute_figures():
 
 
 def _rss_gb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2)
+    """Peak resident memory of this process so far, GB (``ru_maxrss`` is in KiB on Linux)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9, 2)
+
+
+def _rss_now_gb() -> float:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e9
+    except OSError:  # not Linux: the process peak so far
+        return _rss_gb()
+
+
+class _Sampler:
+    """Resident memory and load average every ``every`` seconds, by the part running."""
+
+    def __init__(self, every: float = 0.1) -> None:
+        self.part = "start"
+        self.peaks: dict[str, float] = defaultdict(float)
+        self.loads: list[float] = []
+        self._stop = threading.Event()
+        self._every = every
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        n = 0
+        while not self._stop.is_set():
+            self.peaks[self.part] = max(self.peaks[self.part], _rss_now_gb())
+            if n % 50 == 0:
+                self.loads.append(os.getloadavg()[0])
+            n += 1
+            self._stop.wait(self._every)
+
+    def stop(self) -> dict:
+        self._stop.set()
+        self._thread.join()
+        loads = self.loads or [os.getloadavg()[0]]
+        return {"mean": round(sum(loads) / len(loads), 1), "max": round(max(loads), 1)}
 
 
 class _Clock:
-    """Wall and CPU seconds of named parts (best of ``repeat`` runs)."""
+    """Wall and CPU seconds of named parts (best of ``repeat`` runs), and their memory peaks."""
 
-    def __init__(self) -> None:
+    def __init__(self, sampler: _Sampler | None = None) -> None:
         self.parts: dict[str, dict[str, float]] = {}
+        self.sampler = sampler
 
     @contextlib.contextmanager
     def part(self, name: str):
+        if self.sampler is not None:
+            self.sampler.part = name
         w, c = time.perf_counter(), time.process_time()
         yield
         wall, cpu = time.perf_counter() - w, time.process_time() - c
+        peak = round(self.sampler.peaks[name], 2) if self.sampler is not None else _rss_gb()
         old = self.parts.get(name)
         if old is None or wall < old["wall_s"]:
-            self.parts[name] = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_gb": _rss_gb()}
+            self.parts[name] = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_gb": peak}
+
+
+#: Columns of the results table (``--markdown``).
+TABLE_HEADER = (
+    "| run | cells | withheld | load CPU s (wall) | compute CPU s (wall) | control CPU s (wall) | "
+    "stage CPU s (wall) | peak RSS GB (stage / process) | load avg mean / max |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+)
+
+
+def markdown_row(result: dict, label: str) -> str:
+    """One row of the results table from a run's result.
+
+    Examples
+    --------
+    >>> r = {"cells": 10, "withheld": 2, "peak_rss_gb": 1.5, "load_average_during": {"mean": 3.0, "max": 4.0},
+    ...      "parts": {"load": {"cpu_s": 1.0, "wall_s": 2.0, "peak_rss_gb": 1.0},
+    ...                "compute": {"cpu_s": 3.0, "wall_s": 4.0, "peak_rss_gb": 1.2},
+    ...                "stage": {"cpu_s": 3.5, "wall_s": 5.0, "peak_rss_gb": 1.3}}}
+    >>> markdown_row(r, "scale 1")
+    '| scale 1 | 10 | 2 | 1.0 (2.0) | 3.0 (4.0) | – | 3.5 (5.0) | 1.30 / 1.50 | 3.0 / 4.0 |'
+    """
+    parts = result["parts"]
+
+    def cell(name: str) -> str:
+        p = parts.get(name)
+        return f"{p['cpu_s']:.1f} ({p['wall_s']:.1f})" if p else "–"
+
+    load = result.get("load_average_during", {})
+    return (f"| {label} | {result.get('cells', '–')} | {result.get('withheld', '–')} | {cell('load')} | "
+            f"{cell('compute')} | {cell('control')} | {cell('stage')} | "
+            f"{parts['stage']['peak_rss_gb']:.2f} / {result['peak_rss_gb']:.2f} | "
+            f"{load.get('mean', '–')} / {load.get('max', '–')} |")
+
+
+def append_markdown(path: str, row: str) -> None:
+    """Append ``row`` to the table in ``path`` (header first when the file is new)."""
+    new = not os.path.exists(path)
+    with open(path, "a", encoding="utf-8") as fh:
+        if new:
+            fh.write("# Publication stage: measured runs (`benchmarks/publication_stage.py`)\n\n"
+                     "CPU seconds of the process (wall in brackets; the machine is shared: see the load "
+                     "average). Peak RSS: the stage's parts (compute, control, write) / the whole process "
+                     "(including loading).\n\n" + TABLE_HEADER)
+        fh.write(row + "\n")
 
 
 @contextlib.contextmanager
@@ -124,9 +219,12 @@ def main() -> None:
                         help="load without the contract checks (as the stage re-reads a validated copy), so the "
                              "peak memory is the stage's own, not validation's")
     parser.add_argument("--json", help="also write the result to this file")
+    parser.add_argument("--markdown", help="append the run as a row of the table in this file")
+    parser.add_argument("--label", help="the row's label (default: the data folder)")
     args = parser.parse_args()
 
-    clock = _Clock()
+    sampler = _Sampler()
+    clock = _Clock(sampler)
     with clock.part("imports"):
         from sna_lib.data.dataset import load_dataset
         from sna_lib.publication.compute import publication_cells
@@ -167,13 +265,14 @@ def main() -> None:
     parts = clock.parts
     stage = [p for p in ("compute", "control", "write") if p in parts]
     parts["stage"] = {k: round(sum(parts[p][k] for p in stage), 2) for k in ("wall_s", "cpu_s")}
-    parts["stage"]["peak_rss_gb"] = _rss_gb()
+    parts["stage"]["peak_rss_gb"] = max(parts[p]["peak_rss_gb"] for p in stage)
     base = parts.get("baseline_per_area_figures")
     if base:
         result["compute_vs_baseline"] = round(parts["compute"]["wall_s"] / base["wall_s"], 3)
         result["compute_cpu_vs_baseline"] = round(parts["compute"]["cpu_s"] / base["cpu_s"], 3)
     result["parts"] = parts
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    result["load_average_during"] = sampler.stop()
     result["peak_rss_gb"] = _rss_gb()
     result["targets_s"] = {"scale_1_stage": 30, "national_stage": 300, "national_peak_rss_gb": 8}
     text = json.dumps(result, indent=1)
@@ -181,6 +280,8 @@ def main() -> None:
     if args.json:
         with open(args.json, "w") as fh:
             fh.write(text + "\n")
+    if args.markdown:
+        append_markdown(args.markdown, markdown_row(result, args.label or args.data_dir))
 
 
 if __name__ == "__main__":

@@ -105,7 +105,7 @@ class _HighsLp:
         h = _core._Highs()
         h.setOptionValue("output_flag", False)
         lp = _core.HighsLp()
-        csc = sparse.csc_matrix(a)
+        indptr, index, value = _dense_to_csc(a)
         lp.num_col_, lp.num_row_ = n, a.shape[0]
         lp.col_cost_ = np.zeros(n)
         lp.col_lower_ = np.zeros(n)
@@ -114,9 +114,9 @@ class _HighsLp:
         lp.row_upper_ = np.asarray(row_hi, dtype="float64")
         lp.a_matrix_.format_ = _core.MatrixFormat.kColwise
         lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, a.shape[0]
-        lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-        lp.a_matrix_.value_ = csc.data.astype("float64")
+        lp.a_matrix_.start_ = indptr
+        lp.a_matrix_.index_ = index
+        lp.a_matrix_.value_ = value
         if h.passModel(lp) != _core.HighsStatus.kOk:
             raise RuntimeError("HiGHS rejected the model")
         self.h = h
@@ -138,6 +138,21 @@ class _HighsLp:
         if h.getModelStatus() == statuses.kOptimal:
             return "ok", np.array(h.getSolution().col_value)
         return ("infeasible" if h.getModelStatus() == statuses.kInfeasible else "failed"), None
+
+
+def _dense_to_csc(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column starts, row indices and values of the non-zeros of dense ``a`` (column-major,
+    rows ascending: what ``scipy.sparse.csc_matrix(a)`` holds), without building the sparse matrix.
+
+    Examples
+    --------
+    >>> [x.tolist() for x in _dense_to_csc(np.array([[0.0, 2.0], [3.0, 4.0]]))]
+    [[0, 1, 3], [1, 0, 1], [3.0, 2.0, 4.0]]
+    """
+    cols, rows = np.nonzero(a.T)
+    indptr = np.zeros(a.shape[1] + 1, dtype=np.int32)
+    np.cumsum(np.bincount(cols, minlength=a.shape[1]), out=indptr[1:])
+    return indptr, rows.astype(np.int32), np.ascontiguousarray(a[rows, cols], dtype="float64")
 
 
 def _highs_available() -> bool:
@@ -255,16 +270,22 @@ class Attacker:
         cells = self.cells
         if "op" not in cells.columns:
             return
-        for i in np.flatnonzero((self.kind == "derived") & cells["op"].notna().to_numpy()):
-            op = str(cells.at[i, "op"])
-            parents = [str(p) for p in cells.at[i, "derives_from"]]
-            v = self._shown(i)
+        ops = cells["op"].to_numpy(dtype=object)
+        rows = np.flatnonzero((self.kind == "derived") & cells["op"].notna().to_numpy())
+        parents_of = cells["derives_from"].to_numpy(dtype=object)
+        decimals = cells["decimals"].to_numpy()
+        scales = cells["scale"].to_numpy(dtype="float64") if "scale" in cells.columns else None
+        shown = (cells["published_value"] if "published_value" in cells.columns else cells["value"]).to_numpy(dtype="float64")
+        for i in rows:
+            op = str(ops[i])
+            parents = [str(p) for p in parents_of[i]]
+            v = float(shown[i])
             if math.isnan(v) or any(p not in self.pos for p in parents):
                 continue
-            d = int(cells.at[i, "decimals"])
+            d = int(decimals[i])
             h = 0.5 * 10.0 ** (-d) + 1e-9 * max(1.0, abs(v))
             if op == "ratio":
-                s = float(cells.at[i, "scale"])
+                s = float(scales[i])
                 a, b = parents
                 add([(a, s), (b, -(v + h))], -np.inf, 0.0, i)
                 add([(a, s), (b, -(v - h))], 0.0, np.inf, i)
@@ -277,12 +298,6 @@ class Attacker:
                 add([(a, 1.0), (b, -1.0)], v - h, v + h, i)
             elif op == "sum":
                 add([(p, 1.0) for p in parents], v - h, v + h, i)
-
-    def _shown(self, i: int) -> float:
-        """The value as published (``published_value`` after control, else ``value``)."""
-        if "published_value" in self.cells.columns:
-            return float(self.cells.at[i, "published_value"])
-        return float(self.raw[i])
 
     # ------------------------------------------------------------------ model per hidden set
     def _known_values(self, hidden: np.ndarray) -> np.ndarray:

@@ -126,35 +126,37 @@ class _Follows:
     """Derived cells in declaration order with the positions they derive from."""
 
     def __init__(self, cells: pd.DataFrame) -> None:
-        pos = {c: i for i, c in enumerate(cells["cell_id"].astype(str))}
+        ids = cells["cell_id"].astype(str).to_numpy(dtype=object)
+        pos = {c: i for i, c in enumerate(ids.tolist())}
         kinds = cells["kind"].astype(str).to_numpy()
         order = cells["order"].to_numpy() if "order" in cells.columns else np.arange(len(cells))
         derived = [i for i in np.argsort(order, kind="stable") if kinds[i] == "derived"]
+        derives_from = cells["derives_from"].to_numpy(dtype=object)
         self.items = []
         for i in derived:
             parents = []
-            for p in cells["derives_from"].iat[i]:
+            for p in derives_from[i]:
                 if str(p) not in pos:
-                    raise KeyError(f"cell {cells['cell_id'].iat[i]} derives from undeclared cell {p}")
+                    raise KeyError(f"cell {ids[i]} derives from undeclared cell {p}")
                 parents.append(pos[str(p)])
             self.items.append((int(i), parents))
-        self.ids = cells["cell_id"].astype(str).to_numpy()
+        self.ids = ids
 
     def apply(self, hidden: np.ndarray, why: np.ndarray) -> np.ndarray:
-        full = hidden.copy()
+        flags = hidden.tolist()  # list lookups: this loop runs over every derived cell per round
         for _ in range(len(self.items) + 1):  # derived of derived declared out of order
             changed = False
             for i, parents in self.items:
-                if full[i]:
+                if flags[i]:
                     continue
-                first = next((p for p in parents if full[p]), None)
+                first = next((p for p in parents if flags[p]), None)
                 if first is not None:
-                    full[i] = True
+                    flags[i] = True
                     why[i] = f"follows:{self.ids[first]}"
                     changed = True
             if not changed:
                 break
-        return full
+        return np.array(flags, dtype=bool)
 
 
 def _finish(cells: pd.DataFrame, hidden: np.ndarray, why: np.ndarray, rules: DisclosureRules,
@@ -306,11 +308,39 @@ class _Repair:
         self.low = float(max(rules.suppress_min, 1))
         self.high = float(rules.suppress_max)
         self.known = np.nan_to_num(attacker._known_values(np.zeros(len(attacker.ids), dtype=bool)), nan=0.0)
+        # adjacency as Python lists (the model grows cell by cell: sparse slicing per step costs more)
+        self.row_cells = [rel_csr.indices[rel_csr.indptr[r]:rel_csr.indptr[r + 1]].tolist()
+                          for r in range(rel_csr.shape[0])]
+        self.cell_rows = [rel_csc.indices[rel_csc.indptr[c]:rel_csc.indptr[c + 1]].tolist()
+                          for c in range(rel_csc.shape[1])]
+        self._col_pos = np.full(rel_csr.shape[1], -1, dtype=np.int64)
 
-    def _rows_of(self, cells: np.ndarray) -> np.ndarray:
-        if not len(cells):
-            return np.zeros(0, dtype=np.int64)
-        return np.unique(np.concatenate([csc_rows(self.rows_csc, int(c)) for c in cells]))
+    def _rows_of(self, cells) -> set[int]:
+        out: set[int] = set()
+        for c in cells:
+            out.update(self.cell_rows[c])
+        return out
+
+    def _dense(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``rows × cols`` of the relation matrix (dense) and, per row, the published counts
+        outside ``cols`` times their coefficients (``row @ known`` with ``cols`` zeroed), read
+        from the CSR arrays of just those rows (no sparse slicing, no all-cells copy)."""
+        csr = self.rows_csr
+        starts, ends = csr.indptr[rows], csr.indptr[rows + 1]
+        lens = ends - starts
+        entries = np.repeat(ends - np.cumsum(lens), lens) + np.arange(int(lens.sum()))
+        local = np.repeat(np.arange(len(rows)), lens)
+        where = self._col_pos
+        where[cols] = np.arange(len(cols))
+        at = where[csr.indices[entries]]
+        where[cols] = -1
+        inside = at >= 0
+        a = np.zeros((len(rows), len(cols)))
+        a[local[inside], at[inside]] = csr.data[entries[inside]]
+        out = ~inside
+        weights = csr.data[entries[out]] * self.known[csr.indices[entries[out]]]
+        shift = np.bincount(local[out], weights=weights, minlength=len(rows)).astype("float64")
+        return a, shift
 
     def picks(self, full: np.ndarray, u: int, side: str, hops: int = 1) -> list[int]:
         """Cells to withhold (empty when no movement of counts within ``hops`` relations helps).
@@ -320,29 +350,35 @@ class _Repair:
         candidates, and every count beyond is fixed at its published value.
         """
         free, cand = {u}, set()
-        rows = self._rows_of(np.array([u]))
+        rows = self._rows_of([u])
+        new_rows = rows
+        members: set[int] = set()
+        waiting: set[int] = set()  # published, pickable members not yet candidates
         frontier_hops = 0
         while True:
-            members = np.unique(self.rows_csr[rows].indices) if len(rows) else np.zeros(0, dtype=np.int64)
-            new_free = {int(c) for c in members[full[members]]} - free
-            new_cand = {int(c) for c in members[~full[members] & self.pickable[members]]} - cand
+            new_members: set[int] = set()
+            for r in new_rows:
+                new_members.update(self.row_cells[r])
+            new_members -= members
+            members |= new_members
+            new_free = {c for c in new_members if full[c]} - free
+            waiting |= {c for c in new_members if not full[c] and self.pickable[c]}
+            new_cand = waiting - cand
             if new_free:
                 free |= new_free
             elif new_cand and frontier_hops < hops:
                 cand |= new_cand
+                waiting.clear()
                 frontier_hops += 1
             else:
                 break
-            grow = np.array(sorted(new_free or new_cand), dtype=np.int64)
-            rows = np.union1d(rows, self._rows_of(grow))
+            new_rows = self._rows_of(new_free or new_cand) - rows
+            rows |= new_rows
         unknown = np.array(sorted(free), dtype=np.int64)
         cand_arr = np.array(sorted(cand), dtype=np.int64)
         cols = np.concatenate([unknown, cand_arr])
-        sub = self.rows_csr[rows]
-        a = sub[:, cols].toarray()
-        known = self.known.copy()
-        known[cols] = 0.0
-        shift = sub @ known
+        rows = np.array(sorted(rows), dtype=np.int64)
+        a, shift = self._dense(rows, cols)
         k, n_c = len(unknown), len(cand_arr)
         v = self.att.raw[cand_arr]
         a_full = np.hstack([a[:, :k], a[:, k:], -a[:, k:]])

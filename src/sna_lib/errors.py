@@ -35,3 +35,11 @@ class DataValidationError(SnaError):
         shown = "\n  ".join(str(p) for p in self.problems[:50])
         more = f"\n  … and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
         super().__init__(f"{len(self.problems)} problem(s) in input data:\n  {shown}{more}")
+
+
+def require_data_folder(path) -> None:
+    """Raise :class:`DataValidationError` (``data folder does not exist``) unless ``path`` is a folder."""
+    from pathlib import Path
+
+    if not Path(path).is_dir():
+        raise DataValidationError([Problem(str(path), None, None, "data folder does not exist")])

@@ -51,7 +51,7 @@ from sna_lib.book.charts import DOWNLOAD_TOKEN
 from sna_lib.book.execute import KERNEL_NAME  # noqa: F401 - re-exported
 from sna_lib.book.nbhelpers import PROVENANCE_FILE, QUALITY_FILE, git_commit
 from sna_lib.data.validated_copy import VALIDATED_MARKER
-from sna_lib.errors import SnaError
+from sna_lib.errors import SnaError, require_data_folder
 
 __all__ = [
     "BookError",
@@ -333,10 +333,7 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _Conten
     data_dir = Path(data_dir)
     cache_dir = Path(cache_dir)
     hasher = hasher or _ContentHashes()
-    if not data_dir.is_dir():
-        from sna_lib.errors import DataValidationError, Problem
-
-        raise DataValidationError([Problem(str(data_dir), None, None, "data folder does not exist")])
+    require_data_folder(data_dir)
     inputs = _data_hashes(data_dir, hasher)
     code_hash = code_hash or _code_hash(hasher)
     key = _json_key({"inputs": inputs, "code": code_hash, "v": PIPELINE_VERSION})[:20]
@@ -698,10 +695,7 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
     build_dir = Path(build_dir).resolve()
     data_dir = Path(data_dir).resolve()
     cache = build_dir / ".cache"
-    if not data_dir.is_dir():
-        from sna_lib.errors import DataValidationError, Problem
-
-        raise DataValidationError([Problem(str(data_dir), None, None, "data folder does not exist")])
+    require_data_folder(data_dir)
     # an unknown area or a bad --reporting-year / --as-of fails before any validation or stage
     config = load_config(data_dir)  # a broken config.yaml is a DataValidationError
     csps = list(config.csps)

@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sna_lib.errors import DataValidationError, Problem, SnaError
+from sna_lib.errors import DataValidationError, Problem, SnaError, require_data_folder
 
 __all__ = ["NoStoreError", "export_figures", "store_for"]
 
@@ -58,8 +58,7 @@ def store_for(data_dir: str | os.PathLike, cache_dir: str | os.PathLike, *, repo
     from sna_lib.publication.stage import ensure_store, publishes, store_complete, store_dir
 
     data_path = Path(data_dir)
-    if not data_path.is_dir():
-        raise DataValidationError([Problem(str(data_path), None, None, "data folder does not exist")])
+    require_data_folder(data_path)
     base = load_config(data_path) if config is None else config
     if not publishes(base):
         return data_path, None

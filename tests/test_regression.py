@@ -95,7 +95,7 @@ def test_design_matrix_and_configured_model():
         "disorganisation": [0, 10, 3, 40] * 50,
         "class_a_possession_homes_hot": [False, True] * 100,
         "class_a_supply_homes_hot": [False] * 200,               # constant -> dropped, reported
-        "unemployment_hot": [True, False, False, False] * 50,
+        "unemployment_hot": [True, False, False, False, False] * 40,  # period 5: not a combination of the period-4 layers
     })
     X = design_matrix(layers, index_settings()["regression"]["predictors"])
     assert X["deprivation_share"].iloc[-1] == pytest.approx(5.0)
@@ -103,3 +103,45 @@ def test_design_matrix_and_configured_model():
     res = sv_regression(layers)
     assert res.dropped == ["class_a_supply_homes_hot"]
     assert "class_a_supply_homes_hot" not in res.table.index and res.n == 200
+
+
+def test_identical_layers_in_a_year_are_left_out_not_a_singular_fit():
+    """Two layers equal in one year (the demo's class A possession and supply flags in 2022 at
+    scale 0.05) made the information matrix singular and the whole publication stage fail. The
+    later one is left out and reported; the fit equals the model fitted without it."""
+    rng = np.random.default_rng(3)
+    n = 200
+    flag = rng.random(n) < 0.2
+    layers = pd.DataFrame({
+        "sv_offences": rng.poisson(2.0, size=n),
+        "population": rng.integers(1200, 2500, size=n).astype(float),
+        "deprivation_share": rng.uniform(0.05, 0.5, size=n),
+        "da_victim_homes_years_hot": rng.integers(0, 6, size=n),
+        "disorganisation": rng.integers(0, 40, size=n),
+        "class_a_possession_homes_hot": flag,
+        "class_a_supply_homes_hot": flag,                         # identical this year
+        "unemployment_hot": rng.random(n) < 0.3,
+    })
+    predictors = index_settings()["regression"]["predictors"]
+    X = design_matrix(layers, predictors)
+    full = np.column_stack([np.ones(n), X.to_numpy(dtype=float)])
+    assert np.linalg.matrix_rank(full) == full.shape[1] - 1      # rank-deficient by exactly one column
+    res = sv_regression(layers)
+    assert res.dropped == ["class_a_supply_homes_hot"]
+    assert res.collinear == {"class_a_supply_homes_hot": ["class_a_possession_homes_hot"]}
+    kept = [c for c in X.columns if c != "class_a_supply_homes_hot"]
+    direct = fit_negative_binomial(layers["sv_offences"], X[kept], layers["population"])
+    pd.testing.assert_frame_equal(res.table, direct.table)
+
+
+def test_independent_columns_matches_the_rank_of_the_design():
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=50), rng.normal(size=50)
+    X = pd.DataFrame({"a": a, "b": b, "ab": 2 * a - b + 1, "c": rng.normal(size=50), "a2": a.copy()})
+    from sna_lib.index.regression import independent_columns
+
+    kept, collinear = independent_columns(X)
+    assert kept == ["a", "b", "c"]
+    assert collinear == {"ab": ["a", "b"], "a2": ["a"]}
+    design = np.column_stack([np.ones(50), X.to_numpy()])
+    assert np.linalg.matrix_rank(design) == 1 + len(kept)

@@ -1147,6 +1147,25 @@ def _sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def left_out_sentence(left_out: dict) -> str:
+    """Which configured factors the model left out, and why (``{label: [labels it duplicates]}``;
+    an empty list means the factor did not vary that year).
+
+    Examples
+    --------
+    >>> left_out_sentence({})
+    ''
+    >>> left_out_sentence({"class A supply": ["class A possession"], "unemployment": []})
+    'Left out of the model: class A supply (in this year a linear combination of class A possession, so the model cannot separate them); unemployment (the same in every neighbourhood this year).'
+    """
+    if not left_out:
+        return ""
+    reasons = [f"{label} (in this year a linear combination of {', '.join(others)}, so the model cannot separate them)"
+               if others else f"{label} (the same in every neighbourhood this year)"
+               for label, others in left_out.items()]
+    return "Left out of the model: " + "; ".join(reasons) + "."
+
+
 def moran_sentence(result) -> str:
     """One sentence on residual spatial autocorrelation (Moran's I) of a fitted model.
 

@@ -43,7 +43,11 @@ class NBResult:
     labels : dict
         predictor → readable label.
     dropped : list
-        configured predictors left out because they did not vary.
+        configured predictors left out: those that did not vary, then those that add nothing
+        to the design (a linear combination of the constant and the predictors kept before
+        them, e.g. two layers identical in that year), in configured order.
+    collinear : dict
+        the second kind of ``dropped``: predictor → the kept predictors it is a combination of.
     """
 
     table: pd.DataFrame
@@ -55,6 +59,43 @@ class NBResult:
     moran: dict | None = None
     labels: dict = field(default_factory=dict)
     dropped: list = field(default_factory=list)
+    collinear: dict = field(default_factory=dict)
+
+
+def independent_columns(X: pd.DataFrame, *, tol: float = 1e-9) -> tuple[list, dict]:
+    """The columns of ``X`` that, with a constant, keep the design of full column rank.
+
+    Columns are taken in order; one is kept only when it is not a linear combination of the
+    constant and the columns kept before it (least-squares residual relative to its norm
+    ``<= tol``). A rank-deficient design has a singular information matrix: the model
+    cannot tell such columns apart, so the later one is left out and reported.
+
+    Returns
+    -------
+    kept : list
+    collinear : dict
+        left-out column → the kept columns it is a combination of (those with a non-zero
+        coefficient).
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"a": [0, 1, 0, 1.0], "b": [0, 1, 0, 1.0], "c": [1, 2, 3, 4.0], "d": [2, 4, 4, 6.0]})
+    >>> independent_columns(X)
+    (['a', 'c'], {'b': ['a'], 'd': ['a', 'c']})
+    """
+    kept: list = []
+    collinear: dict = {}
+    ones = np.ones((len(X), 1))
+    for column in X.columns:
+        x = X[column].to_numpy(dtype=float)
+        basis = np.hstack([ones, X[kept].to_numpy(dtype=float)]) if kept else ones
+        coef, *_ = np.linalg.lstsq(basis, x, rcond=None)
+        residual = np.linalg.norm(x - basis @ coef)
+        if residual <= tol * max(np.linalg.norm(x), 1.0):
+            collinear[column] = [k for k, c in zip(kept, coef[1:]) if abs(c) > tol]
+        else:
+            kept.append(column)
+    return kept, collinear
 
 
 def design_matrix(layers: pd.DataFrame, predictors: Mapping[str, Mapping]) -> pd.DataFrame:
@@ -205,11 +246,15 @@ def sv_regression(layers: pd.DataFrame, settings: Mapping | None = None, *, weig
     cfg = settings["regression"]
     predictors = dict(cfg["predictors"])
     X = design_matrix(layers, predictors)
-    varying = [c for c in X.columns if np.ptp(X[c].to_numpy(dtype=float)) > 0]
+    used = (layers[cfg["outcome"]].notna() & layers[cfg["exposure"]].gt(0)).reindex(X.index, fill_value=False) \
+        & X.notna().all(axis=1)
+    varying = [c for c in X.columns if np.ptp(X.loc[used, c].to_numpy(dtype=float)) > 0]
+    varying, collinear = independent_columns(X.loc[used, varying])
     dropped = [c for c in X.columns if c not in varying]
     result = fit_negative_binomial(layers[cfg["outcome"]], X[varying], layers[cfg["exposure"]], weights=weights,
                                    moran_permutations=int(cfg.get("moran_permutations", 999)),
                                    seed=int(cfg.get("seed", 12345)))
     result.labels = {c: (predictors[c] or {}).get("label", c) for c in varying}
     result.dropped = dropped
+    result.collinear = collinear
     return result

@@ -30,6 +30,41 @@ def demo_dir(tmp_path_factory) -> Path:
     return out
 
 
+#: The CSPs of ``few_csp_dir``: the demo's 14 merged into these three, in turn.
+FEW_CSPS = ("Ashcombe Vale", "Brackenford", "Caldermouth")
+
+
+@pytest.fixture(scope="session")
+def few_csp_dir(demo_dir, tmp_path_factory) -> Path:
+    """``demo_dir`` with its 14 CSPs merged into the three of :data:`FEW_CSPS` (the i-th CSP of
+    the config into ``FEW_CSPS[i % 3]``, in the geography, the community survey, people's origins
+    and ``config.yaml``). For the pipeline tests on ``tiny_project``: a county book of 4 areas
+    runs 4 notebooks instead of 15 and its publication stage covers 4 areas, not 15."""
+    import shutil
+
+    import geopandas as gpd
+    import pandas as pd
+    import yaml
+
+    out = tmp_path_factory.mktemp("few-csps")
+    shutil.copytree(demo_dir, out, dirs_exist_ok=True)
+    config = yaml.safe_load((out / "config.yaml").read_text(encoding="utf-8"))
+    merged = {name: FEW_CSPS[i % len(FEW_CSPS)] for i, name in enumerate(config["csps"])}
+    geo = gpd.read_parquet(out / "geography.parquet")
+    geo["area"] = geo["area"].map(merged)
+    geo.to_parquet(out / "geography.parquet", index=False)
+    survey = pd.read_parquet(out / "community_survey.parquet")
+    survey["area"] = survey["area"].map(merged)
+    survey.groupby(["year", "area", "theme"], as_index=False, sort=True)["responses"].sum() \
+        .to_parquet(out / "community_survey.parquet", index=False)
+    persons = pd.read_parquet(out / "persons.parquet")
+    persons["origin_area"] = persons["origin_area"].map(lambda v: merged.get(v, v))
+    persons.to_parquet(out / "persons.parquet", index=False)
+    config["csps"] = list(FEW_CSPS)
+    (out / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return out
+
+
 @pytest.fixture(scope="session")
 def demo_copy(demo_dir, tmp_path_factory) -> Path:
     """The validated copy of ``demo_dir`` the book pipeline makes, with its published store

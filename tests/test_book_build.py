@@ -190,45 +190,45 @@ def test_unchanged_rebuild_executes_nothing_and_skips_jupyter_book(built_book):
 # ------------------------------------------------------------------------------ tiny project
 
 
-def test_cache_reexecutes_only_the_changed_area(tiny_project, demo_dir, tmp_path):
+def test_cache_reexecutes_only_the_changed_area(tiny_project, few_csp_dir, tmp_path):
     import yaml
 
-    config = yaml.safe_load((demo_dir / "config.yaml").read_text(encoding="utf-8"))
+    config = yaml.safe_load((few_csp_dir / "config.yaml").read_text(encoding="utf-8"))
     csps = config["csps"]
     build = tmp_path / "build"
 
-    first = run_notebooks(demo_dir, area="county", build_dir=build)
+    first = run_notebooks(few_csp_dir, area="county", build_dir=build)
     assert first.ok, first.failures
     assert first.executed == 1 + len(csps)  # the section + one profile per CSP
 
-    assert run_notebooks(demo_dir, area="county", build_dir=build).executed == 0
+    assert run_notebooks(few_csp_dir, area="county", build_dir=build).executed == 0
 
-    changed = run_notebooks(demo_dir, area="county", build_dir=build,
+    changed = run_notebooks(few_csp_dir, area="county", build_dir=build,
                             overrides={csps[0]: {"reporting_year": config["reporting_year"] - 1}})
     assert changed.executed == 1
     assert {(r.area, r.notebook) for r in changed.records if r.executed} == {(csps[0], "notebooks/area_profile")}
 
     # a CSP book reuses its profile run from the county book: only its section runs
-    csp_run = run_notebooks(demo_dir, area=csps[1], build_dir=build)
+    csp_run = run_notebooks(few_csp_dir, area=csps[1], build_dir=build)
     assert {(r.area, r.notebook) for r in csp_run.records if r.executed} == {(csps[1], "notebooks/01_tiny")}
 
     # editing a notebook re-runs exactly the runs of that notebook
     nb_path = tiny_project / "notebooks" / "01_tiny.ipynb"
     nb_path.write_text(nb_path.read_text(encoding="utf-8").replace("Tiny page", "Tiny section"), encoding="utf-8")
-    edited = run_notebooks(demo_dir, area="county", build_dir=build)
+    edited = run_notebooks(few_csp_dir, area="county", build_dir=build)
     assert edited.executed == 1
 
 
-def test_one_failing_area_does_not_lose_the_others(tiny_project, demo_dir, tmp_path):
+def test_one_failing_area_does_not_lose_the_others(tiny_project, few_csp_dir, tmp_path):
     import yaml
 
     from conftest import write_tiny_notebook
 
-    csps = yaml.safe_load((demo_dir / "config.yaml").read_text(encoding="utf-8"))["csps"]
+    csps = yaml.safe_load((few_csp_dir / "config.yaml").read_text(encoding="utf-8"))["csps"]
     bad = csps[2]
     write_tiny_notebook(tiny_project / "notebooks" / "area_profile.ipynb", fail_areas=[bad])
     build = tmp_path / "build"
-    result = run_notebooks(demo_dir, area="county", build_dir=build)
+    result = run_notebooks(few_csp_dir, area="county", build_dir=build)
     assert not result.ok
     assert [(f.area, f.notebook) for f in result.failures] == [(bad, "notebooks/area_profile")]
     assert "deliberate failure" in result.failures[0].error
@@ -236,19 +236,19 @@ def test_one_failing_area_does_not_lose_the_others(tiny_project, demo_dir, tmp_p
     assert done == {("county", "notebooks/01_tiny")} | {(c, "notebooks/area_profile") for c in csps if c != bad}
 
     # the county book (which holds the failed profile) is not built; another area's book is
-    both = build_book(demo_dir, area="county", build_dir=build)
+    both = build_book(few_csp_dir, area="county", build_dir=build)
     assert [f.notebook for f in both.failures] == ["notebooks/area_profile", "jupyter-book"]
     assert "not built" in both.failures[1].error and bad in both.failures[1].error
     assert both.executed == 0 and "county" not in both.published  # the failed run was retried, failed again
     assert not (build / "html").exists()
 
 
-def test_failed_book_build_keeps_the_previous_site(tiny_project, demo_dir, tmp_path):
+def test_failed_book_build_keeps_the_previous_site(tiny_project, few_csp_dir, tmp_path):
     import yaml
 
-    csp = yaml.safe_load((demo_dir / "config.yaml").read_text(encoding="utf-8"))["csps"][0]
+    csp = yaml.safe_load((few_csp_dir / "config.yaml").read_text(encoding="utf-8"))["csps"][0]
     build = tmp_path / "build"
-    good = build_book(demo_dir, area=csp, build_dir=build)
+    good = build_book(few_csp_dir, area=csp, build_dir=build)
     assert good.ok, good.failures
     site = published_dir(build, csp)
     assert good.published[csp] == site and (site / "index.html").is_file()
@@ -258,7 +258,7 @@ def test_failed_book_build_keeps_the_previous_site(tiny_project, demo_dir, tmp_p
 
     # a broken cross-reference is a Sphinx warning, and warnings are errors
     (tiny_project / "book" / "index.md").write_text("# Tiny book\n\nSee {doc}`/no/such/page`.\n", encoding="utf-8")
-    broken = build_book(demo_dir, area=csp, build_dir=build)
+    broken = build_book(few_csp_dir, area=csp, build_dir=build)
     assert not broken.ok
     assert broken.failures[0].area == csp and broken.failures[0].notebook == "jupyter-book"
     assert "no/such/page" in broken.failures[0].error
@@ -267,17 +267,17 @@ def test_failed_book_build_keeps_the_previous_site(tiny_project, demo_dir, tmp_p
 
 
 @pytest.mark.parametrize("how, message", [("sleep", "timed out"), ("die", "DeadKernelError")])
-def test_hung_or_dying_notebook_fails_alone_and_the_kernel_is_replaced(tiny_project, demo_dir, tmp_path,
+def test_hung_or_dying_notebook_fails_alone_and_the_kernel_is_replaced(tiny_project, few_csp_dir, tmp_path,
                                                                       how, message):
     import yaml
 
     from conftest import write_tiny_notebook
 
-    csps = yaml.safe_load((demo_dir / "config.yaml").read_text(encoding="utf-8"))["csps"]
+    csps = yaml.safe_load((few_csp_dir / "config.yaml").read_text(encoding="utf-8"))["csps"]
     write_tiny_notebook(tiny_project / "notebooks" / "01_tiny.ipynb", fail_areas=[csps[0]], how=how)
     # the timeout must stay well above a healthy cell's time on a loaded 2-core machine (the
     # profile notebook then starts a fresh kernel and loads the data) and below the 120 s hang
-    result = run_notebooks(demo_dir, area=csps[0], build_dir=tmp_path / "build", workers=1, cell_timeout=40)
+    result = run_notebooks(few_csp_dir, area=csps[0], build_dir=tmp_path / "build", workers=1, cell_timeout=40)
     assert [(f.area, f.notebook) for f in result.failures] == [(csps[0], "notebooks/01_tiny")]
     assert message in result.failures[0].error
     # one worker: the profile ran after the failure, on a fresh kernel

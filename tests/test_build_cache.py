@@ -39,9 +39,9 @@ def _glued_label(record) -> str:
 
 
 @pytest.fixture
-def data_copy(demo_dir, tmp_path) -> Path:
+def data_copy(few_csp_dir, tmp_path) -> Path:
     target = tmp_path / "data"
-    shutil.copytree(demo_dir, target)
+    shutil.copytree(few_csp_dir, target)
     return target
 
 
@@ -67,21 +67,21 @@ def test_same_size_data_edit_with_mtime_preserved_is_not_served_stale(tiny_proje
     assert _glued_label(county_run).startswith(renamed)
 
 
-def test_same_size_notebook_edit_with_mtime_preserved_reruns_that_notebook(tiny_project, demo_dir, tmp_path):
+def test_same_size_notebook_edit_with_mtime_preserved_reruns_that_notebook(tiny_project, few_csp_dir, tmp_path):
     build = tmp_path / "build"
-    assert run_notebooks(demo_dir, area="county", build_dir=build).ok
+    assert run_notebooks(few_csp_dir, area="county", build_dir=build).ok
     _same_size_edit(tiny_project / "notebooks" / "01_tiny.ipynb", "Tiny page", "Tiny PAGE")
-    again = run_notebooks(demo_dir, area="county", build_dir=build)
+    again = run_notebooks(few_csp_dir, area="county", build_dir=build)
     assert {(r.area, r.notebook) for r in again.records if r.executed} == {("county", "notebooks/01_tiny")}
     page = next(r for r in again.records if r.notebook == "notebooks/01_tiny")
     assert "Tiny PAGE" in (page.run_dir / "notebook.ipynb").read_text(encoding="utf-8")
 
 
-def test_damaged_cache_entries_are_rebuilt_not_served(tiny_project, demo_dir, tmp_path):
+def test_damaged_cache_entries_are_rebuilt_not_served(tiny_project, few_csp_dir, tmp_path):
     from sna_lib.book.pipeline import build_book, published_dir
 
     build = tmp_path / "build"
-    first = run_notebooks(demo_dir, area="county", build_dir=build)
+    first = run_notebooks(few_csp_dir, area="county", build_dir=build)
     assert first.ok, first.failures
     page = next(r for r in first.records if r.notebook == "notebooks/01_tiny")
     notebook = page.run_dir / "notebook.ipynb"
@@ -90,7 +90,7 @@ def test_damaged_cache_entries_are_rebuilt_not_served(tiny_project, demo_dir, tm
     parquet = next(first.data_copy.glob("*.parquet"))
     parquet.write_bytes(b"\0" * parquet.stat().st_size)  # damaged validated data copy, same size
 
-    again = build_book(demo_dir, area="county", build_dir=build)
+    again = build_book(few_csp_dir, area="county", build_dir=build)
     assert again.ok, again.failures
     # the data copy was re-validated into the same place (same inputs, same key) ...
     assert again.run.data_copy == first.data_copy

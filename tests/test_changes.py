@@ -24,7 +24,7 @@ def _count(demo_dir, definition, start, end):
                 & ((dates >= start) & (dates <= end)).to_numpy()).sum())
 
 
-def test_two_consecutive_months_give_a_what_changed_page(tiny_project, demo_dir, tmp_path):
+def test_two_consecutive_months_give_a_what_changed_page(tiny_project, few_csp_dir, tmp_path):
     from sna_lib.book.pipeline import build_book
 
     (tiny_project / "book" / "what_changed.md").write_text("# What changed since last month\n\nDefault.\n",
@@ -32,14 +32,14 @@ def test_two_consecutive_months_give_a_what_changed_page(tiny_project, demo_dir,
     toc = tiny_project / "_toc.yml"
     toc.write_text(toc.read_text(encoding="utf-8") + "  - file: book/what_changed\n", encoding="utf-8")
     build = tmp_path / "build"
-    first = build_book(demo_dir, area="county", build_dir=build, workers=1, as_of="2023-06", workbooks=False)
+    first = build_book(few_csp_dir, area="county", build_dir=build, workers=1, as_of="2023-06", workbooks=False)
     assert first.ok, first.failures
     page = (build / "html" / "book" / "what_changed.html").read_text(encoding="utf-8")
     assert "nothing to compare yet" in page  # no May snapshot
     june = json.loads((build / "history" / "2023-06" / "county" / "figures.json").read_text())["figures"]
     assert june["meta.rolling_end"] == "2023-06-30"
 
-    second = build_book(demo_dir, area="county", build_dir=build, workers=1, as_of="2023-07", workbooks=False)
+    second = build_book(few_csp_dir, area="county", build_dir=build, workers=1, as_of="2023-07", workbooks=False)
     assert second.ok, second.failures
     july = json.loads((build / "history" / "2023-07" / "county" / "figures.json").read_text())["figures"]
     page = (build / "html" / "book" / "what_changed.html").read_text(encoding="utf-8")
@@ -47,8 +47,8 @@ def test_two_consecutive_months_give_a_what_changed_page(tiny_project, demo_dir,
 
     # the kept figures are the published ones, counted independently from the data
     key = "section8.table_A.knife_sv.after"
-    b = _count(demo_dir, "knife_enabled", dt.date(2022, 7, 1), dt.date(2023, 6, 30))
-    a = _count(demo_dir, "knife_enabled", dt.date(2022, 8, 1), dt.date(2023, 7, 31))
+    b = _count(few_csp_dir, "knife_enabled", dt.date(2022, 7, 1), dt.date(2023, 6, 30))
+    a = _count(few_csp_dir, "knife_enabled", dt.date(2022, 8, 1), dt.date(2023, 7, 31))
     assert (june[key], july[key]) == (b, a)
     assert a != b
     p = binomtest(a, a + b, 0.5).pvalue  # exact test of two Poisson counts = binomial on the total

@@ -58,14 +58,14 @@ def test_build_with_broken_data_exits_non_zero_and_publishes_nothing(demo_dir, t
     assert not any(build.rglob("*.ipynb"))
 
 
-def test_run_names_the_failing_notebook_and_exits_non_zero(tiny_project, demo_dir, tmp_path):
+def test_run_names_the_failing_notebook_and_exits_non_zero(tiny_project, few_csp_dir, tmp_path):
     import yaml
 
     from conftest import write_tiny_notebook
 
-    csp = yaml.safe_load((demo_dir / "config.yaml").read_text(encoding="utf-8"))["csps"][1]
+    csp = yaml.safe_load((few_csp_dir / "config.yaml").read_text(encoding="utf-8"))["csps"][1]
     write_tiny_notebook(tiny_project / "notebooks" / "01_tiny.ipynb", fail_areas=[csp])
-    (tmp_path / "data").symlink_to(demo_dir)
+    (tmp_path / "data").symlink_to(few_csp_dir)
     # relative --data and --build-dir (as `make book` passes them): kernels run elsewhere
     proc = sna("run", "--data", "data", "--area", csp, "--build-dir", "build",
                env={"SNA_PROJECT_DIR": str(tiny_project)}, cwd=tmp_path)

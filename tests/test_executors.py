@@ -28,12 +28,12 @@ def cluster():
         yield local
 
 
-def test_dask_local_cluster_builds_a_book_and_isolates_a_failing_run(tiny_project, demo_dir, tmp_path, cluster):
+def test_dask_local_cluster_builds_a_book_and_isolates_a_failing_run(tiny_project, few_csp_dir, tmp_path, cluster):
     from conftest import write_tiny_notebook
 
-    csps = yaml.safe_load((demo_dir / "config.yaml").read_text(encoding="utf-8"))["csps"]
+    csps = yaml.safe_load((few_csp_dir / "config.yaml").read_text(encoding="utf-8"))["csps"]
     build = tmp_path / "build"
-    result = build_book(demo_dir, area=csps[0], build_dir=build, scheduler=cluster.scheduler_address)
+    result = build_book(few_csp_dir, area=csps[0], build_dir=build, scheduler=cluster.scheduler_address)
     assert result.ok, result.failures
     assert result.executed == 2  # the section and the area profile
     assert "execute_run" in cluster.scheduler.task_prefixes  # the runs were tasks on the cluster
@@ -41,12 +41,12 @@ def test_dask_local_cluster_builds_a_book_and_isolates_a_failing_run(tiny_projec
     assert f"Area (glued across pages): {csps[0]} ." in _text(site / "book" / "index.html")
 
     # the same cache serves a local build: nothing re-executes for the first CSP
-    again = build_book(demo_dir, area=csps[0], build_dir=build)
+    again = build_book(few_csp_dir, area=csps[0], build_dir=build)
     assert again.ok and again.executed == 0 and again.skipped == [csps[0]]
 
     # a failing run on a cluster worker fails alone; the other run of that area still lands
     write_tiny_notebook(tiny_project / "notebooks" / "01_tiny.ipynb", fail_areas=[csps[1]])
-    failing = run_notebooks(demo_dir, area=csps[1], build_dir=build, scheduler=cluster.scheduler_address)
+    failing = run_notebooks(few_csp_dir, area=csps[1], build_dir=build, scheduler=cluster.scheduler_address)
     assert [(f.area, f.notebook) for f in failing.failures] == [(csps[1], "notebooks/01_tiny")]
     assert "deliberate failure" in failing.failures[0].error
     assert [(r.area, r.notebook) for r in failing.records] == [(csps[1], "notebooks/area_profile")]

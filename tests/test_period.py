@@ -123,13 +123,13 @@ print("PERIOD", ctx.reporting_year, ctx.config.rolling_end, ctx.dataset.config.r
 """)
 
 
-def test_as_of_and_reporting_year_reach_the_notebooks_as_papermill_parameters(tiny_project, demo_dir, tmp_path):
+def test_as_of_and_reporting_year_reach_the_notebooks_as_papermill_parameters(tiny_project, few_csp_dir, tmp_path):
     from sna_lib.book.pipeline import run_notebooks
 
     (tiny_project / "notebooks" / "01_tiny.ipynb").unlink()
     (tiny_project / "notebooks" / "01_tiny.md").write_text(PERIOD_NOTEBOOK, encoding="utf-8")
-    csp = yaml.safe_load((demo_dir / "config.yaml").read_text(encoding="utf-8"))["csps"][0]
-    result = run_notebooks(demo_dir, area=csp, build_dir=tmp_path / "b", workers=1,
+    csp = yaml.safe_load((few_csp_dir / "config.yaml").read_text(encoding="utf-8"))["csps"][0]
+    result = run_notebooks(few_csp_dir, area=csp, build_dir=tmp_path / "b", workers=1,
                            reporting_year=2023, as_of="2023-05")
     assert result.ok, result.failures
     rec = next(r for r in result.records if r.notebook == "notebooks/01_tiny")
@@ -140,7 +140,7 @@ def test_as_of_and_reporting_year_reach_the_notebooks_as_papermill_parameters(ti
     assert not (result.data_copy / "published").exists()
     assert (result.data_copy.parent / f"{result.data_copy.name}.published-2023-2023-05" / "cells.parquet").is_file()
     # another month is another run (cache key), the same month is reused
-    again = run_notebooks(demo_dir, area=csp, build_dir=tmp_path / "b", workers=1, as_of="2023-05",
+    again = run_notebooks(few_csp_dir, area=csp, build_dir=tmp_path / "b", workers=1, as_of="2023-05",
                           reporting_year=2023)
     assert again.executed == 0
 

@@ -43,7 +43,7 @@ def test_another_build_folder_with_the_same_data_does_not_recompute(demo_copy, d
         assert (other / STORE_DIR / name).read_bytes() == (demo_copy / STORE_DIR / name).read_bytes()
 
 
-def test_a_failing_control_fails_the_build_cleanly_and_keeps_the_previous_site(tiny_project, demo_dir, demo_copy,
+def test_a_failing_control_fails_the_build_cleanly_and_keeps_the_previous_site(tiny_project, few_csp_dir,
                                                                                tmp_path, monkeypatch, capsys):
     """New data whose disclosure control fails: exit 2, one message, no traceback, nothing cached,
     the site published before untouched."""
@@ -51,7 +51,7 @@ def test_a_failing_control_fails_the_build_cleanly_and_keeps_the_previous_site(t
     from sna_lib.publication import control
 
     data = tmp_path / "data"
-    shutil.copytree(demo_dir, data)
+    shutil.copytree(few_csp_dir, data)
     build = tmp_path / "build"
     assert cli.main(["build", "--data", str(data), "--build-dir", str(build), "--no-workbooks"]) == 0
     site = build / "html"

@@ -40,9 +40,9 @@ def test_guide_is_in_the_annex_and_linked_from_the_readme():
     assert "cron" in GUIDE.lower() and "workflow" in GUIDE.lower()
 
 
-def test_local_definition_recipe_works_on_the_demo(demo_dir, tmp_path):
+def test_local_definition_recipe_works_on_the_demo(few_csp_dir, tmp_path):
     data = tmp_path / "data"
-    shutil.copytree(demo_dir, data)
+    shutil.copytree(few_csp_dir, data)
     definition = yaml.safe_load(_block("## Add a local serious-violence definition", "yaml"))
     (data / "defs").mkdir()
     (data / "defs" / "local_robbery.yaml").write_text(yaml.safe_dump(definition), encoding="utf-8")

@@ -208,9 +208,11 @@ def _all(planted: dict[str, list[str]]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def canary_data(demo_dir, tmp_path_factory):
+def canary_data(few_csp_dir, tmp_path_factory):
+    """The demo county with 3 CSPs (``few_csp_dir``: every page and export kind, 4 areas instead
+    of 15) with the canaries planted and a few rows broken."""
     data = tmp_path_factory.mktemp("canary_data")
-    shutil.copytree(demo_dir, data, dirs_exist_ok=True)
+    shutil.copytree(few_csp_dir, data, dirs_exist_ok=True)
     planted = plant(data)
     return data, planted, break_rows(data)
 

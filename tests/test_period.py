@@ -92,16 +92,16 @@ def _rolling_count(demo_dir: Path, definition: str, start: dt.date, end: dt.date
     return int((np.asarray(qualifying_mask(crimes, definition), dtype=bool) & in_window).sum())
 
 
-def test_figures_as_of_uses_the_rolling_12_months_ending_that_month(demo_dir, demo_copy, tmp_path):
-    """The export reads the store made for that period (beside the validated copy)."""
-    proc = sna("figures", "--data", str(demo_copy), "--as-of", "2023-06", "--cache-dir", str(tmp_path))
+def test_figures_as_of_uses_the_rolling_12_months_ending_that_month(few_csp_dir, tmp_path):
+    """The export reads the store made for that period (validated into the cache first)."""
+    proc = sna("figures", "--data", str(few_csp_dir), "--as-of", "2023-06", "--cache-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-2000:]
     figures = json.loads(proc.stdout)["figures"]
     assert figures["meta.rolling_end"] == "2023-06-30"
     assert figures["section8.table_A.knife_sv.after_period"] == "Jul 2022 – Jun 2023"
     assert figures["section8.table_A.knife_sv.before_period"] == "Jul 2021 – Jun 2022"
-    after = _rolling_count(demo_dir, "knife_enabled", dt.date(2022, 7, 1), dt.date(2023, 6, 30))
-    before = _rolling_count(demo_dir, "knife_enabled", dt.date(2021, 7, 1), dt.date(2022, 6, 30))
+    after = _rolling_count(few_csp_dir, "knife_enabled", dt.date(2022, 7, 1), dt.date(2023, 6, 30))
+    before = _rolling_count(few_csp_dir, "knife_enabled", dt.date(2021, 7, 1), dt.date(2022, 6, 30))
     assert figures["section8.table_A.knife_sv.after"] == after
     assert figures["section8.table_A.knife_sv.before"] == before
 

@@ -276,8 +276,9 @@ def test_hung_or_dying_notebook_fails_alone_and_the_kernel_is_replaced(tiny_proj
     csps = yaml.safe_load((few_csp_dir / "config.yaml").read_text(encoding="utf-8"))["csps"]
     write_tiny_notebook(tiny_project / "notebooks" / "01_tiny.ipynb", fail_areas=[csps[0]], how=how)
     # the timeout must stay well above a healthy cell's time on a loaded 2-core machine (the
-    # profile notebook then starts a fresh kernel and loads the data) and below the 120 s hang
-    result = run_notebooks(few_csp_dir, area=csps[0], build_dir=tmp_path / "build", workers=1, cell_timeout=40)
+    # profile notebook then starts a fresh kernel and reads the 4-area store: ~3 s idle; 10 s
+    # was once too short at load 20) and below the 120 s hang; every second of it is waited out
+    result = run_notebooks(few_csp_dir, area=csps[0], build_dir=tmp_path / "build", workers=1, cell_timeout=25)
     assert [(f.area, f.notebook) for f in result.failures] == [(csps[0], "notebooks/01_tiny")]
     assert message in result.failures[0].error
     # one worker: the profile ran after the failure, on a fresh kernel

@@ -20,6 +20,7 @@ from sna_lib.publication.leakscan import (
     LeakRules,
     assert_clean,
     id_format_patterns,
+    package_static_digests,
     rules_from_data_dir,
     scan_site,
     scan_text,
@@ -186,6 +187,25 @@ def test_clean_fake_site_passes(tmp_path, rules):
     write(site, "downloads/by_csp.csv", "area,offences,rate_per_1000\nNorth,120,3.4512\nSouth,[c],[c]\n")
     write(site, "_static/app.js", "function f(){return [0.25, 0.5, 51.0];}")
     assert assert_clean(site, rules).files_scanned == 4
+
+
+def test_package_static_files_are_not_read_but_a_changed_copy_is(tmp_path, rules):
+    """Theme files byte-identical to the installed package's are skipped (a built site carries
+    megabytes of them); the same file with one byte of data appended is scanned and caught."""
+    import dataclasses
+
+    import sphinx
+
+    shipped = Path(sphinx.__file__).parent / "themes" / "basic" / "static" / "doctools.js"
+    trusted = dataclasses.replace(rules, trusted=package_static_digests())
+    site = tmp_path / "site"
+    write(site, "_static/doctools.js", shipped.read_bytes())
+    write(site, "_static/doctools2.js", shipped.read_bytes() + f"// {PERSON_ID}\n".encode())
+    report = scan_site(site, rules=trusted)
+    assert report.files_trusted == ["_static/doctools.js"] and report.files_scanned == 1
+    assert kinds(report) == [("_static/doctools2.js", "identifier")]
+    untrusted = scan_site(site, rules=rules)  # without the digests both files are read
+    assert untrusted.files_trusted == [] and untrusted.files_scanned == 2
 
 
 def _rounded(coords, dp):

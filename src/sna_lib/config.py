@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -184,17 +185,25 @@ for _section_class in (Baselines, Disclosure, Hotspots, RiskIndex, Validation, C
     _section_class.__hash__ = _MapLike.__hash__  # type: ignore[method-assign]
 
 
-def _index_yaml_keys(section: str) -> set[str]:
-    """Keys of ``section`` in the package's ``config/index.yaml`` (index/hot-spot defaults)."""
+@functools.lru_cache(maxsize=1)
+def _index_yaml_sections() -> MappingProxyType:
+    """Section -> its keys in the package's ``config/index.yaml``, parsed once per process
+    (every :func:`load_config` asks; a notebook run loads the config several times)."""
     try:
         from importlib import resources
 
         text = resources.files("sna_lib").joinpath("config", "index.yaml").read_text(encoding="utf-8")
         data = yaml.safe_load(text) or {}
     except (FileNotFoundError, OSError, ModuleNotFoundError, yaml.YAMLError):
-        return set()
-    value = data.get(section) if isinstance(data, Mapping) else None
-    return set(map(str, value)) if isinstance(value, Mapping) else set()
+        return MappingProxyType({})
+    if not isinstance(data, Mapping):
+        return MappingProxyType({})
+    return MappingProxyType({str(k): frozenset(map(str, v)) for k, v in data.items() if isinstance(v, Mapping)})
+
+
+def _index_yaml_keys(section: str) -> set[str]:
+    """Keys of ``section`` in the package's ``config/index.yaml`` (index/hot-spot defaults)."""
+    return set(_index_yaml_sections().get(section, ()))
 
 
 def _choice(*allowed: str):

@@ -1052,14 +1052,18 @@ def _publish_extras(ctx: _Context, area: str, key: str, *, pdf: bool, workbooks:
 
 def _leak_check(data_copy: Path):
     """Publication safety net: a site holding record ids, incident coordinates or record-level
-    tables from the data (see :mod:`sna_lib.publication.leakscan`) is refused and the previous site kept."""
-    from sna_lib.publication.leakscan import assert_clean, rules_from_data_dir
+    tables from the data (see :mod:`sna_lib.publication.leakscan`) is refused and the previous site kept.
+    The theme's and extensions' own static files, byte-identical to the installed packages', are
+    not read (:func:`~sna_lib.publication.leakscan.package_static_digests`)."""
+    from dataclasses import replace
+
+    from sna_lib.publication.leakscan import assert_clean, package_static_digests, rules_from_data_dir
 
     with _LEAK_RULES_LOCK:  # books are built in threads; learn the rules once per data copy
         key = str(data_copy)
         if key not in _LEAK_RULES:
             _LEAK_RULES.clear()
-            _LEAK_RULES[key] = rules_from_data_dir(data_copy)
+            _LEAK_RULES[key] = replace(rules_from_data_dir(data_copy), trusted=package_static_digests())
         rules = _LEAK_RULES[key]
     return lambda site: assert_clean(site, rules)
 

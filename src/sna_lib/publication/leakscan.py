@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import hashlib
 import html
 import io
 import json
@@ -64,6 +66,7 @@ __all__ = [
     "ScanReport",
     "assert_clean",
     "id_format_patterns",
+    "package_static_digests",
     "rules_from_data_dir",
     "scan_paths",
     "scan_site",
@@ -122,12 +125,16 @@ class ScanReport:
         Text files (and embedded documents) read.
     files_skipped : list of str
         Binary files not read (images, fonts, …).
+    files_trusted : list of str
+        Files not read because they are byte-identical to an installed package's static file
+        (:attr:`LeakRules.trusted`).
     bytes_scanned : int
     """
 
     findings: list[Finding] = field(default_factory=list)
     files_scanned: int = 0
     files_skipped: list[str] = field(default_factory=list)
+    files_trusted: list[str] = field(default_factory=list)
     bytes_scanned: int = 0
 
     @property
@@ -141,8 +148,9 @@ class ScanReport:
 
     def render(self, limit: int = 50) -> str:
         """A short human-readable summary."""
+        trusted = f", {len(self.files_trusted)} package static files skipped" if self.files_trusted else ""
         head = (f"leak scan: {self.files_scanned} files ({self.bytes_scanned:,} bytes) scanned, "
-                f"{len(self.files_skipped)} binary skipped, {len(self.findings)} finding(s)")
+                f"{len(self.files_skipped)} binary skipped{trusted}, {len(self.findings)} finding(s)")
         lines = [head] + [f"  {f}" for f in self.findings[:limit]]
         if len(self.findings) > limit:
             lines.append(f"  … and {len(self.findings) - limit} more")
@@ -180,6 +188,11 @@ class LeakRules:
         Tokens never reported as identifiers (e.g. LSOA codes matching an id format).
     max_record_rows : int
         More rows than this of record-level columns is a record table.
+    trusted : frozenset of str
+        SHA-256 digests (hex) of files that cannot hold the data: byte-identical copies of the
+        static files of installed packages (:func:`package_static_digests`: Sphinx, the themes
+        and extensions that ``jupyter-book`` copies into ``_static``). A file with one of these
+        digests is not read (it is listed in ``files_trusted``).
     """
 
     canaries: tuple[str, ...] = ()
@@ -195,6 +208,7 @@ class LeakRules:
     not_identifiers: frozenset[str] = frozenset()
     max_record_rows: int = 10
     min_identifier_length: int = 5
+    trusted: frozenset[str] = frozenset()
 
     def with_canaries(self, *canaries: str) -> "LeakRules":
         """A copy with more canaries.
@@ -363,6 +377,47 @@ def rules_from_data_dir(data_dir: str | os.PathLike, *, canaries: Sequence[str] 
         not_identifiers=frozenset(codes),
         max_record_rows=max_record_rows,
     )
+
+
+#: Packages whose static files Sphinx / jupyter-book copy into a site's ``_static`` folder.
+STATIC_PACKAGES = ("sphinx", "pydata_sphinx_theme", "sphinx_book_theme", "sphinx_copybutton", "sphinx_design",
+                   "sphinx_thebe", "sphinx_togglebutton", "myst_nb")
+
+
+@functools.lru_cache(maxsize=8)
+def package_static_digests(packages: tuple[str, ...] = STATIC_PACKAGES) -> frozenset[str]:
+    """SHA-256 digests of every file in a ``static`` folder of the installed ``packages``.
+
+    These are the theme and extension assets (JavaScript, CSS, fonts, source maps) that a
+    built site carries unchanged; none of them is written from a data folder, so a site file
+    with the same bytes need not be scanned (:attr:`LeakRules.trusted`). A file the build
+    changed in any way (a template filled in, a canary appended) has another digest and is
+    scanned. Packages that are not installed are left out.
+
+    Examples
+    --------
+    >>> import sphinx, pathlib
+    >>> js = next(pathlib.Path(sphinx.__file__).parent.glob("themes/basic/static/*.js"))
+    >>> hashlib.sha256(js.read_bytes()).hexdigest() in package_static_digests()
+    True
+    >>> package_static_digests(("no_such_package_here",))
+    frozenset()
+    """
+    import importlib.util
+
+    digests: set[str] = set()
+    for name in packages:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        for location in spec.submodule_search_locations:
+            for path in Path(location).rglob("*"):
+                if path.is_file() and "static" in path.relative_to(location).parts[:-1]:
+                    digests.add(hashlib.sha256(path.read_bytes()).hexdigest())
+    return frozenset(digests)
 
 
 # ------------------------------------------------------------------------------- decoding
@@ -735,6 +790,9 @@ def scan_text(text: str, *, rules: LeakRules, source: str = "<text>", _depth: in
 
 def _scan_bytes(data: bytes, name: str, rules: LeakRules, report: ScanReport, depth: int = 0) -> None:
     suffix = Path(name).suffix.lower()
+    if rules.trusted and hashlib.sha256(data).hexdigest() in rules.trusted:
+        report.files_trusted.append(name)
+        return
     if suffix == ".zip" or data[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:

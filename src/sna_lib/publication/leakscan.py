@@ -229,13 +229,20 @@ def id_format_patterns(values: Iterable[str], *, max_patterns: int = 5, coverage
     Digit runs become ``\\d{n}``, letters and separators stay literal; only formats with a
     literal prefix of at least one letter and four or more digits are kept (bare numbers
     would match ordinary figures). The most common formats covering ``coverage`` of the
-    values are returned, at most ``max_patterns``.
+    values are returned, at most ``max_patterns``. Values without a fixed format (hashes such as
+    police.uk's 64-character crime ids, where nearly every value has its own letter/digit layout)
+    give no pattern: when the ``max_patterns`` most common formats describe less than half of
+    the values that have one, each would only find the one id it came from, which the exact
+    identifiers already do.
 
     Examples
     --------
     >>> id_format_patterns(["CR-000123", "CR-004567", "CR-123456"])
     ('(?<![A-Za-z0-9])CR\\\\-\\\\d{6}(?![A-Za-z0-9])',)
     >>> id_format_patterns(["123456", "654321"])
+    ()
+    >>> import hashlib
+    >>> id_format_patterns([hashlib.sha256(str(i).encode()).hexdigest() for i in range(100)])
     ()
     """
     values = values if isinstance(values, list) else list(values)
@@ -252,9 +259,12 @@ def id_format_patterns(values: Iterable[str], *, max_patterns: int = 5, coverage
             continue
         shape = "".join(rf"\d{{{len(p)}}}" if p.isdigit() else re.escape(p) for p in parts)
         shapes[shape] += 1
+    common = shapes.most_common(max_patterns)
+    if 2 * sum(n for _, n in common) < sum(shapes.values()):
+        return ()  # no fixed format
     out: list[str] = []
     covered = 0
-    for shape, n in shapes.most_common(max_patterns):
+    for shape, n in common:
         if total and covered / total >= coverage:
             break
         out.append(rf"(?<![A-Za-z0-9]){shape}(?![A-Za-z0-9])")

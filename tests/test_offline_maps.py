@@ -25,10 +25,12 @@ from shapely.geometry import Point, box  # noqa: E402
 from sna_lib.book.maps import (  # noqa: E402
     FLAG_COLOURS,
     MISSING_COLOUR,
+    OUTLINE_WEIGHTS,
     SEQUENTIAL_COLOURS,
     OfflineAssetError,
     choropleth_map,
     offline_html,
+    outline_lines,
 )
 
 EXTERNAL_ASSET = re.compile(r"<(script|link)\b[^>]*\b(src|href)\s*=\s*[\"'](https?:)?//", re.I)
@@ -116,6 +118,27 @@ def test_flags_use_the_flag_palette():
     doc = choropleth_map(areas, "flag", title="Hot spots", kind="flag").document
     for colour in FLAG_COLOURS.values():
         assert f'"fill": "{colour}"' in doc
+
+
+def test_outlines_split_into_shared_borders_and_the_outer_edge_by_hand():
+    """Three 1 km CSP squares in an L (A|B on top, C under A): A–B and A–C share one side each
+    (2 km between areas); the 12 sides less the 2 shared ones counted twice leave 8 km of outer edge."""
+    km = 1000
+    csps = geopandas.GeoDataFrame({"area": ["A", "B", "C"]}, geometry=[
+        box(0, km, km, 2 * km), box(km, km, 2 * km, 2 * km), box(0, 0, km, km)], crs=27700)
+    lines = outline_lines(csps)
+    by_kind = dict(zip(lines["kind"], lines.geometry))
+    assert sorted(by_kind) == ["between areas", "outer edge"]
+    assert by_kind["between areas"].length == pytest.approx(2 * km)
+    assert by_kind["outer edge"].length == pytest.approx(8 * km)
+    # no new point: every vertex of the lines is a corner of the squares
+    corners = {(x, y) for g in csps.geometry for x, y in g.exterior.coords}
+    drawn = {xy for g in lines.geometry for part in getattr(g, "geoms", [g]) for xy in part.coords}
+    assert drawn <= corners
+    # the map draws the shared borders heavy and the outer edge light
+    doc = choropleth_map(_squares([1.0, 2.0]), "rate", title="Rate", boundaries=csps).document
+    assert '"kind": "between areas"' in doc and '"kind": "outer edge"' in doc
+    assert OUTLINE_WEIGHTS["between areas"] > OUTLINE_WEIGHTS["outer edge"]
 
 
 def test_points_are_never_mapped():

@@ -29,6 +29,7 @@ __all__ = [
     "MISSING_COLOUR",
     "choropleth_map",
     "offline_html",
+    "outline_lines",
     "class_breaks",
     "rate_classes",
 ]
@@ -39,6 +40,10 @@ SEQUENTIAL_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 FLAG_COLOURS = {"hot": "#d55e00", "cold": "#0072b2", "not significant": "#f0f0f0"}
 MISSING_COLOUR = "#bdbdbd"
 BOUNDARY_COLOUR = "#222222"
+#: Line weights (px) of the outlines drawn over the areas: a border between two outlined areas
+#: (CSPs) is heavy; the outer edge of them all (the county's land border and its coast) is light,
+#: so the creeks and islands of a clipped coastline stay lines instead of filling in black.
+OUTLINE_WEIGHTS = {"between areas": 2.0, "outer edge": 1.0}
 
 # CDN file -> vendored file. Matched against the URL path, so any CDN/version spelling works.
 _VENDORED = (
@@ -114,7 +119,10 @@ def static_choropleth_png(frame, fills: list[str], entries: list[tuple[str, str]
         ax = fig.add_subplot(1, 1, 1)
         frame.plot(ax=ax, color=list(fills), edgecolor="#666666", linewidth=0.2)
         if boundaries is not None and len(boundaries):
-            boundaries.to_crs(frame.crs).boundary.plot(ax=ax, color=BOUNDARY_COLOUR, linewidth=1.0)
+            lines = outline_lines(boundaries.to_crs(frame.crs))
+            for row in range(len(lines)):  # the print twin: the same two weights, halved
+                lines.iloc[[row]].plot(ax=ax, color=BOUNDARY_COLOUR,
+                                       linewidth=OUTLINE_WEIGHTS[lines["kind"].iloc[row]] / 2)
         ax.set_axis_off()
         ax.set_aspect("equal")
         handles = [Patch(facecolor=c, edgecolor="#555555", label=label) for c, label in entries]
@@ -563,13 +571,13 @@ def choropleth_map(
         ),
     ).add_to(fmap)
 
-    if boundaries is not None:
-        outline = boundaries[["geometry"]].copy()
-        outline["geometry"] = outline.geometry.simplify(simplify_tolerance, preserve_topology=True)
+    if boundaries is not None and len(boundaries):
+        outline = outline_lines(boundaries.to_crs(areas.crs), simplify_tolerance)
         folium.GeoJson(
             _compact_geojson(outline.to_crs(4326)),
             name="boundaries",
-            style_function=lambda feature: {"fillOpacity": 0, "color": BOUNDARY_COLOUR, "weight": 2},
+            style_function=lambda feature: {"fillOpacity": 0, "color": BOUNDARY_COLOUR,
+                                            "weight": OUTLINE_WEIGHTS[feature["properties"]["kind"]]},
             interactive=False,
         ).add_to(fmap)
 
@@ -580,6 +588,47 @@ def choropleth_map(
     _add_legend(fmap, _legend_html(title, entries))
     static = static_choropleth_png(frame, fills, entries, title=title, boundaries=boundaries) if static else None
     return OfflineMap(offline_html(fmap), title=title, height=height + LEGEND_STRIP_PX, static_png=static)
+
+
+def outline_lines(boundaries, simplify_tolerance: float = 0.0):
+    """The outlines of ``boundaries`` as lines of two kinds: ``"between areas"`` (segments two of
+    the polygons share) and ``"outer edge"`` (segments of one polygon only: the edge of their
+    union). Built from the polygons' own vertices (no new point is made, so the lines pass the
+    publication leak check as boundary vertices), then simplified by ``simplify_tolerance``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> two = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=27700)
+    >>> lines = outline_lines(two)
+    >>> list(lines["kind"]), [round(g.length, 6) for g in lines.geometry]
+    (['between areas', 'outer edge'], [1.0, 6.0])
+    """
+    import geopandas as gpd
+    from shapely.geometry import LineString, MultiLineString
+    from shapely.ops import linemerge
+
+    seen: dict[tuple, int] = {}  # segment (ordered ends) -> how many polygons have it, in first-seen order
+    for geom in boundaries.geometry:
+        if geom is None or geom.is_empty:
+            continue
+        edge = geom.boundary
+        for line in getattr(edge, "geoms", [edge]):
+            coords = list(line.coords)
+            for a, b in zip(coords, coords[1:]):
+                if a != b:
+                    key = (a, b) if a <= b else (b, a)
+                    seen[key] = seen.get(key, 0) + 1
+    kinds, geoms = [], []
+    for kind, wanted in (("between areas", lambda n: n > 1), ("outer edge", lambda n: n == 1)):
+        segments = [LineString(k) for k, n in seen.items() if wanted(n)]
+        if not segments:
+            continue
+        merged = linemerge(MultiLineString(segments))
+        kinds.append(kind)
+        geoms.append(merged.simplify(simplify_tolerance) if simplify_tolerance else merged)
+    return gpd.GeoDataFrame({"kind": kinds}, geometry=geoms, crs=boundaries.crs)
 
 
 def _round_coords(coords, decimals: int):

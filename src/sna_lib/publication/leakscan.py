@@ -588,6 +588,22 @@ def _boundary_latlon(lat: float, lon: float, decimals: int, rules: LeakRules) ->
             and any(b in rules.allowed_lon for b in near_lon))
 
 
+_BOUNDARY_MEMO: dict[int, tuple[LeakRules, dict[tuple[str, str], bool]]] = {}
+
+
+def _boundary_memo(rules: LeakRules) -> dict[tuple[str, str], bool]:
+    """Whether a written degree pair is a published boundary point, remembered for ``rules``:
+    a site repeats the same vertices (each shared border twice, every map escaped and unescaped,
+    the same LSOAs on several pages), and the verdict depends only on the two strings."""
+    cached = _BOUNDARY_MEMO.get(id(rules))
+    if cached is not None and cached[0] is rules and len(cached[1]) < 2_000_000:
+        return cached[1]
+    _BOUNDARY_MEMO.clear()
+    memo: dict[tuple[str, str], bool] = {}
+    _BOUNDARY_MEMO[id(rules)] = (rules, memo)
+    return memo
+
+
 def _find_coordinates(text: str, rules: LeakRules, where: str) -> list[Finding]:
     out: list[Finding] = []
     seen: set[str] = set()
@@ -599,6 +615,7 @@ def _find_coordinates(text: str, rules: LeakRules, where: str) -> list[Finding]:
             return [(lat, lon) for lat, lon in ((va, vb), (vb, va))
                     if min_lat <= lat <= max_lat and min_lon <= lon <= max_lon]
 
+        boundary = _boundary_memo(rules)
         # pairs are aligned on every in-county pair (0.474 is 0.4740 written short), but only
         # pairs written at incident precision are judged
         for a, b in _pairs(_DEGREES, text, lambda a, b: bool(orientations(a, b))):
@@ -608,7 +625,11 @@ def _find_coordinates(text: str, rules: LeakRules, where: str) -> list[Finding]:
             decimals = max(_decimals(ta), _decimals(tb))
             if decimals < rules.min_decimals:
                 continue
-            if any(_boundary_latlon(lat, lon, decimals, rules) for lat, lon in orientations(a, b)):
+            known = boundary.get((ta, tb))
+            if known is None:
+                known = boundary[(ta, tb)] = any(_boundary_latlon(lat, lon, decimals, rules)
+                                                 for lat, lon in orientations(a, b))
+            if known:
                 continue
             pair = f"{ta}, {tb}"
             if pair not in seen:

@@ -141,6 +141,28 @@ def test_outlines_split_into_shared_borders_and_the_outer_edge_by_hand():
     assert OUTLINE_WEIGHTS["between areas"] > OUTLINE_WEIGHTS["outer edge"]
 
 
+def test_class_colours_follow_the_whole_scale_not_the_classes_present():
+    """An ordinal scale (quarters hot, 0..3): '2 of 3' gets the same colour in a book where
+    '1 of 3' occurs and in one where it does not; the legend lists the whole scale."""
+    scale = [f"{k} of 3" for k in range(4)]
+
+    def fills(labels):
+        areas = _squares([0.0] * len(labels))
+        areas["q"] = labels
+        doc = choropleth_map(areas, "q", title="Quarters", kind="class", categories=scale).document
+        found = dict((code, fill) for fill, code in re.findall(r'"fill": "(#[0-9a-f]{6})".*?"lsoa_code": "(X\d+)"', doc))
+        return [found[f"X0100000{i}"] for i in range(len(labels))], doc
+
+    county, _ = fills(["0 of 3", "1 of 3", "2 of 3", "3 of 3"])
+    csp, doc = fills(["0 of 3", "2 of 3", "3 of 3"])  # no '1 of 3' here
+    assert county == [SEQUENTIAL_COLOURS[i] for i in (0, 1, 3, 4)]  # 4 classes spread over 5 colours
+    assert csp == [county[0], county[2], county[3]]
+    legend = re.search(r'<div class="sna-legend".*?</div>', doc).group(0)
+    assert all(f"</span>{label}</span>" in legend for label in scale)
+    with pytest.raises(ValueError, match="among the categories"):
+        fills(["4 of 3"])
+
+
 def test_points_are_never_mapped():
     points = geopandas.GeoDataFrame({"lsoa_code": ["a"], "lsoa_name": ["a"], "rate": [1.0]},
                                     geometry=[Point(550_000, 200_000)], crs=27700)

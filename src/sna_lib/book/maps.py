@@ -454,6 +454,7 @@ def choropleth_map(
     simplify_tolerance: float = 20.0,
     height: int = 480,
     static: bool = True,
+    categories=None,
 ) -> OfflineMap:
     """Draw polygons coloured by an area-level value, with legend and tooltips, fully offline.
 
@@ -485,6 +486,11 @@ def choropleth_map(
     static : bool
         Also draw the same layer, classes and legend as a PNG (:func:`static_choropleth_png`),
         shown instead of the interactive map in print (PDF) via ``@media print``.
+    categories : sequence of str, optional
+        ``kind="class"`` only: the whole ordered scale (e.g. ``0 of 3 quarters`` … ``3 of 3
+        quarters``). Colours are spread over all of it and the legend lists all of it, so a class
+        has the same colour in every book whichever classes occur; a label outside it is an error.
+        Default: the labels present, sorted.
 
     Returns
     -------
@@ -529,7 +535,13 @@ def choropleth_map(
             colours = dict(FLAG_COLOURS)
             order = [k for k in FLAG_COLOURS if k in set(labels)]
         else:
-            order = sorted(set(labels) - {"no data"})
+            if categories is not None:
+                order = [str(c) for c in categories]
+                unknown = sorted(set(labels) - set(order) - {"no data"})
+                if unknown:
+                    raise ValueError(f"class values must be among the categories {order}, got {unknown}")
+            else:
+                order = sorted(set(labels) - {"no data"})
             colours = dict(zip(order, _spread(SEQUENTIAL_COLOURS, len(order))))
         colours["no data"] = MISSING_COLOUR
         if "no data" in set(labels):

@@ -163,6 +163,24 @@ def test_class_colours_follow_the_whole_scale_not_the_classes_present():
         fills(["4 of 3"])
 
 
+def test_marked_polygons_are_outlined_dashed_with_a_legend_entry():
+    areas = _squares([1.0, 2.0, 3.0])
+    doc = choropleth_map(areas, "rate", title="Rate", marked=["X01000001"], marked_label="non-residential").document
+    marked = re.search(r'"dashArray": "5 4".*?\}', doc, re.S)
+    assert marked, "no dashed layer"
+    # the dashed layer holds exactly the marked square, with the same ring as its filled polygon
+    layers = [json.loads(g)["features"] for g in re.findall(r"geo_json_\w+_add\((\{.*?\})\);", doc, re.S)]
+    filled = {f["properties"]["lsoa_code"]: f["geometry"] for f in layers[0]}
+    (dashed,) = [f for layer in layers[1:] for f in layer]
+    assert dashed["geometry"] == filled["X01000001"]
+    assert "non-residential</span>" in re.search(r'<div class="sna-legend".*?</div>', doc).group(0)
+    # nothing marked, or none of the codes on this map: no layer, no legend entry
+    plain = choropleth_map(areas, "rate", title="Rate", marked=["E0999"], marked_label="non-residential").document
+    assert '"dashArray"' not in plain and "non-residential" not in plain
+    with pytest.raises(ValueError, match="marked_label"):
+        choropleth_map(areas, "rate", title="Rate", marked=["X01000001"])
+
+
 def test_points_are_never_mapped():
     points = geopandas.GeoDataFrame({"lsoa_code": ["a"], "lsoa_name": ["a"], "rate": [1.0]},
                                     geometry=[Point(550_000, 200_000)], crs=27700)

@@ -44,6 +44,10 @@ BOUNDARY_COLOUR = "#222222"
 #: (CSPs) is heavy; the outer edge of them all (the county's land border and its coast) is light,
 #: so the creeks and islands of a clipped coastline stay lines instead of filling in black.
 OUTLINE_WEIGHTS = {"between areas": 2.0, "outer edge": 1.0}
+#: Dashed outline of the polygons a map marks (``choropleth_map(marked=…)``, e.g. LSOAs flagged
+#: non-residential): Okabe-Ito blue, apart from the sequential fills.
+MARK_COLOUR = "#0072b2"
+MARK_DASH = "5 4"
 
 # CDN file -> vendored file. Matched against the URL path, so any CDN/version spelling works.
 _VENDORED = (
@@ -85,7 +89,7 @@ def static_img(png: bytes, alt: str) -> str:
 
 
 def static_choropleth_png(frame, fills: list[str], entries: list[tuple[str, str]], *, title: str,
-                          boundaries=None) -> bytes:
+                          boundaries=None, marks=None, marked_label: str | None = None) -> bytes:
     """The same layer as the interactive map as a PNG: same fills, classes and legend.
 
     Parameters
@@ -99,6 +103,8 @@ def static_choropleth_png(frame, fills: list[str], entries: list[tuple[str, str]
     title : str
     boundaries : geopandas.GeoDataFrame, optional
         Outlines drawn on top.
+    marks : geopandas.GeoDataFrame, optional
+        Polygons outlined dashed on top, with the legend entry ``marked_label``.
 
     Returns
     -------
@@ -123,9 +129,14 @@ def static_choropleth_png(frame, fills: list[str], entries: list[tuple[str, str]
             for row in range(len(lines)):  # the print twin: the same two weights, halved
                 lines.iloc[[row]].plot(ax=ax, color=BOUNDARY_COLOUR,
                                        linewidth=OUTLINE_WEIGHTS[lines["kind"].iloc[row]] / 2)
+        if marks is not None and len(marks):
+            marks.to_crs(frame.crs).boundary.plot(ax=ax, color=MARK_COLOUR, linewidth=1.2, linestyle="--")
         ax.set_axis_off()
         ax.set_aspect("equal")
         handles = [Patch(facecolor=c, edgecolor="#555555", label=label) for c, label in entries]
+        if marks is not None and len(marks) and marked_label:
+            handles.append(Patch(facecolor="#ffffff", edgecolor=MARK_COLOUR, linestyle="--", linewidth=1.2,
+                                 label=marked_label))
         ax.legend(handles=handles, title=title, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=True,
                   fontsize=8, title_fontsize=9)
         buf = io.BytesIO()
@@ -425,13 +436,16 @@ def inert_text(value) -> str:
     return html.escape(str(value), quote=True).translate(_BRACES)
 
 
-def _legend_html(title: str, entries: list[tuple[str, str]]) -> str:
+def _legend_html(title: str, entries: list[tuple[str, str]], marked_label: str | None = None) -> str:
+    swatches = [(f"border:1px solid #555;background:{colour}", label) for colour, label in entries]
+    if marked_label:
+        swatches.append((f"border:2px dashed {MARK_COLOUR};background:#ffffff", marked_label))
     rows = "".join(
         f'<span style="display:inline-block;margin-right:12px;white-space:nowrap">'
         f'<span style="display:inline-block;width:14px;height:14px;margin-right:5px;'
-        f'vertical-align:middle;border:1px solid #555;background:{colour}"></span>'
+        f'vertical-align:middle;box-sizing:border-box;{style}"></span>'
         f"{inert_text(label)}</span>"
-        for colour, label in entries
+        for style, label in swatches
     )
     return (
         '<div class="sna-legend" role="group" aria-label="Legend" style="background:#fff;'
@@ -455,6 +469,8 @@ def choropleth_map(
     height: int = 480,
     static: bool = True,
     categories=None,
+    marked=None,
+    marked_label: str = "",
 ) -> OfflineMap:
     """Draw polygons coloured by an area-level value, with legend and tooltips, fully offline.
 
@@ -491,6 +507,11 @@ def choropleth_map(
         quarters``). Colours are spread over all of it and the legend lists all of it, so a class
         has the same colour in every book whichever classes occur; a label outside it is an error.
         Default: the labels present, sorted.
+    marked : iterable of str, optional
+        Codes (``code_column``) of polygons to outline, dashed, over the fills: e.g. the LSOAs
+        flagged non-residential, whose counts come from people who do not live there.
+    marked_label : str
+        Their legend entry (required with a non-empty ``marked``).
 
     Returns
     -------
@@ -593,12 +614,27 @@ def choropleth_map(
             interactive=False,
         ).add_to(fmap)
 
+    marked = sorted({str(c) for c in marked}) if marked is not None else []
+    marks = frame[frame[code_column].astype(str).isin(marked)][["geometry"]]
+    if marked and not marked_label:
+        raise ValueError("marked polygons need a marked_label for the legend")
+    if len(marks):
+        folium.GeoJson(
+            _compact_geojson(marks.to_crs(4326)),
+            name="marked",
+            style_function=lambda feature: {"fillOpacity": 0, "color": MARK_COLOUR, "weight": 2.5,
+                                            "dashArray": MARK_DASH},
+            interactive=False,
+        ).add_to(fmap)
+    marked_label = marked_label if len(marks) else None
+
     # the first view keeps polygons clear of Leaflet's own controls: the zoom buttons (top left)
     # in a left margin, the scale bar and attribution (bottom) in a bottom margin
     fmap.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=CONTROL_MARGIN_PX[:2],
                     padding_bottom_right=CONTROL_MARGIN_PX[2:])
-    _add_legend(fmap, _legend_html(title, entries))
-    static = static_choropleth_png(frame, fills, entries, title=title, boundaries=boundaries) if static else None
+    _add_legend(fmap, _legend_html(title, entries, marked_label))
+    static = static_choropleth_png(frame, fills, entries, title=title, boundaries=boundaries,
+                                   marks=marks if marked_label else None, marked_label=marked_label) if static else None
     return OfflineMap(offline_html(fmap), title=title, height=height + LEGEND_STRIP_PX, static_png=static)
 
 

@@ -439,11 +439,11 @@ def inert_text(value) -> str:
 def _legend_html(title: str, entries: list[tuple[str, str]], marked_label: str | None = None) -> str:
     swatches = [(f"border:1px solid #555;background:{colour}", label) for colour, label in entries]
     if marked_label:
-        swatches.append((f"border:2px dashed {MARK_COLOUR};background:#ffffff", marked_label))
+        swatches.append((f"box-sizing:border-box;border:2px dashed {MARK_COLOUR};background:#ffffff", marked_label))
     rows = "".join(
         f'<span style="display:inline-block;margin-right:12px;white-space:nowrap">'
         f'<span style="display:inline-block;width:14px;height:14px;margin-right:5px;'
-        f'vertical-align:middle;box-sizing:border-box;{style}"></span>'
+        f'vertical-align:middle;{style}"></span>'
         f"{inert_text(label)}</span>"
         for style, label in swatches
     )

@@ -311,6 +311,21 @@ def test_holm_by_hand():
     assert holm([]) == [] and holm([None]) == [None]
 
 
+def test_holm_equals_statsmodels_multipletests_bit_for_bit():
+    """Independent: statsmodels' Holm on families with ties, ones and tiny p-values."""
+    import numpy as np
+    from statsmodels.stats.multitest import multipletests
+
+    from sna_lib.measures.significance import holm
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 5, 9, 30):
+        p = rng.uniform(0, 0.2, n).round(3).tolist()       # rounding makes ties
+        p[0] = 1e-12 if n > 1 else p[0]
+        expected = [float(round(v, 12)) for v in multipletests(p, method="holm")[1]]
+        assert holm(p) == expected
+
+
 def test_small_periods_pass_alpha_and_confidence_to_the_exact_test():
     from sna_lib.measures.significance import clopper_pearson, compare_periods
 

@@ -59,6 +59,25 @@ class RecordCount:
         return {"read": self.read, "used": self.used, "rejected": dict(self.rejected)}
 
 
+class SharedAttr(dict):
+    """A dict kept in ``DataFrame.attrs`` that frames derived from it share instead of copying.
+
+    pandas deep-copies ``attrs`` into the result of every operation (each column read, mask,
+    ``astype``, …); the layers' nested record counts made that a measurable part of a
+    publication run. Treat it as read-only.
+
+    Examples
+    --------
+    >>> import copy
+    >>> a = SharedAttr({"read": {"x": 1}})
+    >>> copy.deepcopy(a) is a, a == {"read": {"x": 1}}
+    (True, True)
+    """
+
+    def __deepcopy__(self, memo: dict) -> SharedAttr:
+        return self
+
+
 def _codes(values: pd.Series) -> pd.Series:
     out = values.astype("string").str.strip()
     return out.mask(out == "")
@@ -233,7 +252,7 @@ def people_by_home(crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, ls
     homes = person_homes(crimes, persons, crime_ids, roles=roles, year=year)
     record = RecordCount(read=int(len(homes)))
     unknown = homes.isna()
-    outside = ~unknown & ~homes.isin(lsoa_codes)
+    outside = ~unknown & ~isin(homes, lsoa_codes)
     if unknown.any():
         record.rejected["home unknown or outside county"] = int(unknown.sum())
     if outside.any():
@@ -260,7 +279,7 @@ def crimes_by_lsoa(crimes: pd.DataFrame, crime_ids, *, lsoa_codes: pd.Index, yea
     rows = select_crimes(crimes[["crime_id", "date", "lsoa_code"]], crime_ids, year=year)
     codes = _codes(rows["lsoa_code"])
     record = RecordCount(read=len(rows))
-    bad = codes.isna() | ~codes.isin(lsoa_codes)
+    bad = codes.isna() | ~isin(codes, lsoa_codes)
     if bad.any():
         record.rejected["offence LSOA missing or not in geography"] = int(bad.sum())
     record.used = int((~bad).sum())
@@ -607,7 +626,7 @@ def _build_layers(source: FactorSource, year: int) -> pd.DataFrame:
 
     layers = pd.concat(parts, axis=1)
     layers.index.name = "lsoa_code"
-    layers.attrs["records"] = records
+    layers.attrs["records"] = SharedAttr(records)  # read-only: shared by the frames derived from the layers
     layers.attrs["notes"] = notes
     layers.attrs["deprivation_county_share"] = deprivation.attrs["county_share"]
     layers.attrs["da_years"] = (da_years[0], da_years[-1])

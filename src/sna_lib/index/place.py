@@ -23,7 +23,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from sna_lib.index.factors import crimes_by_lsoa, linked_tables, lsoa_population, person_homes, select_crimes
+from sna_lib.index.factors import crimes_by_lsoa, isin, linked_tables, lsoa_population, person_homes, select_crimes
 
 AMBULANCE_TRAUMA = ("assault_sexual_assault", "stab_gunshot_penetrating_trauma")
 
@@ -59,7 +59,7 @@ def people_in_areas(homes: pd.Series, flag: pd.Series, population: pd.Series | N
     """
     flag = flag.astype(bool)
     homes = pd.Series(homes, dtype="string")
-    known = homes.notna() & homes.isin(flag.index)
+    known = homes.notna().to_numpy(dtype=bool) & isin(homes, flag.index)  # Arrow hash set, not pandas' per-code loop
     inside = homes[known]
     in_flagged = int(flag.reindex(inside.to_numpy()).to_numpy().sum()) if len(inside) else 0
     people = int(known.sum())

@@ -560,7 +560,7 @@ def _people_tables(b: CellBuilder, prep: Prepared, sv: Mapping[str, _Table], dat
     ages_all = pd.concat([y_county, y_csp], ignore_index=True)
     known = ages_all.dropna(subset=["age"]).astype({"age": "int64"})
     span = range(int(known["age"].min()), int(known["age"].max()) + 1) if len(known) else range(0)
-    counts = known.groupby(["area", "role", "age"], observed=True).size()
+    counts = series_dict(known.groupby(["area", "role", "age"], observed=True).size())  # looked up per age
     unknown = ages_all[ages_all["age"].isna()].groupby(["area", "role"], observed=True).size()
     age = _Table(b, "people.age", prep)
     band = _Table(b, "people.age_band", prep)

@@ -113,6 +113,7 @@ def area_homes(prep, dataset, roles) -> dict[str, pd.Series]:
 
 
 def _people_in_areas(b: CellBuilder, prep, dataset, inputs, text: dict) -> None:
+    from sna_lib.index.factors import isin
     from sna_lib.index.place import people_in_areas
 
     layers = inputs.layers
@@ -126,7 +127,7 @@ def _people_in_areas(b: CellBuilder, prep, dataset, inputs, text: dict) -> None:
         ids = []
         for area in prep.areas:
             homes_in = homes[roles][area]
-            n = int((homes_in.notna() & homes_in.isin(layers.index.astype(str))).sum())
+            n = int((homes_in.notna().to_numpy(dtype=bool) & isin(homes_in, layers.index.astype(str))).sum())
             people[(group, area)] = b.count(table=t, area=area, row=group, column="people", value=n)
             ids.append(people[(group, area)])
             if group == "suspects":

@@ -17,7 +17,9 @@ from sna_lib.index.factors import (
     disorganisation_counts,
     drug_offence_ids,
     lsoa_population,
+    YearHomes,
     people_by_home,
+    person_homes,
     unemployment_layer,
 )
 from sna_lib.index.hotspots import index_settings
@@ -114,6 +116,29 @@ def test_people_by_home_counts_distinct_people_at_latest_home():
     assert res.attrs["records"] == {"read": 2, "used": 1, "rejected": {"home unknown or outside county": 1}}
     victims = people_by_home(crimes, persons, ["c3"], lsoa_codes=pd.Index(["a", "b"]), roles=("victim",))
     assert victims.to_dict() == {"a": 1, "b": 0}
+
+
+def test_year_homes_equal_person_homes_of_each_year():
+    """One join and sort for all years vs person_homes(year=...) per year, with ties on the date
+    (p1: two crimes on one day), a person linked twice to one crime, an unknown home and NaT."""
+    crimes = pd.DataFrame({"crime_id": ["c1", "c2", "c3", "c4", "c5", "c6"],
+                           "date": pd.to_datetime(["2022-03-01", "2022-03-01", "2021-05-01", "2022-01-01",
+                                                   None, "2021-05-01"])})
+    persons = pd.DataFrame({"crime_id": ["c2", "c1", "c3", "c4", "c4", "c5", "c6", "c6"],
+                            "person_id": ["p1", "p1", "p1", "p2", "p2", "p3", "p2", "p4"],
+                            "role": ["suspect"] * 7 + ["victim"],
+                            "home_lsoa": ["b", "a", "c", "a", "b", "a", " ", "a"]})
+    ids = np.ones(len(crimes), dtype=bool)
+    for roles in (("suspect",), ("suspect", "victim")):
+        joined = YearHomes(crimes, persons, ids, roles=roles)
+        for year in (2021, 2022, 2023):
+            expected = person_homes(crimes, persons, ids, roles=roles, year=year)
+            pd.testing.assert_series_equal(joined.homes(year), expected)
+            pd.testing.assert_series_equal(joined.by_home(year, pd.Index(["a", "b", "c"])),
+                                           people_by_home(crimes, persons, ids, lsoa_codes=pd.Index(["a", "b", "c"]),
+                                                          roles=roles, year=year))
+    # by hand: 2022 p1's latest is c2 (same day as c1, later crime id) -> b; p2 twice on c4 -> the later row, b
+    assert YearHomes(crimes, persons, ids).homes(2022).to_dict() == {"p1": "b", "p2": "b"}
 
 
 def test_crimes_by_lsoa_counts_and_rejects():

@@ -205,17 +205,60 @@ def person_homes(crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, role
     >>> person_homes(crimes, persons, ["c1", "c2"]).to_dict()
     {'p1': 'b'}
     """
+    return _latest_homes(_sorted_home_links(crimes, persons, crime_ids, roles=roles, year=year))
+
+
+def _sorted_home_links(crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, roles, year: int | None):
+    """The person links in ``roles`` to the selected crimes with the crime's date, sorted by
+    ``person_id, date, crime_id`` (pandas sorts several keys stably, so the rows of one year
+    of the sorted links are in the order sorting that year's links alone gives)."""
     crime_rows = select_crimes(crimes[["crime_id", "date"]], crime_ids, year=year)
     role_mask = np.zeros(len(persons), dtype=bool)
     for role in roles:
         role_mask |= (persons["role"] == role).to_numpy(dtype=bool, na_value=False)
     linked = persons.loc[role_mask, ["crime_id", "person_id", "home_lsoa"]]
     linked = linked[isin(linked["crime_id"], crime_rows["crime_id"])]
-    links = linked.merge(crime_rows, on="crime_id", how="inner")
-    latest = links.sort_values(["person_id", "date", "crime_id"]).drop_duplicates("person_id", keep="last")
-    homes = pd.Series(_codes(latest["home_lsoa"]).to_numpy(), index=pd.Index(latest["person_id"], name="person_id"),
-                      name="home_lsoa", dtype="string")
-    return homes
+    links = linked.merge(crime_rows, on="crime_id", how="inner")        # inner: the links' order kept
+    return links.sort_values(["person_id", "date", "crime_id"])
+
+
+def _latest_homes(sorted_links: pd.DataFrame) -> pd.Series:
+    latest = sorted_links.drop_duplicates("person_id", keep="last")
+    return pd.Series(_codes(latest["home_lsoa"]).to_numpy(), index=pd.Index(latest["person_id"], name="person_id"),
+                     name="home_lsoa", dtype="string")
+
+
+class YearHomes:
+    """:func:`person_homes` of one set of crimes for any calendar year, from one join and one sort.
+
+    The factor layers count the same people's homes year by year (SV suspects, DA victims and
+    drug suspects, for the reporting year and the validation years); joining the links to
+    their crimes and sorting them once, then keeping each year's rows, gives each year's
+    homes exactly as :func:`person_homes` with ``year`` does.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> crimes = pd.DataFrame({"crime_id": ["c1", "c2", "c3"],
+    ...                        "date": pd.to_datetime(["2022-01-05", "2022-03-01", "2023-02-01"])})
+    >>> persons = pd.DataFrame({"crime_id": ["c1", "c2", "c3"], "person_id": ["p1", "p1", "p1"],
+    ...                         "role": ["suspect"] * 3, "home_lsoa": ["a", "b", "c"]})
+    >>> homes = YearHomes(crimes, persons, ["c1", "c2", "c3"])
+    >>> homes.homes(2022).to_dict(), homes.homes(2023).to_dict()
+    ({'p1': 'b'}, {'p1': 'c'})
+    """
+
+    def __init__(self, crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, roles=("suspect",)):
+        self._links = _sorted_home_links(crimes, persons, crime_ids, roles=roles, year=None)
+        self._year = self._links["date"].dt.year.to_numpy()
+
+    def homes(self, year: int) -> pd.Series:
+        """:func:`person_homes` of ``year``."""
+        return _latest_homes(self._links[self._year == year])
+
+    def by_home(self, year: int, lsoa_codes: pd.Index) -> pd.Series:
+        """:func:`people_by_home` of ``year``."""
+        return _count_homes(self.homes(year), lsoa_codes)
 
 
 def people_by_home(crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, lsoa_codes: pd.Index,
@@ -249,7 +292,10 @@ def people_by_home(crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, ls
     >>> people_by_home(crimes, persons, ["c1", "c2"], lsoa_codes=pd.Index(["a", "b"])).to_dict()
     {'a': 0, 'b': 1}
     """
-    homes = person_homes(crimes, persons, crime_ids, roles=roles, year=year)
+    return _count_homes(person_homes(crimes, persons, crime_ids, roles=roles, year=year), lsoa_codes)
+
+
+def _count_homes(homes: pd.Series, lsoa_codes: pd.Index) -> pd.Series:
     record = RecordCount(read=int(len(homes)))
     unknown = homes.isna()
     outside = ~unknown & ~isin(homes, lsoa_codes)
@@ -421,8 +467,9 @@ class FactorSource:
     their person links) from the full tables again, and recount the DA victims' homes of every
     year of its five-year persistence window, which overlaps the next year's by four. A source
     selects those subsets once (all years), builds the year-independent layers (deprivation,
-    unemployment) once, and memoises per year the populations, the DA victims' homes and the
-    finished layers (:meth:`layers`). Every layer is computed by the same functions on the
+    unemployment) once, joins each set of people (SV suspects, DA victims, drug suspects) to
+    its crimes once for all years (:class:`YearHomes`), and memoises per year the populations,
+    the DA victims' homes and the finished layers (:meth:`layers`). Every layer is computed by the same functions on the
     same rows in the same order as :func:`build_factor_layers` without a source, so the values
     are the same.
 
@@ -462,6 +509,7 @@ class FactorSource:
         self._da: tuple[pd.DataFrame, pd.DataFrame] | None = None
         self._da_homes: dict[int, pd.Series] = {}
         self._drugs: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+        self._homes: dict[str, YearHomes] = {}           # people's homes of every year, joined once
         self._fixed: dict[str, pd.DataFrame] = {}
         self._layers: dict[int, pd.DataFrame] = {}
 
@@ -479,13 +527,24 @@ class FactorSource:
     def da_victim_homes(self, year: int) -> pd.Series:
         """Distinct DA victims of ``year`` by home LSOA (:func:`people_by_home`)."""
         if year not in self._da_homes:
-            if self._da is None:
-                crimes = self.dataset.crimes
-                self._da = linked_tables(crimes, self.dataset.persons, crimes["domestic_abuse"].astype(bool).to_numpy())
-            da_crimes, da_victims = self._da
-            self._da_homes[year] = people_by_home(da_crimes, da_victims, np.ones(len(da_crimes), dtype=bool),
-                                                  lsoa_codes=self.codes, roles=("victim",), year=year)
+            self._da_homes[year] = self.year_homes("da_victim").by_home(year, self.codes)
         return self._da_homes[year]
+
+    def year_homes(self, name: str) -> YearHomes:
+        """The homes of ``"sv_suspect"``, ``"da_victim"`` or ``"<drug layer>_suspect"`` for any year."""
+        if name not in self._homes:
+            if name == "sv_suspect":
+                crimes, persons, roles = self.sv_crimes, self.sv_persons, ("suspect",)
+            elif name == "da_victim":
+                if self._da is None:
+                    crimes = self.dataset.crimes
+                    self._da = linked_tables(crimes, self.dataset.persons,
+                                             crimes["domestic_abuse"].astype(bool).to_numpy())
+                (crimes, persons), roles = self._da, ("victim",)
+            else:
+                (crimes, persons), roles = self.drug_links(name.removesuffix("_suspect")), ("suspect",)
+            self._homes[name] = YearHomes(crimes, persons, np.ones(len(crimes), dtype=bool), roles=roles)
+        return self._homes[name]
 
     def drug_links(self, layer: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Crimes of one drug layer (all years) and their person links."""
@@ -578,7 +637,7 @@ def _build_layers(source: FactorSource, year: int) -> pd.DataFrame:
     parts = [pd.DataFrame({"area": area.reindex(codes).to_numpy(), "population": population.to_numpy()}, index=codes)]
 
     all_sv = np.ones(len(sv_crimes), dtype=bool)
-    suspects = people_by_home(sv_crimes, sv_persons, all_sv, lsoa_codes=codes, year=year)
+    suspects = source.year_homes("sv_suspect").by_home(year, codes)
     records["sv_suspect_homes"] = suspects.attrs["records"]
     parts.append(_hotspot_columns("sv_suspect_homes", suspects, weights=weights, base=population, settings=settings))
 
@@ -616,9 +675,7 @@ def _build_layers(source: FactorSource, year: int) -> pd.DataFrame:
                                   settings=settings))
 
     for layer in ("class_a_possession", "class_a_supply"):
-        drug_crimes, drug_persons = source.drug_links(layer)
-        homes = people_by_home(drug_crimes, drug_persons, np.ones(len(drug_crimes), dtype=bool), lsoa_codes=codes,
-                               year=year)
+        homes = source.year_homes(f"{layer}_suspect").by_home(year, codes)
         records[f"{layer}_homes"] = homes.attrs["records"]
         parts.append(_hotspot_columns(f"{layer}_homes", homes, weights=weights, base=population, settings=settings))
 

@@ -254,3 +254,27 @@ def test_significance_method_without_tests():
 
     text = significance_method(pd.DataFrame({"method": [None, None]}))
     assert text == "Rates use population as exposure where it changed between the periods. " + MULTIPLE_COMPARISONS_NOTE
+
+
+def test_key_measure_monthly_counts_equal_pandas_periods():
+    """Independent: pandas' ``to_period("M").value_counts()`` over each kind of period (NaT, units)."""
+    import datetime
+
+    import numpy as np
+    import pandas as pd
+
+    from sna_lib.measures.key_measures import calendar_year, financial_year, monthly_counts, rolling_12_months
+
+    rng = np.random.default_rng(1)
+    dates = pd.Series(pd.to_datetime("2019-01-01") + pd.to_timedelta(rng.integers(0, 5 * 365 * 86400, 3000), unit="s"))
+    dates[5] = pd.NaT
+    mask = rng.random(len(dates)) < 0.5
+    for unit in ("ns", "s"):
+        crimes = pd.DataFrame({"date": dates.astype(f"datetime64[{unit}]")})
+        for p in (calendar_year(2021), financial_year("2020/21"), rolling_12_months(datetime.date(2022, 7, 31)),
+                  calendar_year(2030)):
+            sel = mask & p.contains(crimes["date"])
+            expected = (crimes.loc[sel, "date"].dt.to_period("M").value_counts()
+                        .reindex(pd.period_range(p.start, p.end, freq="M"), fill_value=0).to_numpy(dtype="int64"))
+            assert monthly_counts(crimes, mask, p).tolist() == expected.tolist()
+    assert monthly_counts(crimes, mask, calendar_year(2030)).tolist() == [0] * 12

@@ -168,8 +168,10 @@ def monthly_counts(crimes: pd.DataFrame, mask: np.ndarray, period: Period) -> np
     """
     months = pd.period_range(period.start, period.end, freq="M")
     sel = mask & period.contains(crimes["date"])
-    per = crimes.loc[sel, "date"].dt.to_period("M").value_counts()
-    return per.reindex(months, fill_value=0).to_numpy(dtype="int64")
+    # months since the period's first month, counted by bincount (no Period objects)
+    month = crimes["date"].to_numpy()[sel].astype("datetime64[M]").astype("int64")
+    first = np.datetime64(period.start, "M").astype("int64")
+    return np.bincount(month - first, minlength=len(months))[:len(months)].astype("int64")
 
 
 def _monthly_exposure(period: Period, population_by_year: Mapping[int, float] | None) -> np.ndarray | None:

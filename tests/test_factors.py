@@ -16,6 +16,7 @@ from sna_lib.index.factors import (
     deprivation_layer,
     disorganisation_counts,
     drug_offence_ids,
+    linked_tables,
     lsoa_population,
     YearHomes,
     people_by_home,
@@ -139,6 +140,26 @@ def test_year_homes_equal_person_homes_of_each_year():
                                                           roles=roles, year=year))
     # by hand: 2022 p1's latest is c2 (same day as c1, later crime id) -> b; p2 twice on c4 -> the later row, b
     assert YearHomes(crimes, persons, ids).homes(2022).to_dict() == {"p1": "b", "p2": "b"}
+
+
+def test_linked_tables_by_integer_rows_equal_by_crime_id():
+    """The person links picked by their crime's row (publication run) vs by crime id, on a crimes
+    frame whose index has gaps (rejected rows) and persons with an unknown crime and no crime id."""
+    from sna_lib.publication.compute import positions_in
+
+    crimes = pd.DataFrame({"crime_id": ["c1", "c2", "c3", "c4"], "lsoa_code": ["a", "b", "a", "b"],
+                           "date": pd.to_datetime(["2022-01-01", "2022-02-01", "2021-03-01", "2022-04-01"])},
+                          index=[0, 2, 5, 6])
+    persons = pd.DataFrame({"crime_id": ["c3", "zz", "c1", None, "c4", "c1"], "person_id": list("pqrstu"),
+                            "role": ["suspect"] * 6, "home_lsoa": ["a"] * 6}, index=[10, 11, 12, 13, 14, 15])
+    at = positions_in(persons["crime_id"], crimes["crime_id"])
+    for ids in (["c1", "c3"], crimes["lsoa_code"].eq("b").to_numpy(), []):
+        for years in (None, [2022]):
+            by_id = linked_tables(crimes, persons, ids, years=years)
+            by_row = linked_tables(crimes, persons, ids, years=years, person_crime=at)
+            pd.testing.assert_frame_equal(by_row[0], by_id[0])
+            pd.testing.assert_frame_equal(by_row[1], by_id[1])
+    assert linked_tables(crimes, persons, ["c1", "c3"], person_crime=at)[1]["person_id"].tolist() == ["p", "r", "u"]
 
 
 def test_crimes_by_lsoa_counts_and_rejects():

@@ -159,11 +159,15 @@ def select_crimes(crimes: pd.DataFrame, crime_ids, *, year: int | None = None) -
     return rows
 
 
-def linked_tables(crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, years=None):
+def linked_tables(crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, years=None,
+                  person_crime: np.ndarray | None = None):
     """The crimes in ``crime_ids`` (optionally some years) and the person links to them, small.
 
     Selecting by membership on the full tables once, before any other work, keeps the
     layer and place functions fast on national-scale data (tens of millions of rows).
+    ``person_crime`` (optional: the row of ``crimes`` of each row of ``persons``, ``-1`` for
+    none, as :attr:`sna_lib.publication.compute.Prepared.person_crime`; crime ids distinct)
+    selects the links by those integer rows instead of matching the crime ids again.
 
     Returns
     -------
@@ -183,7 +187,13 @@ def linked_tables(crimes: pd.DataFrame, persons: pd.DataFrame, crime_ids, *, yea
     small = select_crimes(crimes[["crime_id", "date", "lsoa_code"]], crime_ids)
     if years is not None:
         small = small[small["date"].dt.year.isin(list(years)).to_numpy()]
-    links = persons.loc[isin(persons["crime_id"], small["crime_id"]), ["crime_id", "person_id", "role", "home_lsoa"]]
+    if person_crime is None:
+        keep = isin(persons["crime_id"], small["crime_id"])
+    else:
+        chosen = np.zeros(len(crimes) + 1, dtype=bool)            # slot 0: no crime
+        chosen[crimes.index.get_indexer(small.index) + 1] = True
+        keep = chosen[np.asarray(person_crime, dtype="int64") + 1]
+    links = persons.loc[keep, ["crime_id", "person_id", "role", "home_lsoa"]]
     return small, links
 
 
@@ -480,6 +490,9 @@ class FactorSource:
         As :func:`build_factor_layers` (defaults likewise).
     definition : str
         Serious-violence definition when ``sv_ids`` is not given.
+    person_crime : numpy.ndarray, optional
+        Row of ``dataset.crimes`` of each row of ``dataset.persons`` (``-1``: none), e.g.
+        :attr:`sna_lib.publication.compute.Prepared.person_crime`; see :func:`linked_tables`.
 
     Examples
     --------
@@ -489,8 +502,10 @@ class FactorSource:
     """
 
     def __init__(self, dataset, *, sv_ids=None, settings: dict | None = None, weights: SpatialWeights | None = None,
-                 offences_table: pd.DataFrame | None = None, definition: str = "partnership"):
+                 offences_table: pd.DataFrame | None = None, definition: str = "partnership",
+                 person_crime: np.ndarray | None = None):
         self.dataset = dataset
+        self.person_crime = person_crime                 # see linked_tables
         self.settings = settings or index_settings(dataset.config)
         self.weights = weights or weights_for(dataset.geography, self.settings)
         if sv_ids is None:
@@ -504,7 +519,8 @@ class FactorSource:
             offences_table = offences()
         self.offences_table = offences_table
         # the small qualifying subsets of the big tables, once (national scale: 10^7 rows)
-        self.sv_crimes, self.sv_persons = linked_tables(dataset.crimes, dataset.persons, sv_ids)
+        self.sv_crimes, self.sv_persons = linked_tables(dataset.crimes, dataset.persons, sv_ids,
+                                                        person_crime=person_crime)
         self._population: dict[int, pd.Series] = {}
         self._da: tuple[pd.DataFrame, pd.DataFrame] | None = None
         self._da_homes: dict[int, pd.Series] = {}
@@ -539,7 +555,8 @@ class FactorSource:
                 if self._da is None:
                     crimes = self.dataset.crimes
                     self._da = linked_tables(crimes, self.dataset.persons,
-                                             crimes["domestic_abuse"].astype(bool).to_numpy())
+                                             crimes["domestic_abuse"].astype(bool).to_numpy(),
+                                             person_crime=self.person_crime)
                 (crimes, persons), roles = self._da, ("victim",)
             else:
                 (crimes, persons), roles = self.drug_links(name.removesuffix("_suspect")), ("suspect",)
@@ -553,7 +570,7 @@ class FactorSource:
             crimes = self.dataset.crimes
             ids = drug_offence_ids(crimes, self.offences_table, flag=spec.get("reference_flag", layer),
                                    extra_codes=spec.get("codes", ()))
-            self._drugs[layer] = linked_tables(crimes, self.dataset.persons, ids)
+            self._drugs[layer] = linked_tables(crimes, self.dataset.persons, ids, person_crime=self.person_crime)
         return self._drugs[layer]
 
     def fixed(self, name: str) -> pd.DataFrame:

@@ -69,7 +69,8 @@ def index_inputs(prep, dataset) -> IndexInputs:
     weights = weights_for(dataset.geography, settings)
     crimes = prep.crimes
     sv_ids = pd.Index(crimes.loc[crimes["sv"].to_numpy(dtype=bool), "crime_id"].astype(str))
-    source = FactorSource(dataset, sv_ids=sv_ids, settings=settings, weights=weights)
+    source = FactorSource(dataset, sv_ids=sv_ids, settings=settings, weights=weights,
+                          person_crime=prep.person_crime)  # person links by integer row, not crime id
     out = IndexInputs(year=int(prep.year), sv_ids=sv_ids, settings=settings, weights=weights,
                       layers=source.layers(prep.year), source=source)
     prep.__dict__[_KEY] = out

@@ -241,7 +241,9 @@ def positions_in(values, lookup) -> np.ndarray:
 
     left = pa.array(_text(values).array)
     right = pa.array(_text(lookup).array)
-    if pc.count_distinct(right).as_py() != len(right) - right.null_count:
+    # distinct non-missing values (pc.unique is about twice as fast as pc.count_distinct; it
+    # keeps one null among its values when there are any)
+    if len(pc.unique(right)) - (1 if right.null_count else 0) != len(right) - right.null_count:
         raise ValueError("positions_in: the look-up values are not distinct")
     found = pc.index_in(left, value_set=right)
     return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype="int64")

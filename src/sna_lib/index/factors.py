@@ -646,7 +646,7 @@ def _build_layers(source: FactorSource, year: int) -> pd.DataFrame:
     geography = dataset.geography
     codes = weights.ids
     crimes = dataset.crimes
-    sv_crimes, sv_persons = source.sv_crimes, source.sv_persons
+    sv_crimes = source.sv_crimes
     population = source.population(year)
     records: dict[str, Any] = {}
 

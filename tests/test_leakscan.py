@@ -283,3 +283,91 @@ def test_id_format_patterns_rules_by_hand():
     assert len(three) == 3 and three[0] == r"(?<![A-Za-z0-9])P\d{5}(?![A-Za-z0-9])"
     assert len(id_format_patterns(values, coverage=1.0, max_patterns=2)) == 2
     assert id_format_patterns([]) == ()
+
+
+# ------------------------------------------------------------------ session-6 mutation survivors
+def test_id_formats_of_a_large_id_column_are_learnt():
+    # more than 50,000 ids are sampled evenly (every 2nd of 60,000 here), not skipped or reversed
+    values = [f"CR{i:07d}" for i in range(60_000)]
+    assert id_format_patterns(values) == (r"(?<![A-Za-z0-9])CR\d{7}(?![A-Za-z0-9])",)
+
+
+def test_geography_as_geojson_is_learnt_too(tmp_path):
+    # the geography may be any of the geo formats (.geojson here), not only Parquet
+    squares = [box(570000 + i * 1000, 205000, 571000 + i * 1000, 206000) for i in range(2)]
+    gpd.GeoDataFrame({"lsoa_code": ["X01000000", "X01000001"]}, geometry=squares, crs=27700
+                     ).to_file(tmp_path / "geography.geojson", driver="GeoJSON")
+    rules = rules_from_data_dir(tmp_path)
+    assert rules.bng_bbox == (568000, 203000, 574000, 208000)
+    assert "X01000001" in rules.not_identifiers
+
+
+def test_csp_label_point_is_a_boundary_not_an_incident(data_dir, rules):
+    # North = squares 0 and 1 (570000..572000 x 205000..206000): its dissolved outline's centroid
+    # (571000, 205500) is the midpoint of a shared LSOA edge, neither an LSOA vertex nor a centroid
+    point = gpd.GeoSeries.from_xy([571000.0], [205500.0], crs=27700).to_crs(4326)
+    text = f"L.marker([{point.y[0]:.6f}, {point.x[0]:.6f}]).bindTooltip('North')"
+    assert [f for f in scan_text(text, rules=rules) if f.kind == "coordinate"] == []
+    # 30 m east of it, at the same precision, is an incident
+    moved = gpd.GeoSeries.from_xy([571030.0], [205500.0], crs=27700).to_crs(4326)
+    assert [f.kind for f in scan_text(f"[{moved.y[0]:.6f}, {moved.x[0]:.6f}]", rules=rules)] == ["coordinate"]
+
+
+def test_json_simple_escapes_are_undone_before_matching_canaries():
+    rules = LeakRules(canaries=(NAME,))
+    # "\t" and "\/" are JSON escapes: decoded, the name is there (white space is normalised)
+    assert [f.kind for f in scan_text('{"who": "Zebedee\\tQuillfeather"}', rules=rules)] == ["canary"]
+    assert [f.kind for f in scan_text('{"who": "Zebedee\\nQuillfeather \\"x\\""}', rules=rules)] == ["canary"]
+
+
+def test_identifier_with_a_separator_is_found():
+    # an id holding "/" is not one token of the narrow pattern: the wide tokens find it
+    rules = LeakRules(identifiers=frozenset({"CR/2023/00123"}))
+    assert [(f.kind, f.match) for f in scan_text("<td>CR/2023/00123</td>", rules=rules)] == [
+        ("identifier", "CR/2023/00123")]
+    assert scan_text("<td>CR/2023/00124</td>", rules=rules) == []
+
+
+def test_pair_written_beyond_seven_decimals_is_judged_one_seven_dp_unit_around():
+    # 51.12345676 rounds to 51.1234568 at 7 dp; the vertex 51.1234569 is one 7-dp unit from it,
+    # so it is that vertex; 51.12345656 (7 dp: 51.1234566, three units away) is not
+    rules = LeakRules(lonlat_bbox=(0.0, 51.0, 1.0, 52.0), allowed_points={7: frozenset({(51.1234569, 0.456789)})})
+    assert scan_text("[51.12345676, 0.45678900]", rules=rules) == []
+    assert [f.kind for f in scan_text("[51.12345656, 0.45678900]", rules=rules)] == ["coordinate"]
+
+
+def test_canary_before_a_pre_block_is_kept():
+    rules = LeakRules(canaries=(NAME,))
+    found = scan_text(f"<p>{NAME}</p><pre>year  offences\n2023  12</pre>", rules=rules)
+    assert [f.kind for f in found] == ["canary"]
+
+
+def test_embedded_document_findings_name_the_data_uri_and_survive_bad_bytes():
+    rules = LeakRules(canaries=(NAME,))
+    payload = base64.b64encode(b"\xff\xfe bad bytes " + NAME.encode()).decode()
+    found = scan_text(f'<a href="data:text/csv;base64,{payload}">csv</a>', source="p.html", rules=rules)
+    assert [(f.path, f.kind) for f in found] == [("p.html [data:text/csv #1]", "canary")]
+
+
+def test_zip_named_zip_is_opened_even_with_leading_bytes(tmp_path):
+    # a self-extracting style archive: data before the first local header; the name says zip
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("notes.txt", f"called {NAME} " * 20)
+    write(tmp_path, "all.zip", b"\x00\x01prefix" + buf.getvalue())
+    report = scan_site(tmp_path, rules=LeakRules(canaries=(NAME,)))
+    assert [(f.path, f.kind) for f in report.findings] == [("all.zip!notes.txt", "canary")]
+
+
+def test_notebook_findings_from_source_and_stream_outputs_are_all_kept(tmp_path):
+    records = pd.DataFrame({"date": range(30), "age": range(30), "sex": ["M"] * 30}).to_string()
+    nb = {"cells": [
+        {"cell_type": "markdown", "source": f"About {NAME}"},
+        {"cell_type": "code", "source": "x", "outputs": [
+            {"output_type": "display_data", "data": {"text/html": "<p>12 offences</p>"}},
+            {"output_type": "stream", "name": "stdout", "text": [line + "\n" for line in records.splitlines()]}]},
+    ]}
+    write(tmp_path, "nb.ipynb", json.dumps(nb))
+    report = scan_site(tmp_path, rules=LeakRules(canaries=(NAME,)))
+    assert sorted((f.path, f.kind) for f in report.findings) == [
+        ("nb.ipynb", "canary"), ("nb.ipynb cell 2 stream", "record_table")]

@@ -102,3 +102,31 @@ def test_unmapped_wide_files_are_listed_as_skipped(store, tmp_path):
     (exports / "notes.txt").write_text("hello")
     report = scan_small_counts(store, [exports])
     assert report.ok and sorted(p.rsplit("/", 1)[-1] for p in report.files_skipped) == ["notes.txt", "wide.csv"]
+
+
+# ------------------------------------------------------------------ session-6 mutation survivors
+def test_withheld_finding_names_the_cell(store, tmp_path):
+    wide = store.display_table("people", "North")
+    wide.loc["Suspects", "repeats"] = "3"
+    wide.to_csv(tmp_path / "wide.csv")
+    (f,) = scan_small_counts(store, [tmp_path / "wide.csv"], mapping={"wide.csv": ("people", "North")}).findings
+    assert f.context == "people|North|Suspects|repeats is withheld but shows '3'"
+
+
+def test_long_exports_with_a_value_column_and_records_after_an_undeclared_one(store, tmp_path):
+    # a long export may carry "value" instead of "display"; an undeclared record does not stop the scan
+    rows = [{"table": "people", "area": "North", "row": "Suspects", "column": "made up", "value": "12"},
+            {"table": "people", "area": "North", "row": "Suspects", "column": "repeats", "value": "3"}]
+    (tmp_path / "long.json").write_text(json.dumps(rows))
+    pd.DataFrame(rows).to_csv(tmp_path / "long.csv", index=False)
+    for name in ("long.json", "long.csv"):
+        report = scan_small_counts(store, [tmp_path / name])
+        assert [(f.kind, f.match) for f in report.findings] == [("undeclared", "12"), ("small_count", "3")], name
+
+
+def test_rules_passed_override_the_stores_own(store):
+    from sna_lib.publication.disclosure import DisclosureRules
+
+    assert scan_small_counts(store).ok  # the store's rules: county counts are never suppressed
+    report = scan_small_counts(store, rules=DisclosureRules(suppress_county=True))
+    assert [(f.kind, f.match) for f in report.findings] == [("small_count", "5")]

@@ -427,3 +427,84 @@ def test_suppress_rates_missing_rates_and_numeric_output():
     num = suppress_rates(t, ["r"], ["n"], area_level="csp", output="numeric")
     assert str(num["r"].dtype) == "Float64" and num["r"].isna().tolist() == [True, False, True, True]
     assert float(num.loc["B", "r"]) == 2.5
+
+
+# ----------------------------------------------------------------------------- session-6 mutation survivors
+@pytest.mark.parametrize("bad, err, message", [
+    (True, TypeError, "a count must be a number, got True"),
+    ("7", TypeError, "a count must be a number, got str '7'"),
+    (2.5, ValueError, "a count must be a whole number, got 2.5"),
+    (-1, ValueError, "a count cannot be negative, got -1"),
+])
+def test_non_counts_are_refused_with_the_reason(bad, err, message):
+    with pytest.raises(err) as exc:
+        publish_number(bad, area_level="csp")
+    assert str(exc.value).startswith(message)
+
+
+def test_bad_totals_name_the_argument():
+    t = pd.DataFrame({"n": [3, 4]}, index=["A", "B"])
+    with pytest.raises(KeyError) as exc:
+        suppression_mask(t, ["n"], area_level="csp", total_col="m")
+    assert exc.value.args[0] == "total_col 'm' must be one of count_columns ['n']"
+    with pytest.raises(KeyError) as exc:
+        suppression_mask(t, ["n"], area_level="csp", total_row="Total")
+    assert exc.value.args[0] == "total_row 'Total' must label exactly one row of the table"
+
+
+def test_secondary_pick_skips_hidden_and_unpickable_cells():
+    from sna_lib.publication.disclosure import _pick_secondary
+
+    values = np.array([[2, 9, 5, 30]])
+    hidden = np.array([[True, False, False, False]])
+    missing = np.array([[False, False, True, False]])   # e.g. published anyway (fixed)
+    line = [(0, 0), (0, 1), (0, 2), (0, 3)]
+    assert _pick_secondary(line, values, hidden, missing) == (0, 1)  # not the hidden 2 nor the fixed 5
+    assert _pick_secondary([(0, 0), (0, 2)], values, hidden, missing) is None
+    zeros = np.array([[2, 0, 40]])
+    assert _pick_secondary([(0, 0), (0, 1), (0, 2)], zeros, np.array([[True, False, False]]),
+                           np.zeros((1, 3), bool)) == (0, 2)  # zeros only as a last resort
+
+
+def test_line_rule_runs_to_a_fixed_point_and_spares_the_last_row():
+    """By hand, row and column totals published (assume_published_totals): the 2 at r2/c0 is
+    primary; row r2 -> its 30; column c0 -> the first 12 (r0); column c1 -> its 15 (r1); row r0 ->
+    its 30; row r1 -> its 0 (the only cell left). Every row and column then holds >= 2 hidden
+    cells and the 3 x 2 hidden block has a 2-dimensional null space: nothing is recoverable, so
+    r3 (12, 40) stays published. A single pass of the line rule leaves lines with one hidden
+    cell for the audit, which then hides r3 too."""
+    import signal
+
+    t = pd.DataFrame({"c0": [12, 0, 2, 12], "c1": [30, 15, 30, 40]}, index=["r0", "r1", "r2", "r3"])
+
+    def stuck(*_):
+        raise TimeoutError("suppression_mask did not finish on a 4 x 2 table")
+
+    guard = hasattr(signal, "setitimer")  # POSIX: a non-terminating loop fails instead of hanging
+    previous = signal.signal(signal.SIGALRM, stuck) if guard else None
+    if guard:
+        signal.setitimer(signal.ITIMER_REAL, 60)  # the call takes milliseconds
+    try:
+        mask = suppression_mask(t, ["c0", "c1"], area_level="csp")
+    finally:
+        if guard:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    assert mask.to_numpy().tolist() == [[True, True], [True, True], [True, True], [False, False]]
+
+
+@pytest.mark.parametrize("bad, reason", [
+    ({"suppress_max": -1}, "disclosure.suppress_max must be a whole number >= 0, got -1"),
+    ({"suppress_min": 2.5}, "disclosure.suppress_min must be a whole number >= 0, got 2.5"),
+    ({"suppress_min": 5, "suppress_max": 2}, "disclosure.suppress_min must not exceed disclosure.suppress_max"),
+    ({"rounding": 0}, "disclosure.rounding must be none or a whole number >= 1, got 0"),
+])
+def test_bad_disclosure_config_says_what_is_wrong(bad, reason):
+    with pytest.raises(DataValidationError) as exc:
+        disclosure_rules(bad)
+    assert [p.reason for p in exc.value.problems] == [reason]
+
+
+@pytest.mark.parametrize("written", ["none", " Null ", "", "  "])
+def test_rounding_written_as_none_or_left_blank_is_exact(written):
+    assert disclosure_rules({"rounding": written}).rounding is None

@@ -206,6 +206,7 @@ def test_real_offence_reference_is_used(tmp_path):
     set_cell("crimes", 3, "offence_code", "ZZ9")(data)
     (problem,) = [p for p in validate_dir(data).problems if p.file == "crimes.csv"]
     assert (problem.column, problem.row) == ("offence_code", 3)
+    assert problem.reason == "'ZZ9' is not a Home Office offence code in the shipped reference table"
 
 
 def test_missing_offence_reference_is_a_warning(tiny, monkeypatch):
@@ -354,3 +355,12 @@ def test_months_and_float_ids_by_hand():
     spec = ColumnSpec("crime_id", "id")
     values, bad, _ = coerce_column(pd.Series([12345.0, 2.5]), spec)
     assert values.tolist() == ["12345", "2.5"] and not np.asarray(bad).any()
+
+
+def test_formula_cells_by_hand():
+    """Signed numbers are numbers, not formulas, also beside a real formula in the same column."""
+    from sna_lib.data.schemas import looks_like_formula
+
+    cells = pd.Series(["-3", "=1+2", "+44", "-0.5", " @SUM(A1)", "-cmd|x", "Robbery", "\t=x", None])
+    assert looks_like_formula(cells).tolist() == [False, True, False, False, True, True, False, True, False]
+    assert looks_like_formula(pd.Series(["Robbery", "12"])).tolist() == [False, False]

@@ -268,3 +268,69 @@ def test_serious_violence_ids_of_a_dataset_object(crimes):
     assert ids.name == "crime_id"
     assert ids.tolist() == ["knife-public", "gang-robbery", "cl-gbh", "firearm-murder", "sex-weapon"]
     assert qualifying_mask(crimes, "partnership").tolist() == [True] * 5 + [False] * 6
+
+
+# ----------------------------------------------------------------------------- session-6 mutation survivors
+def _problems(raw):
+    with pytest.raises(DataValidationError) as err:
+        parse_definition(raw, "mine.yaml")
+    return [(p.column, p.reason) for p in err.value.problems]
+
+
+def test_definition_error_wording_by_hand():
+    # a long allowed list (the ~300 offence codes) is not spelt out; a short one (flags) is
+    assert _problems({"id": "x", "name": "X", "offence_codes": ["999Z"]}) == [
+        ("offence_codes", "unknown offence code '999Z' (allowed: see the reference table)")]
+    assert _problems({"id": "x", "name": "X", "data_level": "partial", "offence_groups": ["robbery"]}) == [
+        ("data_level", "must be 'full' or 'open', got 'partial'")]
+
+
+def test_open_definition_errors_and_defaults_by_hand():
+    assert _problems({"id": "x", "name": "X", "data_level": "open", "categories": ["robbery"],
+                      "offence_codes": ["8N"]}) == [
+        ("offence_codes", "unknown key for an open-data definition (allowed: categories, data_level, "
+                          "description, id, name, proxy_note, short_name)")]
+    assert _problems({"id": "x", "name": "X", "data_level": "open"}) == [
+        ("categories", "at least one police.uk category is required")]
+    plain = parse_definition({"id": "x", "name": " Robbery proxy ", "data_level": "open", "categories": ["robbery"]})
+    assert (plain.short_name, plain.proxy_note, plain.description) == ("Robbery proxy", "", "")
+    named = parse_definition({"id": "x", "name": "X", "data_level": "open", "categories": ["robbery"],
+                              "short_name": " Rob ", "proxy_note": " police.uk categories only "})
+    assert (named.short_name, named.proxy_note) == ("Rob", "police.uk categories only")
+
+
+def test_refused_yaml_definition_names_the_line_and_reason(tmp_path):
+    path = tmp_path / "anchor.yaml"
+    path.write_text("id: x\nname: &n X\noffence_groups: [robbery]\n", encoding="utf-8")
+    with pytest.raises(DataValidationError) as err:
+        load_definition(path)
+    (problem,) = err.value.problems
+    assert problem.row == 2 and problem.reason.startswith("is refused: line 2: defines a YAML anchor (&n)")
+
+
+def test_missing_columns_are_named_in_the_crimes_table():
+    c = pd.DataFrame({"crime_id": ["a"], "offence_code": ["8N"], "location_type": ["public"]})
+    with pytest.raises(DataValidationError) as err:
+        classify(c, "partnership")
+    assert [(p.file, p.column, p.reason) for p in err.value.problems] == [
+        ("crimes", "domestic_abuse", "required column missing")]
+    with pytest.raises(DataValidationError) as err:
+        classify(pd.DataFrame({"crime_id": ["a"]}), "open_data_proxy")
+    assert [(p.file, p.column) for p in err.value.problems] == [("crimes", "category")]
+
+
+def test_full_definition_wording_text_keys_and_default_flag_reason(tmp_path, monkeypatch):
+    base = {"id": "x", "name": "X", "offence_groups": ["robbery"]}
+    assert _problems({**base, "offence_groups": ["robbery", "burgling"]})[0][1].startswith(
+        "unknown offence group 'burgling' (allowed: ")
+    assert _problems({**base, "exclude_offence_codes": ["999Z"]}) == [
+        ("exclude_offence_codes", "unknown offence code '999Z' (allowed: see the reference table)")]
+    assert _problems({**base, "short_name": 5, "flag_reason": ["x"]}) == [
+        ("short_name", "must be text, got 5"), ("flag_reason", "must be text, got ['x']")]
+    d = parse_definition({**base, "short_name": " Rob ", "description": " Street robbery. ",
+                          "require_any_flag": ["knife", "county_lines"]})
+    assert (d.short_name, d.description, d.flag_reason) == ("Rob", "Street robbery.", "no knife / county-lines flag")
+    # a .yml file named without a folder is a file, not a shipped id
+    (tmp_path / "mine.yml").write_text("id: mine\nname: Mine\noffence_codes: ['8N']\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert load_definition("mine.yml").id == "mine"

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from sna_lib.errors import DataValidationError
 from sna_lib.index.hotspots import (
     confidence_bins,
     contiguity_weights,
@@ -554,3 +555,91 @@ def test_permutation_draws_are_esdas_and_leave_global_state_alone():
     with pytest.raises(ValueError, match="engine"):
         from sna_lib.index.hotspots.gistar import conditional_p
         conditional_p([1.0, 2.0], contiguity_weights(grid(2)), permutations=9, seed=1, engine="numba")
+
+
+# ----------------------------------------------------------------------------- session-6 mutation survivors
+def test_method_and_inference_sentences_by_hand():
+    from sna_lib.index.hotspots.settings import hotspot_inference_note, hotspot_method
+
+    assert hotspot_method(index_settings()) == (
+        "Getis–Ord Gi* at 95% confidence; conditional permutation test, 999 permutations, seed 12345")
+    assert hotspot_method(index_settings({"hotspots": {"confidence": 0.99, "fdr": True}})) == (
+        "Getis–Ord Gi* at 99% confidence; conditional permutation test, 999 permutations, seed 12345; "
+        "false-discovery-rate corrected")
+    assert hotspot_inference_note(index_settings()) == (
+        "Each LSOA's own count is held fixed and its neighbourhood total is compared with 999 totals made from "
+        "counts drawn at random from the other LSOAs (esda's conditional permutation); the same data and seed "
+        "give the same hot spots.")
+    # settings without an inference key: permutation, with the permutations given
+    assert hotspot_inference_note({"hotspots": {"permutations": 1999}}).startswith(
+        "Each LSOA's own count is held fixed and its neighbourhood total is compared with 1,999 totals")
+    analytical = hotspot_inference_note({"hotspots": {"inference": "analytical", "permutations": 999}})
+    assert analytical.startswith("Significance comes from the normal approximation of the Gi* z-score (as ArcGIS)")
+    assert hotspot_inference_note({"hotspots": {}}) == analytical  # no permutations: normal approximation
+
+
+def test_bins_accept_nullable_z():
+    # a missing z (no direction) is bin 0, whether the z column is nullable or a plain list with None
+    for z in (pd.array([2.5, None, -2.0], dtype="Float64"), [2.5, None, -2.0]):
+        assert confidence_bins(z, [0.004, 0.004, 0.03]).tolist() == [3, 0, -2]
+
+
+def test_hotspots_passes_the_configured_options_on():
+    g = grid(10)
+    w = contiguity_weights(g)
+    values = planted_values()
+    with pytest.raises(ValueError, match=r"^Gi\* needs spatial weights$"):
+        hotspots(values)
+    settings = index_settings({"hotspots": {"inference": "analytical", "fdr": True}})
+    with_fdr = gi_star(values, w, inference="analytical", fdr=True)["bin"]
+    assert not with_fdr.equals(gi_star(values, w, inference="analytical", fdr=False)["bin"])  # FDR matters here
+    assert hotspots(values, weights=w, settings=settings)["bin"].equals(with_fdr)
+    # Poisson with a configured alpha: 6 against an expected 3 (P(X >= 6) = 0.084) is hot at 0.2, not 0.05
+    v, base = pd.Series({"a": 6, "b": 2, "c": 1}), pd.Series({"a": 1e3, "b": 1e3, "c": 1e3})
+    assert hand_poisson_sf(6, 3.0) == pytest.approx(0.0839, abs=1e-4)
+    loose = index_settings({"hotspots": {"method": "poisson", "poisson_alpha": 0.2}})
+    assert hotspots(v, base=base, settings=loose)["hot"].tolist() == [True, False, False]
+    assert hotspots(v, base=base, method="poisson")["hot"].tolist() == [False, False, False]
+
+
+def test_memo_tells_different_weights_apart():
+    # the same codes and values on two different neighbourhood structures: a 3 x 3 grid and a line
+    g = grid(3)
+    line = gpd.GeoDataFrame({"lsoa_code": g["lsoa_code"]}, geometry=[box(i, 0, i + 1, 1) for i in range(9)],
+                            crs="EPSG:27700")
+    values = pd.Series([9.0, 8, 0, 7, 0, 0, 0, 0, 1], index=g["lsoa_code"])
+    on_grid = gi_star(values, contiguity_weights(g), inference="analytical")["gi_z"]
+    on_line = gi_star(values, contiguity_weights(line), inference="analytical")["gi_z"]
+    assert on_line.to_numpy() == pytest.approx(gi_star_z(values.to_numpy(), star_weights(contiguity_weights(line), "B")))
+    assert not np.allclose(on_grid, on_line)
+
+
+def test_index_settings_read_a_keys_and_getitem_section():
+    class Section:  # not a Mapping, but keys() + [] (like a config section object)
+        def __init__(self, **values):
+            self._values = values
+
+        def keys(self):
+            return self._values.keys()
+
+        def __getitem__(self, key):
+            return self._values[key]
+
+    s = index_settings({"hotspots": Section(permutations=99)})
+    assert s["hotspots"]["permutations"] == 99 and s["hotspots"]["seed"] == 12345 and "_values" not in s["hotspots"]
+
+
+def test_weights_duplicates_libpysal_cache_and_an_island_listed_first():
+    g = grid(3)
+    dup = pd.concat([g, g.iloc[[4]]], ignore_index=True)
+    with pytest.raises(DataValidationError) as err:
+        contiguity_weights(dup)
+    assert [(p.file, p.column, p.reason) for p in err.value.problems] == [
+        ("geography", "lsoa_code", "duplicate LSOA code 'L0101'")]
+    w = contiguity_weights(g)
+    assert w.to_libpysal() is w.to_libpysal()  # cached
+    # an island first in the table is joined to its nearest LSOA (L0000, the closest corner cell)
+    island = gpd.GeoDataFrame({"lsoa_code": ["ISLAND"]}, geometry=[box(-3, -3, -2, -2)], crs="EPSG:27700")
+    joined = contiguity_weights(pd.concat([island, g], ignore_index=True), islands="nearest")
+    assert joined.cardinalities.tolist()[:2] == [1, 4]  # L0000: its 3 queen neighbours + the island
+    assert joined.adjacency.shape == (10, 10)

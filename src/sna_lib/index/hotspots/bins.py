@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
 DEFAULT_LEVELS = (0.90, 0.95, 0.99)
 
@@ -65,7 +64,3 @@ def hot_flag(bins, *, confidence: float, levels: Sequence[float] = DEFAULT_LEVEL
     if not matching:
         raise ValueError(f"confidence {confidence} is not one of the bin levels {list(levels)}")
     return np.asarray(bins) >= matching[0]
-
-
-def bins_series(values: np.ndarray, index: pd.Index) -> pd.Series:
-    return pd.Series(values, index=index, name="bin", dtype="int64")

@@ -364,3 +364,13 @@ def test_formula_cells_by_hand():
     cells = pd.Series(["-3", "=1+2", "+44", "-0.5", " @SUM(A1)", "-cmd|x", "Robbery", "\t=x", None])
     assert looks_like_formula(cells).tolist() == [False, True, False, False, True, True, False, True, False]
     assert looks_like_formula(pd.Series(["Robbery", "12"])).tolist() == [False, False]
+
+
+def test_number_ranges_of_float_columns_and_the_year_cap(tiny):
+    """A comparator value beyond +-1e15 and a survey year after reporting_year + 1 (2023 + 1) are refused."""
+    set_cell("comparators", 2, "value", "2e15")(tiny)
+    set_cell("community_survey", 1, "year", "2025")(tiny)
+    found = {(p.file, p.column, p.row): p.reason for p in validate_dir(tiny).problems}
+    assert found[("comparators.csv", "value", 2)] == (
+        "'2e15' must be between -1,000,000,000,000,000 and 1,000,000,000,000,000")
+    assert found[("community_survey.csv", "year", 1)].endswith("must be between 1,990 and 2,024")

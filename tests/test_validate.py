@@ -374,3 +374,22 @@ def test_number_ranges_of_float_columns_and_the_year_cap(tiny):
     assert found[("comparators.csv", "value", 2)] == (
         "'2e15' must be between -1,000,000,000,000,000 and 1,000,000,000,000,000")
     assert found[("community_survey.csv", "year", 1)].endswith("must be between 1,990 and 2,024")
+
+
+def test_crs_checks_near_the_edge_of_the_area_of_use_and_degrees_that_are_metres():
+    from shapely.geometry import box
+
+    from sna_lib.data.validate import _crs_problem
+
+    # UTM 30N is defined for 6°W-0°; an area at 5.9°W, 5°N is inside it (x about 179 km, near the
+    # zone's western edge, 166 km at the equator) and must not be called "outside that extent"
+    inside = gpd.GeoDataFrame(geometry=[box(-5.9, 5.0, -5.89, 5.01)], crs=4326).to_crs(32630)
+    assert _crs_problem(inside, "geography.gpkg") is None
+    far = gpd.GeoDataFrame(geometry=[box(-30.0, 5.0, -29.99, 5.01)], crs=4326).to_crs(32630)
+    assert "outside that extent" in _crs_problem(far, "geography.gpkg")
+    # metres declared as degrees: the fix is spelt out
+    metres = gpd.GeoDataFrame(geometry=[box(570000, 205000, 571000, 206000)], crs=4326)
+    assert _crs_problem(metres, "geography.geojson").endswith(
+        'they look like projected metres (British National Grid?). Declare the CRS the coordinates are in '
+        '(for GeoJSON add "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}, '
+        "or save as GeoPackage/GeoParquet with EPSG:27700)")

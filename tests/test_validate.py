@@ -386,7 +386,10 @@ def test_crs_checks_near_the_edge_of_the_area_of_use_and_degrees_that_are_metres
     inside = gpd.GeoDataFrame(geometry=[box(-5.9, 5.0, -5.89, 5.01)], crs=4326).to_crs(32630)
     assert _crs_problem(inside, "geography.gpkg") is None
     far = gpd.GeoDataFrame(geometry=[box(-30.0, 5.0, -29.99, 5.01)], crs=4326).to_crs(32630)
-    assert "outside that extent" in _crs_problem(far, "geography.gpkg")
+    outside = _crs_problem(far, "geography.gpkg")
+    assert outside.startswith("declares EPSG:32630 (WGS 84 / UTM zone 30N), defined for ") and outside.endswith(
+        "; the coordinates are in another CRS: declare the right one, or reproject")
+    assert "outside that extent (x " in outside  # the zone's bounds in metres, as pyproj gives them
     # metres declared as degrees: the fix is spelt out
     metres = gpd.GeoDataFrame(geometry=[box(570000, 205000, 571000, 206000)], crs=4326)
     assert _crs_problem(metres, "geography.geojson").endswith(

@@ -396,3 +396,20 @@ def test_crs_checks_near_the_edge_of_the_area_of_use_and_degrees_that_are_metres
         'they look like projected metres (British National Grid?). Declare the CRS the coordinates are in '
         '(for GeoJSON add "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}, '
         "or save as GeoPackage/GeoParquet with EPSG:27700)")
+
+
+def test_multipolygon_lsoa_is_accepted_and_an_empty_one_has_no_polygon(tiny):
+    from shapely.geometry import MultiPolygon, box
+
+    from hostile.cases import edit_geo
+
+    def change(g):
+        x0, y0, x1, y1 = g.geometry.iloc[0].bounds
+        g.loc[g.index[0], "geometry"] = MultiPolygon([g.geometry.iloc[0], box(x0, y0 - 20, x0 + 10, y0 - 10)])
+        g.loc[g.index[1], "geometry"] = None
+        return g
+
+    edit_geo(change)(tiny)
+    geometry = [(p.row, p.reason) for p in validate_dir(tiny).problems
+                if p.file == "geography.parquet" and p.column == "geometry"]
+    assert geometry == [(2, "has no polygon")]

@@ -413,3 +413,21 @@ def test_multipolygon_lsoa_is_accepted_and_an_empty_one_has_no_polygon(tiny):
     geometry = [(p.row, p.reason) for p in validate_dir(tiny).problems
                 if p.file == "geography.parquet" and p.column == "geometry"]
     assert geometry == [(2, "has no polygon")]
+
+
+def test_coerced_columns_keep_the_index_and_say_what_a_date_must_be():
+    idx = pd.Index([10, 20, 30])
+    out, bad, reason = coerce_column(pd.Series(["1.5", "x", ""], index=idx, dtype="str"),
+                                     ColumnSpec("v", "float", nullable=True))
+    assert out.index.equals(idx) and out.iloc[0] == 1.5 and bad.tolist() == [False, True, False]
+    assert reason == "is not a number"
+    _, bad, reason = coerce_column(pd.Series(["2023-02-30"], dtype="str"), ColumnSpec("d", "date", nullable=True))
+    assert bad.tolist() == [True] and reason == "is not a real date in the form YYYY-MM-DD (years 1678 to 2261)"
+
+
+def test_required_flags_come_out_as_numpy_bool_and_optional_ones_nullable():
+    flags = pd.Series(["true", "no", "1"], dtype="str")
+    out, bad, _ = coerce_column(flags, ColumnSpec("k", "bool"))
+    assert str(out.dtype) == "bool" and out.tolist() == [True, False, True] and not bad.any()
+    out, _, _ = coerce_column(pd.Series(["true", ""], dtype="str"), ColumnSpec("k", "bool", nullable=True))
+    assert str(out.dtype) == "boolean" and out.isna().tolist() == [False, True]

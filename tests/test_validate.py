@@ -431,3 +431,20 @@ def test_required_flags_come_out_as_numpy_bool_and_optional_ones_nullable():
     assert str(out.dtype) == "bool" and out.tolist() == [True, False, True] and not bad.any()
     out, _, _ = coerce_column(pd.Series(["true", ""], dtype="str"), ColumnSpec("k", "bool", nullable=True))
     assert str(out.dtype) == "boolean" and out.isna().tolist() == [False, True]
+
+
+def test_coverage_months_narrow_the_data_period():
+    from types import SimpleNamespace
+
+    from sna_lib.data.validate import _context
+
+    cfg = SimpleNamespace(period_start="2021-01-01", period_end="2024-03-31", csps=("North",), county="Tinyshire",
+                          reporting_year=2023, coverage=SimpleNamespace(first_month="2022-04", last_month="2023-12",
+                                                                        missing_months=["2022-08"]))
+    ctx = _context(cfg, None)
+    assert (ctx.period_start, ctx.period_end) == (pd.Timestamp("2022-04-01"), pd.Timestamp("2023-12-31"))
+    assert ctx.max_year == 2024 and ctx.missing_months == ("2022-08",)
+    wide = SimpleNamespace(**{**vars(cfg), "coverage": SimpleNamespace(first_month="2019-01", last_month=None,
+                                                                        missing_months=[])})
+    assert (_context(wide, None).period_start, _context(wide, None).period_end) == (
+        pd.Timestamp("2021-01-01"), pd.Timestamp("2024-03-31"))

@@ -41,7 +41,7 @@ class NBResult:
     moran : dict or None
         ``I, expected, z, p_value`` (permutation, two-sided) of the Pearson residuals.
     labels : dict
-        predictor → readable label.
+        predictor → readable label (every configured predictor, the dropped ones too).
     dropped : list
         configured predictors left out: those that did not vary, then those that add nothing
         to the design (a linear combination of the constant and the predictors kept before
@@ -60,6 +60,18 @@ class NBResult:
     labels: dict = field(default_factory=dict)
     dropped: list = field(default_factory=list)
     collinear: dict = field(default_factory=dict)
+
+    def left_out(self) -> dict:
+        """Label of each dropped predictor → the labels of the kept ones it is a combination of
+        (empty: it did not vary), for :func:`sna_lib.book.describe.left_out_sentence`."""
+        return {self.labels.get(c, c): [self.labels.get(k, k) for k in self.collinear.get(c, [])]
+                for c in self.dropped}
+
+
+def usable_rows(counts: pd.Series, exposure: pd.Series, predictors: pd.DataFrame) -> pd.Series:
+    """LSOAs a rate model can use: outcome, exposure and every predictor known, exposure > 0."""
+    frame = pd.concat([counts.rename("__y"), exposure.rename("__exposure"), predictors], axis=1)
+    return frame.notna().all(axis=1) & (frame["__exposure"] > 0)
 
 
 def independent_columns(X: pd.DataFrame, *, tol: float = 1e-9) -> tuple[list, dict]:
@@ -165,7 +177,7 @@ def fit_negative_binomial(counts: pd.Series, predictors: pd.DataFrame, exposure:
     from statsmodels.discrete.discrete_model import NegativeBinomial
 
     frame = pd.concat([counts.rename("__y"), exposure.rename("__exposure"), predictors], axis=1)
-    usable = frame.notna().all(axis=1) & (frame["__exposure"] > 0)
+    usable = usable_rows(counts, exposure, predictors)
     data = frame[usable]
     y = data["__y"].astype(float)
     X = sm.add_constant(data[predictors.columns].astype(float), has_constant="add")
@@ -246,15 +258,14 @@ def sv_regression(layers: pd.DataFrame, settings: Mapping | None = None, *, weig
     cfg = settings["regression"]
     predictors = dict(cfg["predictors"])
     X = design_matrix(layers, predictors)
-    used = (layers[cfg["outcome"]].notna() & layers[cfg["exposure"]].gt(0)).reindex(X.index, fill_value=False) \
-        & X.notna().all(axis=1)
+    used = usable_rows(layers[cfg["outcome"]], layers[cfg["exposure"]], X).reindex(X.index, fill_value=False)
     varying = [c for c in X.columns if np.ptp(X.loc[used, c].to_numpy(dtype=float)) > 0]
     varying, collinear = independent_columns(X.loc[used, varying])
     dropped = [c for c in X.columns if c not in varying]
     result = fit_negative_binomial(layers[cfg["outcome"]], X[varying], layers[cfg["exposure"]], weights=weights,
                                    moran_permutations=int(cfg.get("moran_permutations", 999)),
                                    seed=int(cfg.get("seed", 12345)))
-    result.labels = {c: (predictors[c] or {}).get("label", c) for c in varying}
+    result.labels = {c: (predictors[c] or {}).get("label", c) for c in X.columns}
     result.dropped = dropped
     result.collinear = collinear
     return result

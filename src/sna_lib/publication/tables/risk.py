@@ -285,11 +285,9 @@ def _regression(b: CellBuilder, inputs, text: dict) -> None:
     for column in ("n", "excluded"):
         b.exempt(table=t, area=COUNTY, row="fit", column=column, value=int(getattr(model, column)),
                  reason="number of neighbourhoods in the model (areas, not records)")
-    labels = {c: (inputs.settings["regression"]["predictors"][c] or {}).get("label", c) for c in model.dropped}
     text["regression"] = {"terms": list(rows.index.astype(str)),
-                          "labels": {str(k): str(v) for k, v in model.labels.items()},
-                          "left_out": {str(labels[c]): [str(model.labels.get(k, k)) for k in model.collinear.get(c, [])]
-                                       for c in model.dropped}}
+                          "labels": {str(k): str(model.labels.get(k, k)) for k in rows.index},
+                          "left_out": {str(k): [str(v) for v in vs] for k, vs in model.left_out().items()}}
 
 
 def _exclusions(b: CellBuilder, dataset) -> None:

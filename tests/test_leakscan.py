@@ -18,6 +18,9 @@ from shapely.geometry import box
 from sna_lib.publication.leakscan import (
     LeakFound,
     LeakRules,
+    ScanReport,
+    _scan_bytes,
+    _scannable_ids,
     assert_clean,
     id_format_patterns,
     package_static_digests,
@@ -371,3 +374,73 @@ def test_notebook_findings_from_source_and_stream_outputs_are_all_kept(tmp_path)
     report = scan_site(tmp_path, rules=LeakRules(canaries=(NAME,)))
     assert sorted((f.path, f.kind) for f in report.findings) == [
         ("nb.ipynb", "canary"), ("nb.ipynb cell 2 stream", "record_table")]
+
+
+# ------------------------------------------------------------------ session 7: faster scan, same verdicts
+LIBRARY = "/* a vendored library */ " + "function f(a,b){return a<b&&\"x\"!=='y'}" * 60  # > 1,000 chars
+
+
+def test_inlined_library_code_is_skipped_but_data_beside_or_inside_it_is_found(rules):
+    """An exact copy of trusted library code (as written, or HTML-escaped in an iframe srcdoc) is not
+    read; an id next to it is still found, and a copy with an id spliced into it is read whole."""
+    import dataclasses
+
+    trusted = dataclasses.replace(rules, trusted_text=(LIBRARY,))
+    escaped = html.escape(LIBRARY, quote=True)
+    page = f'<iframe srcdoc="{escaped}"></iframe><script>{LIBRARY}</script>'
+    report = ScanReport()
+    _scan_bytes(page.encode(), "p.html", trusted, report)
+    assert report.findings == [] and report.bytes_trusted == len(escaped) - 1 + len(LIBRARY) - 1
+    for hidden in (page + f"<p>{PERSON_ID}</p>",  # beside it
+                   page.replace(LIBRARY, LIBRARY[:500] + f" {PERSON_ID} " + LIBRARY[500:], 1),  # inside a copy
+                   page.replace(escaped, escaped[:500] + f" {PERSON_ID} " + escaped[500:], 1)):
+        report = ScanReport()
+        _scan_bytes(hidden.encode(), "p.html", trusted, report)
+        assert [(f.kind, f.match) for f in report.findings] == [("identifier", PERSON_ID)]
+    # without the trusted text nothing is skipped
+    report = ScanReport()
+    _scan_bytes(page.encode(), "p.html", rules, report)
+    assert report.bytes_trusted == 0
+
+
+def test_the_build_trusts_exactly_the_library_code_that_maps_and_charts_inline():
+    """What the build trusts is what pages inline: each vendored file as offline_html writes it,
+    and vl-convert's bundle as the chart documents carry it."""
+    import folium
+
+    from sna_lib.book.maps import inlined_vendor_code, offline_html
+
+    doc = offline_html(folium.Map(tiles=None, location=[51.7, 0.5], zoom_start=9))
+    shown = [code for code in inlined_vendor_code() if code in doc]
+    assert len(shown) == 2 and all(len(code) > 10_000 for code in shown)  # Leaflet's JS and CSS
+
+
+def test_identifier_formats_found_in_tokens_match_a_full_text_search():
+    """Formats of letters, digits, "_" and "-" are looked for in a text's tokens: the matches must
+    be exactly those of each format searched over the whole text (an independent method)."""
+    import re
+
+    patterns = (id_format_patterns(["CR-000123", "CR-004567"]) + id_format_patterns(["C12345678"])
+                + id_format_patterns(["ab_1234", "ab_9999"]) + id_format_patterns(["Q 1234", "Q 5678"]))
+    rules = LeakRules(id_patterns=patterns)
+    text = ("x_C12345678 C12345678- aC12345678 C123456789 -CR-000999- CR-0009999 xCR-000111 "
+            '{"k":"C87654321"} ab_1234 zab_1234 _ab_4321_ Q 1234 Q12345 CR-000222/CR-000333 C1234567')
+    expected = {m for p in patterns for m in re.findall(p, text)}
+    found = {f.match for f in scan_text(text, rules=rules) if f.kind == "identifier"}
+    assert found == expected and len(expected) == 8
+
+
+def test_scannable_ids_by_hand():
+    """Short ids and bare numbers under 8 digits are not looked for (they collide with ordinary
+    figures), nor are published codes; a separator outside "_"/"-" switches wide tokens on."""
+    rules = LeakRules(identifiers=frozenset({"1234567", "12345678", "AB12", "ABCDE", "E01000001"}),
+                      not_identifiers=frozenset({"E01000001"}))
+    ids, wide, _ = _scannable_ids(rules)
+    assert ids == {"12345678", "ABCDE"} and wide is False
+    for odd in ("CR/0001", "-CR0001", "CR0001_", "CR 0001", "Ünïcode1"):
+        assert _scannable_ids(LeakRules(identifiers=frozenset({odd, "ABCDE"})))[1] is True, odd
+    assert _scannable_ids(LeakRules(identifiers=frozenset({"CR-0001", "CR_0002"})))[1] is False
+    assert _scannable_ids(LeakRules(identifiers=frozenset({"A"}), min_identifier_length=1))[1] is True
+    found = {f.match for f in scan_text("CR/0001 and 1234567 and 12345678", rules=LeakRules(
+        identifiers=frozenset({"CR/0001", "1234567", "12345678"})))}
+    assert found == {"CR/0001", "12345678"}

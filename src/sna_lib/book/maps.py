@@ -158,6 +158,27 @@ def _vendored(name: str) -> str:
     return text
 
 
+def _script_body(name: str) -> str:
+    """A vendored script as :func:`offline_html` inlines it (``</script`` escaped)."""
+    return _vendored(name).replace("</script", "<\\/script")
+
+
+def inlined_vendor_code() -> tuple[str, ...]:
+    """The vendored files exactly as :func:`offline_html` inlines them in every map (Leaflet, d3,
+    Leaflet's CSS): library code, trusted by the leak scan
+    (:attr:`sna_lib.publication.leakscan.LeakRules.trusted_text`).
+
+    Examples
+    --------
+    >>> import folium
+    >>> doc = offline_html(folium.Map(tiles=None, location=[51.7, 0.5], zoom_start=9))
+    >>> [name for name, code in zip(("d3", "leaflet.css", "leaflet.js"), inlined_vendor_code()) if code in doc]
+    ['leaflet.css', 'leaflet.js']
+    """
+    names = sorted({name for _, name in _VENDORED})
+    return tuple(_script_body(n) if n.endswith(".js") else _vendored(n) for n in names)
+
+
 def _vendored_name(url: str) -> str | None:
     path = re.sub(r"[?#].*$", "", url)
     for pattern, name in _VENDORED:
@@ -209,7 +230,7 @@ def offline_html(folium_map) -> str:
         name = _vendored_name(url)
         if name is None or not name.endswith(".js"):
             raise OfflineAssetError(f"map needs external script {url!r}, which is not vendored")
-        body = _vendored(name).replace("</script", "<\\/script")
+        body = _script_body(name)
         return f"<script>/* {name} (vendored, see sna_lib/vendor/PROVENANCE.md) */\n{body}\n</script>"
 
     def link(match: re.Match) -> str:

@@ -1050,21 +1050,50 @@ def _publish_extras(ctx: _Context, area: str, key: str, *, pdf: bool, workbooks:
                               pdf=pdf, workbook=workbooks, timings=timings)
 
 
+def inlined_library_code() -> tuple[str, ...]:
+    """Library code that pages inline whole, trusted by the leak scan
+    (:attr:`~sna_lib.publication.leakscan.LeakRules.trusted_text`): the vendored Leaflet, d3 and
+    Leaflet CSS of every map (:func:`sna_lib.book.maps.inlined_vendor_code`) and the Vega bundle
+    of every interactive chart (:func:`sna_lib.book.trend.vega_bundle`)."""
+    from sna_lib.book.maps import inlined_vendor_code
+    from sna_lib.book.trend import vega_bundle
+
+    return (*inlined_vendor_code(), vega_bundle())
+
+
+def leak_rules(data_copy: Path):
+    """The leak scan's rules for a validated data copy, learnt once per copy (books are built in
+    threads; :func:`build_book` starts learning them while the notebooks run)."""
+    from sna_lib.publication.leakscan import package_static_digests, rules_from_data_dir
+
+    with _LEAK_RULES_LOCK:
+        key = str(data_copy)
+        if key not in _LEAK_RULES:
+            _LEAK_RULES.clear()
+            _LEAK_RULES[key] = dataclasses.replace(rules_from_data_dir(data_copy), trusted=package_static_digests(),
+                                                  trusted_text=inlined_library_code())
+        return _LEAK_RULES[key]
+
+
+def _learn_leak_rules_in_background(data_copy: Path) -> None:
+    def learn() -> None:
+        try:
+            leak_rules(data_copy)
+        except Exception:  # noqa: BLE001 - the book's own call learns them again and reports
+            pass
+
+    threading.Thread(target=learn, name="sna-leak-rules", daemon=True).start()
+
+
 def _leak_check(data_copy: Path):
     """Publication safety net: a site holding record ids, incident coordinates or record-level
     tables from the data (see :mod:`sna_lib.publication.leakscan`) is refused and the previous site kept.
     The theme's and extensions' own static files, byte-identical to the installed packages', are
-    not read (:func:`~sna_lib.publication.leakscan.package_static_digests`)."""
-    from dataclasses import replace
+    not read (:func:`~sna_lib.publication.leakscan.package_static_digests`), nor are exact copies
+    of the library code pages inline (:func:`inlined_library_code`)."""
+    from sna_lib.publication.leakscan import assert_clean
 
-    from sna_lib.publication.leakscan import assert_clean, package_static_digests, rules_from_data_dir
-
-    with _LEAK_RULES_LOCK:  # books are built in threads; learn the rules once per data copy
-        key = str(data_copy)
-        if key not in _LEAK_RULES:
-            _LEAK_RULES.clear()
-            _LEAK_RULES[key] = replace(rules_from_data_dir(data_copy), trusted=package_static_digests())
-        rules = _LEAK_RULES[key]
+    rules = leak_rules(data_copy)
     return lambda site: assert_clean(site, rules)
 
 
@@ -1121,6 +1150,7 @@ def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | 
     started = time.perf_counter()
     ctx = _prepare(data_dir, area, build_dir, overrides, progress, _period(reporting_year, as_of))
     prepared = time.perf_counter()
+    _learn_leak_rules_in_background(ctx.data_copy)
 
     # Books are built as soon as all their notebooks are done, while later areas still execute.
     book_keys = {a: {p.job.key for p in ctx.pages if p.book == a} for a in ctx.areas}

@@ -25,6 +25,7 @@ other months or the county line.
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import json
@@ -157,6 +158,17 @@ def trend_chart(data: pd.DataFrame, area: str, county: str):
                          title=f"Serious violence offences per 1,000 residents: {area} and {county}",
                          description=trend_alt(data, area, county)))
     return chart
+
+
+@functools.lru_cache(maxsize=1)
+def vega_bundle() -> str:
+    """The Vega / Vega-Lite / Vega-Embed JavaScript that :func:`trend_html` inlines (vl-convert's
+    bundle): library code, trusted by the leak scan
+    (:attr:`sna_lib.publication.leakscan.LeakRules.trusted_text`). The first call starts
+    vl-convert's JavaScript runtime (a few seconds, mostly waiting: it can run in a thread)."""
+    import vl_convert as vlc
+
+    return vlc.javascript_bundle()
 
 
 def trend_html(chart) -> str:

@@ -129,6 +129,9 @@ class ScanReport:
         Files not read because they are byte-identical to an installed package's static file
         (:attr:`LeakRules.trusted`).
     bytes_scanned : int
+    bytes_trusted : int
+        Characters of scanned files that were exact copies of library code inlined in a page
+        (:attr:`LeakRules.trusted_text`) and so not read.
     """
 
     findings: list[Finding] = field(default_factory=list)
@@ -136,6 +139,7 @@ class ScanReport:
     files_skipped: list[str] = field(default_factory=list)
     files_trusted: list[str] = field(default_factory=list)
     bytes_scanned: int = 0
+    bytes_trusted: int = 0
 
     @property
     def ok(self) -> bool:
@@ -149,6 +153,8 @@ class ScanReport:
     def render(self, limit: int = 50) -> str:
         """A short human-readable summary."""
         trusted = f", {len(self.files_trusted)} package static files skipped" if self.files_trusted else ""
+        if self.bytes_trusted:
+            trusted += f", {self.bytes_trusted:,} characters of inlined library code skipped"
         head = (f"leak scan: {self.files_scanned} files ({self.bytes_scanned:,} bytes) scanned, "
                 f"{len(self.files_skipped)} binary skipped{trusted}, {len(self.findings)} finding(s)")
         lines = [head] + [f"  {f}" for f in self.findings[:limit]]
@@ -193,6 +199,13 @@ class LeakRules:
         static files of installed packages (:func:`package_static_digests`: Sphinx, the themes
         and extensions that ``jupyter-book`` copies into ``_static``). A file with one of these
         digests is not read (it is listed in ``files_trusted``).
+    trusted_text : tuple of str
+        Library code that pages inline whole (the vendored Leaflet/d3 of every map, the Vega
+        bundle of every interactive chart: :func:`sna_lib.book.pipeline.inlined_library_code`),
+        none of it written from a data folder. An exact copy in a scanned file, as written or
+        HTML-escaped (an ``<iframe srcdoc>``), is not read: it is replaced by a space and the rest
+        of the file is scanned. A copy changed in any way (an id spliced into it) is read whole.
+        Texts shorter than 1,000 characters are ignored.
     """
 
     canaries: tuple[str, ...] = ()
@@ -209,6 +222,7 @@ class LeakRules:
     max_record_rows: int = 10
     min_identifier_length: int = 5
     trusted: frozenset[str] = frozenset()
+    trusted_text: tuple[str, ...] = ()
 
     def with_canaries(self, *canaries: str) -> "LeakRules":
         """A copy with more canaries.
@@ -276,17 +290,39 @@ def _round_keys(values: Iterable[float], dp: int) -> frozenset[float]:
     return frozenset(round(float(v), dp) for v in values if math.isfinite(float(v)))
 
 
-def _id_columns(path: Path, columns: Sequence[str], read_table):
-    """Just the identifier columns of a table (Parquet: only those columns are read)."""
+_FORMAT_SAMPLE = 5_000  # values per identifier column from which its formats are learnt
+
+
+def _id_values(path: Path, columns: Sequence[str], read_table) -> dict[str, "pa.Array"]:
+    """The non-blank values (stripped) of each identifier column a table has, as Arrow arrays
+    (Parquet: only those columns are read)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    raw: dict[str, pa.ChunkedArray] = {}
     if path.suffix == ".parquet":
         try:
             import pyarrow.parquet as pq
 
             present = [c for c in columns if c in pq.read_schema(path).names]
-            return pq.read_table(path, columns=present).to_pandas()
+            table = pq.read_table(path, columns=present)
+            raw = {c: table[c] for c in present}
         except Exception:  # noqa: BLE001 - fall back to the tolerant reader
-            pass
-    return read_table(path).frame
+            raw = {}
+    if not raw:
+        frame = read_table(path).frame
+        if frame is None:
+            return {}
+        raw = {c: pa.chunked_array([pa.array(frame[c].dropna().astype(str).tolist(), pa.large_string())])
+               for c in columns if c in frame.columns}
+    out = {}
+    for column, values in raw.items():
+        values = values.drop_null()
+        if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+            values = pa.chunked_array([pa.array(values.to_pandas().astype(str).tolist(), pa.large_string())])
+        values = pc.utf8_trim_whitespace(values.cast(pa.large_string()))
+        out[column] = values.filter(pc.not_equal(values, "")).combine_chunks()
+    return out
 
 
 def rules_from_data_dir(data_dir: str | os.PathLike, *, canaries: Sequence[str] = (), margin_m: float = 2000.0,
@@ -310,25 +346,26 @@ def rules_from_data_dir(data_dir: str | os.PathLike, *, canaries: Sequence[str] 
     """
     from sna_lib.data.tableio import find_table_file, read_table
 
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     data = Path(data_dir)
-    identifiers: set[str] = set()
-    by_column: dict[str, list[str]] = {}
+    found: list[pa.Array] = []
+    by_column: dict[str, list[pa.Array]] = {}
     for stem, columns in ID_SOURCES.items():
         path, _ = find_table_file(data, stem)
         if path is None:
             continue
-        frame = _id_columns(path, columns, read_table)
-        if frame is None:
-            continue
-        for column in columns:
-            if column in frame.columns:
-                stripped = frame[column].dropna().astype(str).str.strip()
-                values = stripped[stripped != ""].tolist()
-                identifiers.update(values)
-                by_column.setdefault(column, []).extend(values)
+        for column, values in _id_values(path, columns, read_table).items():
+            found.append(values)
+            by_column.setdefault(column, []).append(values)
+    # millions of ids at a force's scale: de-duplicated in Arrow, one Python set at the end
+    identifiers = frozenset(pc.unique(pa.concat_arrays(found)).to_pylist()) if found else frozenset()
     patterns: list[str] = []
-    for values in by_column.values():
-        for p in id_format_patterns(values):
+    for arrays in by_column.values():
+        values = pa.concat_arrays(arrays)
+        sample = values[:: len(values) // _FORMAT_SAMPLE + 1].to_pylist()  # even and deterministic
+        for p in id_format_patterns(sample):
             if p not in patterns:
                 patterns.append(p)
 
@@ -380,7 +417,7 @@ def rules_from_data_dir(data_dir: str | os.PathLike, *, canaries: Sequence[str] 
                 lat.update(_round_keys(ys, _LATLON_KEY_DP))
                 lon.update(_round_keys(xs, _LATLON_KEY_DP))
     return LeakRules(
-        canaries=tuple(canaries), identifiers=frozenset(identifiers), id_patterns=tuple(patterns),
+        canaries=tuple(canaries), identifiers=identifiers, id_patterns=tuple(patterns),
         lonlat_bbox=lonlat_bbox, bng_bbox=bng_bbox,
         allowed_points={d: frozenset(v) for d, v in points.items() if d >= 1},
         allowed_lat=frozenset(lat), allowed_lon=frozenset(lon), allowed_grid=frozenset(grid),
@@ -512,36 +549,56 @@ _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]")
 _WIDE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-/.:#]*[A-Za-z0-9]")
 
 
-def _scannable_ids(rules: LeakRules) -> tuple[frozenset[str], bool]:
-    """The identifiers worth looking for, and whether any contains a separator (``/.:#``)."""
+def _scannable_ids(rules: LeakRules) -> tuple[frozenset[str], bool, tuple[re.Pattern | None, re.Pattern | None]]:
+    """The identifiers worth looking for, whether any contains a separator (``/.:#``), and the
+    identifier formats as two expressions: those matched within tokens (:data:`_TOKEN_FORMAT`)
+    and the others, matched in the whole text."""
     cached = _ID_CACHE.get(id(rules))
     if cached is not None and cached[0] is rules:
-        return cached[1], cached[2]
-    ids = frozenset(
-        i for i in rules.identifiers
-        if len(i) >= rules.min_identifier_length and not (i.isdigit() and len(i) < 8)
-        and i not in rules.not_identifiers
-    )
-    wide = any(not _TOKEN.fullmatch(i) for i in ids)
+        return cached[1], cached[2], cached[3]
+    ids = rules.identifiers
+    if not rules.not_identifiers.isdisjoint(ids):
+        ids = ids - rules.not_identifiers
+    # short ones (and bare numbers under 8 digits) would collide with ordinary figures
+    shortest = rules.min_identifier_length
+    if min(map(len, ids), default=8) < max(shortest, 8):
+        ids = ids.difference([i for i in ids if len(i) < shortest or (len(i) < 8 and i.isdigit())])
+    # _TOKEN finds ids of letters, digits, "_" and "-" that start and end with a letter or digit
+    lines = "\n" + "\n".join(ids) + "\n"
+    wide = bool(ids) and (re.search(r"[^A-Za-z0-9_\-\n]", lines) is not None
+                          or any(edge in lines for edge in ("\n_", "\n-", "_\n", "-\n"))
+                          or min(map(len, ids)) < 2)
+    in_tokens = [p for p in rules.id_patterns if _TOKEN_FORMAT.fullmatch(p)]
+    in_text = [p for p in rules.id_patterns if p not in in_tokens]
+    formats = (re.compile("|".join(f"(?:{p})" for p in in_tokens)) if in_tokens else None,
+               re.compile("|".join(f"(?:{p})" for p in in_text)) if in_text else None)
     _ID_CACHE.clear()
-    _ID_CACHE[id(rules)] = (rules, ids, wide)
-    return ids, wide
+    _ID_CACHE[id(rules)] = (rules, ids, wide, formats)
+    return ids, wide, formats
 
 
-_ID_CACHE: dict[int, tuple[LeakRules, frozenset[str], bool]] = {}
+_ID_CACHE: dict[int, tuple] = {}
+# A format of letters, digits, "_" and "-" between non-alphanumerics (as id_format_patterns writes
+# them): every match lies inside one _TOKEN (whose neighbours are never letters or digits), so it
+# is looked for in a text's distinct tokens, not at every position of the text.
+_TOKEN_FORMAT = re.compile(r"\(\?<!\[A-Za-z0-9\]\)[A-Za-z](?:[A-Za-z0-9_]|\\-|\\d\{\d+\})*"
+                           r"\\d\{\d+\}\(\?!\[A-Za-z0-9\]\)")
 
 
 def _find_identifiers(text: str, rules: LeakRules, where: str) -> list[Finding]:
     out: list[Finding] = []
-    ids, wide = _scannable_ids(rules)
+    ids, wide, (token_formats, text_formats) = _scannable_ids(rules)
     hits: set[str] = set()
-    if ids:
+    if ids or token_formats is not None:
         tokens = set(_TOKEN.findall(text))
         if wide:
             tokens |= set(_WIDE_TOKEN.findall(text))
         hits = tokens & ids
-    for pattern in rules.id_patterns:
-        hits.update(t for t in re.findall(pattern, text) if t not in rules.not_identifiers)
+        if token_formats is not None:
+            hits.update(m.group(0) for token in tokens for m in token_formats.finditer(token))
+    if text_formats is not None:
+        hits.update(m.group(0) for m in text_formats.finditer(text))
+    hits.difference_update(rules.not_identifiers)
     for n, token in enumerate(sorted(hits)):
         i = text.find(token) if n < 50 else -1  # context for the first few; the rest are just listed
         out.append(Finding(where, "identifier", token, _context(text, i, i + len(token)) if i >= 0 else ""))
@@ -819,6 +876,29 @@ def scan_text(text: str, *, rules: LeakRules, source: str = "<text>", _depth: in
     return list(unique.values())
 
 
+_MIN_TRUSTED_TEXT = 1000
+
+
+@functools.lru_cache(maxsize=4)
+def _trusted_forms(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """Each trusted text as written and HTML-escaped (as ``html.escape(…, quote=True)`` puts it
+    in an ``<iframe srcdoc>``), longest first."""
+    forms = {form for t in texts if len(t) >= _MIN_TRUSTED_TEXT for form in (t, html.escape(t, quote=True))}
+    return tuple(sorted(forms, key=lambda f: (-len(f), f)))
+
+
+def _without_trusted_text(text: str, rules: LeakRules) -> tuple[str, int]:
+    """``text`` with every exact copy of a trusted library text replaced by a space, and the
+    number of characters removed."""
+    removed = 0
+    for form in _trusted_forms(rules.trusted_text):
+        n = text.count(form)
+        if n:
+            text = text.replace(form, " ")
+            removed += n * (len(form) - 1)
+    return text, removed
+
+
 def _scan_bytes(data: bytes, name: str, rules: LeakRules, report: ScanReport, depth: int = 0) -> None:
     suffix = Path(name).suffix.lower()
     if rules.trusted and hashlib.sha256(data).hexdigest() in rules.trusted:
@@ -839,6 +919,9 @@ def _scan_bytes(data: bytes, name: str, rules: LeakRules, report: ScanReport, de
     text = data.decode("utf-8", errors="replace")
     report.files_scanned += 1
     report.bytes_scanned += len(data)
+    if rules.trusted_text:
+        text, removed = _without_trusted_text(text, rules)
+        report.bytes_trusted += removed
     report.findings += scan_text(text, rules=rules, source=name)
     if suffix in (".csv", ".tsv"):
         report.findings += _find_delimited(text, rules, name)

@@ -737,7 +737,7 @@ def trend_withheld(tables: Mapping[str, pd.DataFrame], area: str, year: int, sv_
     mask = cross_csp_mask(tables, area, list(own.columns), config=config)
     if mask is None:
         return None
-    from sna_lib.measures.classify import load_definition
+    from sna_lib.data.definitions import load_definition
 
     partnership = load_definition("partnership").name
     if partnership not in own.columns:
@@ -757,7 +757,8 @@ def annual_counts(crimes: pd.DataFrame, config: Any, definitions: Sequence[str] 
 
     Column names are the definitions' names (``Definition.name``).
     """
-    from sna_lib.measures.classify import load_definition, qualifying_mask
+    from sna_lib.data.definitions import load_definition
+    from sna_lib.measures.classify import qualifying_mask
     from sna_lib.measures.key_measures import calendar_year, count_in_period
 
     years = list(range(int(config.first_year), int(config.reporting_year) + 1))

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sna_lib.measures.classify import load_definition, qualifying_mask
+from sna_lib.data.definitions import load_definition
+from sna_lib.measures.classify import qualifying_mask
 from sna_lib.measures.harm import harm_summary
 from sna_lib.reference import offences
 

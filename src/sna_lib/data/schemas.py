@@ -164,7 +164,11 @@ CATEGORY_LABELS: dict[str, str] = {"anti_social_behaviour": "Anti-social behavio
                                    **{code: label for label, code in POLICE_UK_CATEGORIES.items()}}
 _COUNT = {"min": 0, "max": 100_000_000}
 _YEAR = {"min": 1990, "max": 2100}
-_FLAG_NAMES = ("domestic_abuse", "knife", "firearm", "other_weapon", "county_lines", "gang")
+#: the crimes table's weapon / exploitation flags (a definition's ``require_any_flag`` names them)
+FLAG_COLUMNS: tuple[str, ...] = ("knife", "firearm", "other_weapon", "county_lines", "gang")
+#: the crimes table's ``location_type`` codes (a definition's ``location_types`` names them)
+LOCATION_TYPES: tuple[str, ...] = ("dwelling", "public")
+_FLAG_NAMES = ("domestic_abuse", *FLAG_COLUMNS)
 
 TABLES: dict[str, TableSpec] = {
     t.name: t
@@ -200,7 +204,7 @@ TABLES: dict[str, TableSpec] = {
             _col("offence_code", "code", references="reference.offence_code", uppercase=True),
             _col("offence_description", "text", nullable=True),
             _LSOA, *(_col(flag, "bool") for flag in _FLAG_NAMES),
-            _col("location_type", "code", allowed=("dwelling", "public")),
+            _col("location_type", "code", allowed=LOCATION_TYPES),
         ), key=("crime_id",), dated=True, min_rows=1),
         TableSpec("persons", (
             _col("crime_id", "id", references="crimes.crime_id"), _col("person_id", "id"),

@@ -34,6 +34,7 @@ import pandera.errors
 
 from sna_lib.config import Config, contract_entries, load_config
 from sna_lib.errors import DataValidationError, Problem
+from sna_lib.data.definitions import duplicate_id_problem, load_definition
 from sna_lib.data.schemas import (
     Context,
     TableSpec,
@@ -426,8 +427,6 @@ def _definition_problems(config: Config, data_dir: Path | None = None) -> list[P
     """Every configured definition loaded as the build loads it (syntax, keys, offence groups
     and codes, unique ids), and definitions that need columns this data level does not have.
     Files are named relative to the data folder."""
-    from sna_lib.measures.classify import load_definition
-
     root = Path(data_dir).resolve() if data_dir is not None else None
 
     def named(p: Problem) -> Problem:
@@ -445,8 +444,7 @@ def _definition_problems(config: Config, data_dir: Path | None = None) -> list[P
             problems.extend(named(p) for p in exc.problems)
             continue
         if definition.id in seen:
-            problems.append(named(Problem(definition.source, "id", None,
-                                          f"definition id {definition.id!r} is used by more than one definition")))
+            problems.append(named(duplicate_id_problem(definition)))
         seen[definition.id] = definition.source
         if definition.data_level != config.data_level:
             need = ("police.uk categories (data_level: open)" if definition.data_level == "open"

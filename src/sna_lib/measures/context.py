@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sna_lib.measures.classify import Definition, load_definition, qualifying_mask
+from sna_lib.data.definitions import Definition, load_definition
+from sna_lib.measures.classify import qualifying_mask
 from sna_lib.measures.people import isin_mask
 from sna_lib.reference import offences
 from sna_lib.measures.significance import round_half_away

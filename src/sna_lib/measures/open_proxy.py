@@ -30,7 +30,7 @@ PROXY = "open_data_proxy"
 
 def proxy_categories(definition: str = PROXY) -> tuple[str, ...]:
     """The police.uk categories of an open-data definition."""
-    from sna_lib.measures.classify import load_definition
+    from sna_lib.data.definitions import load_definition
 
     return tuple(load_definition(definition).categories)
 

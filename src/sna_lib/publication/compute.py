@@ -135,9 +135,9 @@ def prepare(dataset) -> Prepared:
     >>> p.areas[0]                                        # doctest: +SKIP
     'county'
     """
-    from sna_lib.measures.classify import load_definition, load_definitions, qualifying_mask
+    from sna_lib.data.definitions import load_definition, load_definitions, primary_definition
+    from sna_lib.measures.classify import qualifying_mask
     from sna_lib.measures.context import offence_attribute
-    from sna_lib.measures.classify import primary_definition
     from sna_lib.measures.cchi import weights_for_config
     from sna_lib.measures.harm import MissingHarmWeightWarning, crime_harm
     from sna_lib.measures.key_measures import MEASURES

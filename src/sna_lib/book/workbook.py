@@ -124,6 +124,11 @@ class _Downloads(HTMLParser):
             self.buf.append(data)
 
 
+# a map's or chart's iframe carries its whole document (a megabyte of inlined library code) in
+# its escaped srcdoc attribute, which never holds a download link: not parsed
+_IFRAME_ATTRIBUTES = re.compile(r"<iframe\b[^>]*>", re.I)
+
+
 def published_tables(site: Path | str) -> list[PublishedTable]:
     """Every CSV download of the published book at ``site``, in table-of-contents order.
 
@@ -144,7 +149,7 @@ def published_tables(site: Path | str) -> list[PublishedTable]:
     tables: list[PublishedTable] = []
     for page in page_order(site):
         parser = _Downloads()
-        parser.feed((site / page.path).read_text(encoding="utf-8"))
+        parser.feed(_IFRAME_ATTRIBUTES.sub("<iframe>", (site / page.path).read_text(encoding="utf-8")))
         base = posixpath.dirname(page.path)
         for href, caption, kind, notes in parser.out:
             path = (site / posixpath.normpath(posixpath.join(base, html.unescape(href)))).resolve()

@@ -1116,14 +1116,14 @@ def inlined_library_code() -> tuple[str, ...]:
 def leak_rules(data_copy: Path):
     """The leak scan's rules for a validated data copy, learnt once per copy (books are built in
     threads; :func:`build_book` starts learning them while the notebooks run)."""
-    from sna_lib.publication.leakscan import package_static_digests, rules_from_data_dir
+    from sna_lib.publication.leakscan import package_static_digests, precompute, rules_from_data_dir
 
     with _LEAK_RULES_LOCK:
         key = str(data_copy)
         if key not in _LEAK_RULES:
             _LEAK_RULES.clear()
-            _LEAK_RULES[key] = dataclasses.replace(rules_from_data_dir(data_copy), trusted=package_static_digests(),
-                                                  trusted_text=inlined_library_code())
+            _LEAK_RULES[key] = precompute(dataclasses.replace(
+                rules_from_data_dir(data_copy), trusted=package_static_digests(), trusted_text=inlined_library_code()))
         return _LEAK_RULES[key]
 
 

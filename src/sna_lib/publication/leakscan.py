@@ -67,6 +67,7 @@ __all__ = [
     "assert_clean",
     "id_format_patterns",
     "package_static_digests",
+    "precompute",
     "rules_from_data_dir",
     "scan_paths",
     "scan_site",
@@ -583,6 +584,20 @@ _ID_CACHE: dict[int, tuple] = {}
 # is looked for in a text's distinct tokens, not at every position of the text.
 _TOKEN_FORMAT = re.compile(r"\(\?<!\[A-Za-z0-9\]\)[A-Za-z](?:[A-Za-z0-9_]|\\-|\\d\{\d+\})*"
                            r"\\d\{\d+\}\(\?!\[A-Za-z0-9\]\)")
+
+
+def precompute(rules: LeakRules) -> LeakRules:
+    """Work out once what every scan with ``rules`` needs (the identifiers worth looking for,
+    the identifier formats), so that a build can do it while its notebooks run, not when its
+    first book is scanned; returns ``rules``.
+
+    Examples
+    --------
+    >>> precompute(LeakRules(identifiers=frozenset({"CR-000123"}))).identifiers
+    frozenset({'CR-000123'})
+    """
+    _scannable_ids(rules)
+    return rules
 
 
 def _find_identifiers(text: str, rules: LeakRules, where: str) -> list[Finding]:

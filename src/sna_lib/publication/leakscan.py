@@ -623,7 +623,7 @@ def _find_identifiers(text: str, rules: LeakRules, where: str) -> list[Finding]:
 _DEGREES = re.compile(r"(?<![\w.])-?\d{1,3}\.\d+(?![\w.])")
 # not after "#": CSS hex colours (#616161) and HTML entities (&#121212;) are not grid references
 _METRES = re.compile(r"(?<![\w.#])\d{6,7}(?:\.\d+)?(?![\w.])")
-_GAP = re.compile(r"^[^\d]{1,30}$")
+_GAP = re.compile(r"[^\d]{1,30}")
 
 
 def _pairs(pattern: re.Pattern, text: str, is_pair) -> Iterable[tuple[re.Match, re.Match]]:
@@ -631,7 +631,7 @@ def _pairs(pattern: re.Pattern, text: str, is_pair) -> Iterable[tuple[re.Match, 
     start the next pair (so ``[lon, lat], [lon, lat]`` never yields the spurious ``lat, lon``)."""
     previous = None
     for m in pattern.finditer(text):
-        if previous is not None and _GAP.match(text[previous.end(): m.start()]) and is_pair(previous, m):
+        if previous is not None and _GAP.fullmatch(text, previous.end(), m.start()) and is_pair(previous, m):
             yield previous, m
             previous = None
         else:
@@ -660,20 +660,23 @@ def _boundary_latlon(lat: float, lon: float, decimals: int, rules: LeakRules) ->
             and any(b in rules.allowed_lon for b in near_lon))
 
 
-_BOUNDARY_MEMO: dict[int, tuple[LeakRules, dict[tuple[str, str], bool]]] = {}
+_BOUNDARY_MEMO: dict[int, tuple[LeakRules, dict, dict]] = {}
 
 
-def _boundary_memo(rules: LeakRules) -> dict[tuple[str, str], bool]:
-    """Whether a written degree pair is a published boundary point, remembered for ``rules``:
-    a site repeats the same vertices (each shared border twice, every map escaped and unescaped,
-    the same LSOAs on several pages), and the verdict depends only on the two strings."""
+def _boundary_memo(rules: LeakRules) -> tuple[dict[tuple[str, str], bool], dict[tuple[str, str], tuple]]:
+    """For written degree pairs, remembered for ``rules``: whether each is allowed (a published
+    boundary point, or written below incident precision), and its in-county orientations
+    ((lat, lon) readings inside the bounding box). A site repeats the same vertices (each shared
+    border twice, every map escaped and unescaped, the same LSOAs on several pages), and both
+    depend only on the two strings."""
     cached = _BOUNDARY_MEMO.get(id(rules))
-    if cached is not None and cached[0] is rules and len(cached[1]) < 2_000_000:
-        return cached[1]
+    if cached is not None and cached[0] is rules and len(cached[1]) + len(cached[2]) < 4_000_000:
+        return cached[1], cached[2]
     _BOUNDARY_MEMO.clear()
     memo: dict[tuple[str, str], bool] = {}
-    _BOUNDARY_MEMO[id(rules)] = (rules, memo)
-    return memo
+    inside: dict[tuple[str, str], tuple] = {}
+    _BOUNDARY_MEMO[id(rules)] = (rules, memo, inside)
+    return memo, inside
 
 
 def _find_coordinates(text: str, rules: LeakRules, where: str) -> list[Finding]:
@@ -681,26 +684,27 @@ def _find_coordinates(text: str, rules: LeakRules, where: str) -> list[Finding]:
     seen: set[str] = set()
     if rules.lonlat_bbox is not None:
         min_lon, min_lat, max_lon, max_lat = rules.lonlat_bbox
+        allowed, inside = _boundary_memo(rules)
 
-        def orientations(a: re.Match, b: re.Match) -> list[tuple[float, float]]:
-            va, vb = float(a.group(0)), float(b.group(0))
-            return [(lat, lon) for lat, lon in ((va, vb), (vb, va))
-                    if min_lat <= lat <= max_lat and min_lon <= lon <= max_lon]
+        def orientations(ta: str, tb: str) -> tuple[tuple[float, float], ...]:
+            found = inside.get((ta, tb))
+            if found is None:
+                va, vb = float(ta), float(tb)
+                found = inside[(ta, tb)] = tuple((lat, lon) for lat, lon in ((va, vb), (vb, va))
+                                                 if min_lat <= lat <= max_lat and min_lon <= lon <= max_lon)
+            return found
 
-        boundary = _boundary_memo(rules)
         # pairs are aligned on every in-county pair (0.474 is 0.4740 written short), but only
         # pairs written at incident precision are judged
-        for a, b in _pairs(_DEGREES, text, lambda a, b: bool(orientations(a, b))):
+        for a, b in _pairs(_DEGREES, text, lambda a, b: bool(orientations(a.group(0), b.group(0)))):
             ta, tb = a.group(0), b.group(0)
-            # serialisers drop trailing zeros (51.7384240 -> 51.738424): the pair's precision is
-            # that of its longer number; judging at the shorter one would round twice
-            decimals = max(_decimals(ta), _decimals(tb))
-            if decimals < rules.min_decimals:
-                continue
-            known = boundary.get((ta, tb))
+            known = allowed.get((ta, tb))
             if known is None:
-                known = boundary[(ta, tb)] = any(_boundary_latlon(lat, lon, decimals, rules)
-                                                 for lat, lon in orientations(a, b))
+                # serialisers drop trailing zeros (51.7384240 -> 51.738424): the pair's precision
+                # is that of its longer number; judging at the shorter one would round twice
+                decimals = max(_decimals(ta), _decimals(tb))
+                known = allowed[(ta, tb)] = decimals < rules.min_decimals or any(
+                    _boundary_latlon(lat, lon, decimals, rules) for lat, lon in orientations(ta, tb))
             if known:
                 continue
             pair = f"{ta}, {tb}"

@@ -448,3 +448,47 @@ def test_coverage_months_narrow_the_data_period():
                                                                         missing_months=[])})
     assert (_context(wide, None).period_start, _context(wide, None).period_end) == (
         pd.Timestamp("2021-01-01"), pd.Timestamp("2024-03-31"))
+
+
+def test_a_table_level_failure_does_not_hide_the_row_failures_after_it():
+    """pandera lists a missing column (no row label) before a row-level failure: both are reported."""
+    from sna_lib.data.schemas import Context
+    from sna_lib.data.validate import _pandera_findings
+
+    frame = pd.DataFrame({"area": pd.Series(["North", "South"], dtype="str"),  # no 'series' column
+                          "year": pd.Series([2020, 1800], dtype="int64"),
+                          "value": pd.Series([1.5, 2.0], dtype="float64")})
+    structural = []
+    findings = _pandera_findings(frame, TABLES["comparators"], Context(), {}, structural, "comparators.csv")
+    assert [(p.file, p.row, p.reason) for p in structural] == [
+        ("comparators.csv", None, "failed table check column_in_dataframe")]
+    assert [(f.column, f.reason, f.mask.tolist()) for f in findings] == [
+        ("year", "must be between 1,990 and 2,100", [False, True])]
+
+
+def test_a_duplicate_in_a_unique_column_off_the_key_is_matched_on_that_column():
+    """first seen = the first row with the same value in the duplicated column, not the same key."""
+    from sna_lib.data.schemas import TableSpec
+    from sna_lib.data.validate import _Finding, _list_findings
+
+    spec = TableSpec("t", (ColumnSpec("a", "code"), ColumnSpec("b", "code"), ColumnSpec("ref", "id", unique=True)),
+                     key=("a", "b"))
+    frame = pd.DataFrame({"a": ["x", "y", "x"], "b": ["1", "1", "1"], "ref": ["r1", "r2", "r2"]})
+    # row 3 repeats row 2's ref (r2) but row 1's key (x, 1)
+    [p] = _list_findings([_Finding("ref", "duplicate ref", np.array([False, False, True]))],
+                         frame, frame, "t.csv", spec)
+    assert (p.column, p.row, p.reason) == ("ref", 3, "'r2' duplicate ref, first seen in row 2")
+
+
+def test_nullable_columns_are_narrowed_to_the_contract_dtype_only_where_they_can_be():
+    from sna_lib.data.schemas import TableSpec
+    from sna_lib.data.validate import _finalise_dtypes
+
+    spec = TableSpec("t", (ColumnSpec("n", "int"), ColumnSpec("v", "float", nullable=True),
+                           ColumnSpec("k", "bool")))
+    frame = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "v": pd.array([1.5, None], dtype="Float64"),
+                          "k": pd.array([True, False], dtype="boolean")})
+    out = _finalise_dtypes(frame, spec)
+    # int64 cannot hold the gap, so n stays Int64; float64 holds it as NaN; k has no gap
+    assert [str(out[c].dtype) for c in "nvk"] == ["Int64", "float64", "bool"]
+    assert out["v"].isna().tolist() == [False, True]

@@ -111,3 +111,16 @@ def test_property_subsets_le_totals(rows):
     s = crime_shares(c, p).set_index("measure")
     assert (s["volume"] <= len(c)).all()
     assert s.loc["Domestic Abuse", "volume"] == int(np.sum(c["domestic_abuse"]))
+
+
+def test_attributes_keep_the_crimes_index_and_a_missing_domestic_abuse_flag_is_not_one():
+    c = frame([("a", "8N", True, False, "public"), ("b", "46", False, False, "public"),
+               ("c", "8U", False, False, "dwelling")])
+    c.index = pd.Index([10, 20, 30])
+    assert offence_attribute(c, "offence_group").index.tolist() == [10, 20, 30]
+    assert offence_attribute(c, "sexual").index.tolist() == [10, 20, 30]
+    # a nullable flag with a gap: the gap counts as "not domestic abuse"
+    c["domestic_abuse"] = pd.array([True, None, None], dtype="boolean")
+    p = pd.DataFrame({"crime_id": ["a", "b", "c"], "person_id": ["1", "2", "3"], "role": "victim", "sex": "F"})
+    # a: 8N (VAWG-relevant) with DA; b: theft, DA unknown; c: 8U stalking (VAWG-relevant), DA unknown
+    assert vawg_mask(c, p).tolist() == [True, False, True]

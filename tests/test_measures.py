@@ -278,3 +278,48 @@ def test_key_measure_monthly_counts_equal_pandas_periods():
                         .reindex(pd.period_range(p.start, p.end, freq="M"), fill_value=0).to_numpy(dtype="int64"))
             assert monthly_counts(crimes, mask, p).tolist() == expected.tolist()
     assert monthly_counts(crimes, mask, calendar_year(2030)).tolist() == [0] * 12
+
+
+def test_period_kinds_and_the_financial_year_error_message():
+    assert calendar_year(2020).kind == "calendar"
+    assert financial_year("2020/21").kind == "financial"
+    assert rolling_12_months(dt.date(2023, 7, 31)).kind == "rolling"
+    with pytest.raises(ValueError) as info:
+        financial_year("2020-21")
+    assert str(info.value) == "financial year must look like '2018/19', got '2020-21'"
+
+
+def test_rows_say_what_they_compare_and_holm_flags_follow_the_adjusted_p(crimes, hospital, config):
+    t = key_measures(crimes, hospital, config)
+    assert t["comparison"].tolist() == ["previous year"] * 3 + ["baseline"] * 4
+    # one row significant after adjustment: hospital 300 -> 27 (annual counts, exact test: p ~ 1e-60,
+    # Holm x 7 still below 0.05); Table D (40 -> 27) and the crime rows are not
+    hospital = hospital.assign(admissions=[40, 300, 27, 90, 95])
+    t = key_measures(crimes, hospital, config)
+    holm = t["p_value_holm"].astype(float)
+    assert (holm < 0.05).any() and (holm >= 0.05).any()
+    assert t["significant_holm"].tolist() == [bool(p < 0.05) for p in holm]
+    assert all(isinstance(v, bool) for v in t["significant_holm"])
+
+
+def test_rows_without_a_test_have_no_holm_verdict(crimes, config):
+    # no hospital data and 2020 before first_year: those rows have no p-value, so no Holm verdict
+    # (it was False, i.e. "not significant", for a comparison never made)
+    cfg = Config(county="T", csps=("North",), reporting_year=2023, first_year=2021, rolling_end=dt.date(2023, 7, 31))
+    t = key_measures(crimes, None, cfg).set_index(["table", "measure_id"])
+    untested = t["p_value"].isna()
+    assert untested.sum() == 5  # A and D hospital, B knife SV (2020), C and E (FY 2018/19)
+    assert t.loc[untested, "significant_holm"].isna().all() and t.loc[untested, "p_value_holm"].isna().all()
+    assert t.loc[~untested, "significant_holm"].map(lambda v: isinstance(v, bool)).all()
+
+
+def test_significance_method_sentence_by_hand():
+    from sna_lib.measures.key_measures import MULTIPLE_COMPARISONS_NOTE, significance_method
+
+    km = pd.DataFrame({"method": ["exact conditional binomial test (annual counts only)", None,
+                                  "quasi-Poisson Wald test; dispersion 3.00 from 24 monthly counts"]})
+    assert significance_method(km) == (
+        "Significance: small counts (or counts no more variable than Poisson) use the exact conditional binomial "
+        "test of two Poisson counts; large counts use a quasi-Poisson test whose dispersion is estimated from "
+        "the two periods' monthly counts, because crime counts vary more than Poisson. Rates use population as "
+        "exposure where it changed between the periods. " + MULTIPLE_COMPARISONS_NOTE)

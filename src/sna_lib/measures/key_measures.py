@@ -363,5 +363,6 @@ def key_measures(crimes: pd.DataFrame, hospital_admissions: pd.DataFrame | None,
     for col in ("before", "after"):
         out[col] = out[col].astype("Int64")
     out["p_value_holm"] = holm([None if pd.isna(p) else float(p) for p in out["p_value"]])
-    out["significant_holm"] = [None if p is None else bool(p < 0.05) for p in out["p_value_holm"]]
+    # the column is float, so a row without a test holds NaN, not None: no verdict for it
+    out["significant_holm"] = [None if pd.isna(p) else bool(p < 0.05) for p in out["p_value_holm"]]
     return out

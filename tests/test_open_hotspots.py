@@ -138,3 +138,60 @@ def test_hot_spot_cache_never_serves_a_freed_datasets_result(monkeypatch):
     got = _hot(ds).reindex(order)
     assert got.tolist() == ((2 * g.p_sim <= 0.05) & (g.Zs > 0)).tolist()
     assert not got.equals(stale.reindex(order))             # the settings do change the flags here
+
+
+def test_quarter_frame_every_lsoa_each_quarter_the_cache_and_the_definition(monkeypatch, tmp_path):
+    """Two complete quarters (the second: the planted cluster's robberies only), the configured
+    permutations/seed and island rule but always Gi* (a configured ``method: poisson`` is for the
+    full level), every county LSOA listed, ``quarters_hot`` = the quarters' sum; the second call
+    is served from the cache, another definition is not."""
+    from sna_lib.index import hotspots as hotspots_package
+    from sna_lib.index import persistence
+
+    monkeypatch.setattr(persistence, "_HOT_CACHE", {})
+    seen = []
+    real_weights = hotspots_package.weights_for
+    monkeypatch.setattr(hotspots_package, "weights_for",
+                        lambda geo, settings=None: seen.append(settings) or real_weights(geo, settings))
+    ds, robbery = _grid_dataset({"method": "poisson", "islands": "keep"})
+    cluster = [(r + 5) * SIDE + c + 5 for r in range(3) for c in range(3)]
+    codes = ds.geography["lsoa_code"].tolist()
+    q1 = ds.crimes
+    q2 = q1[(q1["category"] == "robbery") & q1["lsoa_code"].isin([codes[i] for i in cluster])].copy()
+    q2["month"] = q2["month"].map({"2018-01": "2018-04", "2018-02": "2018-05", "2018-03": "2018-06"})
+    q2["date"] = pd.to_datetime(q2["month"] + "-01")
+    ds.crimes = pd.concat([q1, q2], ignore_index=True)
+    ds.config.coverage.last_month = "2018-06"
+    frame, quarters = quarter_hotspots(ds)
+    assert [q.text for q in quarters] == ["Jan 2018 – Mar 2018", "Apr 2018 – Jun 2018"]
+    assert frame.index.tolist() == codes and frame.index.name == "lsoa_code"
+    assert list(frame.columns) == ["Jan 2018 – Mar 2018", "Apr 2018 – Jun 2018", "quarters_hot"]
+    second = pd.Series(0.0, index=codes)
+    second.iloc[cluster] = q2["lsoa_code"].value_counts().reindex([codes[i] for i in cluster]).to_numpy()
+    for text, x in zip(frame.columns[:2], (robbery, second)):
+        g, order = _esda(x, ds.geography, 999, 12345)
+        assert frame[text].dtype == bool
+        assert frame[text].reindex(order).tolist() == ((2 * g.p_sim <= 0.05) & (g.Zs > 0)).tolist(), text
+    assert frame[frame.columns[1]].sum() >= 1 and (frame["quarters_hot"] == 2).any()
+    assert frame["quarters_hot"].dtype == "int64"
+    assert frame["quarters_hot"].tolist() == frame.iloc[:, :2].sum(axis=1).tolist()
+    assert seen and seen[0]["hotspots"]["islands"] == "keep"
+    # cached: the same frame again, without recomputing
+    again, quarters_again = quarter_hotspots(ds)
+    assert again is frame and quarters_again is quarters
+    # another definition (shoplifting only: 30 a month everywhere, no cluster) is not the cached frame
+    other = tmp_path / "shop.yaml"
+    other.write_text("id: shop\ndata_level: open\nname: Shoplifting\ncategories:\n  - shoplifting\n")
+    shop, _ = quarter_hotspots(ds, str(other))
+    assert shop is not frame and shop["Apr 2018 – Jun 2018"].sum() == 0
+
+
+def test_no_complete_quarter_lists_every_lsoa_hot_in_none():
+    from sna_lib.index import persistence
+
+    ds, _ = _grid_dataset()
+    ds.config.coverage.last_month = "2018-02"                   # Jan-Feb only: no complete quarter
+    ds.crimes = ds.crimes[ds.crimes["month"] < "2018-03"]
+    frame, quarters = persistence.quarter_hotspots(ds, settings=index_settings(ds.config))
+    assert quarters == [] and frame.index.tolist() == ds.geography["lsoa_code"].tolist()
+    assert frame["quarters_hot"].tolist() == [0] * SIDE * SIDE

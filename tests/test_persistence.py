@@ -134,3 +134,35 @@ def test_gistar_years_use_the_callers_weights():
         np.testing.assert_allclose(res[year]["gi_z"].to_numpy(), z, rtol=1e-10)
     with pytest.raises(ValueError, match="weights"):
         hotspots_by_year(counts, method="gistar", settings=settings)
+
+
+def test_persistence_table_counts_lsoas_of_the_area_by_quarters_hot():
+    from sna_lib.index.persistence import persistence_table
+
+    frame = pd.DataFrame({"quarters_hot": [0, 2, 2, 3, 1, 0]}, index=["a", "b", "c", "d", "e", "f"])
+    quarters = ["q1", "q2", "q3"]  # only their number matters
+    # LSOAs b, c (2 quarters), d (3), e (1), f (0); a is outside the area
+    table = persistence_table(frame, quarters, pd.Index(["b", "c", "d", "e", "f"]))
+    assert table["Hot spot in"].tolist() == [f"{k} of 3 complete quarters" for k in range(4)]
+    assert table["LSOAs"].tolist() == [1, 1, 2, 1] and table["LSOAs"].dtype == "int64"
+    # a count with no LSOA is a 0 row, not a missing one
+    assert persistence_table(frame, quarters, pd.Index(["a"]))["LSOAs"].tolist() == [1, 0, 0, 0]
+
+
+def test_cache_reference_is_weak_where_it_can_be():
+    import gc
+    from types import SimpleNamespace
+
+    from sna_lib.index.persistence import _reference
+
+    class Dataset:
+        pass
+
+    ds = Dataset()
+    ref = _reference(ds)
+    assert ref() is ds
+    del ds
+    gc.collect()
+    assert ref() is None                       # a weak reference: the freed dataset is not kept alive
+    plain = SimpleNamespace(x=1)               # takes no weak reference: held strongly
+    assert _reference(plain)() is plain

@@ -301,3 +301,26 @@ def test_optional_columns_and_unreadable_scores(tmp_path):
     assert w.index.tolist() == ["39", "5D"] and w["offences"].tolist() == [1, 1]
     with pytest.raises(ValueError, match=r"how must be 'median', 'min' or 'max'"):
         code_weights(rows, "mean")
+
+
+def test_sub_codes_passed_as_the_code_and_unknown_codes_by_hand():
+    # a HO sub-code in CLASSIFICATION_CODE is read as the sub-code: its HO number, not "126.00"
+    assert contract_code("126/00", ["126"]) == "126" and contract_code(" 039/00 ", ["39", "56A"]) == "39"
+    assert contract_code("056/01", ["56A", "56B"]) is None          # two lettered codes: ambiguous
+    # a code the contract does not know passes through (upper-cased, leading zeros dropped) and is
+    # then reported as lacking
+    assert contract_code("x9") == "X9" and contract_code("009Z") == "9Z" and contract_code("000") is None
+
+
+def test_scores_that_are_not_numbers_and_a_workbook_without_titles(tmp_path):
+    header = ["ATHENA URN", "CCHI Score", "CLASSIFICATION_CODE", "HOME_OFFICE_CLASSIFICATION"]
+    path = write_workbook(tmp_path / "cchi.xlsx", [
+        ["8.6.0", 10, "8N", "008/06"],
+        ["8.6.1", "to follow", "8N", "008/06"],        # not a number: no value, the row is kept
+        ["8.6.2", 30, "8N", "008/06"],
+    ], header=header)
+    rows = read_workbook(path)
+    assert rows["cchi_days"].isna().tolist() == [False, True, False] and rows["title"].isna().all()
+    # no titles: no row is an attempt; the row without a value is left out of the median
+    assert code_weights(rows).values.tolist() == [["8N", 20.0, 2]]
+    assert code_weights(rows.drop(columns="title")).values.tolist() == [["8N", 20.0, 2]]

@@ -492,3 +492,23 @@ def test_nullable_columns_are_narrowed_to_the_contract_dtype_only_where_they_can
     # int64 cannot hold the gap, so n stays Int64; float64 holds it as NaN; k has no gap
     assert [str(out[c].dtype) for c in "nvk"] == ["Int64", "float64", "bool"]
     assert out["v"].isna().tolist() == [False, True]
+
+
+def test_definition_problems_name_the_duplicate_file_and_the_level_each_needs(tmp_path):
+    import shutil
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from sna_lib.data.validate import _definition_problems
+
+    shipped = Path(validate_module.__file__).parents[1] / "definitions" / "open_data_proxy.yaml"
+    shutil.copy(shipped, tmp_path / "mine.yaml")            # the same id as the shipped proxy
+    cfg = SimpleNamespace(definitions=["open_data_proxy", str(tmp_path / "mine.yaml"), "partnership"],
+                          data_level="open")
+    assert [(p.file, p.column, p.row, p.reason) for p in _definition_problems(cfg, tmp_path)] == [
+        ("mine.yaml", "id", None, "definition id 'open_data_proxy' is used by more than one definition"),
+        ("config.yaml", "definitions", None, "definition 'partnership' needs Home Office offence codes and "
+                                             "flags (data_level: full); this folder is data_level: open")]
+    full = SimpleNamespace(definitions=["open_data_proxy"], data_level="full")
+    assert [p.reason for p in _definition_problems(full)] == [
+        "definition 'open_data_proxy' needs police.uk categories (data_level: open); this folder is data_level: full"]

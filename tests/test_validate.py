@@ -512,3 +512,23 @@ def test_definition_problems_name_the_duplicate_file_and_the_level_each_needs(tm
     full = SimpleNamespace(definitions=["open_data_proxy"], data_level="full")
     assert [p.reason for p in _definition_problems(full)] == [
         "definition 'open_data_proxy' needs police.uk categories (data_level: open); this folder is data_level: full"]
+
+
+def test_a_stray_file_is_named_once_as_ignored(tiny):
+    (tiny / "notes.txt").write_text("not data")
+    (tiny / ".hidden").write_text("editor state")                  # hidden files are not named
+    report = validate_dir(tiny)
+    assert report.ok and [(p.file, p.column, p.row, p.reason) for p in report.warnings] == [
+        ("notes.txt", None, None, "is not a file of the contract: it is ignored (not read, copied or named in the book)")]
+
+
+def test_import_log_rows_must_match_the_tables_by_hand():
+    from sna_lib.data.validate import DataQuality, FileQuality, _import_log_problems
+
+    log = pd.DataFrame({"table": ["crimes", "crimes", "asb"], "outcome": ["used", "rejected", "used"],
+                        "rows": [4, 2, 3]})
+    quality = DataQuality({"crimes": FileQuality("crimes.csv", read=5, used=5)})   # no asb file: 0 rows
+    assert [(p.file, p.column, p.row, p.reason) for p in _import_log_problems({"import_log": log}, quality)] == [
+        ("import_log", "rows", None, "says 4 crimes rows were used but the crimes table has 5 rows"),
+        ("import_log", "rows", None, "says 3 asb rows were used but the asb table has 0 rows")]
+    assert _import_log_problems({}, quality) == []

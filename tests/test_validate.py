@@ -515,10 +515,12 @@ def test_definition_problems_name_the_duplicate_file_and_the_level_each_needs(tm
 
 
 def test_a_stray_file_is_named_once_as_ignored(tiny):
+    from sna_lib.config import load_config
+    from sna_lib.data.validate import _stray_files
+
     (tiny / "notes.txt").write_text("not data")
     (tiny / ".hidden").write_text("editor state")                  # hidden files are not named
-    report = validate_dir(tiny)
-    assert report.ok and [(p.file, p.column, p.row, p.reason) for p in report.warnings] == [
+    assert [(p.file, p.column, p.row, p.reason) for p in _stray_files(tiny, load_config(tiny))] == [
         ("notes.txt", None, None, "is not a file of the contract: it is ignored (not read, copied or named in the book)")]
 
 

@@ -76,6 +76,9 @@ class ColumnSpec:
     unique: bool = False
     references: str | None = None
     uppercase: bool = False
+    #: text with few distinct values per row (codes, LSOAs, names), held as a sorted ``Categorical``
+    #: once loaded (:func:`as_categories`): one small integer per row instead of a string
+    categorical: bool = False
 
     @property
     def dtype(self) -> str:
@@ -131,6 +134,7 @@ def _col(name: str, kind: str, **kw) -> ColumnSpec:
 
 
 _LSOA = _col("lsoa_code", "code", references="geography.lsoa_code")
+_LSOA_CATEGORICAL = dataclasses.replace(_LSOA, categorical=True)  # in the tables with many rows per LSOA
 _OPTIONAL_RANK = {"required": False, "nullable": True, "min": 1, "max": 100_000}
 _OPTIONAL_DECILE = {"required": False, "nullable": True, "min": 1, "max": 10}
 _IMD_DOMAINS = ("income", "employment", "education", "health", "crime", "barriers", "living_environment")
@@ -183,7 +187,7 @@ TABLES: dict[str, TableSpec] = {
             _col("non_residential_reason", "text", required=False, nullable=True),
         ), key=("lsoa_code",), geo=True, min_rows=1),
         TableSpec("population", (
-            _LSOA, _col("year", "int", **_YEAR), _col("age", "int", min=0, max=90),
+            _LSOA_CATEGORICAL, _col("year", "int", **_YEAR), _col("age", "int", min=0, max=90),
             _col("population", "int", min=0, max=1_000_000),
             _col("estimate_year", "int", required=False, nullable=True, **_YEAR),
         ), key=("lsoa_code", "year", "age"), min_rows=1),
@@ -201,18 +205,18 @@ TABLES: dict[str, TableSpec] = {
             "not_in_employment_not_worked_last_12_months", "never_worked")),), min_rows=1),
         TableSpec("crimes", (
             _col("crime_id", "id", unique=True), _col("date", "date"),
-            _col("offence_code", "code", references="reference.offence_code", uppercase=True),
-            _col("offence_description", "text", nullable=True),
-            _LSOA, *(_col(flag, "bool") for flag in _FLAG_NAMES),
-            _col("location_type", "code", allowed=LOCATION_TYPES),
+            _col("offence_code", "code", references="reference.offence_code", uppercase=True, categorical=True),
+            _col("offence_description", "text", nullable=True, categorical=True),
+            _LSOA_CATEGORICAL, *(_col(flag, "bool") for flag in _FLAG_NAMES),
+            _col("location_type", "code", allowed=LOCATION_TYPES, categorical=True),
         ), key=("crime_id",), dated=True, min_rows=1),
         TableSpec("persons", (
             _col("crime_id", "id", references="crimes.crime_id"), _col("person_id", "id"),
-            _col("role", "code", allowed=("suspect", "victim", "involved_party")),
+            _col("role", "code", allowed=("suspect", "victim", "involved_party"), categorical=True),
             _col("age", "int", nullable=True, min=0, max=110),
-            _col("sex", "code", allowed=("M", "F", "U")),
-            _col("home_lsoa", "code", nullable=True, references="geography.lsoa_code"),
-            _col("origin_area", "text"),
+            _col("sex", "code", allowed=("M", "F", "U"), categorical=True),
+            _col("home_lsoa", "code", nullable=True, references="geography.lsoa_code", categorical=True),
+            _col("origin_area", "text", categorical=True),
         ), key=("crime_id", "person_id", "role")),
         TableSpec("asb", (
             _col("incident_id", "id", unique=True), _col("date", "date"), _LSOA,
@@ -550,6 +554,42 @@ def coerce_frame(frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, di
 
         out = gpd.GeoDataFrame(out, geometry=frame.geometry, crs=getattr(frame, "crs", None))
     return out, bad
+
+
+def categorical(values) -> pd.Categorical:
+    """Text ``values`` as a ``Categorical`` of their distinct strings in sorted order (missing values
+    stay missing), so sorting and grouping give the order the strings would, with one small integer
+    per row instead of a string.
+
+    Examples
+    --------
+    >>> c = categorical(pd.Series(["b", None, "a", "b"], dtype="str"))
+    >>> c.codes.tolist(), c.categories.tolist(), str(c.categories.dtype)
+    ([1, -1, 0, 1], ['a', 'b'], 'str')
+    """
+    values = pd.Series(values)
+    if values.dtype != "str":
+        values = values.astype("string").astype("str")
+    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str"))
+
+
+def as_categories(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """``frame`` with its :attr:`ColumnSpec.categorical` text columns as :func:`categorical` (the
+    loaded :class:`~sna_lib.data.dataset.Dataset`'s dtype for them); the frame is changed in place.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"role": pd.Series(["victim", "suspect"], dtype="str"), "age": [30, 40]})
+    >>> f = as_categories(f, TABLES["persons"])
+    >>> str(f["role"].dtype), f["role"].cat.categories.tolist(), f["age"].tolist()
+    ('category', ['suspect', 'victim'], [30, 40])
+    """
+    for col in spec.columns:
+        if col.categorical and col.name in frame.columns and not isinstance(frame[col.name].dtype,
+                                                                            pd.CategoricalDtype):
+            frame[col.name] = pd.Series(categorical(frame[col.name]), index=frame.index)
+    return frame
 
 
 # --------------------------------------------------------------------------- pandera schemas

@@ -38,6 +38,7 @@ from sna_lib.data.definitions import duplicate_id_problem, load_definition
 from sna_lib.data.schemas import (
     Context,
     TableSpec,
+    as_categories,
     coerce_frame,
     isin,
     required_missing,
@@ -655,7 +656,7 @@ def _check_table(path: Path, spec: TableSpec, config: Config, context: Context,
     quality.used = quality.read - quality.rejected
 
     used = typed[~rejected] if rejected.any() else typed
-    used = _finalise_dtypes(used.reset_index(drop=True), spec)
+    used = as_categories(_finalise_dtypes(used.reset_index(drop=True), spec), spec)
     if not checks:
         return used, context
     report.structural.extend(_threshold_problems(spec, quality, config))

@@ -71,6 +71,7 @@ import numpy as np
 import pandas as pd
 
 from sna_lib.data.periods import data_period
+from sna_lib.data.schemas import categorical
 from sna_lib.publication.cells import CellBuilder
 from sna_lib.publication.open_compute import open_publication_cells  # data_level: open
 
@@ -148,7 +149,7 @@ def prepare(dataset) -> Prepared:
     at_lsoa = positions_in(crimes["lsoa_code"], geography["lsoa_code"])
     frame = pd.DataFrame({
         "crime_id": _text(crimes["crime_id"]),
-        "area": _categorical(geography["area"]).take(at_lsoa, allow_fill=True),
+        "area": categorical(geography["area"]).take(at_lsoa, allow_fill=True),
         "date": crimes["date"].to_numpy(),
         "year": crimes["date"].dt.year.to_numpy(dtype="int64"),
         "domestic_abuse": crimes["domestic_abuse"].fillna(False).to_numpy(dtype=bool),
@@ -167,7 +168,7 @@ def prepare(dataset) -> Prepared:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingHarmWeightWarning)
         frame["harm"] = crime_harm(crimes, weights_for_config(config)[0]).to_numpy(dtype="float64")
-    frame["offence_group"] = _categorical(offence_attribute(crimes, "offence_group").astype("string")
+    frame["offence_group"] = categorical(offence_attribute(crimes, "offence_group").astype("string")
                                           .fillna("unknown code"))
     frame["violence"] = offence_attribute(crimes, "violence_against_the_person").to_numpy(dtype=bool)
     frame["sexual"] = offence_attribute(crimes, "sexual").to_numpy(dtype=bool)
@@ -185,12 +186,12 @@ def prepare(dataset) -> Prepared:
     pos = pos if every else pos[rows]
 
     def linked(column: str) -> pd.Series:                       # one person column, linked rows only
-        values = _text(persons[column])
+        values = persons[column]                                # (categorical columns stay categorical)
+        values = values.reset_index(drop=True) if isinstance(values.dtype, pd.CategoricalDtype) else _text(values)
         return values if every else pd.Series(values.array.take(rows))
 
-    origin = linked("origin_area").fillna("Unknown").str.strip() if "origin_area" in persons else \
-        pd.Series("Unknown", index=range(len(rows)), dtype="str")
-    origin = origin.mask(origin == "", "Unknown")
+    origin = _origins(linked("origin_area")) if "origin_area" in persons else \
+        categorical(pd.Series("Unknown", index=range(len(rows)), dtype="str"))
     person_id, role = linked("person_id"), linked("role")
     person = pd.factorize(person_id, use_na_sentinel=True)[0].astype("int64")
     role_code = pd.factorize(role, use_na_sentinel=True)[0].astype("int64")
@@ -205,7 +206,7 @@ def prepare(dataset) -> Prepared:
         "person_id": person_id.array,
         "role": role.array,
         "age": age,
-        "origin_area": _categorical(origin),
+        "origin_area": origin,
         "area": frame["area"].array.take(pos),
         "year": frame["year"].to_numpy()[pos],
         "sv": frame["sv"].to_numpy()[pos],
@@ -220,19 +221,23 @@ def prepare(dataset) -> Prepared:
                     int(config.reporting_year), primary.id, names, person_crime=person_crime)
 
 
-def _categorical(values) -> pd.Categorical:
-    """``values`` (text) as a ``Categorical`` of its distinct strings in sorted order, so sorting and
-    grouping give the order the strings would: one small integer per row instead of a string
-    (the prepared frames' repeated text — CSP names, offence groups, origins — is most of their memory).
+def _origins(values: pd.Series) -> pd.Categorical:
+    """Suspects' origin areas as :func:`~sna_lib.data.schemas.categorical`, stripped, missing and
+    empty ones ``"Unknown"`` (the cleaning is done on the distinct names, not on every row).
 
     Examples
     --------
-    >>> c = _categorical(pd.Series(["b", None, "a", "b"], dtype="str"))
-    >>> c.codes.tolist(), c.categories.tolist()
-    ([1, -1, 0, 1], ['a', 'b'])
+    >>> o = _origins(pd.Series(["b ", None, "", "a", "b"], dtype="category"))
+    >>> o.tolist(), o.categories.tolist()
+    (['b', 'Unknown', 'Unknown', 'a', 'b'], ['Unknown', 'a', 'b'])
     """
-    codes, uniques = pd.factorize(_text(values), sort=True, use_na_sentinel=True)
-    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str"))
+    cat = values.array if isinstance(values.dtype, pd.CategoricalDtype) else categorical(values)
+    names = pd.Series(cat.categories, dtype="str").str.strip()
+    names = names.mask(names == "", "Unknown")
+    # code -1 (missing) picks the appended last name
+    clean = categorical(pd.Series([*names.tolist(), "Unknown"], dtype="str"))
+    codes = np.asarray(clean.codes)[np.asarray(cat.codes)]
+    return pd.Categorical.from_codes(codes, categories=clean.categories).remove_unused_categories()
 
 
 def _text(values) -> pd.Series:

@@ -23,7 +23,12 @@ from sna_lib.data.validate import DataQuality, run_validation
 class Dataset:
     """Every contract table of one data folder, typed, plus its config and quality summary.
 
-    Attribute names equal the table file stems. Codes and text are pandas strings, dates
+    Attribute names equal the table file stems. Codes and text are pandas strings (``str``), except
+    the repeated codes and names of the large record tables (``crimes``: ``offence_code``,
+    ``offence_description``, ``lsoa_code``, ``location_type``; ``persons``: ``role``, ``sex``,
+    ``home_lsoa``, ``origin_area``; ``population``: ``lsoa_code``), which are ``category`` with
+    sorted ``str`` categories (:attr:`~sna_lib.data.schemas.ColumnSpec.categorical`: one small
+    integer per row; sorting and grouping give the strings' order), dates
     ``datetime64[ns]``, flags ``bool`` (geography ``urban``/``nte``: nullable ``boolean``,
     all missing when not supplied), counts ``int64`` (``persons.age``: nullable ``Int64``).
     Optional tables that were not supplied are empty frames with the contract columns.

@@ -568,6 +568,10 @@ def categorical(values) -> pd.Categorical:
     ([1, -1, 0, 1], ['a', 'b'], 'str')
     """
     values = pd.Series(values)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories
+        if cats.dtype == "str" and cats.is_monotonic_increasing and not values.cat.ordered:
+            return values.array                                 # already in this form (e.g. a re-read copy)
     if values.dtype != "str":
         values = values.astype("string").astype("str")
     codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
@@ -586,8 +590,7 @@ def as_categories(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     ('category', ['suspect', 'victim'], [30, 40])
     """
     for col in spec.columns:
-        if col.categorical and col.name in frame.columns and not isinstance(frame[col.name].dtype,
-                                                                            pd.CategoricalDtype):
+        if col.categorical and col.name in frame.columns:
             frame[col.name] = pd.Series(categorical(frame[col.name]), index=frame.index)
     return frame
 

@@ -11,8 +11,9 @@ from hostile.cases import read
 
 from sna_lib.data import validate as validate_module
 from sna_lib.data.dataset import load_dataset
-from sna_lib.data.schemas import TABLES, categorical
-from sna_lib.publication.compute import _origins
+from sna_lib.data.codes import categorical
+from sna_lib.data.schemas import TABLES
+from sna_lib.publication.compute import _origins, positions_in
 
 
 def test_categorical_keeps_values_and_sorts_like_the_strings():
@@ -58,3 +59,14 @@ def test_loaded_record_columns_are_categorical_with_the_files_values(tmp_path, m
             expected = text.mask(text == "").str.upper() if name == "offence_code" else text.mask(text == "")
             assert frame[name].astype("str").tolist() == expected.tolist(), (table, name)
         assert all(not isinstance(frame[c].dtype, pd.CategoricalDtype) for c in frame if c not in flagged)
+
+
+def test_positions_of_a_categorical_equal_those_of_its_strings():
+    rng = np.random.default_rng(11)
+    lookup = pd.Series(["E3", "E1", "E2", "E9"], dtype="str")
+    raw = pd.Series(np.array(["E1", "E2", "E3", "X", None], dtype=object)[rng.integers(0, 5, 100)], dtype="str")
+    expected = positions_in(raw, lookup)
+    assert set(expected.tolist()) == {-1, 0, 1, 2}
+    assert positions_in(pd.Series(categorical(raw)), lookup).tolist() == expected.tolist()
+    with pytest.raises(ValueError, match="not distinct"):
+        positions_in(pd.Series(categorical(raw)), pd.Series(["E1", "E1"], dtype="str"))

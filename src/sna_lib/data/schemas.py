@@ -27,6 +27,7 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
+from sna_lib.data.codes import categorical
 from sna_lib.data.names import FORMULA_START, SIGNED_NUMBER
 
 # kinds: "id" (identifier), "code" (short code), "text" (free text), "int", "float", "date",
@@ -554,28 +555,6 @@ def coerce_frame(frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, di
 
         out = gpd.GeoDataFrame(out, geometry=frame.geometry, crs=getattr(frame, "crs", None))
     return out, bad
-
-
-def categorical(values) -> pd.Categorical:
-    """Text ``values`` as a ``Categorical`` of their distinct strings in sorted order (missing values
-    stay missing), so sorting and grouping give the order the strings would, with one small integer
-    per row instead of a string.
-
-    Examples
-    --------
-    >>> c = categorical(pd.Series(["b", None, "a", "b"], dtype="str"))
-    >>> c.codes.tolist(), c.categories.tolist(), str(c.categories.dtype)
-    ([1, -1, 0, 1], ['a', 'b'], 'str')
-    """
-    values = pd.Series(values)
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        cats = values.cat.categories
-        if cats.dtype == "str" and cats.is_monotonic_increasing and not values.cat.ordered:
-            return values.array                                 # already in this form (e.g. a re-read copy)
-    if values.dtype != "str":
-        values = values.astype("string").astype("str")
-    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str"))
 
 
 def as_categories(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:

@@ -51,6 +51,7 @@ from sna_lib.data.definitions import (
     primary_definition,
 )
 from sna_lib.errors import DataValidationError, Problem
+from sna_lib.data.codes import factorize_text
 from sna_lib.reference import offences
 
 __all__ = [
@@ -72,7 +73,7 @@ def _bool(crimes: pd.DataFrame, column: str) -> np.ndarray:
 
 def _code_masks(codes: pd.Series, *code_sets: frozenset[str]) -> list[np.ndarray]:
     """Membership masks for several code sets with one factorisation of the (long) code column."""
-    idx, uniques = pd.factorize(codes.astype("string"), use_na_sentinel=True)
+    idx, uniques = factorize_text(codes)
     uniq = np.asarray(uniques, dtype=object)
     out = []
     for s in code_sets:

@@ -27,6 +27,7 @@ import pandas as pd
 from sna_lib.data.definitions import Definition, load_definition
 from sna_lib.measures.classify import qualifying_mask
 from sna_lib.measures.people import isin_mask
+from sna_lib.data.codes import factorize_text
 from sna_lib.reference import offences
 from sna_lib.measures.significance import round_half_away
 
@@ -54,10 +55,9 @@ def offence_attribute(crimes: pd.DataFrame, column: str) -> pd.Series:
     ['robbery', <NA>]
     """
     table = offences().set_index("offence_code")[column]
-    codes = crimes["offence_code"].astype("string")
-    idx, uniques = pd.factorize(codes, use_na_sentinel=True)
+    idx, uniques = factorize_text(crimes["offence_code"])
     is_flag = table.dtype == bool
-    values = table.reindex(pd.Index(uniques, dtype="string"))
+    values = table.reindex(uniques)
     if is_flag:
         arr = values.fillna(False).to_numpy(dtype=bool)
         return pd.Series(np.append(arr, False)[idx], index=crimes.index, name=column)

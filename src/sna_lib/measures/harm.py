@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from sna_lib.measures.people import isin_mask
+from sna_lib.data.codes import factorize_text
 from sna_lib.reference import offences
 from sna_lib.measures.significance import round_half_away
 
@@ -76,14 +77,14 @@ def crime_harm(crimes: pd.DataFrame, table: pd.DataFrame | None = None, *, warn:
     """
     table = offences() if table is None else table
     weights = table.set_index("offence_code")["cchi_days"].astype("Float64")
-    codes = crimes["offence_code"].astype("string")
-    idx, uniques = pd.factorize(codes, use_na_sentinel=True)
-    uniq_w = weights.reindex(pd.Index(uniques, dtype="string")).to_numpy(dtype="float64", na_value=np.nan)
+    idx, uniques = factorize_text(crimes["offence_code"])
+    uniq_w = weights.reindex(uniques).to_numpy(dtype="float64", na_value=np.nan)
     values = np.append(uniq_w, np.nan)[idx]
     out = pd.Series(values, index=crimes.index, dtype="Float64", name="harm")
     if warn:
         missing = np.isnan(values)
         if missing.any():
+            codes = crimes["offence_code"].astype("string")
             missing_codes = sorted({str(c) for c in codes[missing].dropna().unique()})
             n_blank = int(codes[missing].isna().sum())
             detail = ", ".join(missing_codes[:20]) + (" …" if len(missing_codes) > 20 else "")

@@ -71,7 +71,7 @@ import numpy as np
 import pandas as pd
 
 from sna_lib.data.periods import data_period
-from sna_lib.data.schemas import categorical
+from sna_lib.data.codes import categorical
 from sna_lib.publication.cells import CellBuilder
 from sna_lib.publication.open_compute import open_publication_cells  # data_level: open
 
@@ -260,6 +260,11 @@ def positions_in(values, lookup) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    values = pd.Series(values)
+    if isinstance(values.dtype, pd.CategoricalDtype):           # look up the distinct values only
+        at = positions_in(pd.Series(values.cat.categories), lookup)
+        codes = np.asarray(values.cat.codes, dtype="int64")
+        return np.where(codes >= 0, at[codes], -1).astype("int64")
     left = pa.array(_text(values).array)
     right = pa.array(_text(lookup).array)
     # distinct non-missing values (pc.unique is about twice as fast as pc.count_distinct; it

@@ -45,7 +45,6 @@ __all__ = [
     "dask_executor",
     "executor_for",
     "shutdown_warm_kernels",
-    "warm_up_kernels",
     "KERNEL_NAME",
 ]
 
@@ -150,12 +149,10 @@ class RunOutcome:
 
 
 class _Kernel:
-    """One Jupyter kernel (async manager, private IPC folder), started on demand, with this
-    process's environment plus ``env`` (the run's own settings, which identify a warm kernel:
-    variables a library adds to ``os.environ`` during the build do not replace it)."""
+    """One Jupyter kernel (async manager, private IPC folder), started on demand."""
 
     def __init__(self, env: dict[str, str], cwd: str):
-        self.env = dict(env)
+        self.env = env
         self.cwd = cwd
         self.km = None
         self.ipc_dir: Path | None = None
@@ -174,8 +171,7 @@ class _Kernel:
             km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(self.ipc_dir / "k"))
             self.km = km
             try:
-                run_sync(km.start_kernel)(cwd=self.cwd, env={**os.environ, **self.env},
-                                          extra_arguments=list(KERNEL_ARGS))
+                run_sync(km.start_kernel)(cwd=self.cwd, env=self.env, extra_arguments=list(KERNEL_ARGS))
                 if not self.alive():
                     raise RuntimeError("kernel exited during start-up")
                 return
@@ -232,54 +228,6 @@ def _kernel(env: dict[str, str], cwd: str, warm: bool) -> Iterator[_Kernel]:
         with _WARM_LOCK:
             _WARM.append(kernel)
     yield kernel
-
-
-#: What the section notebooks import: a warm kernel imports it while the publication stage runs
-#: (:func:`warm_up_kernels`), so its first notebook does not wait for it.
-WARM_UP_IMPORTS = ("import pandas, seaborn, matplotlib.pyplot, folium, geopandas\n"
-                   "from sna_lib.book import charts, describe, maps, nbhelpers\n")
-#: The area profiles' interactive chart starts vl-convert's JavaScript runtime (2-3 s, once per kernel).
-WARM_UP_VEGA = "from sna_lib.book import trend\ntrend.vega_bundle()\n"
-
-
-def warm_up_kernels(pool: cf.Executor, workers: int, env: Mapping[str, str], cwd: str, code: str) -> list[cf.Future]:
-    """Start the warm kernel of each of ``workers`` threads of ``pool`` and run ``code`` in it.
-
-    Submitted before the work that must come first (e.g. the publication stage, which notebooks
-    read) and not waited for: a later :func:`execute_run` with the same ``env`` and ``cwd`` on
-    each thread reuses its kernel. A barrier keeps one warm-up per thread. A warm-up that fails
-    only costs its time: the run starts (or replaces) the kernel itself.
-    """
-    barrier = threading.Barrier(max(1, int(workers)))
-    return [pool.submit(_warm_up, dict(env), cwd, code, barrier) for _ in range(max(1, int(workers)))]
-
-
-def _warm_up(env: dict[str, str], cwd: str, code: str, barrier: threading.Barrier) -> None:
-    def start() -> None:
-        with _kernel(env, cwd, True) as kernel:
-            kernel.ensure()
-            _run_code(kernel, code)
-
-    try:
-        _thread_context().run(start)
-    except Exception:  # noqa: BLE001 - the run that needs the kernel starts it again
-        pass
-    finally:
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=120)
-
-
-def _run_code(kernel: "_Kernel", code: str, timeout: float = 120) -> None:
-    from jupyter_core.utils import run_sync
-
-    client = kernel.km.client()
-    client.start_channels()
-    try:
-        run_sync(client.wait_for_ready)(timeout=60)
-        run_sync(client.execute_interactive)(code, store_history=False, timeout=timeout,
-                                             output_hook=lambda msg: None)
-    finally:
-        client.stop_channels()
 
 
 def shutdown_warm_kernels() -> int:
@@ -397,8 +345,9 @@ def _execute_run(spec: RunSpec) -> RunOutcome:
     runs_dir = Path(spec.runs_dir)
     run_dir = runs_dir / spec.key
     tmp = runs_dir / f".{spec.key}.tmp{os.getpid()}-{threading.get_ident()}"
+    env = {**os.environ, **spec.env}
     error: str | None = None
-    with _kernel(dict(spec.env), spec.cwd, spec.warm) as kernel:
+    with _kernel(env, spec.cwd, spec.warm) as kernel:
         for attempt in range(2):
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)

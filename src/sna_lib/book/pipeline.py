@@ -315,16 +315,13 @@ def _table_names() -> list[str]:
 
 
 def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _ContentHashes | None = None,
-                 code_hash: str | None = None, stage: bool = True, on_validated=None) -> Path:
+                 code_hash: str | None = None, stage: bool = True) -> Path:
     """Validate ``data_dir`` once and write a validated Parquet copy; return its folder.
 
     Reuses an existing copy when the data files and the library code are unchanged. With
     ``stage`` (default) the publication stage of the data's own period is run into the copy
     (``<copy>/published``); a run that only needs other periods passes ``stage=False`` and makes
     its stores beside the copy (:func:`sna_lib.publication.stage.ensure_store`).
-
-    ``on_validated()``, if given, is called once the data passed validation and before the copy
-    and the stage are written (only when a new copy is made).
 
     Raises
     ------
@@ -345,8 +342,6 @@ def prepare_data(data_dir: Path | str, cache_dir: Path | str, *, hasher: _Conten
         return target
 
     dataset = load_dataset(data_dir, validate=True)  # raises DataValidationError
-    if on_validated is not None:
-        on_validated()
     tmp = cache_dir / "data" / f".{key}.tmp{os.getpid()}-{threading.get_ident()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -612,26 +607,23 @@ def _save_durations(records: list[RunRecord], runs_dir: Path) -> None:
 
 def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir: Path, workers: int,
                   progress: bool, cell_timeout: int, on_done=None, scheduler: str | None = None,
-                  warm: bool = True, pool: cf.Executor | None = None
-                  ) -> tuple[list[RunRecord], list[Failure], list[str]]:
-    """Execute ``todo`` as jobs on ``pool`` or else the executor for ``scheduler`` (see
+                  warm: bool = True) -> tuple[list[RunRecord], list[Failure], list[str]]:
+    """Execute ``todo`` as jobs on the executor for ``scheduler`` (see
     :func:`sna_lib.book.execute.executor_for`), in order; ``on_done(job, record_or_None)`` is
     called as each finishes (None = failed)."""
-    import contextlib
-
     from tqdm.auto import tqdm
 
-    from sna_lib.book.execute import RunSpec, describe_error, execute_run, executor_for
+    from sna_lib.book.execute import KERNEL_ENV, RunSpec, describe_error, execute_run, executor_for
 
     records: list[RunRecord] = []
     failures: list[Failure] = []
     warnings: list[str] = []
     if not todo:
         return records, failures, warnings
-    env = _kernel_env()
+    # SNA_* settings of this process reach kernels on any worker (threads, processes, Dask).
+    env = {**{k: v for k, v in os.environ.items() if k.startswith("SNA_")}, **KERNEL_ENV}
     bar = tqdm(total=len(todo), desc="notebooks", unit="nb", disable=not progress)
-    executor = contextlib.nullcontext(pool) if pool is not None else executor_for(scheduler, min(workers, len(todo)))
-    with executor as pool:
+    with executor_for(scheduler, min(workers, len(todo))) as pool:
         futures: dict[cf.Future, _Job] = {}
         for job in todo:
             spec = RunSpec(key=job.key, area=job.area, notebook=job.notebook,
@@ -664,45 +656,6 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
     return records, failures, warnings
 
 
-def _kernel_env() -> dict[str, str]:
-    """The environment of every kernel: this process's SNA_* settings (they reach kernels on any
-    worker: threads, processes, Dask) and :data:`sna_lib.book.execute.KERNEL_ENV`."""
-    from sna_lib.book.execute import KERNEL_ENV
-
-    return {**{k: v for k, v in os.environ.items() if k.startswith("SNA_")}, **KERNEL_ENV}
-
-
-class _EarlyKernels:
-    """The notebook executor of a local build, opened as soon as the data passed validation, with
-    each worker's kernel started (and the notebooks' imports run) while the publication stage
-    runs; not opened when every run is cached or kernels are not warm/local."""
-
-    def __init__(self, project: Path, workers: int, scheduler: str | None, warm: bool):
-        self.project, self.workers = project, workers
-        self.enabled = warm and scheduler in (None, "", "local", "threads")
-        self.pool: cf.Executor | None = None
-        self._context = None
-
-    def start(self, jobs: list[_Job], runs_dir: Path) -> None:
-        from sna_lib.book.execute import WARM_UP_IMPORTS, WARM_UP_VEGA, local_executor, warm_up_kernels
-
-        if not self.enabled or self.pool is not None:
-            return
-        _, todo = _split_cached(jobs, runs_dir)
-        if not todo:
-            return
-        workers = min(self.workers, len(todo))
-        self._context = local_executor(workers, "thread")
-        self.pool = self._context.__enter__()
-        code = WARM_UP_IMPORTS + (WARM_UP_VEGA if any(is_profile_notebook(j.notebook) for j in todo) else "")
-        warm_up_kernels(self.pool, workers, _kernel_env(), str(self.project), code)
-
-    def close(self) -> None:
-        if self._context is not None:
-            context, self._context, self.pool = self._context, None, None
-            context.__exit__(None, None, None)
-
-
 def _resolve_areas(area: str, csps: list[str]) -> list[str]:
     if area == "all":
         return ["county", *csps]
@@ -732,10 +685,7 @@ class _Context:
 
 def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
              overrides: Mapping[str, Mapping[str, Any]] | None, progress: bool = False,
-             period: Mapping[str, Any] | None = None, on_validated=None) -> _Context:
-    """Validate (or reuse) the data copy and its published stores, and plan the runs;
-    ``on_validated(jobs, runs_dir)`` is called once new data passed validation (see
-    :func:`prepare_data`), before the publication stage."""
+             period: Mapping[str, Any] | None = None) -> _Context:
     from sna_lib.config import load_config
     from sna_lib.period import apply_period
     from sna_lib.publication.stage import publishes
@@ -761,13 +711,12 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
     code_hash = _code_hash(hasher)
     if progress:
         print(f"checking data in {data_dir} …", file=sys.stderr, flush=True)
+    data_copy = prepare_data(data_dir, cache, hasher=hasher, code_hash=code_hash, stage=own_period)
     data_hash = _json_key(_data_hashes(Path(data_dir), hasher))
-    jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides or {},
-                        data_level=str(getattr(config, "data_level", "full") or "full"))
-    data_copy = prepare_data(data_dir, cache, hasher=hasher, code_hash=code_hash, stage=own_period,
-                             on_validated=None if on_validated is None else lambda: on_validated(jobs, cache / "runs"))
     if publishes(config):
         _ensure_period_stores(data_copy, overrides, ["county", *csps], own_period=own_period)
+    jobs, pages = _plan(project, areas, csps, data_hash, code_hash, hasher, overrides or {},
+                        data_level=str(getattr(config, "data_level", "full") or "full"))
     from sna_lib.book.nbhelpers import _county_label
 
     label = _county_label(config)
@@ -817,8 +766,7 @@ def _book_order(ctx: _Context) -> dict[str, int]:
 
 
 def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int, on_done=None,
-         on_cached=None, scheduler: str | None = None, warm_kernels: bool = True,
-         pool: cf.Executor | None = None) -> RunResult:
+         on_cached=None, scheduler: str | None = None, warm_kernels: bool = True) -> RunResult:
     started = time.perf_counter()
     runs_dir = ctx.cache / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
@@ -828,7 +776,7 @@ def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int, on_done
     records, failures, warnings = _execute_jobs(
         _order(todo, runs_dir, _book_order(ctx)), project=ctx.project, data_copy=ctx.data_copy,
         runs_dir=runs_dir, workers=workers, progress=progress, cell_timeout=cell_timeout, on_done=on_done,
-        scheduler=scheduler, warm=warm_kernels, pool=pool)
+        scheduler=scheduler, warm=warm_kernels)
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     return RunResult(records=[*cached, *records], failures=failures, data_copy=ctx.data_copy,
@@ -1200,13 +1148,7 @@ def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | 
     from tqdm.auto import tqdm
 
     started = time.perf_counter()
-    early = _EarlyKernels(project_dir().resolve(), workers, scheduler, warm_kernels)
-    try:
-        ctx = _prepare(data_dir, area, build_dir, overrides, progress, _period(reporting_year, as_of),
-                       on_validated=early.start)
-    except BaseException:
-        early.close()
-        raise
+    ctx = _prepare(data_dir, area, build_dir, overrides, progress, _period(reporting_year, as_of))
     prepared = time.perf_counter()
     _learn_leak_rules_in_background(ctx.data_copy)
 
@@ -1263,11 +1205,8 @@ def build_book(data_dir: Path | str, *, area: str = "county", build_dir: Path | 
             submit_ready()
 
     try:
-        try:
-            run = _run(ctx, workers, progress, cell_timeout, on_done=on_done, on_cached=on_cached,
-                       scheduler=scheduler, warm_kernels=warm_kernels, pool=early.pool)
-        finally:
-            early.close()
+        run = _run(ctx, workers, progress, cell_timeout, on_done=on_done, on_cached=on_cached,
+                   scheduler=scheduler, warm_kernels=warm_kernels)
         executed_at = time.perf_counter()
         result = BuildResult(run=run)
         for book_area in ctx.areas:

@@ -444,3 +444,16 @@ def test_scannable_ids_by_hand():
     found = {f.match for f in scan_text("CR/0001 and 1234567 and 12345678", rules=LeakRules(
         identifiers=frozenset({"CR/0001", "1234567", "12345678"})))}
     assert found == {"CR/0001", "12345678"}
+
+
+def test_findings_carry_the_matched_text_and_its_context_even_at_the_start_of_a_file():
+    """Session-7 fresh sample survivors: a coordinate finding names the pair it matched (the
+    context is separate), and an id at the very start of a text still gets its context."""
+    rules = LeakRules(identifiers=frozenset({PERSON_ID}), lonlat_bbox=(0.0, 51.0, 1.0, 52.0))
+    (coord,) = [f for f in scan_text("seen at 51.734561, 0.472312 by a witness", rules=rules)]
+    assert (coord.kind, coord.match) == ("coordinate", "51.734561, 0.472312") and "witness" in coord.context
+    grid = LeakRules(lonlat_bbox=None, bng_bbox=(570000.0, 205000.0, 575000.0, 206000.0))
+    (point,) = scan_text("grid ref 571234, 205678 from the log", rules=grid)
+    assert (point.kind, point.match) == ("coordinate", "571234, 205678") and "log" in point.context
+    (ident,) = scan_text(f"{PERSON_ID} was here", rules=rules)
+    assert ident.match == PERSON_ID and ident.context == f"{PERSON_ID} was here"

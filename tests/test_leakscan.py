@@ -410,9 +410,15 @@ def test_the_build_trusts_exactly_the_library_code_that_maps_and_charts_inline()
 
     from sna_lib.book.maps import inlined_vendor_code, offline_html
 
+    import altair as alt
+
+    from sna_lib.book.trend import trend_html, vega_bundle
+
     doc = offline_html(folium.Map(tiles=None, location=[51.7, 0.5], zoom_start=9))
     shown = [code for code in inlined_vendor_code() if code in doc]
     assert len(shown) == 2 and all(len(code) > 10_000 for code in shown)  # Leaflet's JS and CSS
+    chart = alt.Chart(pd.DataFrame({"year": [2022, 2023], "rate": [1.5, 2.0]})).mark_line().encode(x="year", y="rate")
+    assert len(vega_bundle()) > 100_000 and vega_bundle() in trend_html(chart)
 
 
 def test_identifier_formats_found_in_tokens_match_a_full_text_search():

@@ -294,6 +294,13 @@ def _round_keys(values: Iterable[float], dp: int) -> frozenset[float]:
 _FORMAT_SAMPLE = 5_000  # values per identifier column from which its formats are learnt
 
 
+def _text_array(values) -> "pa.ChunkedArray":
+    """Non-text identifier values (a pandas Series) as text, ``astype(str)`` like the tolerant reader."""
+    import pyarrow as pa
+
+    return pa.chunked_array([pa.array(values.dropna().astype(str).tolist(), pa.large_string())])
+
+
 def _id_values(path: Path, columns: Sequence[str], read_table) -> dict[str, "pa.Array"]:
     """The non-blank values (stripped) of each identifier column a table has, as Arrow arrays
     (Parquet: only those columns are read)."""
@@ -314,14 +321,12 @@ def _id_values(path: Path, columns: Sequence[str], read_table) -> dict[str, "pa.
         frame = read_table(path).frame
         if frame is None:
             return {}
-        raw = {c: pa.chunked_array([pa.array(frame[c].dropna().astype(str).tolist(), pa.large_string())])
-               for c in columns if c in frame.columns}
+        raw = {c: _text_array(frame[c]) for c in columns if c in frame.columns}
     out = {}
     for column, values in raw.items():
-        values = values.drop_null()
         if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
-            values = pa.chunked_array([pa.array(values.to_pandas().astype(str).tolist(), pa.large_string())])
-        values = pc.utf8_trim_whitespace(values.cast(pa.large_string()))
+            values = _text_array(values.to_pandas())
+        values = pc.utf8_trim_whitespace(values.drop_null().cast(pa.large_string()))
         out[column] = values.filter(pc.not_equal(values, "")).combine_chunks()
     return out
 

@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", action="store_true", help="also time fresh kernels in a process pool")
     args = parser.parse_args(argv)
 
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
 
     csps = list(load_config(args.data).csps)
     shutil.rmtree(args.out, ignore_errors=True)

@@ -67,7 +67,7 @@ def test_local_definition_recipe_works_on_the_demo(few_csp_dir, tmp_path):
 
 
 def test_disclosure_recipe_keys_are_accepted(demo_dir, tmp_path):
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
 
     data = tmp_path / "data"
     shutil.copytree(demo_dir, data)

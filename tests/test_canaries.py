@@ -252,7 +252,7 @@ def test_planted_canaries_are_detectable(canary_data):
 @pytest.mark.book
 @pytest.mark.xdist_group("canary")
 def test_no_canary_reaches_the_book_or_figures(canary_data, canary_book, tmp_path_factory):
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
     from sna_lib.book.stores import export_figures
 
     data, planted, _ = canary_data

@@ -105,7 +105,7 @@ def _open_folder(tmp_path, counts_csv: str | None, key: str = "counts.csv"):
 
 
 def test_configured_offence_counts_weight_the_mean(tmp_path):
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
     from sna_lib.data.validate import validate_dir
 
     folder = _open_folder(tmp_path, "offence_code,count\n34A,10\n34B,30\n10A,1\n10D,99\n")

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from sna_lib.config import Config, load_config, parse_config
+from sna_lib.data.config import Config, load_config, parse_config
 from sna_lib.errors import DataValidationError
 from sna_lib.index.hotspots import index_settings
 

@@ -56,7 +56,7 @@ def test_demo_csv_generation_is_byte_identical(tmp_path):
 
 FIGURES_SCRIPT = """
     from pathlib import Path
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
     from sna_lib.book.stores import export_figures
     data, out = Path({data!r}), Path({out!r})
     out.mkdir(parents=True, exist_ok=True)

@@ -72,7 +72,7 @@ def test_config_shapes_are_all_understood():
 
 
 def test_real_config_object_is_accepted():
-    config = pytest.importorskip("sna_lib.config")
+    config = pytest.importorskip("sna_lib.data.config")
     cfg = config.Config(county="Demo", csps=("A", "B"), reporting_year=2023, first_year=2014,
                         disclosure=config.Disclosure(suppress_min=1, suppress_max=3, rounding=None))
     assert publish_number(4, area_level="csp", config=cfg) == "4"

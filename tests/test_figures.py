@@ -211,11 +211,11 @@ def test_unknown_area_and_format(store_only_dir):
 def test_export_and_notebook_setup_read_the_config_once(store_only_dir, monkeypatch, tmp_path):
     # sna figures checks the area against config.csps and then resolves the store; a notebook's
     # setup checks the area and applies the period: each passes the config it read along
-    import sna_lib.config
+    import sna_lib.data.config
     from sna_lib.book import nbhelpers as nb
 
-    read, real = [], sna_lib.config.load_config
-    monkeypatch.setattr(sna_lib.config, "load_config", lambda folder: read.append(str(folder)) or real(folder))
+    read, real = [], sna_lib.data.config.load_config
+    monkeypatch.setattr(sna_lib.data.config, "load_config", lambda folder: read.append(str(folder)) or real(folder))
     export_figures(store_only_dir, "county", "csv")
     assert read == [str(store_only_dir)]
     read.clear()

@@ -325,7 +325,7 @@ def test_default_inference_is_conditional_permutation_with_enough_permutations()
 def test_index_settings_merge_data_config_sections():
     from types import MappingProxyType
 
-    from sna_lib.config import Config, Hotspots, RiskIndex
+    from sna_lib.data.config import Config, Hotspots, RiskIndex
 
     cfg = Config(county="Demo", csps=("A",), reporting_year=2023, first_year=2014,
                  hotspots=Hotspots(permutations=99, extra=MappingProxyType({"fdr": True})),

@@ -84,3 +84,42 @@ def test_check_allows_downward_imports(tmp_path):
         "from sna_lib.data.periods import Coverage\nfrom sna_lib.index import risk_index\n"
         "from sna_lib.bookish import x\n", encoding="utf-8")
     assert layer_violations(tmp_path / "sna_lib") == []
+
+
+def unit_of(module: str) -> str | None:
+    """The top-level unit of ``sna_lib`` a dotted module belongs to (``sna_lib.data.config`` →
+    ``data``, ``sna_lib.period`` → ``period``); ``None`` outside ``sna_lib`` or for the package
+    itself (``from sna_lib import x`` is recorded as ``sna_lib.x`` too, so that is read instead)."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "sna_lib" and len(parts) > 1 else None
+
+
+def mutual_imports(src: Path = SRC) -> list[str]:
+    """``a <-> b`` for every pair of top-level units (packages or modules of ``sna_lib``) that
+    import each other, directly: such a pair is one layer split across two folders."""
+    known = {p.stem for p in src.iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()}
+    edges: set[tuple[str, str]] = set()
+    for path in sorted(src.rglob("*.py")):
+        own = path.relative_to(src).parts[0].removesuffix(".py")
+        for _, module in imported_modules(path, src.parent):
+            other = unit_of(module)
+            if other in known and other != own and own in known:
+                edges.add((own, other))
+    return sorted(f"{a} <-> {b}" for a, b in edges if a < b and (b, a) in edges)
+
+
+def test_no_two_units_import_each_other():
+    # the last pair (config.py <-> data/) went when the configuration moved into data/config.py
+    assert mutual_imports() == []
+
+
+def test_mutual_import_check_finds_a_planted_pair(tmp_path):
+    root = tmp_path / "sna_lib"
+    for package in ("data", "measures"):
+        (root / package).mkdir(parents=True)
+        (root / package / "__init__.py").write_text("", encoding="utf-8")
+    (root / "__init__.py").write_text("", encoding="utf-8")
+    (root / "settings.py").write_text("from sna_lib.data import names\n", encoding="utf-8")
+    (root / "data" / "load.py").write_text("def f():\n    from sna_lib import settings\n", encoding="utf-8")
+    (root / "measures" / "m.py").write_text("from sna_lib.data.load import f\n", encoding="utf-8")
+    assert mutual_imports(root) == ["data <-> settings"]

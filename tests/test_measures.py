@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sna_lib.config import Config
+from sna_lib.data.config import Config
 from sna_lib.measures.key_measures import (
     calendar_year,
     count_in_period,

@@ -66,7 +66,7 @@ def test_default_data_dir_prefers_SNA_DATA_DIR_and_names_a_missing_one(tmp_path,
 
 def test_default_data_dir_generates_the_demo_once_with_a_message(tmp_path, monkeypatch, capsys):
     from sna_lib.book import nbhelpers
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
 
     monkeypatch.delenv("SNA_DATA_DIR", raising=False)
     monkeypatch.setenv("SNA_PROJECT_DIR", str(tmp_path))

@@ -282,7 +282,7 @@ def test_key_measures_prose_matches_the_published_table(csp_runs, demo_dir, stor
     """The glued knife-crime figures equal an independent count from the raw crimes."""
     import pandas as pd
 
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
 
     csp, runs, _ = csp_runs
     glued = _glued(runs["04_key_measures"])
@@ -340,7 +340,7 @@ SECTION_PAGES = ("01_key_findings", "02_wider_perspective", "03_what_is_sv", "04
 def test_built_book_has_every_section_titled_with_the_area(built_book):
     import html as html_lib
 
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
 
     config = load_config(built_book.data_dir)
     pages = built_book.site / "notebooks"

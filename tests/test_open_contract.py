@@ -102,7 +102,7 @@ def test_import_log_must_account_for_the_rows(tmp_path):
 
 
 def test_coverage_config_errors():
-    from sna_lib.config import parse_config
+    from sna_lib.data.config import parse_config
 
     base = {"county": "C", "csps": ["A"], "reporting_year": 2018, "first_year": 2018}
     with pytest.raises(DataValidationError) as info:

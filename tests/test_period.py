@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 import pytest
 
-from sna_lib.config import Config
+from sna_lib.data.config import Config
 from conftest import myst_notebook
 from sna_lib.period import PeriodError, apply_period, parse_as_of, previous_month
 
@@ -151,7 +151,7 @@ def test_a_period_copy_is_never_served_for_another_dataset(monkeypatch):
     from dataclasses import dataclass
 
     from sna_lib.book import nbhelpers
-    from sna_lib.config import Config
+    from sna_lib.data.config import Config
 
     @dataclass
     class Records:

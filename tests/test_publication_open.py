@@ -132,7 +132,7 @@ def test_the_store_is_written_once_per_content_key(open_data, copy, tmp_path):
     from sna_lib.book.pipeline import prepare_data
     from sna_lib.publication.stage import publishes
 
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
 
     assert publishes(load_config(open_data))
     stamp = (copy / "published" / "cells.parquet").stat().st_mtime_ns

@@ -515,7 +515,7 @@ def test_definition_problems_name_the_duplicate_file_and_the_level_each_needs(tm
 
 
 def test_a_stray_file_is_named_once_as_ignored(tiny):
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
     from sna_lib.data.validate import _stray_files
 
     (tiny / "notes.txt").write_text("not data")

@@ -81,7 +81,7 @@ def apply_period(config, *, reporting_year: int | None = None, as_of: str | dt.d
 
     Parameters
     ----------
-    config : sna_lib.config.Config
+    config : sna_lib.data.config.Config
     reporting_year : int, optional
         Calendar year of the year-based tables; default ``config.reporting_year``. Must lie
         between ``config.first_year`` and the last year of the data (``config.period_end``).
@@ -102,7 +102,7 @@ def apply_period(config, *, reporting_year: int | None = None, as_of: str | dt.d
 
     Examples
     --------
-    >>> from sna_lib.config import Config
+    >>> from sna_lib.data.config import Config
     >>> cfg = Config(county="Demo", csps=("A",), reporting_year=2023, first_year=2014,
     ...              rolling_end=dt.date(2023, 12, 31))
     >>> new = apply_period(cfg, as_of="2023-06")

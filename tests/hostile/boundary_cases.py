@@ -72,7 +72,7 @@ def _emphasis_note(tmp: Path) -> None:
 
 def _marker_note(tmp: Path) -> None:
     from sna_lib.book import describe
-    from sna_lib.config import parse_config
+    from sna_lib.data.config import parse_config
     from sna_lib.publication.disclosure import Suppressed
 
     config = parse_config({"county": "Demo", "csps": ["A", "B"], "reporting_year": 2023, "first_year": 2020,

@@ -96,7 +96,7 @@ class BookContext:
         Heading text: the county name (``"Demoshire (synthetic)"`` for demo data) or the CSP name.
     area_level : str
         ``"county"`` or ``"csp"`` — the level disclosure rules are applied at.
-    config : sna_lib.config.Config
+    config : sna_lib.data.config.Config
         The data folder's configuration with the run's period applied (no records).
     reporting_year : int
     data_dir : Path
@@ -370,7 +370,7 @@ def setup(area: str = "county", data_dir: str | os.PathLike | None = None,
     'Demoshire (synthetic)'
     """
     global _ACTIVE
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
     from sna_lib.period import apply_period
     from sna_lib.publication.disclosure import area_level_of
 

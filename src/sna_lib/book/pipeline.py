@@ -293,7 +293,7 @@ def _code_hash(hasher: _ContentHashes) -> str:
 def _contract_files(data_dir: Path) -> list[Path]:
     """The data folder's contract files (config, tables, definition YAMLs it names): the only
     files hashed, copied into the cache and named in the provenance box."""
-    from sna_lib.config import contract_entries, load_config
+    from sna_lib.data.config import contract_entries, load_config
     from sna_lib.data.schemas import TABLES
     from sna_lib.data.tableio import contract_files
 
@@ -686,7 +686,7 @@ class _Context:
 def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
              overrides: Mapping[str, Mapping[str, Any]] | None, progress: bool = False,
              period: Mapping[str, Any] | None = None) -> _Context:
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
     from sna_lib.period import apply_period
     from sna_lib.publication.stage import publishes
 
@@ -968,7 +968,7 @@ def _what_changed(ctx: _Context, area: str, pages: list[_Page], records: dict[st
         page = next((p for p in pages if p.job.area == area and p.job.notebook.endswith(notebook)), None)
         downloads[name] = records[page.job.key].run_dir / "downloads" / name if page else None
     label = ctx.county_label if area == "county" else area
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
 
     if load_config(ctx.data_copy).data_level == "open":  # the compared figure set needs offence codes
         from sna_lib.book.open_sections import what_changed_page
@@ -1039,7 +1039,7 @@ def _publish_extras(ctx: _Context, area: str, key: str, *, pdf: bool, workbooks:
                     timings: dict[str, float]) -> list[str]:
     """PDF and Excel workbook of the published book (:mod:`sna_lib.book.publications`)."""
     from sna_lib.book.publications import write_publications
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
     from sna_lib.publication.disclosure import suppression_note
 
     config = _book_config(ctx.project, ctx, area)

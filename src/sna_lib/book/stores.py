@@ -52,7 +52,7 @@ def store_for(data_dir: str | os.PathLike, cache_dir: str | os.PathLike, *, repo
     """
     import sys
 
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
     from sna_lib.data.validated_copy import VALIDATED_MARKER
     from sna_lib.period import apply_period
     from sna_lib.publication.stage import ensure_store, publishes, store_complete, store_dir
@@ -111,7 +111,7 @@ def export_figures(data_dir: Path | str, area: str = "county", fmt: str = "json"
     """
     if fmt not in ("json", "csv"):
         raise ValueError("fmt must be 'json' or 'csv'")
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
     from sna_lib.publication.figures import figure_rows, render_figures
     from sna_lib.publication.store import PublishedStore
 

@@ -1,1 +1,1 @@
-"""Data contract: schemas, validation, loading, importers."""
+"""Data contract: configuration, schemas, validation, loading, importers."""

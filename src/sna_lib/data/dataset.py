@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sna_lib.config import Config
+from sna_lib.data.config import Config
 from sna_lib.errors import DataValidationError
 from sna_lib.data.validate import DataQuality, run_validation
 

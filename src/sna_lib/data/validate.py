@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import pandera.errors
 
-from sna_lib.config import Config, contract_entries, load_config
+from sna_lib.data.config import Config, contract_entries, load_config
 from sna_lib.errors import DataValidationError, Problem
 from sna_lib.data.definitions import duplicate_id_problem, load_definition
 from sna_lib.data.schemas import (

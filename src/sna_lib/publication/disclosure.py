@@ -195,7 +195,7 @@ def disclosure_rules(config: Any = None) -> DisclosureRules:
 
     Parameters
     ----------
-    config : None, DisclosureRules, sna_lib.config.Config, or mapping
+    config : None, DisclosureRules, sna_lib.data.config.Config, or mapping
         ``None`` gives the defaults. A ``Config`` (anything with a ``disclosure`` attribute),
         a mapping with a ``"disclosure"`` key (raw ``config.yaml``), or the ``disclosure``
         section itself are all accepted.

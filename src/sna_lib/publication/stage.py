@@ -143,7 +143,7 @@ def ensure_store(data_dir: str | os.PathLike, *, reporting_year: int | None = No
     arguments the copy's ``provenance.json`` (input hashes, code, git) is recorded in the store.
     Returns the store folder.
     """
-    from sna_lib.config import load_config
+    from sna_lib.data.config import load_config
     from sna_lib.period import apply_period
 
     if dataset is not None:

@@ -25,7 +25,7 @@ def index_settings(config: Any = None) -> dict:
     Parameters
     ----------
     config : Config, mapping or None
-        ``sna_lib.config.Config`` (attributes) or a plain mapping; only the keys
+        ``sna_lib.data.config.Config`` (attributes) or a plain mapping; only the keys
         ``hotspots``, ``risk_index`` and ``disorganisation_weights`` are read.
 
     Returns
@@ -47,7 +47,7 @@ def index_settings(config: Any = None) -> dict:
         if value is None:
             continue
         if not isinstance(value, Mapping):
-            if hasattr(value, "keys") and hasattr(value, "__getitem__"):   # sna_lib.config sections
+            if hasattr(value, "keys") and hasattr(value, "__getitem__"):   # sna_lib.data.config sections
                 value = {k: value[k] for k in value.keys()}
             else:
                 value = dict(vars(value))

@@ -1,4 +1,8 @@
-"""The library's layers depend one way: book → publication → index / measures → data.
+"""The library's layers depend one way: book → publication → index / measures → data / synthetic.
+
+``synthetic`` (the modelled demo county) sits beside ``data``: its profile is reference data that
+the open-data measures read (the default offence mix of ``measures.category_harm``), and it
+imports nothing above it.
 
 Read from the source with :mod:`ast` (no module is imported, so the check costs milliseconds):
 every ``import`` / ``from … import`` in ``src/sna_lib/<layer>/`` — at module level or inside a
@@ -17,6 +21,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "sna_lib"
 #: layer → the layers its modules may not import
 FORBIDDEN = {
     "data": ("book", "publication", "index", "measures"),
+    "synthetic": ("book", "publication", "index", "measures"),
     "measures": ("book", "publication"),
     "index": ("book", "publication"),
     "publication": ("book",),

@@ -1107,17 +1107,30 @@ def validation_summary(numbers: pd.DataFrame, labels: Mapping[str, Any]) -> pd.D
             row[f"{prefix}pai_interval"] = (r["pai_low"], r["pai_high"])
             row[f"{prefix}capture_by_year"] = {t: r[f"capture_pct_{t}"] / 100 for t in years}
         rows.append(row)
+    if not rows:  # no out-of-time check on these data (``labels["unavailable"]`` says why)
+        return pd.DataFrame(columns=["method", "years", "capture"]).set_index("method")
     return pd.DataFrame(rows).set_index("method")
 
 
 def comparison_notes(summary: pd.DataFrame, run, configured: str) -> dict:
     """Sentences for the index-vs-baseline section (``index_validation.index_vs_baseline``).
 
-    Returns ``area_basis`` (what the PAI divides by), one verdict sentence per method and ``best``
-    (which method captured more, and which one the page's top share uses).
+    Returns ``area_basis`` (what the PAI divides by), one verdict sentence per method
+    (``risk_index``, ``model``; empty for a method not compared) and ``best`` (which method captured
+    more, and which one the page's top share uses). With no comparison at all (``summary`` empty),
+    ``risk_index`` is ``run.unavailable``, the reason.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> empty = pd.DataFrame(columns=["method", "capture"]).set_index("method")
+    >>> notes = comparison_notes(empty, NS(area_basis="land area", unavailable="Too few years."), "score")
+    >>> notes["risk_index"], notes["model"], notes["best"]
+    ('Too few years.', '', '')
     """
     out = {"area_basis": ("the county's land area" if run.area_basis == "land area"
-                          else "all neighbourhoods (no land areas in the geography)")}
+                          else "all neighbourhoods (no land areas in the geography)"),
+           "risk_index": "" if len(summary) else str(getattr(run, "unavailable", "")), "model": ""}
     for method in summary.index:
         out[method] = baseline_sentence(summary, method)
     if len(summary) > 1:

@@ -252,6 +252,34 @@ def default_years(config, settings: Mapping, *, model: bool = True) -> list[int]
     return list(range(first, last + 1))
 
 
+def too_few_years_sentence(config, settings: Mapping, *, model: bool = True) -> str:
+    """Why :func:`default_years` is empty (``""`` when it is not): the records start too late
+    for one analysis year with a full DA persistence window and a later year to score it on.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> s = too_few_years_sentence(NS(reporting_year=2023, first_year=2021), {"persistence": {"window": 5}})
+    >>> "start in 2021" in s and "2026" in s and "2022" in s
+    True
+    >>> too_few_years_sentence(NS(reporting_year=2023, first_year=2014), {"persistence": {"window": 5}})
+    ''
+    """
+    if default_years(config, settings, model=model):
+        return ""
+    window = int(settings["persistence"]["window"])
+    first = int(config.first_year) + window - (0 if model else 1)
+    last = int(config.reporting_year) - 1
+    needs = (f"the {window}-year domestic-abuse persistence window of its analysis year"
+             + (" and of the year before (for the fitted model)" if model else ""))
+    return (f"No out-of-time check is possible on these data: it needs {needs} inside the records, "
+            f"and a later year to score the selection on. The records start in {int(config.first_year)}, "
+            f"so the first analysis year would be {first}, after {last}, the last year with a later year "
+            f"of records. The risk index and the fitted model are therefore not compared with the naive "
+            f"baseline here; records from {int(config.reporting_year) - window - (1 if model else 0)} on "
+            f"would allow it.")
+
+
 @dataclass
 class ValidationRun:
     """Everything one out-of-time validation computed.

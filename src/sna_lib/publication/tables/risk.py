@@ -40,7 +40,9 @@ Tables (``table`` → rows × columns; *area* ``county`` and every CSP unless sa
     and, on the method row, ``difference_pts``, ``difference_low``, ``difference_high`` —
     derived from the captured and total counts; ``lsoas_min``, ``lsoas_max`` (exempt, numbers of
     neighbourhoods); row ``outcome`` × ``total_<t>``, ``total`` (counts: the county's SV of
-    year ``t+1`` in its LSOAs).
+    year ``t+1`` in its LSOAs). When the records are too short for any analysis year
+    (:func:`sna_lib.index.validation.default_years` empty) only ``outcome`` × ``total`` (0) is
+    there, and the text's ``validation.unavailable`` says why.
 ``risk.regression``
     county only: one row per model term × ``irr``, ``irr_low``, ``irr_high``, ``p_value``; row
     ``moran`` × ``I``, ``p_value``; row ``fit`` × ``n``, ``excluded``. **Exempt**: coefficients
@@ -215,7 +217,7 @@ def _index(b: CellBuilder, prep, dataset, inputs, text: dict) -> None:
 
 
 def _validation(b: CellBuilder, prep, dataset, inputs, text: dict) -> None:
-    from sna_lib.index.validation import index_vs_baseline
+    from sna_lib.index.validation import index_vs_baseline, too_few_years_sentence
 
     summary, run = index_vs_baseline(dataset, settings=inputs.settings, source=inputs.source)
     t = "risk.validation"
@@ -229,6 +231,8 @@ def _validation(b: CellBuilder, prep, dataset, inputs, text: dict) -> None:
     if totals:
         b.additive(total=total, parts=list(totals.values()))
     text["validation"] = {"years": years, "area_basis": run.area_basis, "methods": list(summary.index), "verdict": {}}
+    if not years:  # records too short for an out-of-time check: the page says why
+        text["validation"]["unavailable"] = too_few_years_sentence(dataset.config, inputs.settings)
     for method, r in summary.iterrows():
         for row, prefix, name in ((method, "", method), (f"{method}:baseline", "baseline_", r["baseline"])):
             captured = {}

@@ -498,6 +498,7 @@ def test_line_rule_runs_to_a_fixed_point_and_spares_the_last_row():
     ({"suppress_min": 2.5}, "disclosure.suppress_min must be a whole number >= 0, got 2.5"),
     ({"suppress_min": 5, "suppress_max": 2}, "disclosure.suppress_min must not exceed disclosure.suppress_max"),
     ({"rounding": 0}, "disclosure.rounding must be none or a whole number >= 1, got 0"),
+    ({"marker": "  "}, "disclosure.marker must be non-empty text"),  # session-8 survivor (__post_init__ 35)
 ])
 def test_bad_disclosure_config_says_what_is_wrong(bad, reason):
     with pytest.raises(DataValidationError) as exc:

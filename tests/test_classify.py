@@ -380,3 +380,9 @@ def test_classify_all_keeps_the_crimes_index():
     assert list(out.index) == [10, 11] and out["crime_id"].tolist() == ["a", "b"]
     assert out["partnership"].tolist() == [True, False]
     assert out["partnership_reason"].tolist() == ["included", "excluded: offence type"]
+
+
+def test_the_domestic_abuse_exclusion_is_kept_from_the_definition():
+    d = parse_definition({"id": "x", "name": "X", "offence_groups": ["robbery"], "exclude_domestic_abuse": True})
+    assert d.exclude_domestic_abuse is True
+    assert parse_definition({"id": "x", "name": "X", "offence_groups": ["robbery"]}).exclude_domestic_abuse is False

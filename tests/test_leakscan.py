@@ -587,3 +587,32 @@ def test_with_canaries_adds_to_a_copy():
     rules = LeakRules(canaries=("a",), identifiers=frozenset({PERSON_ID}))
     more = rules.with_canaries("b", "c")
     assert more.canaries == ("a", "b", "c") and more.identifiers == {PERSON_ID} and rules.canaries == ("a",)
+
+
+def test_a_nul_byte_after_the_first_8_kib_does_not_make_a_file_binary():
+    rules = LeakRules(canaries=(NAME,))
+    late, early = ScanReport(), ScanReport()
+    _scan_bytes(b"a" * 8192 + b"\x00 " + NAME.encode(), "late.txt", rules, late)
+    _scan_bytes(b"a" * 8191 + b"\x00 " + NAME.encode(), "early.txt", rules, early)
+    assert [f.kind for f in late.findings] == ["canary"] and late.files_skipped == []
+    assert early.findings == [] and early.files_skipped == ["early.txt"]
+
+
+def test_a_geography_in_degrees_gives_the_grid_bounding_box_in_metres(tmp_path):
+    squares = [box(570000 + i * 1000, 205000, 571000 + i * 1000, 206000) for i in range(2)]
+    gpd.GeoDataFrame({"lsoa_code": ["X01000000", "X01000001"]}, geometry=squares, crs=27700
+                     ).to_crs(4326).to_parquet(tmp_path / "geography.parquet")
+    rules = rules_from_data_dir(tmp_path)
+    # back in British National Grid (to the millimetre), plus the 2 km margin
+    assert rules.bng_bbox == pytest.approx((568000, 203000, 574000, 208000), abs=1e-3)
+
+
+def test_character_references_in_a_notebook_table_header_are_read(tmp_path):
+    # notebook outputs go to the table detector as written (no decoded variant): the parser
+    # must turn &#95; into "_" itself
+    table = "<table><tr><th>crime&#95;id</th></tr><tr><td>1</td></tr></table>"
+    nb = {"cells": [{"cell_type": "code", "source": "x", "outputs": [
+        {"output_type": "execute_result", "data": {"text/html": table}}]}]}
+    write(tmp_path, "nb.ipynb", json.dumps(nb))
+    report = scan_site(tmp_path, rules=LeakRules())
+    assert ("nb.ipynb cell 1 text/html", "record_table") in {(f.path, f.kind) for f in report.findings}

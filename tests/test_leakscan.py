@@ -616,3 +616,23 @@ def test_character_references_in_a_notebook_table_header_are_read(tmp_path):
     write(tmp_path, "nb.ipynb", json.dumps(nb))
     report = scan_site(tmp_path, rules=LeakRules())
     assert ("nb.ipynb cell 1 text/html", "record_table") in {(f.path, f.kind) for f in report.findings}
+
+
+def test_a_text_file_that_is_not_utf8_is_still_scanned():
+    report = ScanReport()
+    _scan_bytes(f"caf\xe9 {NAME}".encode("latin-1"), "notes.txt", LeakRules(canaries=(NAME,)), report)
+    assert [f.kind for f in report.findings] == ["canary"] and report.files_scanned == 1
+
+
+def test_the_default_coverage_stops_at_95_percent_of_the_ids():
+    # 20 of 21 ids (95.2 %) share the first format: the odd one's format is not added
+    values = [f"P{i:05d}" for i in range(20)] + ["Q1234"]
+    assert id_format_patterns(values) == (r"(?<![A-Za-z0-9])P\d{5}(?![A-Za-z0-9])",)
+
+
+def test_findings_of_a_page_and_of_a_document_inside_it_are_both_kept():
+    rules = LeakRules(canaries=(NAME, "Ophelia Brandywine"))
+    inner = base64.b64encode(b"<p>Ophelia Brandywine</p>").decode()
+    found = scan_text(f'<p>{NAME}</p><a href="data:text/html;base64,{inner}">x</a>', rules=rules, source="p")
+    assert sorted((f.path, f.match) for f in found) == [
+        ("p", NAME), ("p [data:text/html #1]", "Ophelia Brandywine")]

@@ -155,3 +155,11 @@ def test_a_wide_csv_mapped_to_a_table_not_in_the_store_is_undeclared(store, tmp_
     report = scan_small_counts(store, [tmp_path / "wide.csv"], mapping={"wide.csv": ("people", "Nowhere")})
     assert report.findings == [Finding(str(tmp_path / "wide.csv"), "undeclared", "people|Nowhere",
                                        "mapped to a table/area not in the store")]
+
+
+def test_a_long_export_written_with_a_byte_order_mark_is_read(store, tmp_path):
+    # spreadsheet programs start a UTF-8 CSV with a BOM: the header must still read "table"
+    (tmp_path / "long.csv").write_bytes(
+        "\ufefftable,area,row,column,display\npeople,North,Suspects,repeats,3\n".encode("utf-8"))
+    report = scan_small_counts(store, [tmp_path / "long.csv"])
+    assert [(f.kind, f.match) for f in report.findings] == [("small_count", "3")] and report.files_skipped == []

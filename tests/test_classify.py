@@ -334,3 +334,55 @@ def test_full_definition_wording_text_keys_and_default_flag_reason(tmp_path, mon
     (tmp_path / "mine.yml").write_text("id: mine\nname: Mine\noffence_codes: ['8N']\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert load_definition("mine.yml").id == "mine"
+
+
+# ------------------------------------------------------------------ session-8 mutation survivors
+def test_definition_lists_scalars_non_text_entries_and_short_allowed_lists_by_hand():
+    # a single value is a one-item list; a true/false is not a list, nor is a list inside a list
+    assert parse_definition({"id": "x", "name": "X", "offence_groups": "robbery"}).offence_groups == ("robbery",)
+    assert _problems({"id": "x", "name": "X", "offence_groups": True}) == [
+        ("offence_groups", "must be a list, got bool")]
+    assert _problems({"id": "x", "name": "X", "offence_groups": ["robbery", [1]]}) == [
+        ("offence_groups", "entries must be text, got [1]")]
+    # the five flags are spelt out, sorted; the ~300 codes of always_include_codes are not
+    assert _problems({"id": "x", "name": "X", "offence_groups": ["robbery"], "require_any_flag": ["sword"]}) == [
+        ("require_any_flag", "unknown flag 'sword' (allowed: county_lines, firearm, gang, knife, other_weapon)")]
+    assert _problems({"id": "x", "name": "X", "always_include_codes": ["999Z"]}) == [
+        ("always_include_codes", "unknown offence code '999Z' (allowed: see the reference table)")]
+
+
+def test_open_definition_id_name_and_text_keys_by_hand():
+    assert _problems({"id": "Bad id", "name": " ", "data_level": "open", "categories": ["robbery"]}) == [
+        ("id", "required, lower_snake_case text; got 'Bad id'"), ("name", "required, non-empty text")]
+    assert _problems({"id": "x", "name": "X", "data_level": "open", "categories": ["robbery"], "short_name": 5}) == [
+        ("short_name", "must be text, got 5")]
+    assert parse_definition({"id": "x", "name": "X", "data_level": "open", "categories": ["robbery"]}).data_level == "open"
+
+
+def test_open_crimes_against_a_full_definition_name_the_missing_column():
+    crimes = pd.DataFrame({"crime_id": ["a"], "category": ["robbery"]})
+    with pytest.raises(DataValidationError) as err:
+        classify(crimes, "partnership")
+    (problem,) = err.value.problems
+    assert (problem.file, problem.column, problem.row) == ("crimes", "offence_code", None)
+    assert "needs Home Office offence codes" in problem.reason
+
+
+def test_classify_all_keeps_the_crimes_index():
+    from sna_lib.measures.classify import classify_all
+
+    # 8N (assault with injury) with a knife in public, not domestic: partnership-qualifying;
+    # 105A (assault without injury) is not one of its offence types
+    crimes = pd.DataFrame({"crime_id": ["a", "b"], "offence_code": ["8N", "105A"], "domestic_abuse": [False, False],
+                           "knife": [True, True], "firearm": False, "other_weapon": False, "county_lines": False,
+                           "gang": False, "location_type": ["public", "public"]}, index=[10, 11])
+    out = classify_all(crimes, ["partnership"])
+    assert list(out.index) == [10, 11] and out["crime_id"].tolist() == ["a", "b"]
+    assert out["partnership"].tolist() == [True, False]
+    assert out["partnership_reason"].tolist() == ["included", "excluded: offence type"]
+
+
+def test_the_domestic_abuse_exclusion_is_kept_from_the_definition():
+    d = parse_definition({"id": "x", "name": "X", "offence_groups": ["robbery"], "exclude_domestic_abuse": True})
+    assert d.exclude_domestic_abuse is True
+    assert parse_definition({"id": "x", "name": "X", "offence_groups": ["robbery"]}).exclude_domestic_abuse is False

@@ -498,6 +498,9 @@ def test_line_rule_runs_to_a_fixed_point_and_spares_the_last_row():
     ({"suppress_min": 2.5}, "disclosure.suppress_min must be a whole number >= 0, got 2.5"),
     ({"suppress_min": 5, "suppress_max": 2}, "disclosure.suppress_min must not exceed disclosure.suppress_max"),
     ({"rounding": 0}, "disclosure.rounding must be none or a whole number >= 1, got 0"),
+    ({"marker": "  "}, "disclosure.marker must be non-empty text"),  # session-8 survivor (__post_init__ 35)
+    ({"rounding": 2.5}, "disclosure.rounding must be none or a whole number >= 1, got 2.5"),  # (__post_init__ 26)
+    ({"rounding": True}, "disclosure.rounding must be none or a whole number >= 1, got True"),
 ])
 def test_bad_disclosure_config_says_what_is_wrong(bad, reason):
     with pytest.raises(DataValidationError) as exc:
@@ -508,3 +511,15 @@ def test_bad_disclosure_config_says_what_is_wrong(bad, reason):
 @pytest.mark.parametrize("written", ["none", " Null ", "", "  "])
 def test_rounding_written_as_none_or_left_blank_is_exact(written):
     assert disclosure_rules({"rounding": written}).rounding is None
+
+
+# ------------------------------------------------------------------ session-8 mutation survivors
+def test_a_column_of_two_rows_is_a_line_when_totals_are_assumed_published():
+    # rows x, y; no total row or column, but totals are assumed published: each column of two cells
+    # is a line. Primary: x.a = 3. Row x needs a second hidden cell: its next smallest, x.b = 20.
+    # Column a (3, 30) then needs y.a, column b (20, 50) needs y.b; row y holds two: a fixed point.
+    # The four hidden cells satisfy x.a + x.b = 23, y.a + y.b = 80, x.a + y.a = 33, x.b + y.b = 70:
+    # rank 3, so none is determined.
+    t = pd.DataFrame({"a": [3, 30], "b": [20, 50], "c": [40, 60]}, index=["x", "y"])
+    mask = suppression_mask(t, ["a", "b", "c"], area_level="csp")
+    assert mask.to_numpy().tolist() == [[True, True, False], [True, True, False]]

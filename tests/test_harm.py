@@ -237,3 +237,13 @@ def test_crime_harm_dtype_warning_codes_and_call_site():
     with pytest.warns(MissingHarmWeightWarning) as rec:
         harm_summary(pd.DataFrame({"offence_code": ["ZZ1"]}))
     assert len(rec) == 1 and not rec[0].filename.endswith("sna_lib/measures/harm.py")
+
+
+# ------------------------------------------------------------------ session-8 mutation survivors
+def test_exactly_twenty_unknown_codes_are_all_listed_without_an_ellipsis():
+    twenty = pd.DataFrame({"offence_code": [f"ZZ{i:02d}" for i in range(20)]})
+    with pytest.warns(MissingHarmWeightWarning) as rec:
+        crime_harm(twenty)
+    (w,) = rec
+    listed = ", ".join(f"ZZ{i:02d}" for i in range(20))
+    assert str(w.message) == (f"20 crime(s) have no harm weight and are left out of harm totals (codes: {listed})")

@@ -643,3 +643,43 @@ def test_weights_duplicates_libpysal_cache_and_an_island_listed_first():
     joined = contiguity_weights(pd.concat([island, g], ignore_index=True), islands="nearest")
     assert joined.cardinalities.tolist()[:2] == [1, 4]  # L0000: its 3 queen neighbours + the island
     assert joined.adjacency.shape == (10, 10)
+
+
+# ------------------------------------------------------------------ session-8 mutation survivors
+def test_bins_accept_a_missing_p_value_as_not_significant():
+    # a p-value given as None (a plain list) is NaN, i.e. bin 0, like a missing z
+    assert confidence_bins([2.5, 2.5, -2.0], [0.004, None, 0.03]).tolist() == [3, 0, -2]
+
+
+def test_hotspots_pass_the_configured_levels_on():
+    w = contiguity_weights(grid(10))
+    values = planted_values()
+    two = index_settings({"hotspots": {"inference": "analytical", "levels": [0.95, 0.99]}})
+    res = hotspots(values, weights=w, settings=two)
+    # with two levels the strongest bin is 2 (99 %), not the default levels' 3
+    expected = gi_star(values, w, inference="analytical", levels=(0.95, 0.99))
+    assert res["bin"].equals(expected["bin"]) and res["bin"].max() == 2 and res.loc["L0202", "bin"] == 2
+    assert res["hot"].equals(expected["hot"]) and res.loc["L0202", "hot"]
+
+
+def test_an_island_is_never_hot_under_the_normal_approximation_either():
+    # kept as an island, its only "neighbourhood" is itself: z = (50 - mean) / sd is huge, but an
+    # LSOA with no neighbour has no hot-spot verdict (p = 1, bin 0)
+    g = grid(4, extra_island=True)
+    values = pd.Series(1.0, index=g["lsoa_code"])
+    values["ISLAND"] = 50.0
+    res = gi_star(values, contiguity_weights(g, islands="keep"), inference="analytical")
+    assert res.loc["ISLAND", "gi_z"] > 3
+    assert res.loc["ISLAND", "p_value"] == 1.0 and res.loc["ISLAND", "bin"] == 0 and not res.loc["ISLAND", "hot"]
+
+
+def test_method_sentences_for_poisson_and_for_settings_without_permutations():
+    from sna_lib.index.hotspots.settings import hotspot_method
+
+    assert hotspot_method({"hotspots": {"method": "poisson", "confidence": 0.95}}) == (
+        "Poisson probability against the population, upper tail p ≤ 0.05")
+    assert hotspot_method({"hotspots": {"method": "poisson", "confidence": 0.95, "poisson_alpha": 0.01}}) == (
+        "Poisson probability against the population, upper tail p ≤ 0.01")
+    # no permutations key: the normal approximation (no seed needed)
+    assert hotspot_method({"hotspots": {"confidence": 0.9}}) == (
+        "Getis–Ord Gi* at 90% confidence; normal approximation (as ArcGIS)")

@@ -463,3 +463,176 @@ def test_findings_carry_the_matched_text_and_its_context_even_at_the_start_of_a_
     assert (point.kind, point.match) == ("coordinate", "571234, 205678") and "log" in point.context
     (ident,) = scan_text(f"{PERSON_ID} was here", rules=rules)
     assert ident.match == PERSON_ID and ident.context == f"{PERSON_ID} was here"
+
+
+# ------------------------------------------------------------------ session 8: session 7's fresh-sample survivors
+def test_rules_from_a_folder_without_crimes_keep_canaries_ids_and_the_boundary_values(tmp_path):
+    """A folder without ``crimes`` still has its persons' ids learnt; the canaries passed are kept;
+    at 7 dp a pair whose latitude is one boundary point's and longitude another's (e.g. a map's
+    fitted bounds) is a boundary pair, not an incident."""
+    squares = [box(570000 + i * 1000, 205000, 571000 + i * 1000, 206000) for i in range(2)]
+    gpd.GeoDataFrame({"lsoa_code": ["X01000000", "X01000001"]}, geometry=squares, crs=27700
+                     ).to_parquet(tmp_path / "geography.parquet")
+    pd.DataFrame({"person_id": [PERSON_ID, "PX9931208"], "crime_id": [CRIME_ID, None]}
+                 ).to_csv(tmp_path / "persons.csv", index=False)
+    rules = rules_from_data_dir(tmp_path, canaries=[NAME])
+    assert rules.canaries == (NAME,)
+    assert rules.identifiers == {PERSON_ID, "PX9931208", CRIME_ID}
+    # the south-west corner's latitude with the north-east corner's longitude: no vertex is there
+    corners = gpd.GeoSeries.from_xy([570000, 572000], [205000, 206000], crs=27700).to_crs(4326)
+    lat, lon = round(corners.y[0], 7), round(corners.x[1], 7)
+    assert lat in rules.allowed_lat and lon in rules.allowed_lon
+    assert scan_text(f"[{lat}, {lon}]", rules=rules) == []
+    # the same pair at 6 dp (no per-value allowance below 7 dp), or 3 7-dp units off: incidents
+    assert [f.kind for f in scan_text(f"[{round(lat, 6)}, {round(lon, 6)}]", rules=rules)] == ["coordinate"]
+    assert [f.kind for f in scan_text(f"[{lat}, {round(lon + 3e-7, 7)}]", rules=rules)] == ["coordinate"]
+
+
+def test_canary_json_record_and_csv_header_findings_carry_their_context():
+    rules = LeakRules(canaries=("Zebedee",))
+    (canary,) = scan_text("<p>seen Zebedee at home, then at the shops on the high street</p>", rules=rules)
+    # the normalised text, 40 characters either side of the match (which starts at 8, 7 long)
+    assert (canary.kind, canary.context) == ("canary", "<p>seen zebedee at home, then at the shops on the high ")
+    assert len(canary.context) == 8 + 7 + 40
+    text = '{"data": [{"person_id": "a1", "age": 17}]}'
+    (record,) = scan_text(text, rules=LeakRules())
+    assert (record.match, record.context) == ("JSON field 'person_id' with a value", text)
+    header = "crime_id," + ",".join(f"column_{i:03d}" for i in range(20))  # 209 characters
+    report = ScanReport()
+    _scan_bytes(f"{header}\nx{',1' * 20}\n".encode(), "t.csv", LeakRules(), report)
+    (table,) = [f for f in report.findings if f.path == "t.csv"]
+    assert table.match == "columns ['crime_id'] with 1 row(s)" and table.context == header[:120]
+
+
+def test_only_the_first_fifty_identifiers_of_a_text_carry_context():
+    ids = [f"ID{i:05d}" for i in range(60)]
+    found = scan_text(" ".join(ids), rules=LeakRules(identifiers=frozenset(ids)))
+    assert [f.match for f in found] == ids  # sorted, as written
+    assert [f.context != "" for f in found] == [True] * 50 + [False] * 10
+    assert found[49].context == " ".join(ids)[49 * 8 - 40: 49 * 8 + 7 + 40]
+
+
+def test_a_record_table_whose_header_cells_hold_markup_is_found():
+    page = "<table><tr><th><b>crime_id</b></th><th>n</th></tr><tr><td>x</td><td>1</td></tr></table>"
+    assert [(f.kind, f.match) for f in scan_text(page, rules=LeakRules())] == [
+        ("record_table", "columns ['crime_id'] with 1 row(s)")]
+
+
+def test_notebook_outputs_written_as_lists_of_lines_are_read(tmp_path):
+    # nbformat writes multi-line outputs as lists of lines
+    table = dataframe_html(1, ["crime_id", "n"])
+    nb = {"cells": [{"cell_type": "code", "source": "x", "outputs": [
+        {"output_type": "execute_result", "data": {"text/html": [line + "\n" for line in table.splitlines()]}}]}]}
+    write(tmp_path, "nb.ipynb", json.dumps(nb))
+    report = scan_site(tmp_path, rules=LeakRules())
+    assert ("nb.ipynb cell 1 text/html", "record_table") in {(f.path, f.kind) for f in report.findings}
+
+
+def test_data_uris_are_followed_three_documents_deep_and_no_further():
+    """The nesting bound (as for zip archives): a page cannot make the scan recurse without end."""
+    rules = LeakRules(canaries=(NAME,))
+
+    def nested(levels: int) -> str:
+        doc = f"<p>{NAME}</p>"
+        for _ in range(levels):
+            doc = f'<a href="data:text/html;base64,{base64.b64encode(doc.encode()).decode()}">x</a>'
+        return doc
+
+    assert [(f.path, f.kind) for f in scan_text(nested(3), rules=rules, source="p")] == [
+        ("p [data:text/html #1] [data:text/html #1] [data:text/html #1]", "canary")]
+    assert scan_text(nested(4), rules=rules, source="p") == []
+
+
+def test_an_id_written_against_trusted_library_text_is_still_one_token():
+    # the trusted copy is replaced by a space: the id beside it stays a token of its own
+    rules = LeakRules(identifiers=frozenset({PERSON_ID}), trusted_text=(LIBRARY,))
+    report = ScanReport()
+    _scan_bytes(f"{LIBRARY}{PERSON_ID}{LIBRARY}".encode(), "p.js", rules, report)
+    assert [(f.kind, f.match, f.context) for f in report.findings] == [("identifier", PERSON_ID, f" {PERSON_ID} ")]
+    assert report.bytes_trusted == 2 * (len(LIBRARY) - 1)
+
+
+def test_zip_folder_entries_are_not_files_and_nested_zips_stop_three_deep(tmp_path):
+    def zipped(name: str, data: bytes, folder: bool = False) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            if folder:
+                zf.writestr("inner/", b"")  # an explicit folder entry
+            zf.writestr(name, data)
+        return buf.getvalue()
+
+    rules = LeakRules(canaries=(NAME,))
+    report = ScanReport()
+    _scan_bytes(zipped("inner/notes.txt", f"called {NAME}".encode(), folder=True), "all.zip", rules, report)
+    assert report.files_scanned == 1 and [(f.path, f.kind) for f in report.findings] == [
+        ("all.zip!inner/notes.txt", "canary")]
+    three = zipped("c.zip", zipped("b.zip", zipped("notes.txt", f"called {NAME}".encode())))
+    report = ScanReport()
+    _scan_bytes(three, "a.zip", rules, report)
+    assert [f.path for f in report.findings] == ["a.zip!c.zip!b.zip!notes.txt"]
+    report = ScanReport()
+    _scan_bytes(zipped("d.zip", three), "top.zip", rules, report)
+    assert report.findings == [] and report.files_scanned == 0
+
+
+def test_scan_paths_without_a_root_names_files_as_given(tmp_path):
+    from sna_lib.publication.leakscan import scan_paths
+
+    write(tmp_path, "p.html", f"<p>{NAME}</p>")
+    report = scan_paths([tmp_path / "p.html"], rules=LeakRules(canaries=(NAME,)))
+    assert [(f.path, f.kind) for f in report.findings] == [(str(tmp_path / "p.html"), "canary")]
+
+
+def test_with_canaries_adds_to_a_copy():
+    rules = LeakRules(canaries=("a",), identifiers=frozenset({PERSON_ID}))
+    more = rules.with_canaries("b", "c")
+    assert more.canaries == ("a", "b", "c") and more.identifiers == {PERSON_ID} and rules.canaries == ("a",)
+
+
+def test_a_nul_byte_after_the_first_8_kib_does_not_make_a_file_binary():
+    rules = LeakRules(canaries=(NAME,))
+    late, early = ScanReport(), ScanReport()
+    _scan_bytes(b"a" * 8192 + b"\x00 " + NAME.encode(), "late.txt", rules, late)
+    _scan_bytes(b"a" * 8191 + b"\x00 " + NAME.encode(), "early.txt", rules, early)
+    assert [f.kind for f in late.findings] == ["canary"] and late.files_skipped == []
+    assert early.findings == [] and early.files_skipped == ["early.txt"]
+
+
+def test_a_geography_in_degrees_gives_the_grid_bounding_box_in_metres(tmp_path):
+    squares = [box(570000 + i * 1000, 205000, 571000 + i * 1000, 206000) for i in range(2)]
+    gpd.GeoDataFrame({"lsoa_code": ["X01000000", "X01000001"]}, geometry=squares, crs=27700
+                     ).to_crs(4326).to_parquet(tmp_path / "geography.parquet")
+    rules = rules_from_data_dir(tmp_path)
+    # back in British National Grid (to the millimetre), plus the 2 km margin
+    assert rules.bng_bbox == pytest.approx((568000, 203000, 574000, 208000), abs=1e-3)
+
+
+def test_character_references_in_a_notebook_table_header_are_read(tmp_path):
+    # notebook outputs go to the table detector as written (no decoded variant): the parser
+    # must turn &#95; into "_" itself
+    table = "<table><tr><th>crime&#95;id</th></tr><tr><td>1</td></tr></table>"
+    nb = {"cells": [{"cell_type": "code", "source": "x", "outputs": [
+        {"output_type": "execute_result", "data": {"text/html": table}}]}]}
+    write(tmp_path, "nb.ipynb", json.dumps(nb))
+    report = scan_site(tmp_path, rules=LeakRules())
+    assert ("nb.ipynb cell 1 text/html", "record_table") in {(f.path, f.kind) for f in report.findings}
+
+
+def test_a_text_file_that_is_not_utf8_is_still_scanned():
+    report = ScanReport()
+    _scan_bytes(f"caf\xe9 {NAME}".encode("latin-1"), "notes.txt", LeakRules(canaries=(NAME,)), report)
+    assert [f.kind for f in report.findings] == ["canary"] and report.files_scanned == 1
+
+
+def test_the_default_coverage_stops_at_95_percent_of_the_ids():
+    # 20 of 21 ids (95.2 %) share the first format: the odd one's format is not added
+    values = [f"P{i:05d}" for i in range(20)] + ["Q1234"]
+    assert id_format_patterns(values) == (r"(?<![A-Za-z0-9])P\d{5}(?![A-Za-z0-9])",)
+
+
+def test_findings_of_a_page_and_of_a_document_inside_it_are_both_kept():
+    rules = LeakRules(canaries=(NAME, "Ophelia Brandywine"))
+    inner = base64.b64encode(b"<p>Ophelia Brandywine</p>").decode()
+    found = scan_text(f'<p>{NAME}</p><a href="data:text/html;base64,{inner}">x</a>', rules=rules, source="p")
+    assert sorted((f.path, f.match) for f in found) == [
+        ("p", NAME), ("p [data:text/html #1]", "Ophelia Brandywine")]

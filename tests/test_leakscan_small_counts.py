@@ -130,3 +130,36 @@ def test_rules_passed_override_the_stores_own(store):
     assert scan_small_counts(store).ok  # the store's rules: county counts are never suppressed
     report = scan_small_counts(store, rules=DisclosureRules(suppress_county=True))
     assert [(f.kind, f.match) for f in report.findings] == [("small_count", "5")]
+
+
+# ------------------------------------------------------------------ session 8: session 7's fresh-sample survivors
+def test_json_exports_records_key_invalid_json_and_other_json(store, tmp_path):
+    from sna_lib.publication.leakscan import Finding
+
+    rows = [{"table": "people", "area": "North", "row": "Suspects", "column": "repeats", "display": "3"}]
+    (tmp_path / "wrapped.json").write_text(json.dumps({"records": rows}))  # records under a "records" key
+    (tmp_path / "broken.json").write_text("{not json")
+    (tmp_path / "other.json").write_text(json.dumps([{"year": 2023, "n": 3}]))  # not long records
+    report = scan_small_counts(store, [tmp_path / "wrapped.json", tmp_path / "broken.json", tmp_path / "other.json"])
+    assert [(f.path, f.kind, f.match) for f in report.findings] == [
+        (f"{tmp_path / 'wrapped.json'} record 1", "small_count", "3"),
+        (str(tmp_path / "broken.json"), "undeclared", "")]
+    assert report.findings[1] == Finding(str(tmp_path / "broken.json"), "undeclared", "", "not valid JSON")
+    assert report.files_skipped == [str(tmp_path / "other.json")] and report.files_scanned == 3
+
+
+def test_a_wide_csv_mapped_to_a_table_not_in_the_store_is_undeclared(store, tmp_path):
+    from sna_lib.publication.leakscan import Finding
+
+    store.display_table("people", "North").to_csv(tmp_path / "wide.csv")
+    report = scan_small_counts(store, [tmp_path / "wide.csv"], mapping={"wide.csv": ("people", "Nowhere")})
+    assert report.findings == [Finding(str(tmp_path / "wide.csv"), "undeclared", "people|Nowhere",
+                                       "mapped to a table/area not in the store")]
+
+
+def test_a_long_export_written_with_a_byte_order_mark_is_read(store, tmp_path):
+    # spreadsheet programs start a UTF-8 CSV with a BOM: the header must still read "table"
+    (tmp_path / "long.csv").write_bytes(
+        "\ufefftable,area,row,column,display\npeople,North,Suspects,repeats,3\n".encode("utf-8"))
+    report = scan_small_counts(store, [tmp_path / "long.csv"])
+    assert [(f.kind, f.match) for f in report.findings] == [("small_count", "3")] and report.files_skipped == []

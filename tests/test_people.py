@@ -489,3 +489,33 @@ def test_unknown_role_or_date_is_never_counted():
     w = YearWindow(2018, 2023)
     for d in (dates, dates.astype("timestamp[us][pyarrow]")):
         assert w.contains(d).tolist() == [True, False, False]
+
+
+# ------------------------------------------------------------------ session-8 mutation survivors
+def test_age_features_of_an_empty_or_all_zero_profile_still_state_the_method():
+    for counts in (pd.Series([], dtype=float), pd.Series([0, 0, 0], index=[15, 16, 17])):
+        f = age_profile_features(counts, basis="county")
+        assert (f.incline_start, f.peaks, f.basis) == (None, (), "county")
+        assert f.method.startswith("Turning points of the single-year age curve, robust to Poisson noise")
+
+
+def test_a_peak_at_the_oldest_age_stands_above_zero_beyond_it():
+    # 0, 1, 2, 3, 4: the maximum is the last age; past the curve the count is 0, so its prominence
+    # is 4 >= 1.96 * sqrt(4 + 0) = 3.92 and it is a peak (a prominence of 3 would not be: 3 < 1.96 * sqrt(5))
+    f = age_profile_features(pd.Series([0, 1, 2, 3, 4], index=range(20, 25)))
+    assert f.peaks == (24,) and f.plateau_start is None
+
+
+def test_a_plateau_needs_five_years_after_the_last_peak():
+    # peak 30 at age 15; with five ages after it (to 20) the decline-plateau knot is fitted, with four not
+    five = age_profile_features(pd.Series([0, 2, 4, 8, 16, 30, 20, 12, 10, 10, 10], index=range(10, 21)))
+    assert five.peaks == (15,) and five.plateau_start is not None and 16 <= five.plateau_start <= 18
+    four = age_profile_features(pd.Series([0, 2, 4, 8, 16, 30, 20, 12, 10, 10], index=range(10, 20)))
+    assert four.peaks == (15,) and four.plateau_start is None
+
+
+def test_origin_areas_are_nullable_text():
+    p = pd.DataFrame({"crime_id": ["a", "b"], "person_id": ["w", "x"], "role": "suspect",
+                      "origin_area": ["North", "London"]})
+    out = origin_profile(p, ["a", "b"], ["North"])
+    assert out["origin_area"].dtype == pd.StringDtype() and out["origin_area"].tolist() == ["North", "London"]

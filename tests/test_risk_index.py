@@ -296,3 +296,36 @@ def test_configured_tie_rule_fractional_weights_and_missing_scores():
     assert res["top_county"].tolist() == [True, False, True]
     with pytest.raises(ValueError, match="^risk index has no factor with a non-zero weight$"):
         risk_scores(two, {"a": {"column": "a", "normalisation": "bin", "weight": 0}})
+
+
+# ------------------------------------------------------------------ session-8 mutation survivors
+def test_risk_score_is_the_mean_of_percentile_ranks_with_gaps_at_the_median():
+    from sna_lib.index.risk_index import risk_score
+
+    layers = pd.DataFrame({"a": [1.0, 2.0, 3.0, np.nan], "b": [40.0, 30.0, 20.0, 10.0]}, index=list("wxyz"))
+    # a: the gap takes the median 2 -> 1, 2, 3, 2: average ranks 1, 2.5, 4, 2.5 of 4 -> 0.25, 0.625, 1, 0.625
+    # b: ranks 4, 3, 2, 1 of 4 -> 1, 0.75, 0.5, 0.25; the score is the plain mean of the two
+    score = risk_score(layers)
+    assert score.index.tolist() == list("wxyz")
+    assert score.tolist() == pytest.approx([0.625, 0.6875, 0.75, 0.4375])
+
+
+def test_share_error_and_the_tie_summary_of_no_lsoas():
+    with pytest.raises(ValueError, match=r"^share must be in \(0, 1\]$"):
+        select_top(pd.Series([1.0, 2.0]), share=0)
+    t = tie_summary(pd.Series([], dtype=float), share=0.05, tie_rule="include_ties")
+    assert (t["n"], t["k"], t["selected"]) == (0, 0, 0)
+    assert t["sentence"] == "no tie at the cut-off, of 0 neighbourhoods: the include_ties rule selects 0 (target 0)"
+
+
+def test_risk_index_columns_and_flag_dtypes():
+    layers = pd.DataFrame({
+        "area": ["North"] * 2 + ["South"] * 2,
+        "sv_suspect_homes_bin": [3, 0, 2, 0], "deprivation_high": [True, False, False, False],
+        "da_victim_homes_years_hot": [0] * 4, "disorganisation_bin": [0] * 4, "class_a_possession_homes_bin": [0] * 4,
+        "class_a_supply_homes_bin": [0] * 4, "unemployment_bin": [0] * 4}, index=codes(4))
+    res = risk_index(layers, index_settings({"risk_index": {"top_share": 0.5, "tie_rule": "at_most"}}))
+    assert list(res.columns)[-5:] == ["score", "rank", "area", "top_county", "top_csp"]
+    assert res["top_county"].dtype == bool and res["top_csp"].dtype == bool
+    # k = floor(0.5 * 2) = 1 per CSP: each CSP's highest score
+    assert res.index[res["top_csp"]].tolist() == [codes(4)[0], codes(4)[2]]

@@ -336,3 +336,30 @@ def test_small_periods_pass_alpha_and_confidence_to_the_exact_test():
     assert (compare_counts(15, 10).before, compare_counts(15, 10).after) == (15, 10)
     # one trial is a valid proportion: 1 of 1 -> upper bound 1, lower bound 0.025 ** 1
     assert clopper_pearson(1, 1) == pytest.approx((0.025, 1.0))
+
+
+# ------------------------------------------------------------------ session-8 mutation survivors
+def test_exposure_error_is_worded_exactly():
+    with pytest.raises(ValueError, match=r"^exposures must be positive$"):
+        compare_counts(3, 4, exposure_before=0.0)
+
+
+def test_share_vs_baseline_without_people_still_gives_the_residents_share():
+    from sna_lib.measures.significance import share_vs_baseline
+
+    # nobody with a known value: no share and no ratio, but the residents' share is 411 / 1000
+    r = share_vs_baseline(0, 0, 411, 1000)
+    assert (r.share, r.baseline_share, r.ratio, r.ratio_low, r.ratio_high) == (None, 0.411, None, None, None)
+    # residents' share 0: no ratio, the share itself is kept
+    z = share_vs_baseline(3, 10, 0, 1000)
+    assert (z.share, z.baseline_share, z.ratio) == (0.3, 0.0, None)
+
+
+def test_exactly_small_total_events_give_the_real_reason_the_exact_test_is_kept():
+    from sna_lib.measures.significance import compare_periods
+
+    # 50 events (= SMALL_TOTAL, not fewer): the exact test is kept for another reason
+    empty = compare_periods([0, 0, 0], [20, 20, 10])
+    assert empty.method.endswith("exact test kept (a period with no events)")
+    steady = compare_periods([5] * 5, [5] * 5)  # X2 = 0
+    assert steady.method.endswith("exact test kept (no overdispersion)")

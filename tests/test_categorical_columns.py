@@ -70,3 +70,28 @@ def test_positions_of_a_categorical_equal_those_of_its_strings():
     assert positions_in(pd.Series(categorical(raw)), lookup).tolist() == expected.tolist()
     with pytest.raises(ValueError, match="not distinct"):
         positions_in(pd.Series(categorical(raw)), pd.Series(["E1", "E1"], dtype="str"))
+
+
+def test_text_of_a_categorical_column_is_trimmed_as_every_row_would_be():
+    """A validated copy's text columns read back as Categoricals: coercing one trims its distinct
+    values only, which must give the values, blanks and dtype of trimming every row in Python."""
+    from sna_lib.data.schemas import ColumnSpec, _stripped_text, coerce_column
+
+    rng = np.random.default_rng(11)
+    words = np.array([" E01000001", "E01000001", "", "   ", "x\t", "Ynys Môn ", None], dtype=object)
+    values = list(words[rng.integers(0, len(words), 500)])
+    raw = pd.Series(values, index=np.arange(500) * 3, name="home_lsoa", dtype="str")
+    cat = pd.Series(pd.Categorical(raw), index=raw.index, name=raw.name)
+    by_row = [None if v is None else v.strip() for v in values]            # independent: Python's strip
+    text, blank = _stripped_text(cat)
+    assert [None if pd.isna(v) else v for v in text] == by_row
+    assert blank.tolist() == [v is None or v == "" for v in by_row]
+    assert text.dtype == "str" and text.index.equals(raw.index) and text.name == "home_lsoa"
+    for uppercase in (False, True):
+        spec = ColumnSpec("home_lsoa", "code", nullable=True, uppercase=uppercase)
+        got, bad, _ = coerce_column(cat, spec)
+        want, want_bad, _ = coerce_column(raw.astype("str"), spec)
+        assert got.equals(want) and got.dtype == want.dtype and not bad.any() and not want_bad.any()
+    # numeric categories are converted row by row, as before (a missing value makes them floats)
+    numbers = pd.Series(pd.Categorical([1, None, 2]))
+    assert _stripped_text(numbers)[0].tolist()[::2] == ["1.0", "2.0"]

@@ -607,10 +607,11 @@ def _save_durations(records: list[RunRecord], runs_dir: Path) -> None:
 
 def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir: Path, workers: int,
                   progress: bool, cell_timeout: int, on_done=None, scheduler: str | None = None,
-                  warm: bool = True) -> tuple[list[RunRecord], list[Failure], list[str]]:
+                  warm: bool = True, kernel_env=None) -> tuple[list[RunRecord], list[Failure], list[str]]:
     """Execute ``todo`` as jobs on the executor for ``scheduler`` (see
     :func:`sna_lib.book.execute.executor_for`), in order; ``on_done(job, record_or_None)`` is
-    called as each finishes (None = failed)."""
+    called as each finishes (None = failed). ``kernel_env``: a function giving extra kernel
+    environment (called only when there is something to run)."""
     from tqdm.auto import tqdm
 
     from sna_lib.book.execute import KERNEL_ENV, RunSpec, describe_error, execute_run, executor_for
@@ -621,7 +622,8 @@ def _execute_jobs(todo: list[_Job], *, project: Path, data_copy: Path, runs_dir:
     if not todo:
         return records, failures, warnings
     # SNA_* settings of this process reach kernels on any worker (threads, processes, Dask).
-    env = {**{k: v for k, v in os.environ.items() if k.startswith("SNA_")}, **KERNEL_ENV}
+    env = {**{k: v for k, v in os.environ.items() if k.startswith("SNA_")}, **KERNEL_ENV,
+           **(kernel_env() if kernel_env is not None else {})}
     bar = tqdm(total=len(todo), desc="notebooks", unit="nb", disable=not progress)
     with executor_for(scheduler, min(workers, len(todo))) as pool:
         futures: dict[cf.Future, _Job] = {}
@@ -681,6 +683,7 @@ class _Context:
     reporting_year: int | None = None
     snapshots: dict[str, Any] = field(default_factory=dict)  # area -> this month's published figures
     partnership: dict[str, str] = field(default_factory=dict)  # book/<name> -> partnership's own page
+    vega_bundle: cf.Future | None = None  # the shared Vega bundle's folder (_share_vega_bundle)
 
 
 def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
@@ -696,6 +699,7 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
     data_dir = Path(data_dir).resolve()
     cache = build_dir / ".cache"
     require_data_folder(data_dir)
+    bundle = _share_vega_bundle(cache)  # in a thread, on the core validation leaves idle
     # an unknown area or a bad --reporting-year / --as-of fails before any validation or stage
     config = load_config(data_dir)  # a broken config.yaml is a DataValidationError
     csps = list(config.csps)
@@ -725,12 +729,38 @@ def _prepare(data_dir: Path | str, area: str, build_dir: Path | str,
     partnership = partnership_pages(data_copy, project / "book")  # bad YAML fails here, before any run
     return _Context(project, build_dir, cache, data_copy, csps, label, bool(config.synthetic), areas,
                     jobs, pages, hasher, str(period_config.rolling_end), int(period_config.reporting_year),
-                    partnership=partnership)
+                    partnership=partnership, vega_bundle=bundle)
 
 
 def _period_keys(override: Mapping[str, Any] | None) -> dict[str, Any]:
     """The period part (``reporting_year``, ``as_of``) of an area's overrides."""
     return {k: v for k, v in (override or {}).items() if k in ("reporting_year", "as_of")}
+
+
+def _share_vega_bundle(cache: Path) -> cf.Future:
+    """Start making the build's shared Vega bundle (:func:`sna_lib.book.trend.shared_vega_bundle`)
+    in a thread; the future gives its folder, which the kernels read instead of each starting
+    vl-convert (:func:`_kernel_env`)."""
+    from sna_lib.book.trend import shared_vega_bundle
+
+    pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sna-vega")
+    try:
+        return pool.submit(shared_vega_bundle, cache)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _kernel_env(bundle: cf.Future | None) -> dict[str, str]:
+    """Extra environment of the kernels: the shared Vega bundle's folder when it was made (a
+    kernel without it makes its own bundle, as a notebook opened by hand does)."""
+    from sna_lib.book.trend import VEGA_BUNDLE_ENV
+
+    if bundle is None:
+        return {}
+    try:
+        return {VEGA_BUNDLE_ENV: str(bundle.result())}
+    except Exception:  # noqa: BLE001 - an optimisation only: the kernels make their own
+        return {}
 
 
 def _ensure_period_stores(data_copy: Path, overrides: Mapping[str, Mapping[str, Any]], areas: list[str], *,
@@ -776,7 +806,7 @@ def _run(ctx: _Context, workers: int, progress: bool, cell_timeout: int, on_done
     records, failures, warnings = _execute_jobs(
         _order(todo, runs_dir, _book_order(ctx)), project=ctx.project, data_copy=ctx.data_copy,
         runs_dir=runs_dir, workers=workers, progress=progress, cell_timeout=cell_timeout, on_done=on_done,
-        scheduler=scheduler, warm=warm_kernels)
+        scheduler=scheduler, warm=warm_kernels, kernel_env=lambda: _kernel_env(ctx.vega_bundle))
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     return RunResult(records=[*cached, *records], failures=failures, data_copy=ctx.data_copy,

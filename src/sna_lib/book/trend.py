@@ -25,11 +25,16 @@ other months or the county line.
 
 from __future__ import annotations
 
-import functools
 import html
 import io
 import json
 import math
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,7 +42,7 @@ import pandas as pd
 
 from sna_lib.book.charts import OKABE_ITO
 
-__all__ = ["trend_data", "trend_chart", "trend_html",
+__all__ = ["trend_data", "trend_chart", "trend_html", "vega_bundle", "shared_vega_bundle", "VEGA_BUNDLE_ENV",
            "static_trend_png", "trend_alt", "show_trend", "CSP_COLOUR", "COUNTY_COLOUR"]
 
 CSP_COLOUR = OKABE_ITO[0]  # blue
@@ -160,22 +165,156 @@ def trend_chart(data: pd.DataFrame, area: str, county: str):
     return chart
 
 
-@functools.lru_cache(maxsize=1)
+#: Environment variable naming a build's shared copy of :func:`vega_bundle` (a cache entry made
+#: by :func:`shared_vega_bundle`); the build passes it to its kernels.
+VEGA_BUNDLE_ENV = "SNA_VEGA_BUNDLE"
+_BUNDLE: dict[str, str] = {}
+_BUNDLE_LOCK = threading.Lock()
+_BUNDLE_FILE = "bundle.js"
+
+
 def vega_bundle() -> str:
     """The Vega / Vega-Lite / Vega-Embed JavaScript that :func:`trend_html` inlines (vl-convert's
     bundle): library code, trusted by the leak scan
-    (:attr:`sna_lib.publication.leakscan.LeakRules.trusted_text`). The first call starts
-    vl-convert's JavaScript runtime (a few seconds, mostly waiting: it can run in a thread)."""
-    import vl_convert as vlc
+    (:attr:`sna_lib.publication.leakscan.LeakRules.trusted_text`).
 
-    return vlc.javascript_bundle()
+    Read from the build's shared copy named by ``$SNA_VEGA_BUNDLE`` when that is a whole cache
+    entry (:func:`shared_vega_bundle`), else made by vl-convert: its first call in a process
+    bundles the JavaScript, about 3 CPU s (``benchmarks/results/build_benchmark.md``, session 8),
+    which a build pays once instead of once per kernel and once for the leak scan.
+    """
+    with _BUNDLE_LOCK:
+        if "text" not in _BUNDLE:
+            text = _read_shared_bundle(os.environ.get(VEGA_BUNDLE_ENV))
+            if text is None:
+                import vl_convert as vlc
+
+                text = vlc.javascript_bundle()
+            _BUNDLE["text"] = text
+        return _BUNDLE["text"]
+
+
+def _read_shared_bundle(folder: str | os.PathLike | None) -> str | None:
+    """The bundle in cache entry ``folder``, or None when there is none or it is damaged."""
+    from sna_lib.book.pipeline import cache_entry_ok
+
+    if not folder or not cache_entry_ok(Path(folder)):
+        return None
+    try:
+        return (Path(folder) / _BUNDLE_FILE).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+
+
+def _vl_convert_key(root: str | os.PathLike | None = None) -> str:
+    """Content key of the installed vl-convert (the sha256 of every file of the package folder
+    ``root``, default: where ``vl_convert`` is installed): the bundle is a function of the package
+    alone, so a changed package (same size and time or not) makes a new entry."""
+    import hashlib
+
+    if root is None:
+        import vl_convert as vlc
+
+        root = Path(vlc.__file__).resolve().parent
+    root = Path(root)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(b"\0")
+    return digest.hexdigest()[:20]
+
+
+_MAKE_BUNDLE = "import sys, vl_convert; sys.stdout.buffer.write(vl_convert.javascript_bundle().encode('utf-8'))"
+
+
+def shared_vega_bundle(cache_dir: str | os.PathLike) -> Path:
+    """The cache entry ``<cache_dir>/vendor/vega-<key>/`` holding :func:`vega_bundle`'s text,
+    made once per installed vl-convert (``key``: :func:`_vl_convert_key`); a damaged entry is made
+    again, by vl-convert in a child process (it holds the GIL for the seconds it takes, so a
+    build can make it in a thread beside the validation). This process's :func:`vega_bundle`
+    then returns that text; a build names the folder in its kernels' ``$SNA_VEGA_BUNDLE``.
+    """
+    from sna_lib.book.pipeline import cache_entry_ok, write_manifest
+
+    folder = Path(cache_dir) / "vendor" / f"vega-{_vl_convert_key()}"
+    with _BUNDLE_LOCK:  # a vega_bundle() call meanwhile waits for this text instead of making its own
+        text = _read_shared_bundle(folder)
+        if text is None:
+            text = _BUNDLE.get("text")
+            if text is None:  # in a child process: vl-convert holds the GIL while it bundles
+                text = subprocess.run([sys.executable, "-c", _MAKE_BUNDLE], capture_output=True, check=True,
+                                      timeout=600).stdout.decode("utf-8")
+            tmp = folder.with_name(f".{folder.name}.tmp{os.getpid()}-{threading.get_ident()}")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            (tmp / _BUNDLE_FILE).write_text(text, encoding="utf-8")
+            write_manifest(tmp)
+            shutil.rmtree(folder, ignore_errors=True)
+            try:
+                os.replace(tmp, folder)
+            except OSError:  # another build wrote it meanwhile
+                shutil.rmtree(tmp, ignore_errors=True)
+            if not cache_entry_ok(folder):
+                raise RuntimeError(f"could not write the shared Vega bundle to {folder}")
+        _BUNDLE.setdefault("text", text)
+    return folder
+
+
+#: vl-convert 1.9's page around the bundle and the spec (``vegalite_to_html(spec, bundle=True,
+#: renderer="svg")``), for :func:`_bundled_html`; a test compares the two.
+_HTML_HEAD = ('<!DOCTYPE html>\n<html>\n  <head>\n    <style>\n        vega-chart.vega-embed {\n'
+              '          width: 100%;\n          display: flex;\n        }\n'
+              '        vega-chart.vega-embed details,\n        vega-chart.vega-embed details summary {\n'
+              '          position: relative;\n        }\n    </style>\n    <meta charset="UTF-8">\n'
+              '    <title>Chart</title>\n\n    <script type="text/javascript">')
+_HTML_BODY = ('</script>\n            \n  </head>\n  <body>\n    <div id="vega-chart"></div>\n'
+              '    <script type="text/javascript">\n\n{\n    const spec = ')
+_HTML_TAIL = (';\n    const opts = {"renderer":"svg"}\n    vegaEmbed(\'#vega-chart\', spec, opts)'
+              '.catch(console.error);\n}\n\n    </script>\n  </body>\n</html>\n        ')
+
+
+def _json_like_vl_convert(spec: Any) -> str | None:
+    """``spec`` as vl-convert writes it (compact JSON, keys in order, text unescaped but for JSON's
+    own escapes), or None when it holds a number Python writes differently (an exponent, a
+    non-finite float, an integer beyond 64 bits)."""
+    def plain(value: Any) -> bool:
+        if isinstance(value, dict):
+            return all(isinstance(k, str) and plain(v) for k, v in value.items())
+        if isinstance(value, (list, tuple)):
+            return all(plain(v) for v in value)
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            return True
+        if isinstance(value, int):
+            return -(1 << 63) <= value < (1 << 64)
+        if isinstance(value, float):
+            return math.isfinite(value) and "e" not in repr(value)
+        return False
+
+    if not plain(spec):
+        return None
+    return json.dumps(spec, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _bundled_html(spec: Any) -> str | None:
+    """vl-convert's bundled HTML page of Vega-Lite ``spec``, written here from :func:`vega_bundle`
+    (no JavaScript runtime started); None when the spec cannot be written exactly as vl-convert
+    would (:func:`_json_like_vl_convert`)."""
+    text = _json_like_vl_convert(spec)
+    return None if text is None else _HTML_HEAD + vega_bundle() + _HTML_BODY + text + _HTML_TAIL
 
 
 def trend_html(chart) -> str:
-    """Self-contained offline HTML of ``chart`` (Vega, Vega-Lite, Vega-Embed inlined)."""
-    import vl_convert as vlc
+    """Self-contained offline HTML of ``chart`` (Vega, Vega-Lite, Vega-Embed inlined): vl-convert's
+    page, written from the shared bundle when the spec allows (:func:`_bundled_html`)."""
+    spec = chart.to_dict()
+    document = _bundled_html(spec)
+    if document is None:
+        import vl_convert as vlc
 
-    document = vlc.vegalite_to_html(chart.to_dict(), bundle=True, renderer="svg")
+        document = vlc.vegalite_to_html(spec, bundle=True, renderer="svg")
     # no actions menu: its "Open in Vega Editor" would send the data to a web site
     document = document.replace('const opts = {"renderer":"svg"}', 'const opts = {"renderer":"svg","actions":false}', 1)
     if '"actions":false' not in document:

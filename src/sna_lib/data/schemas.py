@@ -320,7 +320,25 @@ def _is_typed(series: pd.Series) -> bool:
 
 
 def _stripped_text(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Text values trimmed of surrounding whitespace, and where they are blank (missing or '')."""
+    """Text values trimmed of surrounding whitespace, and where they are blank (missing or '').
+
+    A categorical column of text (a validated copy's Parquet reads back so) is trimmed on its
+    distinct values, then expanded by its codes: the same ``str`` values as converting every row
+    (about 0.3 CPU s per million rows, ~3.4 s for the scale-1 copy, against ~0.02 s).
+
+    Examples
+    --------
+    >>> s = pd.Series(pd.Categorical([" a", None, "b ", "", " a"]), index=[5, 6, 7, 8, 9])
+    >>> text, blank = _stripped_text(s)
+    >>> text.tolist(), blank.tolist(), text.equals(s.astype("str").str.strip())
+    (['a', nan, 'b', '', 'a'], [False, True, False, True, False], True)
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(series.cat.categories):
+        names = pd.Series(series.cat.categories).astype("str").str.strip()
+        codes = series.cat.codes.to_numpy()
+        text = pd.Series(names.array.take(codes, allow_fill=True), index=series.index, name=series.name)
+        blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
+        return text, blank
     text = series if isinstance(series.dtype, pd.StringDtype) else series.astype("str")
     text = text.str.strip()
     blank = (text.isna() | (text == "")).to_numpy(dtype=bool)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from sna_lib.publication.attack import Attacker, _dense_to_csc
+from sna_lib.publication.attack import Attacker, _ActiveRows, _dense_to_csc
 from sna_lib.publication.cells import CellBuilder, declare_frame
 from sna_lib.publication.control import _Repair, published_values
 from sna_lib.publication.disclosure import disclosure_rules
@@ -62,3 +62,39 @@ def test_repair_dense_block_matches_scipy_slicing():
         assert np.array_equal(shift, expected) and np.array_equal(np.signbit(shift), np.signbit(expected))
     # the scratch column map is left clean for the next call
     assert (repair._col_pos == -1).all()
+
+
+def _one_total(values: list[int], withheld: int) -> tuple[Attacker, np.ndarray]:
+    """One published total over parts of which the first ``withheld`` are withheld (an LSOA table)."""
+    b = CellBuilder()
+    t = pd.DataFrame({"n": values + [sum(values)]}, index=[f"p{i:02d}" for i in range(len(values))] + ["all"])
+    ids = declare_frame(b, t, table="t", area="North", count_columns=["n"], total_row="all")
+    cells, relations = b.frame()
+    attacker = Attacker(cells, relations, judge="all")
+    hidden = np.isin(attacker.ids, ids["n"].iloc[:withheld].tolist())
+    return attacker, hidden
+
+
+def test_batch_program_without_presolve_reaches_the_hand_computed_optimum():
+    # 12 withheld parts add up to 30 (the published total 120 less the published 40 and 50).
+    # The "hi" batch maximises sum(min(x_j, 7)): at most 30, reached with every part <= 7
+    # (12 * 7 >= 30). The "lo" batch minimises sum(max(x_j - 1, 0)) >= sum(x_j - 1) = 30 - 12 = 18,
+    # reached with every part >= 1. Solved without presolve (the witness programs).
+    values = [1, 2, 3, 4, 5, 6, 1, 2, 3, 1, 1, 1] + [40, 50]
+    attacker, hidden = _one_total(values, 12)
+    comp = attacker.components(hidden)[0]
+    act_index = np.flatnonzero(attacker._active(hidden))
+    csr = attacker.m[act_index]
+    act = _ActiveRows(act_index, csr, csr.tocsc())
+    known = np.nan_to_num(attacker._known_values(hidden), nan=0.0)
+    touch = np.unique(np.concatenate([act.csc.indices[act.csc.indptr[c]:act.csc.indptr[c + 1]] for c in comp]))
+    model = attacker._build(comp, hidden, known, act, touch)
+    targets = [j for j in range(len(comp)) if hidden[comp[j]]]
+    assert len(targets) == 12
+    hi = attacker._batch(model, targets, "hi")
+    lo = attacker._batch(model, targets, "lo")
+    for x in (hi, lo):
+        assert x is not None and np.all(x >= 0) and np.allclose(x, np.round(x))
+        assert x[targets].sum() == 30  # feasible: the withheld parts add up to what is left
+    assert np.minimum(hi[targets], 7).sum() == 30
+    assert np.maximum(lo[targets] - 1, 0).sum() == 18

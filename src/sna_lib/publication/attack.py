@@ -93,9 +93,17 @@ class _HighsLp:
     call (≈ 5 ms), while changing the objective of a loaded model and re-running it from the
     previous basis takes ≈ 0.06 ms on the same machine. This uses the HiGHS binding that SciPy
     ships (``scipy.optimize._highspy``); :func:`linprog` is the fallback when it is unavailable.
+
+    ``presolve=False`` switches HiGHS's presolve off: the attacker's batch programs
+    (:meth:`Attacker._batch`: one auxiliary column and row per target) are solved by presolve
+    alone, in time that grows faster than quadratically with the component (≈ 0.75 s for a
+    417-cell component of the scale-10 demo's LSOA table), while the simplex without it takes
+    ≈ 3 ms. Only programs whose answer is a witness (any feasible point) may switch it off:
+    among equal optima the two paths can return different vertices, which matters for
+    control's repair program (:class:`sna_lib.publication.control._Repair`), not for a witness.
     """
 
-    def __init__(self, a: np.ndarray, row_lo: np.ndarray, row_hi: np.ndarray) -> None:
+    def __init__(self, a: np.ndarray, row_lo: np.ndarray, row_hi: np.ndarray, presolve: bool = True) -> None:
         from scipy.optimize._highspy import _core
 
         self._core = _core
@@ -104,6 +112,8 @@ class _HighsLp:
         self.idx = np.arange(n, dtype=np.int32)
         h = _core._Highs()
         h.setOptionValue("output_flag", False)
+        if not presolve:
+            h.setOptionValue("presolve", "off")
         lp = _core.HighsLp()
         indptr, index, value = _dense_to_csc(a)
         lp.num_col_, lp.num_row_ = n, a.shape[0]
@@ -189,11 +199,12 @@ class _Component:
     ub: np.ndarray
     _split: tuple | None = None
     _solver: "_HighsLp | None" = None
+    presolve: bool = True
 
     def solver(self) -> "_HighsLp":
         """The component's loaded HiGHS model (built on first use)."""
         if self._solver is None:
-            self._solver = _HighsLp(self.a, self.lo, self.hi)
+            self._solver = _HighsLp(self.a, self.lo, self.hi, self.presolve)
         return self._solver
 
     def split(self) -> tuple:
@@ -471,6 +482,9 @@ class Attacker:
         ``side="lo"`` minimises the total excess over the range's lower end,
         ``sum(max(x_j - low, 0))``; ``side="hi"`` maximises ``sum(min(x_j, high))``. Either
         optimum is a feasible point, so every target it places beyond the range is decided.
+        Which optimum the solver returns changes the witness, never a cell's safety (a witness
+        only spares later questions), so the program is solved without presolve (see
+        :class:`_HighsLp`).
         """
         low, high = max(self.rules.suppress_min, 1), self.rules.suppress_max
         n, k = len(comp.cols), len(targets)
@@ -493,7 +507,7 @@ class Attacker:
             lb = np.concatenate([comp.lb, np.zeros(k)])
             ub = np.concatenate([comp.ub, np.full(k, float(high))])
         integer = np.concatenate([comp.integer, np.zeros(k, dtype=np.int8)])
-        big = _Component(comp.cols, a, lo, hi, integer, lb, ub)
+        big = _Component(comp.cols, a, lo, hi, integer, lb, ub, presolve=False)
         x = self._lp(big, c, lb, ub)
         if x is None:
             raise self._contradiction(comp)

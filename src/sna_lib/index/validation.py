@@ -248,8 +248,13 @@ def default_years(config, settings: Mapping, *, model: bool = True) -> list[int]
     [2019, 2020, 2021, 2022]
     """
     last = int(config.reporting_year) - 1
-    first = max(int(config.first_year) + int(settings["persistence"]["window"]) - (0 if model else 1), last - 3)
-    return list(range(first, last + 1))
+    return list(range(max(_first_analysis_year(config, settings, model=model), last - 3), last + 1))
+
+
+def _first_analysis_year(config, settings: Mapping, *, model: bool) -> int:
+    """The earliest ``t`` whose layers (and, for the model, ``t − 1``'s) have a full DA
+    persistence window inside the records."""
+    return int(config.first_year) + int(settings["persistence"]["window"]) - (0 if model else 1)
 
 
 def too_few_years_sentence(config, settings: Mapping, *, model: bool = True) -> str:
@@ -268,7 +273,7 @@ def too_few_years_sentence(config, settings: Mapping, *, model: bool = True) -> 
     if default_years(config, settings, model=model):
         return ""
     window = int(settings["persistence"]["window"])
-    first = int(config.first_year) + window - (0 if model else 1)
+    first = _first_analysis_year(config, settings, model=model)
     last = int(config.reporting_year) - 1
     needs = (f"the {window}-year domestic-abuse persistence window of its analysis year"
              + (" and of the year before (for the fitted model)" if model else ""))
@@ -276,7 +281,7 @@ def too_few_years_sentence(config, settings: Mapping, *, model: bool = True) -> 
             f"and a later year to score the selection on. The records start in {int(config.first_year)}, "
             f"so the first analysis year would be {first}, after {last}, the last year with a later year "
             f"of records. The risk index and the fitted model are therefore not compared with the naive "
-            f"baseline here; records from {int(config.reporting_year) - window - (1 if model else 0)} on "
+            f"baseline here; records from {int(config.first_year) - (first - last)} on "
             f"would allow it.")
 
 

@@ -327,6 +327,9 @@ def _papermill(spec: RunSpec, kernel: _Kernel, tmp: Path) -> None:
         parameters={**spec.parameters, "build_dir": str(tmp)},
         kernel_name=KERNEL_NAME, km=kernel.km, progress_bar=False,
         request_save_on_cell_execute=False, execution_timeout=spec.cell_timeout, log_output=False,
+        # A loaded machine can deliver a finished cell's last IOPub messages seconds after its reply
+        # (nbclient waits 4 s by default, then fails the run): wait as long as a cell may run.
+        iopub_timeout=spec.cell_timeout,
     )
 
 

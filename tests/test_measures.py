@@ -323,3 +323,17 @@ def test_significance_method_sentence_by_hand():
         "test of two Poisson counts; large counts use a quasi-Poisson test whose dispersion is estimated from "
         "the two periods' monthly counts, because crime counts vary more than Poisson. Rates use population as "
         "exposure where it changed between the periods. " + MULTIPLE_COMPARISONS_NOTE)
+
+
+def test_a_missing_baseline_hospital_year_is_named_and_the_columns_stay_the_same(crimes, config):
+    # hospital data for 2021/22 only: Table D's baseline (2018/19, config.baselines) has no count,
+    # so its row says which year is missing, carries no test, and the table keeps its columns
+    only_latest = pd.DataFrame({"financial_year": ["2021/22"], "age_band": ["under_25"], "admissions": [27]})
+    t = key_measures(crimes, only_latest, config)
+    assert list(t.columns) == ["table", "measure_id", "measure", "comparison", "before_period", "after_period",
+                               "before", "after", "pct_change", "pct_change_exact", "p_value", "significant",
+                               "significance", "note", "method", "dispersion", "p_value_holm", "significant_holm"]
+    d = t.set_index(["table", "measure_id"]).loc[("D", "u25_hospital")]
+    assert d["note"] == "no hospital data for 2018/19"
+    assert d["before_period"] == "2018/19" and pd.isna(d["before"]) and d["after"] == 27
+    assert pd.isna(d["p_value"]) and d["significance"] == ""

@@ -166,3 +166,29 @@ def test_cache_reference_is_weak_where_it_can_be():
     assert ref() is None                       # a weak reference: the freed dataset is not kept alive
     plain = SimpleNamespace(x=1)               # takes no weak reference: held strongly
     assert _reference(plain)() is plain
+
+
+def test_window_years_stop_at_the_first_year_of_the_records():
+    from sna_lib.index.persistence import window_years
+
+    assert window_years(2023, 5) == [2019, 2020, 2021, 2022, 2023]          # no first year: the whole window
+    assert window_years(2023, 5, None) == [2019, 2020, 2021, 2022, 2023]
+    assert window_years(2023, 5, first_year=2021) == [2021, 2022, 2023]      # records from 2021: 3 years
+    assert window_years(2023, 5, first_year=2014) == [2019, 2020, 2021, 2022, 2023]
+    assert window_years(2023, 5, first_year=2023) == [2023]
+    assert window_years(2022, 3, first_year=2010) == [2020, 2021, 2022]
+    assert window_years("2023", "2") == [2022, 2023]                         # config text is read as numbers
+    with pytest.raises(ValueError, match="at least 1 year, got 0"):
+        window_years(2023, 0)
+    with pytest.raises(ValueError, match="the records start in 2024, after the analysis year 2023"):
+        window_years(2023, 5, first_year=2024)
+
+
+def test_window_label_is_first_en_dash_last_or_one_year():
+    from sna_lib.index.persistence import window_label
+
+    assert window_label([2021, 2022, 2023]) == "2021–2023"
+    assert window_label(range(2019, 2024)) == "2019–2023"
+    assert window_label([2022, 2023]) == "2022–2023"        # two years: first and last, not years[1] by accident
+    assert window_label([2023]) == "2023"
+    assert window_label(["2020", "2021", "2022"]) == "2020–2022"

@@ -53,3 +53,51 @@ def test_risk_page_runs_and_prints_the_reason(short_copy, tmp_path):
     assert glued["rf_index_vs_baseline"] == reason
     assert glued["rf_model_vs_baseline"] == "" and glued["rf_best"] == ""
     assert not (tmp_path / "build" / "downloads" / "index-validation.csv").exists()
+
+
+def test_persistence_windows_are_the_years_analysed(short_copy):
+    """Records from 2021, a five-year window ending 2023: every persistence window is 2021–2023 (3 years).
+
+    Before: the place labels said 2019–2023 (window 5), the DA map's years came from ``year - 4`` and
+    the LSOA rate a year divided 2021–2023's offences by 5.
+    """
+    import pandas as pd
+
+    from sna_lib.publication.store import PublishedStore
+
+    store = PublishedStore(short_copy / "published")
+    text = store.provenance["text"]
+    place = text["place"]
+    assert (place["window"], place["persistence_years"], place["persistence_window"]) == ("2021–2023",) * 2 + (3,)
+    assert place["previous_years"] == "2021–2022" and place["window_row"] == "window:2021-2023"
+    assert text["risk"]["da_persistence"] == {"years": "2021–2023", "n": 3, "persistent_years": 3}
+    assert text["risk"]["regression"]["labels"]["da_victim_homes_years_hot"] == "years a DA victim-home hot spot (of 3)"
+    # no neighbourhood is hot in more years than were analysed
+    assert int(store.table("place.hotspot_lsoas", "county")["years_hot"].max()) <= 3
+    assert int(store.table("risk.layers", "county")["da_years_hot"].max()) <= 3
+    # an LSOA's rate a year is its offences of the window x 1000 / 3 / its residents (the scale the
+    # cells are derived with; at this size every non-zero LSOA count is withheld, so not the values)
+    cells = pd.read_parquet(short_copy / "published" / "cells.parquet")
+    rates = cells[(cells["table"] == "place.lsoa_rate") & (cells["column"] == "rate_per_1000")]
+    assert len(rates) and rates["scale"].tolist() == pytest.approx([1000 / 3] * len(rates))
+    # the window row of the CSP profile sums the three years
+    county = store.table("place.profile", "county")
+    assert "window:2021-2023" in county.index and not any(str(r).startswith("window:2019") for r in county.index)
+    assert float(county.loc["window:2021-2023", "offences"]) == sum(float(county.loc[str(y), "offences"])
+                                                                    for y in (2021, 2022, 2023))
+
+
+def test_place_and_risk_pages_label_the_years_analysed(short_copy, tmp_path):
+    """The persistence maps' titles and captions name 2021–2023 and 3 years, never 2019."""
+    import json
+
+    texts = {}
+    for name in ("07_place", "08_risk_factors"):
+        nb = execute_section(name, "county", short_copy, tmp_path / name)
+        texts[name] = json.dumps([cell.get("outputs", []) for cell in nb.cells], ensure_ascii=False)
+    assert "Years a hotspot, 2021–2023" in texts["07_place"]
+    assert "Number of years of 3 (2021–2023)" in texts["07_place"]
+    assert "Years a DA hotspot, 2021–2023" in texts["08_risk_factors"]
+    assert "Years of 3 (2021–2023)" in texts["08_risk_factors"]
+    for page in texts.values():
+        assert "2019–2023" not in page

@@ -534,3 +534,49 @@ def test_import_log_rows_must_match_the_tables_by_hand():
         ("import_log", "rows", None, "says 4 crimes rows were used but the crimes table has 5 rows"),
         ("import_log", "rows", None, "says 3 asb rows were used but the asb table has 0 rows")]
     assert _import_log_problems({}, quality) == []
+
+
+def test_a_bad_month_names_the_form_it_should_take():
+    values, bad, reason = coerce_column(pd.Series(["2018-13", "2018-01", "Jan 2018"]), ColumnSpec("month", "month"))
+    assert reason == "is not a calendar month in the form YYYY-MM"
+    assert np.asarray(bad).tolist() == [True, False, True]
+    assert values.iloc[1] == pd.Timestamp("2018-01-01")
+
+
+def test_the_year_cap_never_lifts_the_schema_maximum():
+    """``max_year`` (reporting year + 1) only lowers a year column's maximum: with a cap above
+    the schema's 2100 the check still stops at 2100; with 2024 it stops at 2024."""
+    from sna_lib.data.schemas import Context, _column_checks
+
+    table = TABLES["population"]
+    year = next(c for c in table.columns if c.name == "year")
+    messages = {cap: [c.error for c in _column_checks(year, table, Context(max_year=cap))] for cap in (2200, 2024)}
+    assert "must be between 1,990 and 2,100" in messages[2200]       # (the wording puts separators in years)
+    assert "must be between 1,990 and 2,024" in messages[2024]
+
+
+def test_the_report_says_problems_or_rows_rejected(tmp_path):
+    from sna_lib.data.validate import ValidationReport
+    from sna_lib.errors import Problem
+
+    row = Problem("crimes.csv", "date", 3, "is not a date")
+    failed = ValidationReport(tmp_path, on_error="fail", row_problems=[row]).render()
+    assert "\n1 problems listed:\n  - " in failed and "FAILED" in failed
+    rejected = ValidationReport(tmp_path, on_error="reject", row_problems=[row]).render()
+    assert "\n1 rows rejected listed:\n" in rejected and ": OK (on_error: reject)" in rejected
+    structural = ValidationReport(tmp_path, on_error="reject", structural=[Problem("x.csv", None, None, "missing")],
+                                  row_problems=[row]).render()
+    assert "\n2 problems listed:\n" in structural
+
+
+def test_findings_of_one_column_and_reason_are_merged_by_union():
+    from sna_lib.data.validate import _Finding, _merge
+
+    a = _Finding("age", "must be between 0 and 90", np.array([True, False, False, False]))
+    b = _Finding("age", "must be between 0 and 90", np.array([False, False, True, False]))
+    c = _Finding("age", "is not a whole number", np.array([False, True, False, False]))
+    merged = _merge([a, b, c])
+    assert [(f.column, f.reason) for f in merged] == [("age", "must be between 0 and 90"),
+                                                      ("age", "is not a whole number")]
+    assert merged[0].mask.tolist() == [True, False, True, False]      # rows 1 and 3: either finding
+    assert merged[1].mask.tolist() == [False, True, False, False]

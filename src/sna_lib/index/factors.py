@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from sna_lib.index.hotspots import SpatialWeights, hotspots, index_settings, weights_for
-from sna_lib.index.persistence import hotspots_by_year, persistence
+from sna_lib.index.persistence import hotspots_by_year, persistence, window_years
 
 DEPRIVED_2_PLUS = ("deprived_2", "deprived_3", "deprived_4")
 FIRE_TYPES = ("deliberate_fire", "arson_not_endangering_life", "arson_endangering_life")
@@ -666,12 +666,11 @@ def _build_layers(source: FactorSource, year: int) -> pd.DataFrame:
     parts.append(deprivation)
 
     window = int(settings["persistence"]["window"])
-    first_year = int(getattr(config, "first_year", year - window + 1) or (year - window + 1))
-    da_years = list(range(max(year - window + 1, first_year), year + 1))
+    da_years = window_years(year, window, getattr(config, "first_year", None) or None)
     notes = []
     if len(da_years) < window:
         notes.append(f"DA hot-spot persistence uses {len(da_years)} year(s) ({da_years[0]}-{year}), not {window}: "
-                     f"the data start in {first_year}")
+                     f"the data start in {da_years[0]}")
     da_by_year = {y: source.da_victim_homes(y) for y in da_years}
     records["da_victim_homes"] = {y: counts.attrs["records"] for y, counts in da_by_year.items()}
     da_counts = pd.DataFrame(da_by_year)

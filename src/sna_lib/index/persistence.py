@@ -21,6 +21,44 @@ from sna_lib.index.hotspots import SpatialWeights, hotspots, index_settings
 from sna_lib.measures.open_proxy import PROXY, proxy_crimes
 
 
+def window_years(year: int, window: int, first_year: int | None = None) -> list[int]:
+    """The years a persistence window actually analyses: ``window`` years ending at ``year``,
+    none before ``first_year`` (the first year of the records).
+
+    Every page, table and label of a persistence window (serious violence, domestic abuse,
+    the place tables' "five years") uses this one rule, so a short record (data from 2021, a
+    five-year window ending 2023) is labelled 2021–2023, of 3 years, never 2019–2023.
+
+    Examples
+    --------
+    >>> window_years(2023, 5)
+    [2019, 2020, 2021, 2022, 2023]
+    >>> window_years(2023, 5, first_year=2021)
+    [2021, 2022, 2023]
+    >>> window_years(2023, 5, first_year=2014)
+    [2019, 2020, 2021, 2022, 2023]
+    """
+    year, window = int(year), int(window)
+    if window < 1:
+        raise ValueError(f"persistence window must be at least 1 year, got {window}")
+    first = year - window + 1 if first_year is None else max(year - window + 1, int(first_year))
+    if first > year:
+        raise ValueError(f"the records start in {first_year}, after the analysis year {year}")
+    return list(range(first, year + 1))
+
+
+def window_label(years) -> str:
+    """``"2021–2023"`` (en dash) for a list of consecutive years; one year alone: ``"2023"``.
+
+    Examples
+    --------
+    >>> window_label([2021, 2022, 2023]), window_label([2023])
+    ('2021–2023', '2023')
+    """
+    years = [int(y) for y in years]
+    return f"{years[0]}–{years[-1]}" if years[0] != years[-1] else str(years[0])
+
+
 def hotspots_by_year(counts: pd.DataFrame, *, weights: SpatialWeights | None = None,
                      base: pd.Series | pd.DataFrame | None = None, method: str | None = None,
                      settings: dict[str, Any] | None = None) -> dict[int, pd.DataFrame]:

@@ -218,7 +218,8 @@ def place_statements(dataset, layers: pd.DataFrame, *, sv_ids, year: int | None 
     dict
         ``suspects_above_average_deprivation``, ``suspects_over_statement_deprivation``,
         ``suspects_persistent_da``, ``suspects_victims_disorganisation`` (each a
-        :func:`people_in_areas` dict), ``urban_nte`` (frame, 5-year window),
+        :func:`people_in_areas` dict), ``urban_nte`` (frame, the persistence window:
+        :func:`~sna_lib.index.persistence.window_years`),
         ``csp_year`` and ``csp_window`` (frames), ``sv_trauma_overlap`` (dict).
 
     Examples
@@ -226,11 +227,11 @@ def place_statements(dataset, layers: pd.DataFrame, *, sv_ids, year: int | None 
     >>> statements = place_statements(ds, layers, sv_ids=ids, year=2022)   # doctest: +SKIP
     """
     from sna_lib.index.hotspots import hotspots, index_settings, weights_for
+    from sna_lib.index.persistence import window_years
 
     settings = settings or index_settings(dataset.config)
     year = int(year if year is not None else layers.attrs.get("year", dataset.config.reporting_year))
-    window = int(settings["persistence"]["window"])
-    window_years = list(range(year - window + 1, year + 1))
+    years = window_years(year, settings["persistence"]["window"], getattr(dataset.config, "first_year", None) or None)
     geography = dataset.geography
     crimes, persons = linked_tables(dataset.crimes, dataset.persons, sv_ids)
     sv_ids = np.ones(len(crimes), dtype=bool)            # every row of the slim table qualifies
@@ -247,9 +248,9 @@ def place_statements(dataset, layers: pd.DataFrame, *, sv_ids, year: int | None 
                                                                base),
         "suspects_persistent_da": people_in_areas(suspects, layers["da_victim_homes_persistent"], base),
         "suspects_victims_disorganisation": people_in_areas(both, layers["disorganisation_hot"], base),
-        "urban_nte": urban_nte_share(crimes, sv_ids, geography, years=window_years),
+        "urban_nte": urban_nte_share(crimes, sv_ids, geography, years=years),
         "csp_year": csp_breakdown(crimes, sv_ids, geography, dataset.population, years=[year]),
-        "csp_window": csp_breakdown(crimes, sv_ids, geography, dataset.population, years=window_years),
+        "csp_window": csp_breakdown(crimes, sv_ids, geography, dataset.population, years=years),
         "sv_trauma_overlap": elevated_overlap(layers["sv_offences_hot"], trauma_hot),
     }
 
@@ -279,14 +280,12 @@ def sv_hotspot_history(dataset, *, sv_ids, year: int | None = None, settings: di
     """
     from sna_lib.index.emerging import emerging_hotspots
     from sna_lib.index.hotspots import index_settings, weights_for
-    from sna_lib.index.persistence import hotspots_by_year, persistence, wide
+    from sna_lib.index.persistence import hotspots_by_year, persistence, wide, window_years
 
     config = dataset.config
     settings = settings or index_settings(config)
     year = int(year if year is not None else config.reporting_year)
-    window = int(settings["persistence"]["window"])
-    first = max(year - window + 1, int(getattr(config, "first_year", year - window + 1) or 0))
-    years = list(range(first, year + 1))
+    years = window_years(year, settings["persistence"]["window"], getattr(config, "first_year", None) or None)
     if source is not None:
         weights, crimes = source.weights, source.sv_crimes
         base = pd.DataFrame({y: source.population(y) for y in years})

@@ -244,6 +244,28 @@ def residual_moran(residuals: pd.Series, weights, *, permutations: int = 999, se
             "permutations": int(permutations)}
 
 
+def _label(spec: Mapping | None, column: str, layers: pd.DataFrame, settings: Mapping) -> str:
+    """A predictor's readable label; ``{da_years}`` in it becomes the number of years of the DA
+    persistence window the layers analysed (``layers.attrs["da_years"]``: 3 for a record that starts
+    two years before the reporting year), else the configured window.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> layers = pd.DataFrame({"x": [1]}); layers.attrs["da_years"] = (2021, 2023)
+    >>> _label({"label": "years hot (of {da_years})"}, "x", layers, {"persistence": {"window": 5}})
+    'years hot (of 3)'
+    >>> _label(None, "x", pd.DataFrame(), {"persistence": {"window": 5}})
+    'x'
+    """
+    label = str((spec or {}).get("label", column))
+    if "{da_years}" in label:
+        span = layers.attrs.get("da_years")
+        n = int(span[1]) - int(span[0]) + 1 if span else int(settings["persistence"]["window"])
+        label = label.replace("{da_years}", str(n))
+    return label
+
+
 def sv_regression(layers: pd.DataFrame, settings: Mapping | None = None, *, weights=None) -> NBResult:
     """The configured model (``regression`` in ``index.yaml``) fitted to one year's layers.
 
@@ -265,7 +287,7 @@ def sv_regression(layers: pd.DataFrame, settings: Mapping | None = None, *, weig
     result = fit_negative_binomial(layers[cfg["outcome"]], X[varying], layers[cfg["exposure"]], weights=weights,
                                    moran_permutations=int(cfg.get("moran_permutations", 999)),
                                    seed=int(cfg.get("seed", 12345)))
-    result.labels = {c: (predictors[c] or {}).get("label", c) for c in X.columns}
+    result.labels = {c: _label(predictors[c], c, layers, settings) for c in X.columns}
     result.dropped = dropped
     result.collinear = collinear
     return result

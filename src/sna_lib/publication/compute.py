@@ -763,23 +763,28 @@ def _place_profile(b: CellBuilder, prep: Prepared, dataset, annual: _Table) -> N
     _lsoa_rates(b, prep, dataset, annual, t)
 
 
-def _lsoa_rates(b: CellBuilder, prep: Prepared, dataset, annual: _Table, profile: _Table,
-                window: int = 5) -> None:
-    """Serious violence per 1,000 residents a year by LSOA over the last ``window`` years (maps).
+def _lsoa_rates(b: CellBuilder, prep: Prepared, dataset, annual: _Table, profile: _Table) -> None:
+    """Serious violence per 1,000 residents a year by LSOA over the persistence window (maps).
 
-    Cells are published under the LSOA's CSP (so small counts are suppressed) with the CSP's
-    window total = the sum of its LSOAs = the sum of its yearly counts; the county window total
-    is the sum of the CSPs'.
+    The window is :func:`~sna_lib.index.persistence.window_years`: the configured years
+    (``persistence.window``, 5) ending at the reporting year, none before the records start, so a
+    rate a year divides by the years analysed. Cells are published under the LSOA's CSP (so small
+    counts are suppressed) with the CSP's window total = the sum of its LSOAs = the sum of its
+    yearly counts; the county window total is the sum of the CSPs'.
     """
     from sna_lib.index.factors import population_in
+    from sna_lib.index.hotspots import index_settings
+    from sna_lib.index.persistence import window_years
 
     year = prep.year
     crimes = prep.crimes
-    years = list(range(year - window + 1, year + 1))
-    in_window = crimes[(crimes["sv"] & (crimes["year"] > year - window) & (crimes["year"] <= year)).to_numpy()]
+    years = window_years(year, index_settings(dataset.config)["persistence"]["window"],
+                         getattr(dataset.config, "first_year", None) or None)
+    window = len(years)
+    selected = (crimes["sv"] & (crimes["year"] >= years[0]) & (crimes["year"] <= year)).to_numpy()
+    in_window = crimes[selected]
     lsoa_of = dataset.crimes["lsoa_code"].astype("string")
-    codes = lsoa_of[crimes.index[(crimes["sv"] & (crimes["year"] > year - window) & (crimes["year"] <= year))
-                                 .to_numpy()]]
+    codes = lsoa_of[crimes.index[selected]]
     counts = series_dict(codes.value_counts())            # per-LSOA look-ups: plain dicts
     pop = series_dict(population_in(dataset.population, year))
     geo = dataset.geography

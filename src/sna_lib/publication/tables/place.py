@@ -31,7 +31,9 @@ Tables (``table`` → rows × columns; *area* ``county`` and every CSP unless sa
     also elevated ambulance serious-trauma calls), ``share_pct`` — exempt, numbers and shares of
     neighbourhoods flagged by hotspot statistics (as above).
 
-Text (period labels, the hotspot method) goes to ``provenance["text"]["place"]``.
+Text (period labels, the hotspot method) goes to ``provenance["text"]["place"]``: ``window`` /
+``persistence_years`` (the years analysed, :func:`~sna_lib.index.persistence.window_years`: never
+before the records start), ``persistence_window`` (their number), ``previous_years``.
 
 Examples
 --------
@@ -223,14 +225,18 @@ def add_place_cells(b: CellBuilder, prep, dataset, text: dict | None = None) -> 
     """
     from sna_lib.index.hotspots.settings import hotspot_method
 
+    from sna_lib.index.persistence import window_label, window_years
+
     inputs = index_inputs(prep, dataset)
-    window = int(inputs.settings["persistence"]["window"])
-    window_years = list(range(prep.year - window + 1, prep.year + 1))
-    _urban_nte(b, prep, dataset, window_years)
-    _csp_comparison(b, prep, dataset, window_years)
+    # the window analysed: the configured years ending at the reporting year, none before the records start
+    years = window_years(prep.year, inputs.settings["persistence"]["window"],
+                         getattr(dataset.config, "first_year", None) or None)
+    _urban_nte(b, prep, dataset, years)
+    _csp_comparison(b, prep, dataset, years)
     _hotspots(b, prep, dataset, inputs)
     _trauma(b, dataset, inputs)
     if text is not None:
-        text["place"] = {"window": f"{window_years[0]}–{window_years[-1]}", "window_row":
-                         f"window:{window_years[0]}-{window_years[-1]}", "method": hotspot_method(inputs.settings),
-                         "persistence_window": window}
+        text["place"] = {"window": window_label(years), "window_row": f"window:{years[0]}-{years[-1]}",
+                         "method": hotspot_method(inputs.settings), "persistence_window": len(years),
+                         "persistence_years": window_label(years),
+                         "previous_years": window_label(years[:-1]) if len(years) > 1 else ""}

@@ -52,8 +52,9 @@ Tables (``table`` → rows × columns; *area* ``county`` and every CSP unless sa
     county only: academic years × ``permanent_exclusions``, ``suspensions`` — counts (DfE open
     data summed over the local authorities supplied; county level).
 
-Text (verdicts, the area basis of the PAI, tie rule, model labels, the baseline method) goes to
-``provenance["text"]["risk"]``.
+Text (verdicts, the area basis of the PAI, tie rule, model labels, the baseline method, and
+``da_persistence``: the DA hot-spot years analysed, their number and the years a "persistent"
+neighbourhood was hot in) goes to ``provenance["text"]["risk"]``.
 """
 
 from __future__ import annotations
@@ -267,6 +268,17 @@ def _validation(b: CellBuilder, prep, dataset, inputs, text: dict) -> None:
         text["validation"]["verdict"][method] = str(r["verdict"])
 
 
+def _da_window(inputs) -> dict:
+    """The DA hot-spot persistence window the layers analysed (``layers.attrs["da_years"]``): its years
+    as text, how many, and how many of them make a neighbourhood "persistent"."""
+    from sna_lib.index.persistence import window_label
+
+    first, last = (int(y) for y in inputs.layers.attrs["da_years"])
+    n = last - first + 1
+    persistent = min(int(inputs.settings["domestic_abuse"]["persistent_years"]), n)
+    return {"years": window_label(range(first, last + 1)), "n": n, "persistent_years": persistent}
+
+
 def _cell(b: CellBuilder, cid: str) -> int:
     return int(b._cells[cid]["value"])
 
@@ -308,7 +320,7 @@ def add_risk_cells(b: CellBuilder, prep, dataset, text: dict | None = None) -> N
     Needs ``people.summary`` and ``sv.annual`` declared first (it relates to their counts).
     """
     inputs = index_inputs(prep, dataset)
-    own: dict = {}
+    own: dict = {"da_persistence": _da_window(inputs)}
     _people_in_areas(b, prep, dataset, inputs, own)
     _layers(b, inputs)
     _index(b, prep, dataset, inputs, own)

@@ -729,7 +729,8 @@ def _column_checks(col: ColumnSpec, table: TableSpec, context: Context) -> list[
         if col.name == "year" and context.max_year is not None:
             high = min(high if high is not None else context.max_year, context.max_year)
         if low is not None and high is not None:
-            checks.append(pa.Check.in_range(low, high, error=f"must be between {_number(low)} and {_number(high)}"))
+            bound = (lambda x: str(int(x))) if col.name == "year" else _number  # years print without separators
+            checks.append(pa.Check.in_range(low, high, error=f"must be between {bound(low)} and {bound(high)}"))
     if col.kind in ("date", "month") and table.dated and context.period_start is not None:
         start, end = context.period_start, context.period_end
         checks.append(pa.Check.in_range(
